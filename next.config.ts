@@ -1,0 +1,9 @@
+import type { NextConfig } from 'next';
+
+const nextConfig: NextConfig = {
+  // Workspace packages ship TypeScript sources; Next compiles them with the app.
+  transpilePackages: ['@convlab/protocol', '@convlab/classroom', '@convlab/nets', '@convlab/vis'],
+  serverExternalPackages: ['sharp', '@prisma/client', '@libsql/client', 'pg'],
+};
+
+export default nextConfig;

@@ -1,0 +1,115 @@
+/**
+ * The storage contract of the classroom: plain DTOs and the interface every store implements.
+ * `server/db` implements it with Prisma (SQLite and PostgreSQL); `memory-store.ts` implements it
+ * in memory for unit tests. One contract suite (`store.contract.ts`) runs against all of them.
+ * Nothing here knows Prisma, SQL or sockets.
+ */
+
+/** A step of a lesson plan. Later issues add lab steps (`kind: 'lab'`) to the same union. */
+export type Step = SlideStep;
+
+export interface SlideStep {
+  kind: 'slide';
+  /** Stable id within the plan (used by clients to key UI state). */
+  id: string;
+  title: string;
+  /** Markdown body. Rendered without raw HTML. */
+  markdown: string;
+  /** Optional image URL (served by ConvLab, or an absolute https URL). */
+  imageUrl?: string;
+}
+
+export interface InstructorDTO {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string; // ISO 8601
+}
+
+/** Only the auth code sees the hash. */
+export interface InstructorWithSecretDTO extends InstructorDTO {
+  passwordHash: string;
+}
+
+export type SessionStatus = 'live' | 'ended';
+
+export interface LiveSessionDTO {
+  id: string;
+  /** 6 characters from the unambiguous join alphabet; unique among sessions. */
+  code: string;
+  title: string;
+  instructorId: string;
+  steps: Step[];
+  currentStep: number;
+  locked: boolean;
+  paused: boolean;
+  pauseMessage: string | null;
+  status: SessionStatus;
+  createdAt: string;
+  endedAt: string | null;
+}
+
+export interface ParticipantDTO {
+  id: string;
+  sessionId: string;
+  displayName: string;
+  joinedAt: string;
+  lastSeenAt: string;
+  /** Set when the instructor removed this participant; a removed participant cannot rejoin with the same token. */
+  removedAt: string | null;
+}
+
+export interface NewSession {
+  code: string;
+  title: string;
+  instructorId: string;
+  steps: Step[];
+}
+
+export type SessionPatch = Partial<
+  Pick<LiveSessionDTO, 'title' | 'steps' | 'currentStep' | 'locked' | 'paused' | 'pauseMessage' | 'status' | 'endedAt'>
+>;
+
+/** Storage used by the classroom. Every method is atomic on its own. */
+export interface ClassroomStore {
+  createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO>;
+  /** Email is matched case-insensitively (stored lower-cased). */
+  findInstructorByEmail(email: string): Promise<InstructorWithSecretDTO | null>;
+  findInstructorById(id: string): Promise<InstructorDTO | null>;
+
+  /** Throws `CodeTakenError` when the code is already used. */
+  createSession(input: NewSession): Promise<LiveSessionDTO>;
+  findSessionById(id: string): Promise<LiveSessionDTO | null>;
+  findSessionByCode(code: string): Promise<LiveSessionDTO | null>;
+  listSessionsByInstructor(instructorId: string): Promise<LiveSessionDTO[]>; // newest first
+  updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO>;
+
+  /**
+   * Adds a participant. `tokenHash` is the SHA-256 of the participant's secret resume token.
+   * Throws `NameTakenError` when another participant of the session already has the same display name
+   * (compared case-insensitively).
+   */
+  createParticipant(input: { sessionId: string; displayName: string; tokenHash: string }): Promise<ParticipantDTO>;
+  findParticipantByToken(sessionId: string, tokenHash: string): Promise<ParticipantDTO | null>;
+  findParticipantById(id: string): Promise<ParticipantDTO | null>;
+  listParticipants(sessionId: string): Promise<ParticipantDTO[]>; // by joinedAt
+  touchParticipant(id: string, at: Date): Promise<void>;
+  removeParticipant(id: string, at: Date): Promise<ParticipantDTO>;
+
+  /** Releases connections. */
+  close(): Promise<void>;
+}
+
+export class CodeTakenError extends Error {
+  constructor(code: string) {
+    super(`join code ${code} is already in use`);
+    this.name = 'CodeTakenError';
+  }
+}
+
+export class NameTakenError extends Error {
+  constructor(name: string) {
+    super(`display name "${name}" is already taken in this session`);
+    this.name = 'NameTakenError';
+  }
+}
