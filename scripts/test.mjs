@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite — unit and integration tests (Vitest, on SQLite and, when CONVLAB_TEST_PG_URL is
+// set, on PostgreSQL too), then the end-to-end tests in headless Chromium (Playwright) against a production build.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildIfStale, root } from './build-if-stale.mjs';
+
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  console.error(`Chromium not found at ${chromium}. Install Debian's package (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  process.exit(1);
+}
+if (process.env.CONVLAB_TEST_PG_URL) console.log(`PostgreSQL suites: ON (${process.env.CONVLAB_TEST_PG_URL})`);
+else console.log('PostgreSQL suites: not configured — set CONVLAB_TEST_PG_URL=postgresql://… to run them too.');
+
+const reports = join(root, 'test-results');
+mkdirSync(reports, { recursive: true });
+const env = { ...process.env, NEXT_TELEMETRY_DISABLED: '1' };
+
+/** Runs a command in the repository root, streaming its output; returns its exit status. */
+function run(command, args, extraEnv = {}) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...env, ...extraEnv } });
+  return result.status ?? 1;
+}
+
+const vitestJson = join(reports, 'vitest.json');
+const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
+
+buildIfStale();
+const playwrightJson = join(reports, 'playwright.json');
+const e2eStatus = run('npx', ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson });
+
+/** Reads passed/failed counts from a runner's JSON report. */
+function counts(file, read) {
+  try {
+    return read(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return { passed: 0, failed: 1 };
+  }
+}
+const unit = counts(vitestJson, (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests }));
+const e2e = counts(playwrightJson, (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected }));
+console.log(`\nunit+integration (Vitest): ${unit.passed} passed, ${unit.failed} failed`);
+console.log(`end-to-end (Playwright): ${e2e.passed} passed, ${e2e.failed} failed`);
+console.log(`total: ${unit.passed + e2e.passed} passed, ${unit.failed + e2e.failed} failed`);
+process.exit(unitStatus || e2eStatus);
