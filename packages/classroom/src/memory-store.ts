@@ -1,0 +1,215 @@
+/**
+ * An in-memory ClassroomStore for unit tests of the classroom model. It behaves like the database stores
+ * (the same contract suite runs against all of them): DTOs are copies, steps round-trip through JSON,
+ * instants have millisecond precision, names and emails collide case-insensitively.
+ */
+import {
+  CodeTakenError,
+  EmailTakenError,
+  NameTakenError,
+  NotFoundError,
+  displayNameKey,
+  normalizeEmail,
+  type ClassroomStore,
+  type InstructorDTO,
+  type InstructorWithSecretDTO,
+  type LiveSessionDTO,
+  type NewSession,
+  type ParticipantDTO,
+  type SessionPatch,
+  type Step,
+} from './store';
+
+interface Row<T> {
+  seq: number;
+  value: T;
+}
+
+interface ParticipantRecord extends ParticipantDTO {
+  tokenHash: string;
+  nameKey: string;
+}
+
+function cloneSteps(steps: Step[]): Step[] {
+  if (!Array.isArray(steps)) throw new TypeError('steps must be an array');
+  return JSON.parse(JSON.stringify(steps)) as Step[];
+}
+
+function checkDate(at: Date, field: string): string {
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new TypeError(`${field} must be a valid Date`);
+  return at.toISOString();
+}
+
+function publicParticipant({ tokenHash: _t, nameKey: _k, ...dto }: ParticipantRecord): ParticipantDTO {
+  return { ...dto };
+}
+
+/** ClassroomStore kept in process memory; nothing survives the process. */
+export class MemoryClassroomStore implements ClassroomStore {
+  private seq = 0;
+  private readonly instructors = new Map<string, Row<InstructorWithSecretDTO>>();
+  private readonly sessions = new Map<string, Row<LiveSessionDTO>>();
+  private readonly participants = new Map<string, Row<ParticipantRecord>>();
+
+  private nextId(prefix: string): string {
+    return `${prefix}_${(++this.seq).toString(36).padStart(6, '0')}_${globalThis.crypto.randomUUID().slice(0, 8)}`;
+  }
+
+  async createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
+    const email = normalizeEmail(input.email);
+    for (const { value } of this.instructors.values()) if (value.email === email) throw new EmailTakenError(email);
+    const row: InstructorWithSecretDTO = {
+      id: this.nextId('ins'),
+      email,
+      name: input.name,
+      passwordHash: input.passwordHash,
+      createdAt: new Date().toISOString(),
+    };
+    this.instructors.set(row.id, { seq: this.seq, value: row });
+    const { passwordHash: _secret, ...dto } = row;
+    return dto;
+  }
+
+  async findInstructorByEmail(email: string): Promise<InstructorWithSecretDTO | null> {
+    const key = normalizeEmail(email);
+    for (const { value } of this.instructors.values()) if (value.email === key) return { ...value };
+    return null;
+  }
+
+  async findInstructorById(id: string): Promise<InstructorDTO | null> {
+    const row = this.instructors.get(id)?.value;
+    if (!row) return null;
+    const { passwordHash: _secret, ...dto } = row;
+    return dto;
+  }
+
+  async createSession(input: NewSession): Promise<LiveSessionDTO> {
+    for (const { value } of this.sessions.values()) if (value.code === input.code) throw new CodeTakenError(input.code);
+    if (!this.instructors.has(input.instructorId)) throw new NotFoundError('instructor', input.instructorId);
+    const row: LiveSessionDTO = {
+      id: this.nextId('ses'),
+      code: input.code,
+      title: input.title,
+      instructorId: input.instructorId,
+      steps: cloneSteps(input.steps),
+      currentStep: 0,
+      locked: false,
+      paused: false,
+      pauseMessage: null,
+      status: 'live',
+      createdAt: new Date().toISOString(),
+      endedAt: null,
+    };
+    this.sessions.set(row.id, { seq: this.seq, value: row });
+    return this.copySession(row);
+  }
+
+  async findSessionById(id: string): Promise<LiveSessionDTO | null> {
+    const row = this.sessions.get(id)?.value;
+    return row ? this.copySession(row) : null;
+  }
+
+  async findSessionByCode(code: string): Promise<LiveSessionDTO | null> {
+    for (const { value } of this.sessions.values()) if (value.code === code) return this.copySession(value);
+    return null;
+  }
+
+  async listSessionsByInstructor(instructorId: string): Promise<LiveSessionDTO[]> {
+    return [...this.sessions.values()]
+      .filter(({ value }) => value.instructorId === instructorId)
+      .sort((a, b) => b.value.createdAt.localeCompare(a.value.createdAt) || b.seq - a.seq)
+      .map(({ value }) => this.copySession(value));
+  }
+
+  async updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO> {
+    const row = this.sessions.get(id)?.value;
+    if (!row) throw new NotFoundError('session', id);
+    const next = { ...row };
+    if (patch.title !== undefined) next.title = patch.title;
+    if (patch.steps !== undefined) next.steps = cloneSteps(patch.steps);
+    if (patch.currentStep !== undefined) {
+      if (!Number.isInteger(patch.currentStep) || patch.currentStep < 0) throw new TypeError('currentStep must be a non-negative integer');
+      next.currentStep = patch.currentStep;
+    }
+    if (patch.locked !== undefined) next.locked = patch.locked;
+    if (patch.paused !== undefined) next.paused = patch.paused;
+    if (patch.pauseMessage !== undefined) next.pauseMessage = patch.pauseMessage;
+    if (patch.status !== undefined) {
+      if (patch.status !== 'live' && patch.status !== 'ended') throw new TypeError('status must be one of live, ended');
+      next.status = patch.status;
+    }
+    if (patch.endedAt !== undefined) {
+      if (patch.endedAt === null) next.endedAt = null;
+      else {
+        const date = new Date(patch.endedAt);
+        if (Number.isNaN(date.getTime())) throw new TypeError(`endedAt is not a valid ISO date: ${patch.endedAt}`);
+        next.endedAt = date.toISOString();
+      }
+    }
+    this.sessions.get(id)!.value = next;
+    return this.copySession(next);
+  }
+
+  async createParticipant(input: { sessionId: string; displayName: string; tokenHash: string }): Promise<ParticipantDTO> {
+    if (!this.sessions.has(input.sessionId)) throw new NotFoundError('session', input.sessionId);
+    const nameKey = displayNameKey(input.displayName);
+    for (const { value } of this.participants.values()) {
+      if (value.sessionId === input.sessionId && value.nameKey === nameKey) throw new NameTakenError(input.displayName);
+      if (value.tokenHash === input.tokenHash) throw new Error('tokenHash already belongs to another participant');
+    }
+    const now = new Date().toISOString();
+    const row: ParticipantRecord = {
+      id: this.nextId('par'),
+      sessionId: input.sessionId,
+      displayName: input.displayName,
+      joinedAt: now,
+      lastSeenAt: now,
+      removedAt: null,
+      tokenHash: input.tokenHash,
+      nameKey,
+    };
+    this.participants.set(row.id, { seq: this.seq, value: row });
+    return publicParticipant(row);
+  }
+
+  async findParticipantByToken(sessionId: string, tokenHash: string): Promise<ParticipantDTO | null> {
+    for (const { value } of this.participants.values()) {
+      if (value.sessionId === sessionId && value.tokenHash === tokenHash) return publicParticipant(value);
+    }
+    return null;
+  }
+
+  async findParticipantById(id: string): Promise<ParticipantDTO | null> {
+    const row = this.participants.get(id)?.value;
+    return row ? publicParticipant(row) : null;
+  }
+
+  async listParticipants(sessionId: string): Promise<ParticipantDTO[]> {
+    return [...this.participants.values()]
+      .filter(({ value }) => value.sessionId === sessionId)
+      .sort((a, b) => a.value.joinedAt.localeCompare(b.value.joinedAt) || a.seq - b.seq)
+      .map(({ value }) => publicParticipant(value));
+  }
+
+  async touchParticipant(id: string, at: Date): Promise<void> {
+    const lastSeenAt = checkDate(at, 'at');
+    const row = this.participants.get(id);
+    if (row) row.value = { ...row.value, lastSeenAt };
+  }
+
+  async removeParticipant(id: string, at: Date): Promise<ParticipantDTO> {
+    const removedAt = checkDate(at, 'at');
+    const row = this.participants.get(id);
+    if (!row) throw new NotFoundError('participant', id);
+    if (row.value.removedAt === null) row.value = { ...row.value, removedAt };
+    return publicParticipant(row.value);
+  }
+
+  async close(): Promise<void> {
+    // nothing to release
+  }
+
+  private copySession(row: LiveSessionDTO): LiveSessionDTO {
+    return { ...row, steps: cloneSteps(row.steps) };
+  }
+}

@@ -1,0 +1,83 @@
+/** The database-backed ClassroomStore: the repositories over one Prisma client. */
+import type {
+  ClassroomStore,
+  InstructorDTO,
+  InstructorWithSecretDTO,
+  LiveSessionDTO,
+  NewSession,
+  ParticipantDTO,
+  SessionPatch,
+} from '@convlab/classroom';
+import type { Db } from './client';
+import { InstructorRepository } from './instructor.repository';
+import { ParticipantRepository } from './participant.repository';
+import { SessionRepository } from './session.repository';
+
+/** ClassroomStore on Prisma (SQLite or PostgreSQL, whichever the client talks to). */
+export class PrismaClassroomStore implements ClassroomStore {
+  private readonly instructors: InstructorRepository;
+  private readonly sessions: SessionRepository;
+  private readonly participants: ParticipantRepository;
+  private closed: Promise<void> | null = null;
+
+  /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
+  constructor(
+    private readonly db: Db,
+    private readonly onClose: () => Promise<void> = async () => undefined,
+  ) {
+    this.instructors = new InstructorRepository(db);
+    this.sessions = new SessionRepository(db);
+    this.participants = new ParticipantRepository(db);
+  }
+
+  createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
+    return this.instructors.create(input);
+  }
+  findInstructorByEmail(email: string): Promise<InstructorWithSecretDTO | null> {
+    return this.instructors.findByEmail(email);
+  }
+  findInstructorById(id: string): Promise<InstructorDTO | null> {
+    return this.instructors.findById(id);
+  }
+
+  createSession(input: NewSession): Promise<LiveSessionDTO> {
+    return this.sessions.create(input);
+  }
+  findSessionById(id: string): Promise<LiveSessionDTO | null> {
+    return this.sessions.findById(id);
+  }
+  findSessionByCode(code: string): Promise<LiveSessionDTO | null> {
+    return this.sessions.findByCode(code);
+  }
+  listSessionsByInstructor(instructorId: string): Promise<LiveSessionDTO[]> {
+    return this.sessions.listByInstructor(instructorId);
+  }
+  updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO> {
+    return this.sessions.update(id, patch);
+  }
+
+  createParticipant(input: { sessionId: string; displayName: string; tokenHash: string }): Promise<ParticipantDTO> {
+    return this.participants.create(input);
+  }
+  findParticipantByToken(sessionId: string, tokenHash: string): Promise<ParticipantDTO | null> {
+    return this.participants.findByToken(sessionId, tokenHash);
+  }
+  findParticipantById(id: string): Promise<ParticipantDTO | null> {
+    return this.participants.findById(id);
+  }
+  listParticipants(sessionId: string): Promise<ParticipantDTO[]> {
+    return this.participants.listBySession(sessionId);
+  }
+  touchParticipant(id: string, at: Date): Promise<void> {
+    return this.participants.touch(id, at);
+  }
+  removeParticipant(id: string, at: Date): Promise<ParticipantDTO> {
+    return this.participants.remove(id, at);
+  }
+
+  /** Disconnects the Prisma client (idempotent). */
+  close(): Promise<void> {
+    this.closed ??= this.db.$disconnect().finally(() => this.onClose());
+    return this.closed;
+  }
+}
