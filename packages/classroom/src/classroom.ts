@@ -1,0 +1,381 @@
+import {
+  CreateSessionBodySchema,
+  ProtocolError,
+  clientEvents,
+  generateJoinCode,
+  type ClientPayload,
+  type ParticipantPresence,
+  type ParticipantSelf,
+  type Presence,
+  type SessionState,
+} from '@convlab/protocol';
+import type { Actor } from './actor';
+import { systemClock, type Clock } from './clock';
+import { uniqueDisplayName } from './display-names';
+import { KeyedQueue } from './keyed-queue';
+import { PresenceTracker } from './presence';
+import {
+  CodeTakenError,
+  NameTakenError,
+  type ClassroomStore,
+  type LiveSessionDTO,
+  type ParticipantDTO,
+  type SessionPatch,
+} from './store';
+import { generateResumeToken, hashResumeToken } from './tokens';
+
+/** What the classroom tells its transport; the server turns these into Socket.io broadcasts. */
+export interface ClassroomListener {
+  /** The session's shared state changed (send to everyone in the session). */
+  state?(sessionId: string, state: SessionState): void;
+  /** Someone's presence changed or someone joined/left (send to the session's instructors). */
+  presence?(sessionId: string, participants: ParticipantPresence[]): void;
+  /** A participant was removed (tell their connections, then close them). */
+  removed?(sessionId: string, participantId: string, message: string): void;
+}
+
+export interface ClassroomOptions {
+  store: ClassroomStore;
+  clock?: Clock;
+  /** How long a dropped participant keeps the seat (reconnecting) before going offline. Default 30 s. */
+  graceMs?: number;
+  /** Join-code generator (tests inject collisions). */
+  generateCode?: () => string;
+  /** Where failures of background work (presence bookkeeping) are reported. */
+  onError?: (err: unknown) => void;
+}
+
+export interface JoinResult {
+  participant: ParticipantSelf;
+  resumeToken: string;
+  state: SessionState;
+}
+
+const CODE_ATTEMPTS = 20;
+const NAME_ATTEMPTS = 5;
+
+/** Projects a stored session onto what every client of the session sees. */
+export function toSessionState(s: LiveSessionDTO): SessionState {
+  return {
+    sessionId: s.id,
+    code: s.code,
+    title: s.title,
+    steps: s.steps,
+    currentStep: s.currentStep,
+    locked: s.locked,
+    paused: s.paused,
+    pauseMessage: s.pauseMessage,
+    status: s.status,
+  };
+}
+
+function toSelf(p: ParticipantDTO): ParticipantSelf {
+  return { id: p.id, sessionId: p.sessionId, displayName: p.displayName, joinedAt: p.joinedAt };
+}
+
+/**
+ * The live-session model without any transport: roles, steps, lock/pause, presence with a grace period,
+ * display names and instructor-only actions. Every change is stored before it is announced, so a
+ * restarted process continues from the store. Changes to one session are serialized in this process.
+ */
+export class Classroom {
+  readonly store: ClassroomStore;
+  readonly clock: Clock;
+  private readonly listeners = new Set<ClassroomListener>();
+  private readonly queue = new KeyedQueue();
+  private readonly presenceQueue = new KeyedQueue();
+  private readonly presencePending = new Set<string>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** After close(), connection changes are ignored (the transport is shutting down). */
+  private closed = false;
+  private readonly presence: PresenceTracker;
+  private readonly generateCode: () => string;
+  private readonly onError: (err: unknown) => void;
+
+  constructor(opts: ClassroomOptions) {
+    this.store = opts.store;
+    this.clock = opts.clock ?? systemClock;
+    this.generateCode = opts.generateCode ?? (() => generateJoinCode());
+    this.onError = opts.onError ?? ((err) => console.error('[classroom]', err));
+    this.presence = new PresenceTracker({
+      clock: this.clock,
+      graceMs: opts.graceMs ?? 30_000,
+      onChange: (sessionId, participantId, presence) => {
+        if (presence !== 'online') this.background(this.store.touchParticipant(participantId, this.clock.now()));
+        this.schedulePresence(sessionId);
+      },
+    });
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  on(listener: ClassroomListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ── instructor: sessions ────────────────────────────────────────────────────────────────────────
+
+  /** Creates a live session with a fresh unique join code. */
+  async createSession(actor: Actor, input: { title: string; steps: unknown }): Promise<LiveSessionDTO> {
+    const instructorId = this.requireInstructor(actor);
+    const parsed = CreateSessionBodySchema.safeParse(input);
+    if (!parsed.success) throw new ProtocolError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'invalid session');
+    for (let i = 0; i < CODE_ATTEMPTS; i++) {
+      try {
+        return await this.store.createSession({ ...parsed.data, code: this.generateCode(), instructorId });
+      } catch (err) {
+        if (!(err instanceof CodeTakenError) && (err as Error)?.name !== 'CodeTakenError') throw err;
+      }
+    }
+    throw new ProtocolError('INTERNAL', 'could not find a free join code');
+  }
+
+  /** The instructor's sessions, newest first. */
+  async listSessions(actor: Actor): Promise<LiveSessionDTO[]> {
+    return this.store.listSessionsByInstructor(this.requireInstructor(actor));
+  }
+
+  /** A session with everyone who ever joined it (readable after it ended). */
+  async getSessionRecord(actor: Actor, sessionId: string): Promise<{ session: LiveSessionDTO; participants: ParticipantDTO[] }> {
+    const session = await this.ownedSession(actor, sessionId);
+    return { session, participants: await this.store.listParticipants(session.id) };
+  }
+
+  /** Starts following a session: its state and who is there. */
+  async watch(actor: Actor, sessionId: string): Promise<{ state: SessionState; participants: ParticipantPresence[] }> {
+    const session = await this.ownedSession(actor, sessionId);
+    return { state: toSessionState(session), participants: await this.presenceList(session.id) };
+  }
+
+  /** Moves to step `index` (0-based); out of range is a BAD_REQUEST. */
+  goto(actor: Actor, sessionId: string, index: number): Promise<SessionState> {
+    return this.mutate(actor, sessionId, (s) => {
+      if (!Number.isInteger(index) || index < 0 || index >= s.steps.length) {
+        throw new ProtocolError('BAD_REQUEST', `step ${index} does not exist (the plan has ${s.steps.length} steps)`);
+      }
+      return { currentStep: index };
+    });
+  }
+
+  /** Next step; stays on the last one (a double click is harmless). */
+  next(actor: Actor, sessionId: string): Promise<SessionState> {
+    return this.mutate(actor, sessionId, (s) => ({ currentStep: Math.min(s.currentStep + 1, s.steps.length - 1) }));
+  }
+
+  /** Previous step; stays on the first one. */
+  prev(actor: Actor, sessionId: string): Promise<SessionState> {
+    return this.mutate(actor, sessionId, (s) => ({ currentStep: Math.max(s.currentStep - 1, 0) }));
+  }
+
+  /** Locks or unlocks the students' controls. */
+  setLocked(actor: Actor, sessionId: string, locked: boolean): Promise<SessionState> {
+    return this.mutate(actor, sessionId, () => ({ locked }));
+  }
+
+  /** Freezes every student's screen with an optional message, or unfreezes it. */
+  setPaused(actor: Actor, sessionId: string, paused: boolean, message?: string): Promise<SessionState> {
+    const text = message?.trim();
+    return this.mutate(actor, sessionId, () => ({ paused, pauseMessage: paused && text ? text : null }));
+  }
+
+  /** Ends the session; it stays readable and can be reopened. Ending an ended session changes nothing. */
+  end(actor: Actor, sessionId: string): Promise<SessionState> {
+    return this.mutate(actor, sessionId, (s) => (s.status === 'ended' ? null : { status: 'ended', endedAt: this.clock.now().toISOString() }), {
+      allowEnded: true,
+    });
+  }
+
+  /** Reopens an ended session where it stopped. */
+  reopen(actor: Actor, sessionId: string): Promise<SessionState> {
+    return this.mutate(actor, sessionId, (s) => (s.status === 'live' ? null : { status: 'live', endedAt: null }), {
+      allowEnded: true,
+    });
+  }
+
+  /** Removes a participant: the seat is freed at once and their resume token stops working. */
+  async removeParticipant(actor: Actor, sessionId: string, participantId: string): Promise<void> {
+    const session = await this.ownedSession(actor, sessionId);
+    await this.queue.run(session.id, async () => {
+      const p = await this.store.findParticipantById(participantId);
+      if (!p || p.sessionId !== session.id) throw new ProtocolError('NOT_FOUND', 'no such participant in this session');
+      if (p.removedAt) return;
+      await this.store.removeParticipant(p.id, this.clock.now());
+      this.presence.drop(p.id);
+      this.emit((l) => l.removed?.(session.id, p.id, 'The instructor removed you from this session.'));
+      this.schedulePresence(session.id);
+    });
+  }
+
+  // ── students ────────────────────────────────────────────────────────────────────────────────────
+
+  /** What a join page shows for a code; NOT_FOUND when no session has it. */
+  async joinInfo(code: string): Promise<{ code: string; title: string; status: LiveSessionDTO['status'] }> {
+    const s = await this.store.findSessionByCode(code);
+    if (!s) throw new ProtocolError('NOT_FOUND', 'no session has this join code');
+    return { code: s.code, title: s.title, status: s.status };
+  }
+
+  /**
+   * Joins a session by code. With a known `resumeToken` the same participant resumes (the name is ignored);
+   * otherwise a new participant is created with a unique version of `displayName`.
+   * With `connectionId` the connection is attached (presence online) in the same step.
+   */
+  async join(input: ClientPayload<'student:join'>, connectionId?: string): Promise<JoinResult> {
+    const parsed = clientEvents['student:join'].payload.safeParse(input);
+    if (!parsed.success) throw new ProtocolError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'invalid join request');
+    const { code, displayName, resumeToken } = parsed.data;
+    const found = await this.store.findSessionByCode(code);
+    if (!found) throw new ProtocolError('NOT_FOUND', 'no session has this join code');
+
+    return this.queue.run(found.id, async () => {
+      const session = (await this.store.findSessionById(found.id)) ?? found;
+      if (resumeToken) {
+        const existing = await this.store.findParticipantByToken(session.id, await hashResumeToken(resumeToken));
+        if (existing?.removedAt) throw new ProtocolError('REMOVED', 'the instructor removed you from this session');
+        if (existing) {
+          if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended');
+          if (connectionId) this.attach(existing, connectionId);
+          this.background(this.store.touchParticipant(existing.id, this.clock.now()));
+          return { participant: toSelf(existing), resumeToken, state: toSessionState(session) };
+        }
+        if (displayName === undefined) throw new ProtocolError('NOT_FOUND', 'this browser is not known in the session; join with a name');
+      }
+      if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended');
+
+      const token = generateResumeToken();
+      const tokenHash = await hashResumeToken(token);
+      for (let attempt = 0; ; attempt++) {
+        const taken = (await this.store.listParticipants(session.id)).map((p) => p.displayName);
+        try {
+          const created = await this.store.createParticipant({
+            sessionId: session.id,
+            displayName: uniqueDisplayName(displayName!, taken),
+            tokenHash,
+          });
+          if (connectionId) this.attach(created, connectionId);
+          else this.schedulePresence(session.id);
+          return { participant: toSelf(created), resumeToken: token, state: toSessionState(session) };
+        } catch (err) {
+          // Another process took the name between our read and write: read again.
+          const nameTaken = err instanceof NameTakenError || (err as Error)?.name === 'NameTakenError';
+          if (!nameTaken || attempt + 1 >= NAME_ATTEMPTS) throw err;
+        }
+      }
+    });
+  }
+
+  /** Checks that a participant may still act (not removed); returns the stored participant. */
+  async requireParticipant(actor: Actor): Promise<ParticipantDTO> {
+    if (actor.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'join the session first');
+    const p = await this.store.findParticipantById(actor.participantId);
+    if (!p || p.sessionId !== actor.sessionId) throw new ProtocolError('NOT_FOUND', 'unknown participant');
+    if (p.removedAt) throw new ProtocolError('REMOVED', 'the instructor removed you from this session');
+    return p;
+  }
+
+  // ── presence ────────────────────────────────────────────────────────────────────────────────────
+
+  /** A connection of a participant closed; after the last one they are reconnecting for the grace period. */
+  disconnect(participantId: string, connectionId: string): void {
+    if (this.closed) return;
+    this.presence.disconnect(participantId, connectionId);
+  }
+
+  /** The participant's presence right now. */
+  presenceOf(participantId: string): Presence {
+    return this.presence.presenceOf(participantId);
+  }
+
+  /** Everyone in the session who was not removed, with their presence, in join order. */
+  async presenceList(sessionId: string): Promise<ParticipantPresence[]> {
+    const participants = await this.store.listParticipants(sessionId);
+    return participants
+      .filter((p) => !p.removedAt)
+      .map((p) => ({ id: p.id, displayName: p.displayName, joinedAt: p.joinedAt, presence: this.presence.presenceOf(p.id) }));
+  }
+
+  /** Resolves when all queued work (changes and presence announcements) has settled. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.queue.settled();
+    await this.presenceQueue.settled();
+    if (this.inFlight.size > 0) await this.settled();
+  }
+
+  /** Stops every grace timer and waits for queued work; the store stays open (its owner closes it). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.listeners.clear();
+    this.presence.clear();
+    await this.settled();
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────────
+
+  private attach(p: ParticipantDTO, connectionId: string): void {
+    // The tracker reports offline/reconnecting → online, which announces presence; a second tab changes nothing.
+    this.presence.connect(p.sessionId, p.id, connectionId);
+  }
+
+  private requireInstructor(actor: Actor): string {
+    if (actor.role !== 'instructor') throw new ProtocolError('FORBIDDEN', 'only the instructor can do this');
+    return actor.instructorId;
+  }
+
+  private async ownedSession(actor: Actor, sessionId: string): Promise<LiveSessionDTO> {
+    const instructorId = this.requireInstructor(actor);
+    const session = await this.store.findSessionById(sessionId);
+    if (!session) throw new ProtocolError('NOT_FOUND', 'no such session');
+    if (session.instructorId !== instructorId) throw new ProtocolError('FORBIDDEN', 'this session belongs to another instructor');
+    return session;
+  }
+
+  private async mutate(
+    actor: Actor,
+    sessionId: string,
+    change: (s: LiveSessionDTO) => SessionPatch | null,
+    opts: { allowEnded?: boolean } = {},
+  ): Promise<SessionState> {
+    this.requireInstructor(actor);
+    return this.queue.run(sessionId, async () => {
+      const session = await this.ownedSession(actor, sessionId);
+      if (session.status === 'ended' && !opts.allowEnded) throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
+      const patch = change(session);
+      if (!patch || Object.entries(patch).every(([k, v]) => session[k as keyof LiveSessionDTO] === v)) {
+        return toSessionState(session);
+      }
+      const state = toSessionState(await this.store.updateSession(session.id, patch));
+      this.emit((l) => l.state?.(session.id, state));
+      return state;
+    });
+  }
+
+  private schedulePresence(sessionId: string): void {
+    // Coalesce bursts: one queued announcement per session, computed when it runs, so it is never stale.
+    if (this.presencePending.has(sessionId)) return;
+    this.presencePending.add(sessionId);
+    this.background(
+      this.presenceQueue.run(sessionId, async () => {
+        this.presencePending.delete(sessionId);
+        const participants = await this.presenceList(sessionId);
+        this.emit((l) => l.presence?.(sessionId, participants));
+      }),
+    );
+  }
+
+  private emit(fn: (l: ClassroomListener) => void): void {
+    for (const l of this.listeners) {
+      try {
+        fn(l);
+      } catch (err) {
+        this.onError(err);
+      }
+    }
+  }
+
+  private background(p: Promise<unknown>): void {
+    const tracked = p.catch(this.onError);
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+}

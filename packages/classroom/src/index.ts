@@ -1,0 +1,12 @@
+/**
+ * The transport-free classroom: live sessions, roles, steps, lock/pause, presence with a grace
+ * period, display names. Storage sits behind `ClassroomStore` (see `store.ts`).
+ */
+export * from './store';
+export * from './actor';
+export * from './clock';
+export * from './classroom';
+export * from './presence';
+export * from './display-names';
+export * from './tokens';
+export * from './keyed-queue';

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+
+/** Every error code a client can receive, over HTTP (`{ error, message }`) or in a socket ack. */
+export const ERROR_CODES = [
+  'BAD_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHORIZED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'SESSION_ENDED',
+  'RATE_LIMITED',
+  'PROTOCOL_MISMATCH',
+  'REMOVED',
+  'INVALID_CREDENTIALS',
+  'EMAIL_TAKEN',
+  'INTERNAL',
+] as const;
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+/** The HTTP status that goes with each error code on the JSON API. */
+export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  SESSION_ENDED: 409,
+  RATE_LIMITED: 429,
+  PROTOCOL_MISMATCH: 426,
+  REMOVED: 403,
+  INVALID_CREDENTIALS: 401,
+  EMAIL_TAKEN: 409,
+  INTERNAL: 500,
+};
+
+/** Body of every failed HTTP response, and the failure half of an ack. */
+export const ErrorBodySchema = z.object({ error: ErrorCodeSchema, message: z.string() });
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+/** Answer to every client→server socket request. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorCode; message: string };
+
+/** Builds a successful ack. */
+export function ok<T>(data: T): Ack<T> {
+  return { ok: true, data };
+}
+
+/** Builds a failed ack. */
+export function fail(error: ErrorCode, message: string): { ok: false; error: ErrorCode; message: string } {
+  return { ok: false, error, message };
+}
+
+/** Zod schema of an ack whose success data follows `data`; lets clients validate what the server sent. */
+export function ackSchema<T extends z.ZodType>(data: T) {
+  return z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), data }),
+    z.object({ ok: z.literal(false), error: ErrorCodeSchema, message: z.string() }),
+  ]);
+}
+
+/**
+ * An error that carries a protocol error code. Thrown by the classroom model and the server;
+ * the transport turns it into an ack or an HTTP error body. Its message is safe to show to clients.
+ */
+export class ProtocolError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ProtocolError';
+  }
+}
+
+/** True for a `ProtocolError` (also across module copies, by shape). */
+export function isProtocolError(err: unknown): err is ProtocolError {
+  return (
+    err instanceof ProtocolError ||
+    (err instanceof Error &&
+      err.name === 'ProtocolError' &&
+      (ERROR_CODES as readonly string[]).includes((err as { code?: string }).code ?? ''))
+  );
+}
+
+/**
+ * Reads the error code of a Socket.io `connect_error` raised by the server's handshake checks
+ * (the server sets `err.data = { error, message }`). Returns null for transport errors.
+ */
+export function connectErrorCode(err: unknown): ErrorCode | null {
+  const data = (err as { data?: unknown } | null)?.data;
+  const parsed = ErrorBodySchema.safeParse(data);
+  return parsed.success ? parsed.data.error : null;
+}

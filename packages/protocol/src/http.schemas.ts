@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import {
+  InstructorSchema,
+  LIMITS,
+  LiveSessionSchema,
+  ParticipantRecordSchema,
+  SessionStatusSchema,
+  StepsSchema,
+} from './dto.schemas';
+
+/** Paths of the JSON API, so UI and server never spell them separately. */
+export const API = {
+  signup: '/api/auth/signup',
+  signin: '/api/auth/signin',
+  signout: '/api/auth/signout',
+  me: '/api/auth/me',
+  sessions: '/api/sessions',
+  session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
+  join: (code: string) => `/api/join/${encodeURIComponent(code)}`,
+  health: '/api/health',
+} as const;
+
+/** Name of the instructor's session cookie (httpOnly, signed, expiring). */
+export const SESSION_COOKIE = 'convlab_session';
+
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 200;
+
+const Email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254)
+  .pipe(z.email('a valid email address is required'));
+
+export const SignupBodySchema = z.strictObject({
+  email: Email,
+  password: z
+    .string()
+    .min(PASSWORD_MIN, `a password has at least ${PASSWORD_MIN} characters`)
+    .max(PASSWORD_MAX, `a password has at most ${PASSWORD_MAX} characters`),
+  name: z.string().trim().min(1, 'a name is required').max(100),
+});
+export type SignupBody = z.input<typeof SignupBodySchema>;
+
+export const SigninBodySchema = z.strictObject({
+  email: Email,
+  password: z.string().min(1).max(PASSWORD_MAX),
+});
+export type SigninBody = z.input<typeof SigninBodySchema>;
+
+export const InstructorResponseSchema = z.object({ instructor: InstructorSchema });
+export type InstructorResponse = z.infer<typeof InstructorResponseSchema>;
+
+export const CreateSessionBodySchema = z.strictObject({
+  title: z.string().trim().min(1, 'a title is required').max(LIMITS.titleMax),
+  steps: StepsSchema,
+});
+export type CreateSessionBody = z.input<typeof CreateSessionBodySchema>;
+
+export const SessionResponseSchema = z.object({ session: LiveSessionSchema });
+export type SessionResponse = z.infer<typeof SessionResponseSchema>;
+
+export const SessionListResponseSchema = z.object({ sessions: z.array(LiveSessionSchema) });
+export type SessionListResponse = z.infer<typeof SessionListResponseSchema>;
+
+export const SessionDetailResponseSchema = z.object({
+  session: LiveSessionSchema,
+  participants: z.array(ParticipantRecordSchema),
+});
+export type SessionDetailResponse = z.infer<typeof SessionDetailResponseSchema>;
+
+export const JoinInfoResponseSchema = z.object({ code: z.string(), title: z.string(), status: SessionStatusSchema });
+export type JoinInfoResponse = z.infer<typeof JoinInfoResponseSchema>;
+
+export const HealthResponseSchema = z.object({
+  version: z.string(),
+  database: z.enum(['sqlite', 'postgresql']),
+  migrations: z.object({ current: z.boolean(), applied: z.array(z.string()), pending: z.array(z.string()) }),
+});
+export type HealthResponse = z.infer<typeof HealthResponseSchema>;

@@ -1,0 +1,13 @@
+/**
+ * The ConvLab wire protocol: zod schemas for every socket event, HTTP body and DTO, the Socket.io
+ * event maps derived from them, the protocol version, error codes and join codes.
+ * Shared by the server and the browser; depends on zod only.
+ */
+export * from './version';
+export * from './errors';
+export * from './join-code';
+export * from './display-name';
+export * from './dto.schemas';
+export * from './events.schemas';
+export * from './events';
+export * from './http.schemas';

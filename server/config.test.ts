@@ -1,0 +1,54 @@
+import { resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('has working defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, host: undefined, databaseUrl: undefined, graceMs: 30_000, next: true, dev: true, trustProxy: false });
+    expect(c.dataDir).toBe(resolve('./data'));
+  });
+
+  it('reads every variable', () => {
+    const c = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      CONVLAB_DATA_DIR: '/tmp/x',
+      DATABASE_URL: 'postgresql://u@h:5432/db?schema=s',
+      CONVLAB_SECRET: 's'.repeat(32),
+      CONVLAB_PUBLIC_URL: 'https://convlab.example.org/',
+      CONVLAB_GRACE_SECONDS: '2.5',
+      CONVLAB_NO_NEXT: '1',
+      CONVLAB_TRUST_PROXY: 'true',
+      NODE_ENV: 'production',
+    });
+    expect(c).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      dataDir: '/tmp/x',
+      databaseUrl: 'postgresql://u@h:5432/db?schema=s',
+      secret: 's'.repeat(32),
+      publicUrl: 'https://convlab.example.org',
+      graceMs: 2500,
+      next: false,
+      dev: false,
+      trustProxy: true,
+    });
+  });
+
+  it('treats empty values as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '' })).toMatchObject({ port: 3000, databaseUrl: undefined });
+  });
+
+  it('fails fast with every bad variable named', () => {
+    let err: unknown;
+    try {
+      loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://x', CONVLAB_SECRET: 'short', CONVLAB_PUBLIC_URL: 'ftp://x', CONVLAB_NO_NEXT: 'maybe' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigError);
+    const message = (err as Error).message;
+    for (const name of ['PORT', 'DATABASE_URL', 'CONVLAB_SECRET', 'CONVLAB_PUBLIC_URL', 'CONVLAB_NO_NEXT']) expect(message).toContain(name);
+  });
+});

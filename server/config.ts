@@ -1,0 +1,83 @@
+/**
+ * Server configuration from the environment, validated by zod at start-up so a bad value fails fast
+ * with a message that names the variable.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** Interface to listen on; all interfaces when unset (students join from other laptops). */
+  HOST: z.string().trim().min(1).optional(),
+  CONVLAB_DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** postgresql:// selects PostgreSQL; a file: URL or nothing selects SQLite (`<data dir>/convlab.db`). */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || /^(postgres(ql)?:\/\/|file:)/i.test(v), 'must be a postgresql:// URL or a file: path'),
+  /** Key for signing session cookies; generated and kept in the data dir when unset. */
+  CONVLAB_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Public base URL (for join links and the Origin check), e.g. https://convlab.example.org. */
+  CONVLAB_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s):// URL' })
+    .transform((u) => u.replace(/\/+$/, ''))
+    .optional(),
+  CONVLAB_GRACE_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
+  /** Skip Next.js (integration tests, API-only runs). */
+  CONVLAB_NO_NEXT: flag,
+  /** Trust X-Forwarded-For / -Proto from a reverse proxy (for throttling by client IP and secure cookies). */
+  CONVLAB_TRUST_PROXY: flag,
+  NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+});
+
+export interface Config {
+  port: number;
+  host: string | undefined;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  secret: string | undefined;
+  publicUrl: string | undefined;
+  graceMs: number;
+  next: boolean;
+  /** Next.js in development mode (compiles on demand) unless NODE_ENV=production. */
+  dev: boolean;
+  trustProxy: boolean;
+}
+
+/** Thrown for an invalid environment; its message lists every bad variable. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads and validates the configuration from `env` (default: process.env). */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  // Empty strings mean "unset", as in most shells' `VAR= cmd`.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.CONVLAB_DATA_DIR),
+    databaseUrl: e.DATABASE_URL || undefined,
+    secret: e.CONVLAB_SECRET,
+    publicUrl: e.CONVLAB_PUBLIC_URL,
+    graceMs: Math.round(e.CONVLAB_GRACE_SECONDS * 1000),
+    next: !e.CONVLAB_NO_NEXT,
+    dev: e.NODE_ENV !== 'production',
+    trustProxy: e.CONVLAB_TRUST_PROXY,
+  };
+}

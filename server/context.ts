@@ -1,0 +1,78 @@
+/** What the HTTP routes and socket handlers share: configuration, the classroom, storage, limits. */
+import type { Classroom, ClassroomStore, LiveSessionDTO } from '@convlab/classroom';
+import type { LiveSession } from '@convlab/protocol';
+import type { Config } from './config';
+import type { DbKind, MigrationStatus } from './db';
+import { FailureThrottle, type ThrottleRule } from './security/rate-limit';
+
+/** Tunable limits; tests shrink them to exercise throttling quickly. */
+export interface Limits {
+  /** Socket.io/engine.io payload cap in bytes: bigger messages close the connection. */
+  maxHttpBufferSize: number;
+  /** Largest accepted event payload (serialized JSON, bytes); bigger ones get PAYLOAD_TOO_LARGE. */
+  maxEventBytes: number;
+  /** Largest JSON body of an HTTP request, bytes. */
+  maxBodyBytes: number;
+  /** Per-socket token bucket. */
+  socketBurst: number;
+  socketRefillPerSecond: number;
+  /** Wrong join codes per socket and per IP. */
+  joinFailuresPerSocket: ThrottleRule;
+  joinFailuresPerIp: ThrottleRule;
+  /** Failed sign-ins per IP and per email; sign-ups per IP. */
+  signinFailuresPerIp: ThrottleRule;
+  signinFailuresPerEmail: ThrottleRule;
+  signupsPerIp: ThrottleRule;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxHttpBufferSize: 64 * 1024,
+  maxEventBytes: 16 * 1024,
+  maxBodyBytes: 1024 * 1024,
+  socketBurst: 30,
+  socketRefillPerSecond: 10,
+  joinFailuresPerSocket: { maxFailures: 5, windowMs: 60_000 },
+  // A whole class may sit behind one NAT address, so the per-IP budget is larger.
+  joinFailuresPerIp: { maxFailures: 30, windowMs: 60_000 },
+  signinFailuresPerIp: { maxFailures: 20, windowMs: 10 * 60_000 },
+  signinFailuresPerEmail: { maxFailures: 10, windowMs: 10 * 60_000 },
+  signupsPerIp: { maxFailures: 20, windowMs: 60 * 60_000 },
+};
+
+export interface ServerContext {
+  config: Config;
+  limits: Limits;
+  version: string;
+  secret: string;
+  store: ClassroomStore;
+  classroom: Classroom;
+  dbKind: DbKind;
+  migrationStatus(): Promise<MigrationStatus>;
+  throttles: {
+    joinPerIp: FailureThrottle;
+    signinPerIp: FailureThrottle;
+    signinPerEmail: FailureThrottle;
+    signupPerIp: FailureThrottle;
+  };
+}
+
+/** Builds the shared throttles for a set of limits. */
+export function createThrottles(limits: Limits): ServerContext['throttles'] {
+  return {
+    joinPerIp: new FailureThrottle(limits.joinFailuresPerIp),
+    signinPerIp: new FailureThrottle(limits.signinFailuresPerIp),
+    signinPerEmail: new FailureThrottle(limits.signinFailuresPerEmail),
+    signupPerIp: new FailureThrottle(limits.signupsPerIp),
+  };
+}
+
+/** The base URL students use: CONVLAB_PUBLIC_URL, else what the request was addressed to. */
+export function publicBaseUrl(config: Config, host: string | undefined, secure: boolean): string {
+  if (config.publicUrl) return config.publicUrl;
+  return `${secure ? 'https' : 'http'}://${host ?? `localhost:${config.port}`}`;
+}
+
+/** A stored session as its instructor sees it over HTTP, with the join URL. */
+export function toLiveSession(s: LiveSessionDTO, baseUrl: string): LiveSession {
+  return { ...s, joinUrl: `${baseUrl}/join/${s.code}` };
+}

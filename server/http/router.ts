@@ -1,0 +1,173 @@
+/**
+ * A small JSON router for the API: method + path pattern, zod-validated bodies, every error answered as
+ * `{ error, message }` with a fitting status. Internal errors are logged and never leak details.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HTTP_STATUS_OF, ProtocolError, isProtocolError, type ErrorCode } from '@convlab/protocol';
+import type { z } from 'zod';
+import type { ServerContext } from '../context';
+import { clientIp, isSecureRequest, originAllowed } from '../security/origin';
+
+export interface ApiRequest<B = unknown> {
+  method: string;
+  url: URL;
+  params: Record<string, string>;
+  body: B;
+  raw: IncomingMessage;
+  ip: string;
+  secure: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string | string[]>;
+}
+
+type Handler<B> = (req: ApiRequest<B>, ctx: ServerContext) => Promise<ApiResponse>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  body?: z.ZodType;
+  handler: Handler<unknown>;
+}
+
+/** Routes of the JSON API. */
+export class Router {
+  private routes: Route[] = [];
+
+  /** Registers a route; `path` may contain `:name` segments. With `body`, the JSON body is validated by it. */
+  add<S extends z.ZodType | undefined>(
+    method: 'GET' | 'POST',
+    path: string,
+    handler: Handler<S extends z.ZodType ? z.output<S> : undefined>,
+    body?: S,
+  ): this {
+    const keys: string[] = [];
+    const source = path.replace(/:([a-zA-Z]+)/g, (_m, key: string) => {
+      keys.push(key);
+      return '([^/]+)';
+    });
+    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, body, handler: handler as Handler<unknown> });
+    return this;
+  }
+
+  /** Handles the request when a route matches its path; returns false otherwise (someone else serves it). */
+  async handle(req: IncomingMessage, res: ServerResponse, ctx: ServerContext): Promise<boolean> {
+    const url = new URL(req.url ?? '/', 'http://internal');
+    const candidates = this.routes.filter((r) => r.pattern.test(url.pathname));
+    if (candidates.length === 0) return false;
+    try {
+      const route = candidates.find((r) => r.method === req.method || (r.method === 'GET' && req.method === 'HEAD'));
+      if (!route) {
+        send(res, { status: 405, body: errorBody('BAD_REQUEST', `${req.method} is not allowed here`), headers: { allow: [...new Set(candidates.map((r) => r.method))].join(', ') } });
+        return true;
+      }
+      const { trustProxy, publicUrl } = ctx.config;
+      if (req.method !== 'GET' && req.method !== 'HEAD' && !originAllowed(req.headers, { trustProxy, publicUrl })) {
+        throw new ProtocolError('FORBIDDEN', 'cross-origin request refused');
+      }
+      const match = route.pattern.exec(url.pathname)!;
+      const params: Record<string, string> = {};
+      route.keys.forEach((k, i) => (params[k] = safeDecode(match[i + 1]!)));
+      let body: unknown = undefined;
+      if (route.body) {
+        const parsed = route.body.safeParse(await readJson(req, ctx.limits.maxBodyBytes));
+        if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeZodError(parsed.error));
+        body = parsed.data;
+      } else {
+        req.resume(); // drain an unexpected body
+      }
+      const apiReq: ApiRequest = {
+        method: req.method ?? 'GET',
+        url,
+        params,
+        body,
+        raw: req,
+        ip: clientIp(req.headers, req.socket.remoteAddress, trustProxy),
+        secure: isSecureRequest(req.headers, 'encrypted' in req.socket && Boolean(req.socket.encrypted), trustProxy),
+      };
+      send(res, await route.handler(apiReq, ctx));
+    } catch (err) {
+      send(res, errorResponse(err));
+    }
+    return true;
+  }
+}
+
+/** `{ error, message }` */
+export function errorBody(error: ErrorCode, message: string): { error: ErrorCode; message: string } {
+  return { error, message };
+}
+
+/** Maps any thrown value to an error response; unknown errors become a logged, detail-free 500. */
+export function errorResponse(err: unknown): ApiResponse {
+  if (isProtocolError(err)) return { status: HTTP_STATUS_OF[err.code], body: errorBody(err.code, err.message) };
+  console.error('[http] internal error:', err);
+  return { status: 500, body: errorBody('INTERNAL', 'internal server error') };
+}
+
+/** A short human-readable message for a failed zod parse (first issue, with its path). */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid request';
+  const path = issue.path.length ? `${issue.path.join('.')}: ` : '';
+  return `${path}${issue.message}`.slice(0, 300);
+}
+
+function send(res: ServerResponse, r: ApiResponse): void {
+  if (res.headersSent) return;
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+  res.setHeader('cache-control', 'no-store');
+  if (r.body === undefined) {
+    res.writeHead(r.status).end();
+    return;
+  }
+  const json = JSON.stringify(r.body);
+  res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
+  res.end(json);
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  // Requiring JSON also keeps cross-site HTML forms out (they cannot send this content type without CORS).
+  if (!/^application\/json\b/i.test(type)) throw new ProtocolError('BAD_REQUEST', 'send a JSON body (content-type: application/json)');
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) {
+    req.resume();
+    throw new ProtocolError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
+  }
+  const text = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop buffering but keep draining, so the 413 answer still reaches the client.
+        req.off('data', onData);
+        req.resume();
+        reject(new ProtocolError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('error', reject);
+  });
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new ProtocolError('BAD_REQUEST', 'the body is not valid JSON');
+  }
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}

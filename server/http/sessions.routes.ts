@@ -1,0 +1,67 @@
+/** `/api/sessions*` (instructor) and `/api/join/:code` (a student's join page). */
+import { API, CreateSessionBodySchema, JoinCodeSchema, ProtocolError } from '@convlab/protocol';
+import { publicBaseUrl, toLiveSession, type ServerContext } from '../context';
+import { requireInstructorId } from './auth.routes';
+import type { ApiRequest, Router } from './router';
+
+function baseUrl(req: ApiRequest, ctx: ServerContext): string {
+  return publicBaseUrl(ctx.config, req.raw.headers.host, req.secure);
+}
+
+/** Registers the session routes. */
+export function registerSessionRoutes(router: Router): void {
+  router.add('GET', API.sessions, async (req, ctx) => {
+    const instructorId = requireInstructorId(req, ctx);
+    const sessions = await ctx.classroom.listSessions({ role: 'instructor', instructorId });
+    const base = baseUrl(req, ctx);
+    return { status: 200, body: { sessions: sessions.map((s) => toLiveSession(s, base)) } };
+  });
+
+  router.add(
+    'POST',
+    API.sessions,
+    async (req, ctx) => {
+      const instructorId = requireInstructorId(req, ctx);
+      const session = await ctx.classroom.createSession({ role: 'instructor', instructorId }, req.body);
+      return { status: 201, body: { session: toLiveSession(session, baseUrl(req, ctx)) } };
+    },
+    CreateSessionBodySchema,
+  );
+
+  router.add('GET', '/api/sessions/:id', async (req, ctx) => {
+    const instructorId = requireInstructorId(req, ctx);
+    const { session, participants } = await ctx.classroom.getSessionRecord({ role: 'instructor', instructorId }, req.params.id!);
+    return {
+      status: 200,
+      body: {
+        session: toLiveSession(session, baseUrl(req, ctx)),
+        participants: participants.map(({ id, displayName, joinedAt, lastSeenAt, removedAt }) => ({
+          id,
+          displayName,
+          joinedAt,
+          lastSeenAt,
+          removedAt,
+        })),
+      },
+    };
+  });
+
+  router.add('GET', '/api/join/:code', async (req, ctx) => {
+    // Shares the wrong-code budget with `student:join`, so the page cannot be used to scan codes.
+    const throttle = ctx.throttles.joinPerIp;
+    if (throttle.blocked(req.ip)) {
+      throw new ProtocolError('RATE_LIMITED', `too many wrong codes; try again in ${Math.ceil(throttle.retryAfterMs(req.ip) / 1000)} s`);
+    }
+    const code = JoinCodeSchema.safeParse(req.params.code);
+    if (!code.success) {
+      throttle.fail(req.ip);
+      throw new ProtocolError('NOT_FOUND', 'no session has this join code');
+    }
+    try {
+      return { status: 200, body: await ctx.classroom.joinInfo(code.data) };
+    } catch (err) {
+      if ((err as ProtocolError).code === 'NOT_FOUND') throttle.fail(req.ip);
+      throw err;
+    }
+  });
+}

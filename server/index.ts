@@ -1,0 +1,191 @@
+/**
+ * ConvLab's one Node process: a single http server that serves the JSON API (server/http), Socket.io
+ * (server/realtime) and, for every other path, Next.js. `startServer()` is used by tests (PORT=0 works);
+ * running this file (`tsx server/index.ts`) starts it from the environment.
+ */
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { EventEmitter } from 'node:events';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Classroom } from '@convlab/classroom';
+import { loadOrCreateSecret } from './auth/secret';
+import { loadConfig, type Config } from './config';
+import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from './context';
+import { openStore } from './db';
+import { createApiRouter } from './http/api';
+import { createRealtime } from './realtime/io';
+import type { IoServer } from './realtime/types';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface StartOptions {
+  /** Environment to read the configuration from (default: process.env). */
+  env?: Record<string, string | undefined>;
+  /** Overrides applied on top of the environment. */
+  config?: Partial<Config>;
+  /** Overrides of the rate and size limits. */
+  limits?: Partial<Limits>;
+  /** Where start-up lines go (default: console.log); `false` for silence. */
+  log?: ((line: string) => void) | false;
+}
+
+export interface RunningServer {
+  /** Base URL, e.g. http://localhost:43121 */
+  url: string;
+  port: number;
+  config: Config;
+  context: ServerContext;
+  io: IoServer;
+  /** Stops accepting connections, closes sockets, Next.js and the database. */
+  close(): Promise<void>;
+}
+
+/** The version in the root package.json. */
+export function readVersion(): string {
+  return (JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+}
+
+/** Starts ConvLab: storage (with migrations), API, Socket.io and (unless disabled) Next.js on one port. */
+export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
+  const config: Config = { ...loadConfig(options.env ?? process.env), ...options.config };
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const log = options.log === false ? () => undefined : (options.log ?? ((line: string) => console.log(line)));
+
+  const secret = loadOrCreateSecret(config.dataDir, config.secret);
+  const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs });
+  const context: ServerContext = {
+    config,
+    limits,
+    version: readVersion(),
+    secret,
+    store: opened.store,
+    classroom,
+    dbKind: opened.kind,
+    migrationStatus: () => opened.migrationStatus(),
+    throttles: createThrottles(limits),
+  };
+
+  const api = createApiRouter();
+  let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
+  let nextClose: (() => Promise<void>) | undefined;
+  // Next.js attaches its upgrade listener (dev HMR) to this emitter; we forward only non-Socket.io upgrades.
+  const nextUpgrades = new EventEmitter();
+
+  const httpServer = createServer((req, res) => {
+    void (async () => {
+      try {
+        if (await api.handle(req, res, context)) return;
+        if (nextHandler) return await nextHandler(req, res);
+        const status = config.next ? 503 : 404;
+        res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify(config.next ? { error: 'INTERNAL', message: 'starting up' } : { error: 'NOT_FOUND', message: 'not found' }));
+      } catch (err) {
+        console.error('[http] unhandled error:', err);
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ error: 'INTERNAL', message: 'internal server error' }));
+      }
+    })();
+  });
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (req.url?.startsWith('/socket.io/')) return; // engine.io handles it
+    if (nextUpgrades.listenerCount('upgrade') > 0) nextUpgrades.emit('upgrade', req, socket, head);
+    else socket.destroy();
+  });
+
+  const io = createRealtime(httpServer, context);
+
+  try {
+    await new Promise<void>((resolveListen, reject) => {
+      httpServer.once('error', reject);
+      httpServer.listen(config.port, config.host, () => {
+        httpServer.off('error', reject);
+        resolveListen();
+      });
+    });
+  } catch (err) {
+    await classroom.close();
+    io.close();
+    await opened.close();
+    throw err;
+  }
+  const port = (httpServer.address() as AddressInfo).port;
+  const url = `http://${displayHost(config.host)}:${port}`;
+
+  if (config.next) {
+    try {
+      // Created after listen so Next knows the real port (PORT=0 picks one).
+      const { default: next } = await import('next');
+      const app = next({
+        dev: config.dev,
+        dir: ROOT,
+        hostname: config.host ?? 'localhost',
+        port,
+        httpServer: nextUpgrades as unknown as import('node:http').Server,
+      });
+      await app.prepare();
+      const handler = app.getRequestHandler();
+      nextHandler = (req, res) => handler(req, res);
+      nextClose = () => app.close();
+    } catch (err) {
+      await classroom.close();
+      await new Promise<void>((r) => io.close(() => r()));
+      await opened.close();
+      throw err;
+    }
+  }
+
+  log(`ConvLab ${context.version} listening on ${url} (database: ${opened.kind} ${opened.location}${config.next ? `, next: ${config.dev ? 'dev' : 'production'}` : ', no next'})`);
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Classroom first: the disconnects that closing Socket.io causes must not start grace timers.
+      await classroom.close();
+      await new Promise<void>((r) => io.close(() => r())); // also closes httpServer
+      httpServer.closeAllConnections?.();
+      await nextClose?.().catch(() => undefined);
+      await opened.close();
+    })());
+
+  return { url, port, config, context, io, close };
+}
+
+/** The host part of the URL we print: localhost for "all interfaces", IPv6 in brackets. */
+function displayHost(host: string | undefined): string {
+  if (!host || host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  return entry !== undefined && resolve(entry) === fileURLToPath(import.meta.url);
+}
+
+if (isMain()) {
+  startServer().then(
+    (server) => {
+      const stop = (signal: string) => {
+        console.log(`${signal}: shutting down`);
+        const force = setTimeout(() => process.exit(1), 10_000);
+        force.unref();
+        server.close().then(
+          () => process.exit(0),
+          (err) => {
+            console.error(err);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    },
+    (err) => {
+      console.error(err instanceof Error && err.name === 'ConfigError' ? err.message : err);
+      process.exit(1);
+    },
+  );
+}

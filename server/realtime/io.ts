@@ -1,0 +1,75 @@
+/**
+ * Socket.io on the shared http server: handshake checks (Origin, protocol version, instructor cookie),
+ * per-socket limits, the session handlers, and the classroom's announcements turned into broadcasts.
+ */
+import type { Server as HttpServer } from 'node:http';
+import { PROTOCOL_VERSION, type ErrorCode } from '@convlab/protocol';
+import { Server } from 'socket.io';
+import { sessionFromCookieHeader } from '../auth/session-cookie';
+import type { ServerContext } from '../context';
+import { clientIp, originAllowed } from '../security/origin';
+import { FailureThrottle, TokenBucket } from '../security/rate-limit';
+import { leave, registerSessionHandlers } from './session.handlers';
+import { rooms, type IoServer } from './types';
+import { handleUnknownEvents } from './validate';
+
+function refusal(error: ErrorCode, message: string): Error {
+  // The client sees `err.message` and `err.data` in its connect_error handler (see connectErrorCode()).
+  return Object.assign(new Error(error), { data: { error, message } });
+}
+
+/** Attaches Socket.io to `httpServer` and wires it to the classroom. */
+export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoServer {
+  const io: IoServer = new Server(httpServer, {
+    path: '/socket.io',
+    maxHttpBufferSize: ctx.limits.maxHttpBufferSize,
+    // Other upgrade requests (Next.js dev HMR) are routed by server/index.ts, not destroyed here.
+    destroyUpgrade: false,
+    pingInterval: 10_000,
+    pingTimeout: 10_000,
+    serveClient: false,
+  });
+
+  io.use((socket, next) => {
+    const { headers } = socket.handshake;
+    if (!originAllowed(headers, { publicUrl: ctx.config.publicUrl, trustProxy: ctx.config.trustProxy })) {
+      return next(refusal('FORBIDDEN', 'connections from other sites are refused'));
+    }
+    const version = (socket.handshake.auth as { protocolVersion?: unknown } | undefined)?.protocolVersion;
+    if (version !== PROTOCOL_VERSION) {
+      return next(
+        refusal('PROTOCOL_MISMATCH', `this server speaks protocol ${PROTOCOL_VERSION}, the client ${String(version)}; reload the page`),
+      );
+    }
+    const claims = sessionFromCookieHeader(ctx.secret, headers.cookie);
+    socket.data = {
+      role: 'guest',
+      instructorId: claims?.sub,
+      instructorExp: claims?.exp,
+      ip: clientIp(headers, socket.conn.remoteAddress, ctx.config.trustProxy),
+      bucket: new TokenBucket(ctx.limits.socketBurst, ctx.limits.socketRefillPerSecond),
+      joinFailures: new FailureThrottle(ctx.limits.joinFailuresPerSocket),
+    };
+    next();
+  });
+
+  io.on('connection', (socket) => {
+    registerSessionHandlers(socket, ctx);
+    handleUnknownEvents(socket);
+    socket.on('disconnect', () => leave(socket, ctx));
+  });
+
+  ctx.classroom.on({
+    state: (sessionId, state) => io.to(rooms.session(sessionId)).emit('session:state', state),
+    presence: (sessionId, participants) => io.to(rooms.instructors(sessionId)).emit('presence:update', { participants }),
+    removed: (_sessionId, participantId, message) => {
+      const room = rooms.participant(participantId);
+      io.to(room).emit('participant:removed', { message });
+      // A namespace-level disconnect follows the event on the same transport, so it arrives after it;
+      // the client does not reconnect after a server-side disconnect.
+      io.in(room).disconnectSockets(false);
+    },
+  });
+
+  return io;
+}

@@ -1,0 +1,138 @@
+/**
+ * Live-session events. Students may only `student:join`; every other event is an instructor action that
+ * needs the signed cookie of the session's owner and a watched session. The classroom model checks
+ * ownership again, so no message is trusted for more than its sender may do.
+ */
+import type { Actor } from '@convlab/classroom';
+import { ProtocolError } from '@convlab/protocol';
+import type { ServerContext } from '../context';
+import { handle } from './validate';
+import { rooms, type IoSocket } from './types';
+
+/** The instructor behind a socket, for actions on a session; refuses students and signed-out sockets. */
+function instructorActor(socket: IoSocket): { role: 'instructor'; instructorId: string } {
+  const d = socket.data;
+  if (d.role === 'participant') throw new ProtocolError('FORBIDDEN', 'students cannot do this');
+  if (!d.instructorId) throw new ProtocolError('UNAUTHORIZED', 'sign in as an instructor first');
+  if (d.instructorExp !== undefined && d.instructorExp <= Date.now()) {
+    throw new ProtocolError('UNAUTHORIZED', 'your sign-in expired; sign in again');
+  }
+  return { role: 'instructor', instructorId: d.instructorId };
+}
+
+/** The instructor and the session this socket watches. */
+function watchedSession(socket: IoSocket): { actor: Actor; sessionId: string } {
+  const actor = instructorActor(socket);
+  if (socket.data.role !== 'instructor' || !socket.data.sessionId) {
+    throw new ProtocolError('BAD_REQUEST', 'watch a session first (instructor:watch)');
+  }
+  return { actor, sessionId: socket.data.sessionId };
+}
+
+/** Moves the socket into a session's rooms, leaving any previous one. */
+async function enter(socket: IoSocket, sessionId: string, role: 'instructor' | 'participant', participantId?: string): Promise<void> {
+  leave(socket);
+  socket.data.role = role;
+  socket.data.sessionId = sessionId;
+  socket.data.participantId = participantId;
+  const names = [rooms.session(sessionId)];
+  if (role === 'instructor') names.push(rooms.instructors(sessionId));
+  if (participantId) names.push(rooms.participant(participantId));
+  await socket.join(names);
+}
+
+/** Leaves the session rooms and releases the participant's connection (presence). */
+export function leave(socket: IoSocket, ctx?: ServerContext): void {
+  const { sessionId, participantId } = socket.data;
+  if (participantId && ctx) ctx.classroom.disconnect(participantId, socket.id);
+  if (sessionId) {
+    void socket.leave(rooms.session(sessionId));
+    void socket.leave(rooms.instructors(sessionId));
+  }
+  if (participantId) void socket.leave(rooms.participant(participantId));
+  socket.data.sessionId = undefined;
+  socket.data.participantId = undefined;
+}
+
+/** Registers every live-session handler on a connected socket. */
+export function registerSessionHandlers(socket: IoSocket, ctx: ServerContext): void {
+  const { classroom } = ctx;
+
+  handle(socket, ctx, 'student:join', async (payload) => {
+    const ipThrottle = ctx.throttles.joinPerIp;
+    const socketThrottle = socket.data.joinFailures;
+    if (socketThrottle.blocked(socket.id) || ipThrottle.blocked(socket.data.ip)) {
+      const wait = Math.max(socketThrottle.retryAfterMs(socket.id), ipThrottle.retryAfterMs(socket.data.ip));
+      throw new ProtocolError('RATE_LIMITED', `too many wrong codes; try again in ${Math.ceil(wait / 1000)} s`);
+    }
+    if (socket.data.role === 'instructor') leave(socket, ctx);
+    // Release this socket's previous seat first (a tab that switches sessions).
+    if (socket.data.participantId) leave(socket, ctx);
+    try {
+      const result = await classroom.join(payload, socket.id);
+      if (socket.disconnected) {
+        // Gone while we were joining: the disconnect handler saw no participant yet, so release here.
+        classroom.disconnect(result.participant.id, socket.id);
+        return result;
+      }
+      await enter(socket, result.participant.sessionId, 'participant', result.participant.id);
+      return result;
+    } catch (err) {
+      if (err instanceof ProtocolError && err.code === 'NOT_FOUND') {
+        socketThrottle.fail(socket.id);
+        ipThrottle.fail(socket.data.ip);
+      }
+      throw err;
+    }
+  });
+
+  handle(socket, ctx, 'instructor:watch', async ({ sessionId }) => {
+    const actor = instructorActor(socket);
+    const watched = await classroom.watch(actor, sessionId);
+    await enter(socket, sessionId, 'instructor');
+    return watched;
+  });
+
+  handle(socket, ctx, 'step:goto', async ({ index }) => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.goto(actor, sessionId, index) };
+  });
+
+  handle(socket, ctx, 'step:next', async () => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.next(actor, sessionId) };
+  });
+
+  handle(socket, ctx, 'step:prev', async () => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.prev(actor, sessionId) };
+  });
+
+  handle(socket, ctx, 'controls:lock', async ({ locked }) => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.setLocked(actor, sessionId, locked) };
+  });
+
+  handle(socket, ctx, 'session:pause', async ({ paused, message }) => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.setPaused(actor, sessionId, paused, message) };
+  });
+
+  handle(socket, ctx, 'participant:remove', async ({ participantId }) => {
+    const { actor, sessionId } = watchedSession(socket);
+    await classroom.removeParticipant(actor, sessionId, participantId);
+    return {};
+  });
+
+  handle(socket, ctx, 'session:end', async () => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.end(actor, sessionId) };
+  });
+
+  handle(socket, ctx, 'session:reopen', async ({ sessionId }) => {
+    const actor = instructorActor(socket);
+    const state = await classroom.reopen(actor, sessionId);
+    await enter(socket, sessionId, 'instructor');
+    return { state };
+  });
+}

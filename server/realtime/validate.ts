@@ -1,0 +1,112 @@
+/**
+ * The one way a client event gets a handler: `handle(socket, event, handler)` rate-limits the socket,
+ * insists on an ack, checks the payload size, validates the payload with the event's zod schema, and
+ * answers with `{ ok: true, data }` or a sanitized `{ ok: false, error, message }` (no stack traces).
+ */
+import {
+  clientEvents,
+  fail,
+  isProtocolError,
+  ok,
+  type Ack,
+  type ClientEventName,
+  type ClientResult,
+  type ErrorCode,
+  type ParsedClientPayload,
+} from '@convlab/protocol';
+import { describeZodError } from '../http/router';
+import type { ServerContext } from '../context';
+import type { IoSocket } from './types';
+
+export type EventHandler<E extends ClientEventName> = (
+  payload: ParsedClientPayload<E>,
+  socket: IoSocket,
+) => Promise<ClientResult<E>>;
+
+type AnyAck = (response: Ack<unknown>) => void;
+
+/** Registers a validated, acked handler for `event` on `socket`. */
+export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerContext, event: E, handler: EventHandler<E>): void {
+  const schema = clientEvents[event].payload;
+  // Socket.io's typed `on` cannot see through the generic event; the payload is validated below anyway.
+  (socket as unknown as { on(ev: string, fn: (...args: unknown[]) => void): void }).on(event, (...args: unknown[]) => {
+    try {
+      dispatch(args);
+    } catch (err) {
+      // A throw here would escape into Socket.io's packet handling; log it instead.
+      console.error(`[realtime] ${event} dispatch failed:`, err);
+    }
+  });
+
+  function dispatch(args: unknown[]): void {
+    const ack = typeof args.at(-1) === 'function' ? (args.pop() as AnyAck) : undefined;
+    if (!socket.data.bucket.take()) {
+      ack?.(fail('RATE_LIMITED', 'too many requests; slow down'));
+      return;
+    }
+    // Every request must be answerable; one without an ack is ignored rather than half-trusted.
+    if (!ack) return;
+    const answer = once(ack);
+    if (args.length !== 1) {
+      answer(fail('BAD_REQUEST', `${event} takes exactly one payload object`));
+      return;
+    }
+    const payload = args[0];
+    let size: number;
+    try {
+      size = Buffer.byteLength(JSON.stringify(payload) ?? '');
+    } catch {
+      answer(fail('BAD_REQUEST', 'the payload is not JSON'));
+      return;
+    }
+    if (size > ctx.limits.maxEventBytes) {
+      answer(fail('PAYLOAD_TOO_LARGE', `the payload is larger than ${ctx.limits.maxEventBytes} bytes`));
+      return;
+    }
+    const parsed = schema.safeParse(payload);
+    if (!parsed.success) {
+      answer(fail('BAD_REQUEST', describeZodError(parsed.error)));
+      return;
+    }
+    Promise.resolve()
+      .then(() => handler(parsed.data as ParsedClientPayload<E>, socket))
+      .then(
+        (data) => answer(ok(data)),
+        (err: unknown) => answer(toFailure(err, event)),
+      );
+  }
+}
+
+/** Answers events that no handler knows, so a client awaiting an ack is not left hanging. */
+export function handleUnknownEvents(socket: IoSocket): void {
+  const known = new Set<string>(Object.keys(clientEvents));
+  socket.onAny((event: unknown, ...args: unknown[]) => {
+    if (typeof event === 'string' && known.has(event)) return;
+    const ack = args.at(-1);
+    if (!socket.data.bucket.take()) {
+      if (typeof ack === 'function') (ack as AnyAck)(fail('RATE_LIMITED', 'too many requests; slow down'));
+      return;
+    }
+    if (typeof ack === 'function') (ack as AnyAck)(fail('BAD_REQUEST', 'unknown event'));
+  });
+}
+
+/** Turns a thrown value into a failed ack; anything but a ProtocolError is logged and hidden. */
+export function toFailure(err: unknown, event: string): { ok: false; error: ErrorCode; message: string } {
+  if (isProtocolError(err)) return fail(err.code, err.message);
+  console.error(`[realtime] ${event} failed:`, err);
+  return fail('INTERNAL', 'internal server error');
+}
+
+function once(ack: AnyAck): AnyAck {
+  let done = false;
+  return (response) => {
+    if (done) return;
+    done = true;
+    try {
+      ack(response);
+    } catch (err) {
+      console.error('[realtime] ack failed:', err);
+    }
+  };
+}
