@@ -1,0 +1,41 @@
+'use client';
+
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { api } from '../_lib/api-client';
+import type { Instructor } from '@convlab/protocol';
+import { SiteHeader } from './site-header';
+
+/** Header for instructor pages: a link to the dashboard, who is signed in, and sign out. */
+export function InstructorHeader({ instructor, wide = false }: { instructor: Instructor | null; wide?: boolean }) {
+  const router = useRouter();
+  const [busy, setBusy] = useState(false);
+
+  async function signOut() {
+    setBusy(true);
+    try {
+      await api.signOut();
+    } catch {
+      // Even if the request failed, leave the instructor pages; the cookie expires on its own.
+    }
+    router.replace('/');
+    router.refresh();
+  }
+
+  return (
+    <SiteHeader wide={wide}>
+      <Link href="/dashboard" className="btn btn-ghost">
+        My sessions
+      </Link>
+      {instructor ? (
+        <span className="hidden text-sm text-slate-600 md:inline" title={instructor.email}>
+          {instructor.name}
+        </span>
+      ) : null}
+      <button type="button" className="btn btn-secondary" onClick={signOut} disabled={busy}>
+        {busy ? 'Signing out…' : 'Sign out'}
+      </button>
+    </SiteHeader>
+  );
+}

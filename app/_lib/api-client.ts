@@ -1,0 +1,69 @@
+/**
+ * Tiny JSON client for ConvLab's HTTP API (served by the custom server under /api, paths from
+ * `@convlab/protocol`). Every failure becomes an `ApiError` with the server's code and a message fit
+ * to show a person.
+ */
+import {
+  API,
+  type CreateSessionBody,
+  type InstructorResponse,
+  type JoinInfoResponse,
+  type SessionDetailResponse,
+  type SessionListResponse,
+  type SessionResponse,
+  type SigninBody,
+  type SignupBody,
+} from '@convlab/protocol';
+import { describeError, humanizeError } from './error-messages';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** Calls a JSON endpoint; resolves with the parsed body, rejects with an `ApiError`. */
+export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method: init.method ?? 'GET',
+      headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', describeError('NETWORK'));
+  }
+  if (res.status === 204) return undefined as T;
+  let body: unknown = null;
+  try {
+    body = await res.json();
+  } catch {
+    // A non-JSON body (proxy error page, empty 500): fall through to a generic message.
+  }
+  if (!res.ok) {
+    const err = (body ?? {}) as { error?: unknown; message?: unknown };
+    const code = typeof err.error === 'string' ? err.error : `HTTP_${res.status}`;
+    throw new ApiError(res.status, code, humanizeError(code, typeof err.message === 'string' ? err.message : '', res.status));
+  }
+  return body as T;
+}
+
+/** The typed endpoints of docs/dev/realtime-contract.md. */
+export const api = {
+  signUp: (body: SignupBody) => apiFetch<InstructorResponse>(API.signup, { method: 'POST', body }),
+  signIn: (body: SigninBody) => apiFetch<InstructorResponse>(API.signin, { method: 'POST', body }),
+  signOut: () => apiFetch<void>(API.signout, { method: 'POST' }),
+  me: () => apiFetch<InstructorResponse>(API.me),
+  listSessions: () => apiFetch<SessionListResponse>(API.sessions),
+  createSession: (body: CreateSessionBody) => apiFetch<SessionResponse>(API.sessions, { method: 'POST', body }),
+  getSession: (id: string) => apiFetch<SessionDetailResponse>(API.session(id)),
+  lookupJoinCode: (code: string) => apiFetch<JoinInfoResponse>(API.join(code)),
+};

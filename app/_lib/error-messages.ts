@@ -1,0 +1,40 @@
+/** Human wording for the protocol's error codes, used when the server sent no message of its own. */
+const MESSAGES: Record<string, string> = {
+  BAD_REQUEST: 'That request was not valid. Check the form and try again.',
+  PAYLOAD_TOO_LARGE: 'That is too much data to send at once. Try something smaller.',
+  UNAUTHORIZED: 'Please sign in first.',
+  FORBIDDEN: "You don't have permission to do that.",
+  NOT_FOUND: "We couldn't find that. Check the code or link.",
+  SESSION_ENDED: 'This session has ended.',
+  RATE_LIMITED: 'Too many attempts. Wait a few seconds and try again.',
+  PROTOCOL_MISMATCH: 'ConvLab was updated. Reload the page to continue.',
+  REMOVED: 'The instructor removed you from this session.',
+  INTERNAL: 'Something went wrong on the server. Try again in a moment.',
+  INVALID_CREDENTIALS: 'That email and password do not match an account.',
+  EMAIL_TAKEN: 'An account with that email already exists. Sign in instead.',
+  NETWORK: "Can't reach the ConvLab server. Check your connection and try again.",
+  TIMEOUT: 'The server took too long to answer. Try again.',
+  OFFLINE: 'Not connected to the server right now. Wait for the connection to come back.',
+  CONNECT_REFUSED: 'The server refused the connection. Reload the page to try again.',
+};
+
+/** Returns a sentence for an error code (falls back on the HTTP status). */
+export function describeError(code: string, status?: number): string {
+  if (MESSAGES[code]) return MESSAGES[code];
+  if (status === 409) return 'That already exists.';
+  if (status !== undefined && status >= 500) return MESSAGES.INTERNAL;
+  return 'Something went wrong. Try again.';
+}
+
+// Codes where our own sentence says more to a person than the server's terse one.
+const OWN_WORDS = new Set(['INVALID_CREDENTIALS', 'EMAIL_TAKEN', 'INTERNAL', 'UNAUTHORIZED', 'PROTOCOL_MISMATCH', 'NETWORK', 'TIMEOUT']);
+
+/**
+ * The sentence to show for a server error: ours for the codes above, otherwise the server's message
+ * (it often names the exact problem, e.g. "a password has at least 8 characters"), capitalised.
+ */
+export function humanizeError(code: string, serverMessage?: string | null, status?: number): string {
+  const m = serverMessage?.trim();
+  if (OWN_WORDS.has(code) || !m) return describeError(code, status);
+  return m.charAt(0).toUpperCase() + m.slice(1) + (/[.!?]$/.test(m) ? '' : '.');
+}

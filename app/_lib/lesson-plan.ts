@@ -1,0 +1,97 @@
+/**
+ * Editing model of a lesson plan (ordered slide steps) and its validation, kept out of the components
+ * so the rules sit in one place. Limits mirror what a slide reasonably holds; the server re-validates.
+ */
+import { ImageUrlSchema, LIMITS, type Step } from '@convlab/protocol';
+
+export type SlideStep = Extract<Step, { kind: 'slide' }>;
+
+/** The protocol's limits, named for the editor. */
+export const PLAN_LIMITS = {
+  sessionTitle: LIMITS.titleMax,
+  stepTitle: LIMITS.titleMax,
+  markdown: LIMITS.markdownMax,
+  imageUrl: LIMITS.urlMax,
+  steps: LIMITS.stepsMax,
+} as const;
+
+/** A random step id; works on plain http (a lecture-hall LAN), where crypto.randomUUID is unavailable. */
+export function newStepId(): string {
+  const bytes = new Uint8Array(8);
+  crypto.getRandomValues(bytes);
+  return `step-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** A fresh, empty slide. */
+export function blankStep(): SlideStep {
+  return { kind: 'slide', id: newStepId(), title: '', markdown: '' };
+}
+
+/** Moves the item at `from` to `to`, returning a new array. */
+export function moveItem<T>(items: readonly T[], from: number, to: number): T[] {
+  if (to < 0 || to >= items.length || from === to) return [...items];
+  const next = [...items];
+  const [item] = next.splice(from, 1);
+  next.splice(to, 0, item);
+  return next;
+}
+
+export interface PlanErrors {
+  title?: string;
+  plan?: string;
+  steps: Record<string, { title?: string; markdown?: string; imageUrl?: string }>;
+}
+
+/** Same rule as the server (`ImageUrlSchema`): an https:// URL or a path on this server; explained in words. */
+export function imageUrlProblem(url: string): string | null {
+  if (url.length > PLAN_LIMITS.imageUrl) return 'That URL is too long.';
+  if (ImageUrlSchema.safeParse(url).success) return null;
+  if (/^http:\/\//i.test(url)) return 'Use the https:// address of the image (plain http:// images are blocked).';
+  return 'Use an https:// image address (e.g. https://example.org/filters.png) or a path starting with /.';
+}
+
+/** Validates a plan; returns null when it can be sent. */
+export function validatePlan(title: string, steps: SlideStep[]): PlanErrors | null {
+  const errors: PlanErrors = { steps: {} };
+  let bad = false;
+  const t = title.trim();
+  if (!t) (errors.title = 'Give the session a title.'), (bad = true);
+  else if (t.length > PLAN_LIMITS.sessionTitle) (errors.title = `Keep the title under ${PLAN_LIMITS.sessionTitle} characters.`), (bad = true);
+  if (steps.length === 0) (errors.plan = 'Add at least one step.'), (bad = true);
+  if (steps.length > PLAN_LIMITS.steps) (errors.plan = `A plan can have at most ${PLAN_LIMITS.steps} steps.`), (bad = true);
+  for (const step of steps) {
+    const e: PlanErrors['steps'][string] = {};
+    const st = step.title.trim();
+    if (!st) e.title = 'Every step needs a title.';
+    else if (st.length > PLAN_LIMITS.stepTitle) e.title = `Keep step titles under ${PLAN_LIMITS.stepTitle} characters.`;
+    if (step.markdown.length > PLAN_LIMITS.markdown) e.markdown = `Keep the text under ${PLAN_LIMITS.markdown.toLocaleString('en')} characters.`;
+    const url = step.imageUrl?.trim();
+    if (url) {
+      const problem = imageUrlProblem(url);
+      if (problem) e.imageUrl = problem;
+    }
+    if (Object.keys(e).length) (errors.steps[step.id] = e), (bad = true);
+  }
+  return bad ? errors : null;
+}
+
+/** Trims fields and drops an empty image URL, ready for `POST /api/sessions`. */
+export function cleanPlan(steps: SlideStep[]): SlideStep[] {
+  return steps.map((s) => {
+    const imageUrl = s.imageUrl?.trim();
+    return { kind: 'slide', id: s.id, title: s.title.trim(), markdown: s.markdown, ...(imageUrl ? { imageUrl } : {}) };
+  });
+}
+
+/** A starter plan that follows the CNN-visualization lecture; instructors edit it or start blank. */
+export function lectureOutline(): SlideStep[] {
+  const slide = (title: string, markdown: string): SlideStep => ({ kind: 'slide', id: newStepId(), title, markdown });
+  return [
+    slide('Welcome', '# How CNNs see\n\nToday we open up a convolutional network and look at what each part responds to.'),
+    slide('Convolution is a weighted sum', 'Each output pixel is a **dot product** of a small kernel with the patch under it.\n\n- 3×3 kernel, stride 1\n- one bias per filter'),
+    slide('Pooling and its drawbacks', 'Max pooling keeps the strongest response in each window — and throws away *where* it was.'),
+    slide('First-layer filters', 'The first layer learns oriented edges and colour blobs. What do you expect to see?'),
+    slide('Occlusion experiments', 'Slide a grey square over the image and watch the class score drop.'),
+    slide('Gradient ascent', 'Find the image that maximises a class score:\n\n`I* = argmax_I S_c(I) − λ‖I‖²`'),
+  ];
+}

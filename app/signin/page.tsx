@@ -1,0 +1,9 @@
+import type { Metadata } from 'next';
+import { AuthPage } from '../_components/auth-page';
+
+export const metadata: Metadata = { title: 'Instructor sign in' };
+
+/** Instructor sign-in page. */
+export default function SignInPage() {
+  return <AuthPage mode="signin" />;
+}
