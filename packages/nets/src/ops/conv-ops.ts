@@ -1,0 +1,228 @@
+/**
+ * Convolutions for the executor: fused forward passes (conv + bias + activation in one kernel) and, for gradients,
+ * `tf.customGrad` wrappers whose backward pass needs only kernels that exist on every backend. wasm lacks
+ * DepthwiseConv2dNativeBackpropInput, so the depthwise input gradient is rebuilt here as a depthwise convolution of
+ * the zero-dilated incoming gradient with the spatially flipped kernel.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { FusedActivation, Pair } from '../graph.types';
+import type { ReluMode } from '../executor.types';
+import { reluBackward, reluForward, type ReluLike } from './relu-modes';
+
+/** Parameters of a convolution after explicit padding has been applied with `tf.pad`. */
+export interface ConvSpec {
+  strides: Pair;
+  dilation: Pair;
+  /** 'same' or 'valid' (explicit padding is applied before, as a pad op). */
+  pad: 'same' | 'valid';
+  depthwise: boolean;
+  groups: number;
+}
+
+type TfActivation = 'linear' | 'relu' | 'relu6' | 'leakyrelu' | 'sigmoid';
+
+function tfActivation(a: FusedActivation | undefined): TfActivation | null {
+  switch (a ?? 'linear') {
+    case 'linear': return 'linear';
+    case 'relu': return 'relu';
+    case 'relu6': return 'relu6';
+    case 'leakyRelu': return 'leakyrelu';
+    case 'sigmoid': return 'sigmoid';
+    default: return null;
+  }
+}
+
+function applyActivation(y: tf.Tensor4D, act: FusedActivation | undefined, alpha: number): tf.Tensor4D {
+  if (!act || act === 'linear') return y;
+  if (act === 'tanh') return tf.tanh(y);
+  if (act === 'sigmoid') return tf.sigmoid(y);
+  return reluForward(act, y, alpha) as tf.Tensor4D;
+}
+
+/** Forward convolution (ordinary, depthwise or grouped) with bias and activation fused where the backend can. */
+export function convForward(
+  x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, spec: ConvSpec,
+  act: FusedActivation | undefined, alpha: number,
+): tf.Tensor4D {
+  const fusedAct = tfActivation(act);
+  const activation = fusedAct ?? 'linear';
+  if (spec.depthwise) {
+    const y = tf.fused.depthwiseConv2d({
+      x, filter, strides: spec.strides, pad: spec.pad, dilations: spec.dilation, bias, activation, leakyreluAlpha: alpha,
+    });
+    return fusedAct ? y : applyActivation(y, act, alpha);
+  }
+  if (spec.groups > 1) {
+    return tf.tidy(() => {
+      const xs = tf.split(x, spec.groups, 3);
+      const ws = tf.split(filter, spec.groups, 3);
+      const ys = xs.map((xi, i) => tf.conv2d(xi as tf.Tensor4D, ws[i] as tf.Tensor4D, spec.strides, spec.pad, 'NHWC', spec.dilation));
+      let y: tf.Tensor4D = tf.concat(ys, 3);
+      if (bias) y = tf.add(y, bias);
+      return applyActivation(y, act, alpha);
+    });
+  }
+  const y = tf.fused.conv2d({
+    x, filter, strides: spec.strides, pad: spec.pad, dilations: spec.dilation, bias, activation, leakyreluAlpha: alpha,
+  });
+  return fusedAct ? y : applyActivation(y, act, alpha);
+}
+
+/**
+ * The fused conv kernel called directly. Inside a gradient tape `tf.fused.*` silently falls back to separate conv, add
+ * and activation ops (it cannot differentiate fused activations); under our customGrad that is not needed.
+ */
+function fusedKernel(
+  x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, spec: ConvSpec, act: ReluLike | 'linear', alpha: number,
+): tf.Tensor4D {
+  const inputs: Record<string, tf.Tensor> = { x, filter };
+  if (bias) inputs.bias = bias;
+  const attrs = {
+    strides: spec.strides, pad: spec.pad, dataFormat: 'NHWC', dilations: spec.dilation, activation: tfActivation(act) ?? 'linear',
+    leakyreluAlpha: alpha,
+  };
+  return tf.engine().runKernel(spec.depthwise ? tf.FusedDepthwiseConv2D : tf.FusedConv2D, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** Zero-dilates `[N, H, W, C]` by the strides: inserts (s-1) zeros between neighbouring rows/columns. */
+export function zeroDilate(dy: tf.Tensor4D, s: Pair): tf.Tensor4D {
+  let [n, h, w, c] = dy.shape;
+  let out = dy;
+  if (s[0] > 1) {
+    const padded = tf.pad(tf.reshape(dy, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, s[0] - 1], [0, 0]]);
+    out = tf.slice(tf.reshape(padded, [n, h * s[0], w, c]), [0, 0, 0, 0], [n, (h - 1) * s[0] + 1, w, c]) as tf.Tensor4D;
+    h = (h - 1) * s[0] + 1;
+  }
+  if (s[1] > 1) {
+    const padded = tf.pad(tf.reshape(out, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, s[1] - 1], [0, 0]]);
+    out = tf.slice(tf.reshape(padded, [n, h, w * s[1], c]), [0, 0, 0, 0], [n, h, (w - 1) * s[1] + 1, c]) as tf.Tensor4D;
+  }
+  return out as tf.Tensor4D;
+}
+
+/** Pads (positive) or crops (negative) the two spatial axes. */
+function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+  let y = x;
+  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
+    y = tf.pad(y, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]);
+  }
+  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
+    const [n, h, w, c] = y.shape;
+    const t = Math.max(-top, 0);
+    const l = Math.max(-left, 0);
+    y = tf.slice(y, [0, t, l, 0], [n, h - t - Math.max(-bottom, 0), w - l - Math.max(-right, 0), c]);
+  }
+  return y;
+}
+
+/** Spatial 'same'/'valid' padding before the first pixel, as TensorFlow computes it. */
+export function padBefore(inLen: number, outLen: number, k: number, s: number, d: number, pad: 'same' | 'valid'): number {
+  if (pad === 'valid') return 0;
+  const eff = (k - 1) * d + 1;
+  return Math.floor(Math.max((outLen - 1) * s + eff - inLen, 0) / 2);
+}
+
+/** Zero-dilates the incoming gradient by the strides and pads/crops it so a stride-1 'valid' window op yields the input size. */
+function spreadGradient(dy: tf.Tensor4D, inShape: [number, number, number, number], k: Pair, spec: ConvSpec): tf.Tensor4D {
+  const [, h, w] = inShape;
+  const [kh, kw] = k;
+  const [sh, sw] = spec.strides;
+  const [dh, dw] = spec.dilation;
+  const [, ho, wo] = dy.shape;
+  const pt = padBefore(h, ho, kh, sh, dh, spec.pad);
+  const pl = padBefore(w, wo, kw, sw, dw, spec.pad);
+  const dz = zeroDilate(dy, spec.strides);
+  const top = (kh - 1) * dh - pt;
+  const left = (kw - 1) * dw - pl;
+  const bottom = h + (kh - 1) * dh - top - dz.shape[1];
+  const right = w + (kw - 1) * dw - left - dz.shape[2];
+  return padOrCrop(dz, top, bottom, left, right);
+}
+
+/**
+ * Gradient of a depthwise convolution with respect to its input, from kernels every backend has:
+ * depthwise conv (stride 1, same dilation) of the zero-dilated, re-padded incoming gradient with the flipped kernel.
+ */
+export function depthwiseInputGrad(
+  dy: tf.Tensor4D, filter: tf.Tensor4D, inShape: [number, number, number, number], spec: ConvSpec, back?: tf.Tensor4D,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [n, h, w, c] = inShape;
+    const [kh, kw, , m] = filter.shape;
+    const padded = spreadGradient(dy, inShape, [kh, kw], spec);
+    const flipped = back ?? backwardKernel(filter, spec);
+    const g = tf.depthwiseConv2d(padded, flipped, 1, 'valid', 'NHWC', spec.dilation);
+    return (m === 1 ? g : tf.sum(tf.reshape(g, [n, h, w, c, m]), 4)) as tf.Tensor4D;
+  });
+}
+
+/**
+ * Input gradient of an ordinary (groups = 1) convolution: a stride-1 convolution of the spread incoming gradient with
+ * the flipped, in/out-swapped kernel. (wasm's Conv2DBackpropInput is a slow reference loop; Conv2D is XNNPACK.)
+ */
+function denseConvInputGrad(
+  dy: tf.Tensor4D, filter: tf.Tensor4D, inShape: [number, number, number, number], spec: ConvSpec, back?: tf.Tensor4D,
+): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = filter.shape;
+    const flipped = back ?? backwardKernel(filter, spec);
+    // 1x1 stride 1 needs no spreading: a matrix product with the transposed kernel.
+    const unit = kh === 1 && kw === 1 && spec.strides[0] === 1 && spec.strides[1] === 1;
+    const padded = unit ? dy : spreadGradient(dy, inShape, [kh, kw], spec);
+    return tf.conv2d(padded, flipped, 1, 'valid', 'NHWC', spec.dilation);
+  });
+}
+
+/**
+ * The kernel of the backward convolution: spatially flipped, with input and output channels swapped (depthwise:
+ * flipped and flattened to `[kh, kw, c * m, 1]`). Constant per layer, so callers may compute it once and pass it in.
+ */
+export function backwardKernel(filter: tf.Tensor4D, spec: ConvSpec): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw, c, m] = filter.shape;
+    const flipped = kh === 1 && kw === 1 ? filter : tf.reverse(filter, [0, 1]);
+    if (spec.depthwise) return tf.reshape(flipped, [kh, kw, c * m, 1]) as tf.Tensor4D;
+    return tf.transpose(flipped, [0, 1, 3, 2]) as tf.Tensor4D;
+  });
+}
+
+/** Gradient of any convolution (ordinary, dilated, grouped or depthwise) with respect to its input. */
+export function convInputGrad(
+  dy: tf.Tensor4D, filter: tf.Tensor4D, inShape: [number, number, number, number], spec: ConvSpec, back?: tf.Tensor4D,
+): tf.Tensor4D {
+  if (spec.depthwise) return depthwiseInputGrad(dy, filter, inShape, spec, back);
+  if (spec.groups === 1) return denseConvInputGrad(dy, filter, inShape, spec, back);
+  return tf.tidy(() => {
+    const g = spec.groups;
+    const dys = tf.split(dy, g, 3);
+    const ws = tf.split(filter, g, 3);
+    const shape: [number, number, number, number] = [inShape[0], inShape[1], inShape[2], inShape[3] / g];
+    return tf.concat(dys.map((d, i) => denseConvInputGrad(d as tf.Tensor4D, ws[i] as tf.Tensor4D, shape, spec)), 3);
+  });
+}
+
+/**
+ * Convolution (+ bias + optional ReLU-like activation) whose backward pass computes only the input gradient, with the
+ * activation's rule taken from `mode`. Weights are constants here: no filter gradient is ever computed.
+ */
+export function convWithGrad(
+  x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D | undefined, spec: ConvSpec,
+  act: ReluLike | 'linear', alpha: number, mode: ReluMode, back?: tf.Tensor4D,
+): tf.Tensor4D {
+  const inShape = x.shape as [number, number, number, number];
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const y = spec.groups > 1 && !spec.depthwise
+      ? convForward(input as tf.Tensor4D, filter, bias, spec, act, alpha)
+      : fusedKernel(input as tf.Tensor4D, filter, bias, spec, act, alpha);
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.tidy(() => {
+        const g = (act === 'linear' ? dy : reluBackward(act, mode, saved[0], dy, alpha)) as tf.Tensor4D;
+        return convInputGrad(g, filter, inShape, spec, back);
+      }),
+    };
+  });
+  return f(x) as tf.Tensor4D;
+}

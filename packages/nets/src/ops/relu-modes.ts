@@ -1,0 +1,60 @@
+/**
+ * ReLU-like activations with the backward rules of `ReluMode` (standard / guided / deconvnet), and the backward
+ * masks shared with the fused-conv custom gradients. Built only from kernels every backend has (Greater, Less,
+ * Cast, Mul, Maximum), so gradients work on wasm too.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ReluMode } from '../executor.types';
+
+/** ReLU-like activations whose backward pass depends on the ReLU mode. */
+export type ReluLike = 'relu' | 'relu6' | 'leakyRelu';
+
+function ones01(b: tf.Tensor): tf.Tensor {
+  return tf.cast(b, 'float32');
+}
+
+/**
+ * Incoming gradient `dy` pushed back through activation `act` whose OUTPUT was `y` (masks are computed from the
+ * output: for alpha > 0 every rule below is the same whether written on the input or the output).
+ */
+export function reluBackward(act: ReluLike, mode: ReluMode, y: tf.Tensor, dy: tf.Tensor, alpha = 0.2): tf.Tensor {
+  return tf.tidy(() => {
+    if (mode === 'deconvnet') {
+      return act === 'leakyRelu' ? tf.leakyRelu(dy, alpha) : tf.relu(dy);
+    }
+    // Forward factor: the true derivative at the input.
+    let gate: tf.Tensor;
+    if (act === 'relu') gate = ones01(tf.greater(y, 0));
+    else if (act === 'relu6') gate = tf.mul(ones01(tf.greater(y, 0)), ones01(tf.less(y, 6)));
+    else {
+      const pos = ones01(tf.greater(y, 0));
+      gate = tf.add(pos, tf.mul(tf.sub(1, pos), alpha));
+    }
+    let g = tf.mul(dy, gate);
+    if (mode === 'guided') {
+      // Backward factor: the deconvnet rule on the incoming gradient's sign.
+      const posDy = ones01(tf.greater(dy, 0));
+      const back = act === 'leakyRelu' ? tf.add(posDy, tf.mul(tf.sub(1, posDy), alpha)) : posDy;
+      g = tf.mul(g, back);
+    }
+    return g;
+  });
+}
+
+/** Forward value of a ReLU-like activation. */
+export function reluForward(act: ReluLike, x: tf.Tensor, alpha = 0.2): tf.Tensor {
+  if (act === 'relu') return tf.relu(x);
+  if (act === 'relu6') return tf.relu6(x);
+  return tf.leakyRelu(x, alpha);
+}
+
+/** ReLU-like activation whose gradient follows `mode` (see `ReluMode`). */
+export function reluWithMode(act: ReluLike, mode: ReluMode, x: tf.Tensor, alpha = 0.2): tf.Tensor {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    const y = reluForward(act, input, alpha);
+    save([y]);
+    return { value: y, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => reluBackward(act, mode, saved[0], dy, alpha) };
+  });
+  return f(x);
+}

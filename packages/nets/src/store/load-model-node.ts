@@ -1,0 +1,116 @@
+/**
+ * Loads a model named the way users name them (CLI `--model`, server jobs): a built-in id (through the store: local
+ * copy or verified download), a TFLite file, a TensorFlow.js layers model (its folder or its model.json), or an
+ * http(s) URL of either. Node-only.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { createHttpReader } from '../io/readers';
+import { importLayersModel } from '../importers/tfjs-layers.importer';
+import { importTflite } from '../importers/tflite';
+import { loadBuiltinModel } from '../load-model';
+import type { Model, ModelMeta } from '../model.types';
+import { createFileReader } from '../node';
+import { isStoredModelId, ModelStoreError, STORED_MODEL_IDS } from './stored-models';
+import { resolveModel, type ModelStoreOptions } from './model-store-node';
+import type { ModelLocationKind } from './store.types';
+
+/** Options of {@link loadModelSpec}. */
+export interface LoadModelSpecOptions extends ModelStoreOptions {
+  /** Metadata for a user's model (preprocessing, labels, …); ignored for built-in models. */
+  meta?: Partial<ModelMeta>;
+}
+
+/** A loaded model and where it came from. */
+export interface LoadedModel {
+  model: Model;
+  /** 'builtin' (with the store location), 'file' or 'url'. */
+  kind: 'builtin' | 'file' | 'url';
+  location?: ModelLocationKind;
+  /** Path or URL the model was read from. */
+  from: string;
+}
+
+const TFLITE_MAGIC = 'TFL3';
+
+function isTflite(bytes: Uint8Array): boolean {
+  return bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === TFLITE_MAGIC;
+}
+
+function idFromName(name: string): string {
+  return path.basename(name).replace(/\.(tflite|json)$/i, '') || 'custom';
+}
+
+/**
+ * Loads a model from a built-in id, a path (TFLite file, model.json, or a folder holding one of them) or an http(s)
+ * URL (of a .tflite file or a model.json). Errors say which of these `spec` was taken for and what went wrong.
+ */
+export async function loadModelSpec(spec: string, options: LoadModelSpecOptions = {}): Promise<LoadedModel> {
+  if (isStoredModelId(spec)) {
+    const resolved = await resolveModel(spec, options);
+    const model = await loadBuiltinModel(spec, resolved.reader);
+    return { model, kind: 'builtin', location: resolved.location, from: resolved.path };
+  }
+  if (/^https?:\/\//i.test(spec)) return loadFromUrl(spec, options);
+  let info;
+  try {
+    info = await stat(spec);
+  } catch {
+    throw new ModelStoreError(
+      `unknown model '${spec}': not a built-in id (${STORED_MODEL_IDS.join(', ')}), and no such file, folder or http(s) URL`,
+      'unknown-model',
+    );
+  }
+  const full = path.resolve(spec);
+  if (info.isDirectory()) {
+    const names = await readdir(full);
+    if (names.includes('model.json')) return loadLayersFile(path.join(full, 'model.json'), options);
+    const tflites = names.filter((n) => n.toLowerCase().endsWith('.tflite'));
+    if (tflites.length === 1) return loadTfliteFile(path.join(full, tflites[0]), options);
+    throw new ModelStoreError(
+      `folder ${full} holds neither a model.json (TensorFlow.js layers model) nor exactly one .tflite file` +
+        (tflites.length > 1 ? ` (found ${tflites.join(', ')}: name the file)` : ''),
+      'not-found',
+    );
+  }
+  const bytes = new Uint8Array(await readFile(full));
+  if (isTflite(bytes)) return loadTfliteBytes(bytes, full, 'file', options);
+  if (full.toLowerCase().endsWith('.json')) return loadLayersFile(full, options);
+  throw new ModelStoreError(`${full} is neither a TFLite file (no 'TFL3' identifier) nor a TensorFlow.js model.json`, 'not-found');
+}
+
+async function loadTfliteFile(file: string, options: LoadModelSpecOptions): Promise<LoadedModel> {
+  return loadTfliteBytes(new Uint8Array(await readFile(file)), file, 'file', options);
+}
+
+function loadTfliteBytes(bytes: Uint8Array, from: string, kind: 'file' | 'url', options: LoadModelSpecOptions): LoadedModel {
+  const id = options.meta?.id ?? idFromName(from);
+  const model = importTflite(bytes, { id, meta: { source: from, ...options.meta } });
+  return { model, kind, from };
+}
+
+async function loadLayersFile(jsonFile: string, options: LoadModelSpecOptions): Promise<LoadedModel> {
+  const dir = path.dirname(jsonFile);
+  const model = await importLayersModel(createFileReader(dir), {
+    modelJson: path.basename(jsonFile),
+    meta: { id: path.basename(dir), displayName: path.basename(dir), source: jsonFile, ...options.meta },
+  });
+  return { model, kind: 'file', from: jsonFile };
+}
+
+async function loadFromUrl(url: string, options: LoadModelSpecOptions): Promise<LoadedModel> {
+  const fetchFn = options.fetch ?? fetch;
+  const u = new URL(url);
+  const res = await fetchFn(u);
+  if (!res.ok) throw new ModelStoreError(`cannot fetch model ${url}: HTTP ${res.status}`, 'download');
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (isTflite(bytes)) return loadTfliteBytes(bytes, url, 'url', options);
+  // Otherwise it must be a layers model.json; its shards are relative to it.
+  const base = new URL('.', u).toString();
+  const name = u.pathname.slice(u.pathname.lastIndexOf('/') + 1) || 'model.json';
+  const model = await importLayersModel(createHttpReader(base, fetchFn), {
+    modelJson: name,
+    meta: { id: new URL(base).pathname.split('/').filter(Boolean).pop() ?? 'custom', source: url, ...options.meta },
+  });
+  return { model, kind: 'url', from: url };
+}
