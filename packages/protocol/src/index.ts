@@ -11,3 +11,4 @@ export * from './dto.schemas';
 export * from './events.schemas';
 export * from './events';
 export * from './http.schemas';
+export * from './jobs';

@@ -1,0 +1,123 @@
+/**
+ * The job runner in-process (no workers) on MobileNet v1 0.25 and the Node wasm backend: its batched occlusion
+ * equals vis' own occlusion functions, rows of different jobs share batches without changing results, and no
+ * tensors leak.
+ */
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { preprocessImage, type Model } from '@convlab/nets';
+import { greyValue, netsClassifier, occludeMasks, occludeSlidingWindow } from '@convlab/vis';
+import { decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
+import { useBackend } from '@convlab/nets/testing/backends';
+import { JobSpecSchema, type ImageRef, type JobSpec } from '@convlab/protocol';
+import { DynamicBatcher } from './batcher';
+import { forwardRows, runJob, type ForwardRequest, type ForwardRows, type RunnerContext } from './job-runner';
+
+const SHARED = path.resolve(__dirname, '../../../shared');
+const HAVE_DATA = pathExists(path.join(SHARED, 'models/mobilenet_v1_0.25_224'));
+const MODEL = 'mobilenet_v1_0.25_224';
+const CAT: ImageRef = { kind: 'sample', id: 'photos/skimage_chelsea.png' };
+
+describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
+  let model: Model;
+  let input: tf.Tensor4D;
+
+  beforeAll(async () => {
+    await useBackend('wasm');
+    model = (await loadModelSpec(MODEL, { modelsDir: path.join(SHARED, 'models') })).model;
+    const pixels = await decodeImageFile(path.join(SHARED, 'images', CAT.kind === 'sample' ? CAT.id : ''));
+    input = preprocessImage(pixels, model.meta);
+    pixels.dispose();
+    // The executor builds its per-model constants (folded batch norms) on first use: not a leak.
+    forwardRows(model, input);
+  });
+
+  function context(forward: RunnerContext['forward'], rowsPerRequest: number, progress: number[] = []): RunnerContext {
+    return {
+      model: async () => model,
+      input: async () => tf.clone(input),
+      forward,
+      rowsPerRequest,
+      signal: new AbortController().signal,
+      onProgress: (p) => progress.push(p.step),
+    };
+  }
+  const direct: RunnerContext['forward'] = async (m, req) => ({ rows: forwardRows(m, req.input, req.taps), batched: false });
+  const spec = (s: unknown) => JobSpecSchema.parse(s) as JobSpec;
+
+  it('sliding-window occlusion equals vis occludeSlidingWindow, in chunks of 4 rows', async () => {
+    const progress: number[] = [];
+    const before = tf.memory().numTensors;
+    const out = await runJob(spec({ kind: 'occlusion', model: MODEL, image: CAT, params: { window: 112, stride: 56, fill: 'grey' } }), context(direct, 4, progress));
+    expect(tf.memory().numTensors).toBe(before);
+    const ref = await occludeSlidingWindow(netsClassifier(model), input, { window: 112, stride: 56, fill: 'grey', greyValue: greyValue(model.meta.preprocessing) });
+    const data = out.data as { classIndex: number; baseline: number; rows: number; probabilities: Float32Array; topClass: Int32Array };
+    expect(data.classIndex).toBe(ref.classIndex);
+    expect(data.rows).toBe(ref.grid.rows);
+    expect(data.baseline).toBeCloseTo(ref.baseline, 5);
+    expect(Array.from(data.topClass)).toEqual(Array.from(ref.topClass));
+    for (let i = 0; i < ref.probabilities.length; i++) expect(data.probabilities[i]).toBeCloseTo(ref.probabilities[i], 5);
+    expect(progress).toEqual([4, 8, 9]);
+  });
+
+  it('mask occlusion equals vis occludeMasks', async () => {
+    const masks = [
+      { kind: 'rect' as const, y: 40, x: 40, height: 120, width: 120 },
+      { kind: 'polygon' as const, points: [[0, 0], [224, 0], [0, 224]] as Array<[number, number]> },
+    ];
+    const out = await runJob(spec({ kind: 'occlusion-masks', model: MODEL, image: CAT, params: { masks, classIndex: 285 } }), context(direct, 32));
+    const ref = await occludeMasks(netsClassifier(model), input, masks, { classIndex: 285 });
+    const data = out.data as { probabilities: number[]; baseline: number };
+    expect(data.baseline).toBeCloseTo(ref.baseline, 5);
+    data.probabilities.forEach((p, i) => expect(p).toBeCloseTo(ref.probabilities[i], 5));
+  });
+
+  it('jobs running together share batches and get the same results as alone', async () => {
+    const batcher = new DynamicBatcher<ForwardRequest, ForwardRows>(
+      (_k, reqs) => {
+        const x = tf.concat(reqs.map((r) => r.input)) as tf.Tensor4D;
+        const all = forwardRows(model, x);
+        x.dispose();
+        let row = 0;
+        return reqs.map((r) => {
+          const n = r.input.shape[0];
+          const probabilities = all.probabilities.slice(row * all.classes, (row + n) * all.classes);
+          row += n;
+          return { probabilities, classes: all.classes, taps: {} };
+        });
+      },
+      (r) => r.input.shape[0],
+      { maxBatch: 16, maxWaitMs: 5 },
+    );
+    let tag = 0;
+    const batched = () => {
+      const t = String(tag++);
+      return context(async (_m, req) => {
+        const r = await batcher.submit(MODEL, req, t);
+        return { rows: r.value, batched: r.batch.tags > 1 };
+      }, 16);
+    };
+    const jobs = [
+      spec({ kind: 'classify', model: MODEL, image: CAT }),
+      spec({ kind: 'occlusion', model: MODEL, image: CAT, params: { window: 112, stride: 56 } }),
+      spec({ kind: 'occlusion', model: MODEL, image: CAT, params: { window: 112, stride: 112 } }),
+    ];
+    const together = await Promise.all(jobs.map((j) => runJob(j, batched())));
+    expect(together.some((o) => o.batched)).toBe(true);
+    expect(batcher.stats.sharedBatches).toBeGreaterThan(0);
+    for (let i = 0; i < jobs.length; i++) {
+      const alone = await runJob(jobs[i], context(direct, 16));
+      const a = alone.data as { probabilities?: Float32Array; predictions?: Array<{ probability: number }> };
+      const b = together[i].data as typeof a;
+      if (a.predictions) a.predictions.forEach((p, k) => expect(b.predictions![k].probability).toBeCloseTo(p.probability, 5));
+      else a.probabilities!.forEach((p, k) => expect(b.probabilities![k]).toBeCloseTo(p, 5));
+    }
+  });
+
+  it('stops at the next chunk when its signal fires', async () => {
+    const abort = new AbortController();
+    const ctx = { ...context(direct, 1), signal: abort.signal, onProgress: () => abort.abort() };
+    await expect(runJob(spec({ kind: 'occlusion', model: MODEL, image: CAT, params: { window: 112, stride: 56 } }), ctx)).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

@@ -1,0 +1,341 @@
+/**
+ * Runs one JobSpec with the real algorithms of @convlab/vis over a @convlab/nets model. Used inside the compute
+ * workers; free of worker plumbing (models, inputs and the batched forward pass come from a context), so it also
+ * runs in-process in tests. Forward-only kinds go through `ctx.forward`, which the worker backs with a dynamic
+ * batcher shared by every job running on that worker. Browser-safe (no fs, no sharp: PNG encoding is injected), so a
+ * browser Web Worker can run the same JobSpec through the same code.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { forward, outputToImageNetIndex, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
+import {
+  argmax,
+  attribute,
+  colorize,
+  gradientAscent,
+  greyValue,
+  inputRange,
+  makeFillImage,
+  maxActivatingPatches,
+  netsAttributionProvider,
+  netsLayerActivation,
+  netsReceptiveField,
+  netsScore,
+  occlusionGrid,
+  rankChannels,
+  rasterizeMask,
+  throwIfAborted,
+  VisAbortError,
+  type AttributionMethod,
+  type FeatureMap,
+  type RgbImage,
+  type PatchImage,
+} from '@convlab/vis';
+// cli-support by path: `@convlab/vis/node` also brings sharp, and this runner stays browser-safe.
+import { inputToRgb } from '../../packages/vis/src/cli-support';
+import type { GradientTarget, ImageRef, JobResultData, JobSpec, JobSpecOf, WireMap } from '@convlab/protocol';
+
+/** One forward request: `input` rows ([n,H,W,C], owned by the caller), optional taps. */
+export interface ForwardRequest {
+  input: tf.Tensor4D;
+  taps?: string[];
+}
+
+/** Its result, as plain arrays: probabilities [n × classes] and each tap's rows. */
+export interface ForwardRows {
+  probabilities: Float32Array;
+  classes: number;
+  taps: Record<string, { data: Float32Array; shape: number[] }>;
+}
+
+/** Progress of a running job (an ascent snapshot carries a PNG). */
+export interface RunnerProgress {
+  step: number;
+  total: number;
+  score?: number;
+  image?: Uint8Array;
+}
+
+/** What a job needs from its host. */
+export interface RunnerContext {
+  model(id: string): Promise<Model>;
+  /** The preprocessed [1,H,W,3] input (caller-owned: the runner disposes it). */
+  input(ref: ImageRef, model: Model): Promise<tf.Tensor4D>;
+  /** A forward pass, possibly batched with other jobs' rows. `batched` is true when the batch held other jobs. */
+  forward(model: Model, req: ForwardRequest): Promise<{ rows: ForwardRows; batched: boolean }>;
+  /** Rows per forward request (the batcher's maxBatch). */
+  rowsPerRequest: number;
+  labels?(): Promise<ImageNetClass[] | null>;
+  /** PNG encoder for result images (Node: vis' encodePng); without one, results carry no PNG. */
+  encodePng?(img: RgbImage): Uint8Array;
+  signal: AbortSignal;
+  onProgress(p: RunnerProgress): void;
+}
+
+/** The result data of a job and whether its forward passes shared batches with other jobs. */
+export interface RunnerOutput {
+  data: JobResultData[keyof JobResultData];
+  batched: boolean;
+}
+
+/** One forward pass of a model without batching (the reference path; also the batcher's `run`). */
+export function forwardRows(model: Model, input: tf.Tensor4D, taps: string[] = []): ForwardRows {
+  const r = forward(model, input, { taps });
+  try {
+    const out: ForwardRows = { probabilities: r.probabilities.dataSync() as Float32Array, classes: r.probabilities.shape[1], taps: {} };
+    for (const t of taps) out.taps[t] = { data: r.taps[t].dataSync() as Float32Array, shape: r.taps[t].shape };
+    return out;
+  } finally {
+    tf.dispose([r.output, r.logits, r.probabilities, ...Object.values(r.taps)]);
+  }
+}
+
+function objectiveOf(t: GradientTarget): GradientObjective {
+  if (t.kind === 'class') return { kind: 'class', index: t.index };
+  if (t.kind === 'neuron') return { kind: 'neuron', node: t.layer, channel: t.channel, y: t.y, x: t.x };
+  return { kind: 'channelMean', node: t.layer, channel: t.channel };
+}
+
+function toWire(m: FeatureMap): WireMap {
+  return { height: m.height, width: m.width, channels: m.channels, data: m.data };
+}
+
+/** Runs a job to its result data. Throws VisAbortError when `ctx.signal` fires. */
+export async function runJob(spec: JobSpec, ctx: RunnerContext): Promise<RunnerOutput> {
+  throwIfAborted(ctx.signal);
+  const model = await ctx.model(spec.model);
+  switch (spec.kind) {
+    case 'classify':
+      return classify(spec, model, ctx);
+    case 'activations':
+      return activationsJob(spec, model, ctx);
+    case 'occlusion':
+    case 'occlusion-masks':
+      return occlusion(spec, model, ctx);
+    case 'saliency':
+      return saliency(spec, model, ctx);
+    case 'ascent':
+      return ascent(spec, model, ctx);
+    case 'patches':
+      return patches(spec, model, ctx);
+    default:
+      throw new Error(`unknown job kind '${(spec as { kind: string }).kind}'`);
+  }
+}
+
+async function classify(spec: JobSpecOf<'classify'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
+  const input = await ctx.input(spec.image, model);
+  let res;
+  try {
+    res = await ctx.forward(model, { input });
+  } finally {
+    input.dispose();
+  }
+  const p = res.rows.probabilities;
+  const order = Array.from(p.keys()).sort((a, b) => p[b] - p[a] || a - b).slice(0, spec.params.top);
+  const toStd = outputToImageNetIndex(model.meta);
+  const labels = (await ctx.labels?.()) ?? null;
+  const predictions = order.map((index) => {
+    const imagenetIndex = toStd[index] ?? -1;
+    const label = imagenetIndex < 0 ? (model.meta.backgroundClass ? 'background' : undefined) : labels?.[imagenetIndex]?.name;
+    return { index, probability: p[index], imagenetIndex, ...(label ? { label } : {}) };
+  });
+  ctx.onProgress({ step: 1, total: 1 });
+  return { data: { predictions }, batched: res.batched };
+}
+
+async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
+  const { layer } = spec.params;
+  const input = await ctx.input(spec.image, model);
+  let res;
+  try {
+    res = await ctx.forward(model, { input, taps: [layer] });
+  } finally {
+    input.dispose();
+  }
+  const tap = res.rows.taps[layer];
+  if (tap.shape.length !== 4) throw new Error(`layer '${layer}' is not a feature map (shape [${tap.shape.join(', ')}])`);
+  const [, h, w, c] = tap.shape;
+  const t = tf.tensor4d(tap.data, [1, h, w, c]);
+  const ranking = rankChannels(t);
+  t.dispose();
+  const channels = ranking.slice(0, spec.params.channels).map((r) => r.channel);
+  const maps = new Float32Array(channels.length * h * w);
+  channels.forEach((ch, k) => {
+    for (let i = 0; i < h * w; i++) maps[k * h * w + i] = tap.data[i * c + ch];
+  });
+  ctx.onProgress({ step: 1, total: 1 });
+  return { data: { layer, height: h, width: w, ranking, channels, maps }, batched: res.batched };
+}
+
+/**
+ * Sliding-window and mask occlusion with forward passes through `ctx.forward`, so rows of several students' jobs
+ * share batches. The fill image, grid and mask rasterization are vis' own; the blend `input + (fill − input)·mask`
+ * is the one vis uses, and the result equals vis' `occludeSlidingWindow` / `occludeMasks` (tested).
+ */
+async function occlusion(spec: JobSpecOf<'occlusion'> | JobSpecOf<'occlusion-masks'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
+  const input = await ctx.input(spec.image, model);
+  let batched = false;
+  try {
+    const [, h, w] = input.shape;
+    const base = await ctx.forward(model, { input });
+    batched ||= base.batched;
+    const classes = base.rows.classes;
+    const classIndex = spec.params.classIndex ?? argmax(base.rows.probabilities);
+    if (classIndex >= classes) throw new Error(`class index ${classIndex} is outside 0..${classes - 1}`);
+    const baseline = base.rows.probabilities[classIndex];
+    const grid = spec.kind === 'occlusion' ? occlusionGrid(h, w, spec.params.window, spec.params.stride) : null;
+    const rasters = spec.kind === 'occlusion-masks' ? spec.params.masks.map((m) => rasterizeMask(m, h, w)) : null;
+    const total = grid ? grid.rows * grid.cols : rasters!.length;
+    const writeMask = (index: number, target: Float32Array, offset: number) => {
+      if (rasters) target.set(rasters[index], offset);
+      else {
+        const y0 = Math.floor(index / grid!.cols) * grid!.stride;
+        const x0 = (index % grid!.cols) * grid!.stride;
+        for (let y = y0; y < y0 + grid!.window; y++) target.fill(1, offset + y * w + x0, offset + y * w + x0 + grid!.window);
+      }
+    };
+    const probabilities = new Float32Array(total);
+    const topClass = new Int32Array(total);
+    const topProbability = new Float32Array(total);
+    const fillImage = makeFillImage(input, { fill: spec.params.fill, greyValue: greyValue(model.meta.preprocessing), seed: spec.params.seed });
+    const delta = tf.sub(fillImage, input);
+    fillImage.dispose();
+    try {
+      const chunk = Math.max(1, ctx.rowsPerRequest);
+      for (let b0 = 0; b0 < total; b0 += chunk) {
+        throwIfAborted(ctx.signal);
+        const n = Math.min(chunk, total - b0);
+        const maskData = new Float32Array(n * h * w);
+        for (let k = 0; k < n; k++) writeMask(b0 + k, maskData, k * h * w);
+        const batch = tf.tidy(() => tf.add(input, tf.mul(delta, tf.tensor4d(maskData, [n, h, w, 1]))) as tf.Tensor4D);
+        let res;
+        try {
+          res = await ctx.forward(model, { input: batch });
+        } finally {
+          batch.dispose();
+        }
+        batched ||= res.batched;
+        for (let k = 0; k < n; k++) {
+          const row = res.rows.probabilities.subarray(k * classes, (k + 1) * classes);
+          probabilities[b0 + k] = row[classIndex];
+          const t = argmax(row);
+          topClass[b0 + k] = t;
+          topProbability[b0 + k] = row[t];
+        }
+        ctx.onProgress({ step: b0 + n, total });
+      }
+    } finally {
+      delta.dispose();
+    }
+    if (grid) {
+      return {
+        data: { classIndex, baseline, rows: grid.rows, cols: grid.cols, window: grid.window, stride: grid.stride, probabilities, topClass, topProbability },
+        batched,
+      };
+    }
+    return {
+      data: { classIndex, baseline, probabilities: Array.from(probabilities), topClass: Array.from(topClass), topProbability: Array.from(topProbability) },
+      batched,
+    };
+  } finally {
+    input.dispose();
+  }
+}
+
+async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
+  const p = spec.params;
+  const input = await ctx.input(spec.image, model);
+  try {
+    const provider = netsAttributionProvider(model, objectiveOf(p.target), p.method === 'gradcam' ? p.layer : undefined);
+    const r = await attribute(provider, input, {
+      method: p.method as AttributionMethod,
+      samples: p.samples,
+      noiseLevel: p.noiseLevel,
+      seed: p.seed,
+      signal: ctx.signal,
+      onProgress: (q) => ctx.onProgress({ step: q.step, total: q.total }),
+    });
+    let raw: WireMap | undefined;
+    if (r.raw) {
+      if (p.raw) {
+        const [, h, w, c] = r.raw.shape;
+        raw = { height: h, width: w, channels: c, data: Float32Array.from(await r.raw.data()) };
+      }
+      r.raw.dispose();
+    }
+    const png = ctx.encodePng?.(colorize(r.map.data, r.map.width, r.map.height, { colormap: 'inferno' }));
+    return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}) }, batched: false };
+  } finally {
+    input.dispose();
+  }
+}
+
+async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
+  const p = spec.params;
+  const [h, w] = model.meta.inputSize;
+  const range = inputRange(model.meta.preprocessing);
+  const snapshotPng = (image: FeatureMap) => {
+    if (!ctx.encodePng) return undefined;
+    const t = tf.tensor4d(image.data, [1, image.height, image.width, image.channels]);
+    try {
+      return ctx.encodePng(inputToRgb(t, model.meta));
+    } finally {
+      t.dispose();
+    }
+  };
+  const r = await gradientAscent(netsScore(model, objectiveOf(p.target)), {
+    shape: [1, h, w, 3],
+    steps: p.steps,
+    learningRate: p.learningRate,
+    optimizer: p.optimizer,
+    l2: p.l2,
+    decay: p.decay,
+    blurEvery: p.blurEvery,
+    blurWidth: p.blurWidth,
+    normPercentile: p.normPercentile,
+    contributionPercentile: p.contributionPercentile,
+    jitter: p.jitter,
+    init: p.init,
+    seed: p.seed,
+    clip: p.clip ? range : null,
+    snapshotEvery: p.snapshotEvery,
+    onSnapshot: (s) => ctx.onProgress({ step: s.step, total: p.steps, score: s.score, image: snapshotPng(s.image) }),
+    signal: ctx.signal,
+    onProgress: (q) => ctx.onProgress({ step: q.step, total: q.total }),
+  });
+  try {
+    const data = Float32Array.from(await r.image.data());
+    const png = ctx.encodePng?.(inputToRgb(r.image, model.meta));
+    return { data: { score: r.score, objective: r.objective, scores: r.scores, image: { height: h, width: w, channels: 3, data }, ...(png ? { png } : {}) }, batched: false };
+  } finally {
+    r.image.dispose();
+  }
+}
+
+async function patches(spec: JobSpecOf<'patches'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
+  const p = spec.params;
+  const refs = p.images;
+  async function* images(): AsyncGenerator<PatchImage> {
+    for (let i = 0; i < refs.length; i++) {
+      throwIfAborted(ctx.signal);
+      yield { id: String(i), index: i, input: await ctx.input(refs[i], model) };
+    }
+  }
+  const entries = await maxActivatingPatches(netsLayerActivation(model, p.layer), images(), {
+    channel: p.channel,
+    receptiveField: netsReceptiveField(model, p.layer),
+    k: p.k,
+    totalImages: refs.length,
+    signal: ctx.signal,
+    onProgress: (q) => ctx.onProgress({ step: q.step, total: q.total }),
+  });
+  return {
+    data: { entries: entries.map((e) => ({ image: refs[e.index], value: e.value, y: e.y, x: e.x, box: e.box, patch: toWire(e.patch) })) },
+    batched: false,
+  };
+}
+
+/** True for the error an aborted job throws. */
+export function isAbort(err: unknown): boolean {
+  return err instanceof VisAbortError || (err instanceof Error && err.name === 'AbortError');
+}

@@ -1,0 +1,45 @@
+/** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
+import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
+import type { RunnerProgress } from './job-runner';
+
+/** Backend preference of a worker: `auto` = tfjs-node-gpu, then tfjs-node, when installed; else wasm. */
+export type BackendPreference = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+
+/** Configuration every worker starts with (workerData). */
+export interface WorkerConfig {
+  /** file: URL of worker.ts (loaded by worker-boot.mjs after the TypeScript loader is registered). */
+  entry: string;
+  backend: BackendPreference;
+  /** Built-in models: this directory first, then the model store's usual places. */
+  modelsDir?: string;
+  /** Root of the built-in sample images (`photos/…`, `imagenet-samples/…`). */
+  imagesDir: string;
+  /** Content-addressed uploads: `<uploadsDir>/<sha256>`. */
+  uploadsDir: string;
+  labelsDir?: string;
+  /** Dynamic batching inside the worker: rows per forward pass (1 = off) and the longest wait for company. */
+  maxBatch: number;
+  maxWaitMs: number;
+}
+
+/** A unit of work for a worker. */
+export type WorkerTask = { type: 'run'; spec: JobSpec } | { type: 'describe'; model: string };
+
+/** What `describe` answers: enough to check jobs before they are queued. */
+export interface ModelDescription {
+  id: string;
+  inputSize: [number, number];
+  numClasses: number;
+  layers: string[];
+}
+
+export type ToWorker =
+  | { type: 'task'; taskId: number; task: WorkerTask }
+  | { type: 'cancel'; taskId: number; code: 'JOB_CANCELLED' | 'JOB_TIMEOUT' };
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; backendPackage?: string }
+  | { type: 'fatal'; message: string }
+  | { type: 'progress'; taskId: number; progress: RunnerProgress }
+  | { type: 'done'; taskId: number; result: unknown; ms: number; batched: boolean }
+  | { type: 'failed'; taskId: number; code: ComputeErrorCode; message: string };

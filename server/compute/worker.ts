@@ -1,0 +1,223 @@
+/**
+ * A compute worker thread: its own TensorFlow.js runtime (tfjs-node-gpu / tfjs-node when the deployment installed
+ * them, else wasm), a cache of loaded models and preprocessed inputs, and a dynamic batcher shared by the jobs it
+ * runs concurrently. Every job has an AbortController, so a cancel or a time limit stops the work between steps.
+ * Started by pool.ts through worker-boot.mjs.
+ */
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
+import { encodePng } from '@convlab/vis/node';
+import { createFileReader, decodeImageFile, loadModelSpec } from '@convlab/nets/node';
+import type { ComputeErrorCode, ImageRef } from '@convlab/protocol';
+import { DynamicBatcher } from './batcher';
+import { forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from './job-runner';
+import type { FromWorker, ModelDescription, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
+
+const config = workerData as WorkerConfig;
+const port = parentPort!;
+const send = (m: FromWorker) => port.postMessage(m);
+
+async function initBackend(pref: WorkerConfig['backend']): Promise<{ backend: string; backendPackage?: string }> {
+  tf.enableProdMode();
+  if (pref === 'auto' || pref === 'tensorflow') {
+    // Optional native backends: absent in most installs (their install downloads libtensorflow); never an error.
+    for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+      try {
+        await import(/* @vite-ignore */ pkg);
+        if (await tf.setBackend('tensorflow')) {
+          await tf.ready();
+          return { backend: 'tensorflow', backendPackage: pkg };
+        }
+      } catch {
+        // not installed (or not loadable here): try the next one
+      }
+    }
+    if (pref === 'tensorflow') throw new Error('backend "tensorflow" needs @tensorflow/tfjs-node-gpu or @tensorflow/tfjs-node installed');
+  }
+  if (pref === 'cpu') {
+    await import('@tensorflow/tfjs-backend-cpu');
+  } else {
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    const require = createRequire(import.meta.url);
+    setWasmPaths(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
+  }
+  const name = pref === 'cpu' ? 'cpu' : 'wasm';
+  if (!(await tf.setBackend(name))) throw new Error(`the ${name} backend failed to start`);
+  await tf.ready();
+  return { backend: tf.getBackend() };
+}
+
+class CodedError extends Error {
+  constructor(
+    readonly code: ComputeErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const models = new Map<string, Promise<Model>>();
+function getModel(id: string): Promise<Model> {
+  let p = models.get(id);
+  if (!p) {
+    p = loadModelSpec(id, { modelsDir: config.modelsDir }).then(
+      (m) => m.model,
+      (e: Error & { code?: string }) => {
+        models.delete(id);
+        throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${e.message}`);
+      },
+    );
+    models.set(id, p);
+  }
+  return p;
+}
+
+/** Preprocessed inputs by (model, image): a class runs the lesson's image many times. Small LRU. */
+const inputs = new Map<string, tf.Tensor4D>();
+const INPUT_CACHE = 32;
+
+function imagePath(ref: ImageRef): string {
+  const root = path.resolve(ref.kind === 'sample' ? config.imagesDir : config.uploadsDir);
+  const full = path.resolve(root, ref.kind === 'sample' ? ref.id : ref.sha256);
+  if (!full.startsWith(root + path.sep)) throw new CodedError('UNKNOWN_IMAGE', 'bad image reference');
+  return full;
+}
+
+async function getInput(ref: ImageRef, model: Model): Promise<tf.Tensor4D> {
+  const key = `${model.meta.id}|${ref.kind === 'sample' ? ref.id : ref.sha256}`;
+  let t = inputs.get(key);
+  if (t) {
+    inputs.delete(key);
+    inputs.set(key, t);
+  } else {
+    let pixels: tf.Tensor3D;
+    try {
+      pixels = await decodeImageFile(imagePath(ref));
+    } catch (e) {
+      if (e instanceof CodedError) throw e;
+      throw new CodedError('UNKNOWN_IMAGE', `image ${ref.kind === 'sample' ? ref.id : ref.sha256} is not available`);
+    }
+    t = preprocessImage(pixels, model.meta);
+    pixels.dispose();
+    inputs.set(key, t);
+    while (inputs.size > INPUT_CACHE) {
+      const [oldKey, old] = inputs.entries().next().value as [string, tf.Tensor4D];
+      inputs.delete(oldKey);
+      old.dispose();
+    }
+  }
+  return tf.clone(t);
+}
+
+let labels: Promise<ImageNetClass[] | null> | null = null;
+function getLabels(): Promise<ImageNetClass[] | null> {
+  labels ??= config.labelsDir ? loadImageNetClasses(createFileReader(config.labelsDir)).catch(() => null) : Promise.resolve(null);
+  return labels;
+}
+
+/** One forward pass over the requests of several jobs (same model): concatenate, run, split back. */
+const batcher = new DynamicBatcher<ForwardRequest & { model: Model }, ForwardRows>(
+  (_key, reqs) => {
+    const model = reqs[0].model;
+    const taps = [...new Set(reqs.flatMap((r) => r.taps ?? []))];
+    const x = reqs.length === 1 ? reqs[0].input : tf.concat(reqs.map((r) => r.input), 0);
+    try {
+      const all = forwardRows(model, x as tf.Tensor4D, taps);
+      let row = 0;
+      return reqs.map((r) => {
+        const n = r.input.shape[0];
+        const out: ForwardRows = {
+          probabilities: all.probabilities.slice(row * all.classes, (row + n) * all.classes),
+          classes: all.classes,
+          taps: {},
+        };
+        for (const t of r.taps ?? []) {
+          const { data, shape } = all.taps[t];
+          const per = data.length / shape[0];
+          out.taps[t] = { data: data.slice(row * per, (row + n) * per), shape: [n, ...shape.slice(1)] };
+        }
+        row += n;
+        return out;
+      });
+    } finally {
+      if (reqs.length > 1) x.dispose();
+    }
+  },
+  (r) => r.input.shape[0],
+  { maxBatch: config.maxBatch, maxWaitMs: config.maxWaitMs },
+);
+
+const running = new Map<number, { abort: AbortController; code: ComputeErrorCode }>();
+
+async function describe(id: string): Promise<ModelDescription> {
+  const m = await getModel(id);
+  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id) };
+}
+
+async function runTask(taskId: number, task: WorkerTask): Promise<void> {
+  const abort = new AbortController();
+  const state = { abort, code: 'JOB_CANCELLED' as ComputeErrorCode };
+  running.set(taskId, state);
+  const t0 = performance.now();
+  let lastProgress = 0;
+  try {
+    if (task.type === 'describe') {
+      send({ type: 'done', taskId, result: await describe(task.model), ms: performance.now() - t0, batched: false });
+      return;
+    }
+    const out = await runJob(task.spec, {
+      model: getModel,
+      input: getInput,
+      forward: async (model, req) => {
+        const r = await batcher.submit(model.meta.id, { ...req, model }, String(taskId));
+        return { rows: r.value, batched: r.batch.tags > 1 };
+      },
+      rowsPerRequest: config.maxBatch,
+      labels: getLabels,
+      encodePng: (img) => new Uint8Array(encodePng(img)),
+      signal: abort.signal,
+      onProgress: (progress) => {
+        // Throttled, except snapshots and the last step, so a fast loop does not flood the socket.
+        const now = performance.now();
+        if (progress.image || progress.step === progress.total || now - lastProgress > 100) {
+          lastProgress = now;
+          send({ type: 'progress', taskId, progress });
+        }
+      },
+    });
+    send({ type: 'done', taskId, result: out.data, ms: performance.now() - t0, batched: out.batched });
+  } catch (err) {
+    if (isAbort(err) || abort.signal.aborted) {
+      const why = state.code === 'JOB_TIMEOUT' ? 'the job ran past its time limit' : 'the job was cancelled';
+      send({ type: 'failed', taskId, code: state.code, message: why });
+    } else if (err instanceof CodedError) {
+      send({ type: 'failed', taskId, code: err.code, message: err.message });
+    } else {
+      // Algorithm errors are descriptive; drop absolute paths of this machine before they reach a client.
+      const message = String((err as Error)?.message ?? err).replace(/(\/[\w.-]+){2,}\/([\w.-]+)/g, '$2');
+      send({ type: 'failed', taskId, code: 'JOB_FAILED', message });
+    }
+  } finally {
+    running.delete(taskId);
+  }
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'task') void runTask(msg.taskId, msg.task);
+  else if (msg.type === 'cancel') {
+    const r = running.get(msg.taskId);
+    if (r) {
+      r.code = msg.code;
+      r.abort.abort();
+    }
+  }
+});
+
+try {
+  send({ type: 'ready', ...(await initBackend(config.backend)) });
+} catch (e) {
+  send({ type: 'fatal', message: (e as Error).message });
+}
