@@ -1,23 +1,32 @@
 /** The database-backed ClassroomStore: the repositories over one Prisma client. */
 import type {
   ClassroomStore,
+  ImageAssetDTO,
   InstructorDTO,
   InstructorWithSecretDTO,
   LiveSessionDTO,
+  NewImageAsset,
   NewSession,
+  NewSubmission,
   ParticipantDTO,
   SessionPatch,
+  SubmissionDTO,
+  SubmissionFilter,
 } from '@convlab/classroom';
 import type { Db } from './client';
+import { ImageRepository } from './image.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ParticipantRepository } from './participant.repository';
 import { SessionRepository } from './session.repository';
+import { SubmissionRepository } from './submission.repository';
 
 /** ClassroomStore on Prisma (SQLite or PostgreSQL, whichever the client talks to). */
 export class PrismaClassroomStore implements ClassroomStore {
   private readonly instructors: InstructorRepository;
   private readonly sessions: SessionRepository;
   private readonly participants: ParticipantRepository;
+  private readonly images: ImageRepository;
+  private readonly submissions: SubmissionRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -28,6 +37,8 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructors = new InstructorRepository(db);
     this.sessions = new SessionRepository(db);
     this.participants = new ParticipantRepository(db);
+    this.images = new ImageRepository(db);
+    this.submissions = new SubmissionRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
@@ -73,6 +84,26 @@ export class PrismaClassroomStore implements ClassroomStore {
   }
   removeParticipant(id: string, at: Date): Promise<ParticipantDTO> {
     return this.participants.remove(id, at);
+  }
+
+  saveImageAsset(input: NewImageAsset): Promise<ImageAssetDTO> {
+    return this.images.save(input);
+  }
+  findImageAsset(hash: string): Promise<ImageAssetDTO | null> {
+    return this.images.find(hash);
+  }
+
+  createSubmission(input: NewSubmission): Promise<SubmissionDTO> {
+    return this.submissions.create(input);
+  }
+  findSubmission(id: string): Promise<SubmissionDTO | null> {
+    return this.submissions.findById(id);
+  }
+  listSubmissions(sessionId: string, filter?: SubmissionFilter): Promise<SubmissionDTO[]> {
+    return this.submissions.listBySession(sessionId, filter);
+  }
+  setSubmissionShared(id: string, shared: boolean): Promise<SubmissionDTO> {
+    return this.submissions.setShared(id, shared);
   }
 
   /** Disconnects the Prisma client (idempotent). */

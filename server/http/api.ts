@@ -1,14 +1,20 @@
 /** The JSON API served before the Next.js handler. */
 import { registerAuthRoutes } from './auth.routes';
 import { registerHealthRoutes } from './health.routes';
+import { registerImageRoutes } from './images.routes';
+import { registerLessonRoutes } from './lessons.routes';
 import { Router } from './router';
 import { registerSessionRoutes } from './sessions.routes';
+import { registerSubmissionRoutes } from './submissions.routes';
 
 /** Builds the router with every API route of the contract. */
 export function createApiRouter(): Router {
   const router = new Router();
   registerAuthRoutes(router);
   registerSessionRoutes(router);
+  registerSubmissionRoutes(router);
   registerHealthRoutes(router);
+  registerImageRoutes(router);
+  registerLessonRoutes(router);
   return router;
 }

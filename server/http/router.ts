@@ -20,7 +20,11 @@ export interface ApiRequest<B = unknown> {
 
 export interface ApiResponse {
   status: number;
+  /** A JSON body. */
   body?: unknown;
+  /** A binary body (an image); its content-type comes from `headers`. */
+  bytes?: Uint8Array;
+  /** Extra headers; a `cache-control` here replaces the default `no-store`. */
   headers?: Record<string, string | string[]>;
 }
 
@@ -31,6 +35,8 @@ interface Route {
   pattern: RegExp;
   keys: string[];
   body?: z.ZodType;
+  /** The handler reads the raw request body itself (uploads). */
+  rawBody?: boolean;
   handler: Handler<unknown>;
 }
 
@@ -51,6 +57,13 @@ export class Router {
       return '([^/]+)';
     });
     this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, body, handler: handler as Handler<unknown> });
+    return this;
+  }
+
+  /** Registers a POST route whose handler reads the raw body from `req.raw` (file uploads); same checks otherwise. */
+  addRaw(path: string, handler: Handler<undefined>): this {
+    this.add('POST', path, handler as Handler<unknown>);
+    this.routes[this.routes.length - 1]!.rawBody = true;
     return this;
   }
 
@@ -77,7 +90,7 @@ export class Router {
         const parsed = route.body.safeParse(await readJson(req, ctx.limits.maxBodyBytes));
         if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeZodError(parsed.error));
         body = parsed.data;
-      } else {
+      } else if (!route.rawBody) {
         req.resume(); // drain an unexpected body
       }
       const apiReq: ApiRequest = {
@@ -91,6 +104,8 @@ export class Router {
       };
       send(res, await route.handler(apiReq, ctx));
     } catch (err) {
+      // A refused upload may still be arriving: drain it so the error answer reaches the client.
+      if (!req.readableEnded) req.resume();
       send(res, errorResponse(err));
     }
     return true;
@@ -119,8 +134,13 @@ export function describeZodError(error: z.ZodError): string {
 
 function send(res: ServerResponse, r: ApiResponse): void {
   if (res.headersSent) return;
-  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
   res.setHeader('cache-control', 'no-store');
+  for (const [k, v] of Object.entries(r.headers ?? {})) res.setHeader(k, v);
+  if (r.bytes !== undefined) {
+    res.writeHead(r.status, { 'content-length': r.bytes.byteLength });
+    res.end(r.bytes);
+    return;
+  }
   if (r.body === undefined) {
     res.writeHead(r.status).end();
     return;

@@ -1,4 +1,5 @@
 /** `/api/sessions*` (instructor) and `/api/join/:code` (a student's join page). */
+import { LabError, checkLessonSteps } from '@convlab/labs';
 import { API, CreateSessionBodySchema, JoinCodeSchema, ProtocolError } from '@convlab/protocol';
 import { publicBaseUrl, toLiveSession, type ServerContext } from '../context';
 import { requireInstructorId } from './auth.routes';
@@ -22,6 +23,13 @@ export function registerSessionRoutes(router: Router): void {
     API.sessions,
     async (req, ctx) => {
       const instructorId = requireInstructorId(req, ctx);
+      try {
+        // Lab steps carry their lab's parameters; the protocol only bounds them, the lab definitions check them.
+        checkLessonSteps(req.body.steps);
+      } catch (err) {
+        if (err instanceof LabError) throw new ProtocolError('BAD_REQUEST', err.message);
+        throw err;
+      }
       const session = await ctx.classroom.createSession({ role: 'instructor', instructorId }, req.body);
       return { status: 201, body: { session: toLiveSession(session, baseUrl(req, ctx)) } };
     },

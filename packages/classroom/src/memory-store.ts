@@ -8,16 +8,23 @@ import {
   EmailTakenError,
   NameTakenError,
   NotFoundError,
+  checkNewImageAsset,
+  checkNewSubmission,
   displayNameKey,
   normalizeEmail,
   type ClassroomStore,
+  type ImageAssetDTO,
   type InstructorDTO,
   type InstructorWithSecretDTO,
   type LiveSessionDTO,
   type NewSession,
   type ParticipantDTO,
+  type NewImageAsset,
+  type NewSubmission,
   type SessionPatch,
   type Step,
+  type SubmissionDTO,
+  type SubmissionFilter,
 } from './store';
 
 interface Row<T> {
@@ -35,6 +42,15 @@ function cloneSteps(steps: Step[]): Step[] {
   return JSON.parse(JSON.stringify(steps)) as Step[];
 }
 
+/** JSON columns hand back what JSON can carry: undefined members dropped, copies not references. */
+function jsonCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+function copySubmission(row: SubmissionDTO): SubmissionDTO {
+  return { ...row, params: jsonCopy(row.params), result: jsonCopy(row.result) };
+}
+
 function checkDate(at: Date, field: string): string {
   if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new TypeError(`${field} must be a valid Date`);
   return at.toISOString();
@@ -50,6 +66,8 @@ export class MemoryClassroomStore implements ClassroomStore {
   private readonly instructors = new Map<string, Row<InstructorWithSecretDTO>>();
   private readonly sessions = new Map<string, Row<LiveSessionDTO>>();
   private readonly participants = new Map<string, Row<ParticipantRecord>>();
+  private readonly images = new Map<string, ImageAssetDTO>();
+  private readonly submissions = new Map<string, Row<SubmissionDTO>>();
 
   private nextId(prefix: string): string {
     return `${prefix}_${(++this.seq).toString(36).padStart(6, '0')}_${globalThis.crypto.randomUUID().slice(0, 8)}`;
@@ -203,6 +221,74 @@ export class MemoryClassroomStore implements ClassroomStore {
     if (!row) throw new NotFoundError('participant', id);
     if (row.value.removedAt === null) row.value = { ...row.value, removedAt };
     return publicParticipant(row.value);
+  }
+
+  async saveImageAsset(input: NewImageAsset): Promise<ImageAssetDTO> {
+    checkNewImageAsset(input);
+    const existing = this.images.get(input.hash);
+    if (existing) return { ...existing };
+    const row: ImageAssetDTO = { ...input, createdAt: new Date().toISOString() };
+    this.images.set(row.hash, row);
+    return { ...row };
+  }
+
+  async findImageAsset(hash: string): Promise<ImageAssetDTO | null> {
+    const row = this.images.get(hash);
+    return row ? { ...row } : null;
+  }
+
+  async createSubmission(input: NewSubmission): Promise<SubmissionDTO> {
+    checkNewSubmission(input);
+    if (!this.sessions.has(input.sessionId)) throw new NotFoundError('session', input.sessionId);
+    if (input.participantId !== null) {
+      const participant = this.participants.get(input.participantId)?.value;
+      if (!participant) throw new NotFoundError('participant', input.participantId);
+      if (participant.sessionId !== input.sessionId) throw new TypeError('the participant belongs to another session');
+    }
+    if (input.resultImageHash !== null && !this.images.has(input.resultImageHash)) throw new NotFoundError('image', input.resultImageHash);
+    const row: SubmissionDTO = {
+      id: this.nextId('sub'),
+      sessionId: input.sessionId,
+      participantId: input.participantId,
+      labId: input.labId,
+      stepId: input.stepId,
+      params: jsonCopy(input.params),
+      result: jsonCopy(input.result),
+      resultImageHash: input.resultImageHash,
+      computedWhere: input.computedWhere,
+      backend: input.backend,
+      ms: input.ms,
+      shared: input.shared ?? false,
+      createdAt: new Date().toISOString(),
+    };
+    this.submissions.set(row.id, { seq: this.seq, value: row });
+    return copySubmission(row);
+  }
+
+  async findSubmission(id: string): Promise<SubmissionDTO | null> {
+    const row = this.submissions.get(id)?.value;
+    return row ? copySubmission(row) : null;
+  }
+
+  async listSubmissions(sessionId: string, filter: SubmissionFilter = {}): Promise<SubmissionDTO[]> {
+    return [...this.submissions.values()]
+      .filter(({ value: v }) => {
+        if (v.sessionId !== sessionId) return false;
+        if (filter.labId !== undefined && v.labId !== filter.labId) return false;
+        if (filter.stepId !== undefined && v.stepId !== filter.stepId) return false;
+        if (filter.participantId !== undefined && v.participantId !== filter.participantId) return false;
+        if (filter.shared !== undefined && v.shared !== filter.shared) return false;
+        return true;
+      })
+      .sort((a, b) => a.value.createdAt.localeCompare(b.value.createdAt) || a.seq - b.seq)
+      .map(({ value }) => copySubmission(value));
+  }
+
+  async setSubmissionShared(id: string, shared: boolean): Promise<SubmissionDTO> {
+    const row = this.submissions.get(id);
+    if (!row) throw new NotFoundError('submission', id);
+    row.value = { ...row.value, shared };
+    return copySubmission(row.value);
   }
 
   async close(): Promise<void> {

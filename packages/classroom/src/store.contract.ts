@@ -12,6 +12,8 @@ import {
   type ClassroomStore,
   type InstructorDTO,
   type LiveSessionDTO,
+  type NewImageAsset,
+  type NewSubmission,
   type Step,
 } from './store';
 
@@ -26,7 +28,25 @@ const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 const STEPS: Step[] = [
   { kind: 'slide', id: 'intro', title: 'Convolution', markdown: '# A weighted sum\n\n$y = \\sum w_i x_i$ — über ✓ 🧠' },
   { kind: 'slide', id: 'pool', title: 'Pooling', markdown: 'Max pooling keeps the **largest**.', imageUrl: '/img/pool.png' },
+  {
+    kind: 'lab',
+    id: 'occ',
+    title: 'Occlusion',
+    markdown: 'Hide parts of the *schooner*.',
+    labId: 'occlusion',
+    params: { model: 'mobilenet_v1_0.75_224', image: { kind: 'sample', id: 'imagenet-samples/n04147183_schooner.jpg' }, classIndex: 780, window: 32 },
+    studentControls: ['fill'],
+  },
 ];
+
+/** A distinct, valid sha256-shaped hash. */
+function fakeHash(n: number): string {
+  return n.toString(16).padStart(64, 'a');
+}
+
+function image(n: number, over: Partial<NewImageAsset> = {}): NewImageAsset {
+  return { hash: fakeHash(n), mime: 'image/png', width: 224, height: 160, bytes: 1234 + n, uploaderKind: 'server', uploaderId: null, ...over };
+}
 
 let tokenCounter = 0;
 /** A distinct fake token hash (the store treats it as opaque). */
@@ -287,6 +307,137 @@ export function describeClassroomStoreContract(name: string, open: () => Promise
         expect((await store.listParticipants(s.id)).map((x) => x.removedAt)).toEqual([first.toISOString()]);
         await expect(store.createParticipant({ sessionId: s.id, displayName: 'ada', tokenHash: token() })).rejects.toBeInstanceOf(NameTakenError);
         await expect(store.removeParticipant('ghost', first)).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
+    describe('images', () => {
+      it('records an image once by hash: the first upload stays', async () => {
+        const owner = await instructor();
+        const first = await store.saveImageAsset(image(1, { uploaderKind: 'instructor', uploaderId: owner.id }));
+        expect(first).toEqual({ ...image(1, { uploaderKind: 'instructor', uploaderId: owner.id }), createdAt: expect.stringMatching(ISO) });
+        const again = await store.saveImageAsset(image(1, { uploaderKind: 'server', uploaderId: null }));
+        expect(again).toEqual(first);
+        expect(await store.findImageAsset(fakeHash(1))).toEqual(first);
+        expect(await store.findImageAsset(fakeHash(2))).toBeNull();
+      });
+
+      it('lets exactly one row win when the same image is saved at once', async () => {
+        const results = await Promise.all([1, 2, 3, 4].map(() => store.saveImageAsset(image(7))));
+        expect(new Set(results.map((r) => JSON.stringify(r))).size).toBe(1);
+      });
+
+      it('refuses malformed image records', async () => {
+        await expect(store.saveImageAsset(image(1, { hash: 'ABC' }))).rejects.toThrow(TypeError);
+        await expect(store.saveImageAsset(image(1, { mime: 'image/gif' as never }))).rejects.toThrow(/mime/);
+        await expect(store.saveImageAsset(image(1, { width: 0 }))).rejects.toThrow(/width/);
+        await expect(store.saveImageAsset(image(1, { bytes: 1.5 }))).rejects.toThrow(/bytes/);
+        await expect(store.saveImageAsset(image(1, { uploaderKind: 'participant', uploaderId: null }))).rejects.toThrow(/uploaderId/);
+        expect(await store.findImageAsset(fakeHash(1))).toBeNull();
+      });
+    });
+
+    describe('submissions', () => {
+      async function setup() {
+        const s = await session();
+        const ada = await store.createParticipant({ sessionId: s.id, displayName: 'Ada', tokenHash: token() });
+        const bo = await store.createParticipant({ sessionId: s.id, displayName: 'Bo', tokenHash: token() });
+        return { s, ada, bo };
+      }
+      function submission(sessionId: string, participantId: string | null, over: Partial<NewSubmission> = {}): NewSubmission {
+        return {
+          sessionId,
+          participantId,
+          labId: 'occlusion',
+          stepId: 'occ',
+          params: { classIndex: 780, masks: [{ kind: 'rect', x: 1, y: 2, width: 30, height: 40 }], note: 'über ✓' },
+          result: { baseline: 0.91, probabilities: [0.25], nested: { ok: true, none: null } },
+          resultImageHash: null,
+          computedWhere: 'browser',
+          backend: 'webgl',
+          ms: 12.5,
+          ...over,
+        };
+      }
+
+      it('stores a submission with JSON params and result, not shared by default', async () => {
+        const { s, ada } = await setup();
+        await store.saveImageAsset(image(3));
+        const created = await store.createSubmission(submission(s.id, ada.id, { resultImageHash: fakeHash(3), computedWhere: 'server', backend: 'wasm' }));
+        expect(created).toEqual({
+          ...submission(s.id, ada.id, { resultImageHash: fakeHash(3), computedWhere: 'server', backend: 'wasm' }),
+          id: expect.any(String),
+          shared: false,
+          createdAt: expect.stringMatching(ISO),
+        });
+        expect(await store.findSubmission(created.id)).toEqual(created);
+        expect(await store.findSubmission('ghost')).toBeNull();
+      });
+
+      it('stores the instructor’s own submission (no participant) and an explicitly shared one', async () => {
+        const { s } = await setup();
+        const own = await store.createSubmission(submission(s.id, null, { shared: true, labId: 'ascent', stepId: 'asc' }));
+        expect(own).toMatchObject({ participantId: null, shared: true, labId: 'ascent' });
+      });
+
+      it('lists a session’s submissions oldest first and filters them', async () => {
+        const { s, ada, bo } = await setup();
+        const other = await session('OTH234');
+        const a1 = await store.createSubmission(submission(s.id, ada.id));
+        await sleep(2);
+        const b1 = await store.createSubmission(submission(s.id, bo.id, { labId: 'neuron', stepId: 'neu' }));
+        await sleep(2);
+        const a2 = await store.createSubmission(submission(s.id, ada.id, { labId: 'neuron', stepId: 'neu', shared: true }));
+        await sleep(2);
+        const mine = await store.createSubmission(submission(s.id, null));
+        const elsewhere = await store.createParticipant({ sessionId: other.id, displayName: 'Cy', tokenHash: token() });
+        await store.createSubmission(submission(other.id, elsewhere.id));
+
+        const ids = (list: { id: string }[]) => list.map((x) => x.id);
+        expect(ids(await store.listSubmissions(s.id))).toEqual([a1.id, b1.id, a2.id, mine.id]);
+        expect(ids(await store.listSubmissions(s.id, { labId: 'neuron' }))).toEqual([b1.id, a2.id]);
+        expect(ids(await store.listSubmissions(s.id, { stepId: 'occ' }))).toEqual([a1.id, mine.id]);
+        expect(ids(await store.listSubmissions(s.id, { participantId: ada.id }))).toEqual([a1.id, a2.id]);
+        expect(ids(await store.listSubmissions(s.id, { participantId: null }))).toEqual([mine.id]);
+        expect(ids(await store.listSubmissions(s.id, { shared: true }))).toEqual([a2.id]);
+        expect(ids(await store.listSubmissions(s.id, { labId: 'neuron', participantId: bo.id, shared: false }))).toEqual([b1.id]);
+        expect(await store.listSubmissions('ghost')).toEqual([]);
+      });
+
+      it('shares and unshares a submission', async () => {
+        const { s, ada } = await setup();
+        const created = await store.createSubmission(submission(s.id, ada.id));
+        expect(await store.setSubmissionShared(created.id, true)).toEqual({ ...created, shared: true });
+        expect((await store.findSubmission(created.id))?.shared).toBe(true);
+        expect(await store.setSubmissionShared(created.id, false)).toEqual(created);
+        await expect(store.setSubmissionShared('ghost', true)).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('refuses unknown references and a participant of another session', async () => {
+        const { s, ada } = await setup();
+        const other = await session('OTH234');
+        await expect(store.createSubmission(submission('ghost', null))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.createSubmission(submission(s.id, 'ghost'))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.createSubmission(submission(s.id, ada.id, { resultImageHash: fakeHash(9) }))).rejects.toBeInstanceOf(NotFoundError);
+        await expect(store.createSubmission(submission(other.id, ada.id))).rejects.toThrow(/another session/);
+        expect(await store.listSubmissions(s.id)).toEqual([]);
+        expect(await store.listSubmissions(other.id)).toEqual([]);
+      });
+
+      it('refuses malformed submissions', async () => {
+        const { s, ada } = await setup();
+        await expect(store.createSubmission(submission(s.id, ada.id, { computedWhere: 'cloud' as never }))).rejects.toThrow(/computedWhere/);
+        await expect(store.createSubmission(submission(s.id, ada.id, { ms: -1 }))).rejects.toThrow(/ms/);
+        await expect(store.createSubmission(submission(s.id, ada.id, { ms: Number.NaN }))).rejects.toThrow(/ms/);
+        await expect(store.createSubmission(submission(s.id, ada.id, { result: [1, 2] as never }))).rejects.toThrow(/result/);
+        await expect(store.createSubmission(submission(s.id, ada.id, { resultImageHash: 'nope' }))).rejects.toThrow(/resultImageHash/);
+        expect(await store.listSubmissions(s.id)).toEqual([]);
+      });
+
+      it('hands out copies: mutating a returned submission changes nothing stored', async () => {
+        const { s, ada } = await setup();
+        const created = await store.createSubmission(submission(s.id, ada.id));
+        (created.result as { baseline: number }).baseline = -1;
+        expect((await store.findSubmission(created.id))?.result).toEqual(submission(s.id, ada.id).result);
       });
     });
 

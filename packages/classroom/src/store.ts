@@ -5,8 +5,8 @@
  * Nothing here knows Prisma, SQL or sockets.
  */
 
-/** A step of a lesson plan. Later issues add lab steps (`kind: 'lab'`) to the same union. */
-export type Step = SlideStep;
+/** A step of a lesson plan: slides and labs share one list (same union as `StepSchema` in @convlab/protocol). */
+export type Step = SlideStep | LabStep;
 
 export interface SlideStep {
   kind: 'slide';
@@ -18,6 +18,24 @@ export interface SlideStep {
   /** Optional image URL (served by ConvLab, or an absolute https URL). */
   imageUrl?: string;
 }
+
+/** A lab step: which lab (`@convlab/labs` definition id) with which preset parameters. */
+export interface LabStep {
+  kind: 'lab';
+  id: string;
+  title: string;
+  /** Instructions shown above the lab (markdown, may be empty). */
+  markdown: string;
+  imageUrl?: string;
+  labId: string;
+  /** Preset parameters, checked against the lab's parameter schema. */
+  params: Record<string, JsonValue>;
+  /** Parameters students may change; absent means the lab's default list. */
+  studentControls?: string[];
+}
+
+/** A JSON value as stored in a JSON column. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export interface InstructorDTO {
   id: string;
@@ -70,6 +88,63 @@ export type SessionPatch = Partial<
   Pick<LiveSessionDTO, 'title' | 'steps' | 'currentStep' | 'locked' | 'paused' | 'pauseMessage' | 'status' | 'endedAt'>
 >;
 
+export type ImageMime = 'image/jpeg' | 'image/png' | 'image/webp';
+export type UploaderKind = 'instructor' | 'participant' | 'server';
+
+/** Metadata of a stored image; the bytes live on disk under `<data dir>/images/`, named by `hash`. */
+export interface ImageAssetDTO {
+  /** sha256 (lower-case hex) of the stored bytes. */
+  hash: string;
+  mime: ImageMime;
+  width: number;
+  height: number;
+  /** Size of the stored file in bytes. */
+  bytes: number;
+  uploaderKind: UploaderKind;
+  /** The instructor's or participant's id; null for the server. */
+  uploaderId: string | null;
+  createdAt: string;
+}
+
+export type NewImageAsset = Omit<ImageAssetDTO, 'createdAt'>;
+
+export type ComputedWhere = 'browser' | 'server';
+
+/** A lab result submitted in a session. */
+export interface SubmissionDTO {
+  id: string;
+  sessionId: string;
+  /** null: the instructor's own (or the server's, e.g. a sweep shard it took over). */
+  participantId: string | null;
+  labId: string;
+  stepId: string;
+  /** The lab's parameters as used (a JSON object). */
+  params: { [key: string]: JsonValue };
+  /** The lab's result (a JSON object, the lab's result schema). */
+  result: { [key: string]: JsonValue };
+  resultImageHash: string | null;
+  computedWhere: ComputedWhere;
+  /** tfjs backend that computed it (webgl, wasm, cpu, …). */
+  backend: string;
+  /** Milliseconds of computation. */
+  ms: number;
+  /** Visible to the other students. */
+  shared: boolean;
+  createdAt: string;
+}
+
+export type NewSubmission = Omit<SubmissionDTO, 'id' | 'createdAt' | 'shared'> & { shared?: boolean };
+
+/** Which submissions of a session to list. */
+export interface SubmissionFilter {
+  labId?: string;
+  stepId?: string;
+  /** Only this participant's (null: only the instructor's/server's). */
+  participantId?: string | null;
+  /** Only shared ones. */
+  shared?: boolean;
+}
+
 /** Storage used by the classroom. Every method is atomic on its own. */
 export interface ClassroomStore {
   /** Throws `EmailTakenError` when the (normalized) email is already registered. */
@@ -100,6 +175,25 @@ export interface ClassroomStore {
   /** Sets removedAt once (a second call keeps the first time); throws `NotFoundError` for an unknown id. */
   removeParticipant(id: string, at: Date): Promise<ParticipantDTO>;
 
+  /**
+   * Records an image's metadata (the caller has written the file). Idempotent: the same hash again returns the
+   * row stored first (content-addressed, so the bytes are the same); the uploader of the first stays.
+   */
+  saveImageAsset(input: NewImageAsset): Promise<ImageAssetDTO>;
+  findImageAsset(hash: string): Promise<ImageAssetDTO | null>;
+
+  /**
+   * Stores a submission (not shared unless `shared`). Throws `NotFoundError` for an unknown session, participant
+   * or result image, and TypeError for a participant of another session, a negative or non-finite `ms`, or an
+   * unknown `computedWhere`.
+   */
+  createSubmission(input: NewSubmission): Promise<SubmissionDTO>;
+  findSubmission(id: string): Promise<SubmissionDTO | null>;
+  /** A session's submissions, oldest first, narrowed by `filter`. */
+  listSubmissions(sessionId: string, filter?: SubmissionFilter): Promise<SubmissionDTO[]>;
+  /** Shares or unshares; throws `NotFoundError` for an unknown id. */
+  setSubmissionShared(id: string, shared: boolean): Promise<SubmissionDTO>;
+
   /** Releases connections. */
   close(): Promise<void>;
 }
@@ -128,7 +222,7 @@ export class EmailTakenError extends Error {
 
 /** Thrown when a method must act on a row that does not exist (update/remove of an unknown id, a participant of an unknown session). */
 export class NotFoundError extends Error {
-  constructor(what: 'instructor' | 'session' | 'participant', id: string) {
+  constructor(what: 'instructor' | 'session' | 'participant' | 'image' | 'submission', id: string) {
     super(`${what} ${id} not found`);
     this.name = 'NotFoundError';
   }
@@ -145,4 +239,31 @@ export function normalizeEmail(email: string): string {
  */
 export function displayNameKey(displayName: string): string {
   return displayName.normalize('NFKC').trim().toLowerCase();
+}
+
+const MIMES: readonly string[] = ['image/jpeg', 'image/png', 'image/webp'];
+const UPLOADERS: readonly string[] = ['instructor', 'participant', 'server'];
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/** Checks an image record before any store writes it (every implementation calls it, so they refuse alike). */
+export function checkNewImageAsset(input: NewImageAsset): void {
+  if (!SHA256.test(input.hash)) throw new TypeError('hash must be a sha256 in lower-case hex');
+  if (!MIMES.includes(input.mime)) throw new TypeError(`mime must be one of ${MIMES.join(', ')}`);
+  for (const field of ['width', 'height', 'bytes'] as const) {
+    if (!Number.isInteger(input[field]) || input[field] <= 0 || input[field] > 2 ** 31 - 1) throw new TypeError(`${field} must be a positive integer`);
+  }
+  if (!UPLOADERS.includes(input.uploaderKind)) throw new TypeError(`uploaderKind must be one of ${UPLOADERS.join(', ')}`);
+  if ((input.uploaderKind === 'server') !== (input.uploaderId === null)) throw new TypeError('uploaderId is null exactly when the server uploaded');
+}
+
+/** Checks a submission's own fields before any store writes it (references are checked by the store). */
+export function checkNewSubmission(input: NewSubmission): void {
+  if (input.computedWhere !== 'browser' && input.computedWhere !== 'server') throw new TypeError('computedWhere must be browser or server');
+  if (typeof input.ms !== 'number' || !Number.isFinite(input.ms) || input.ms < 0) throw new TypeError('ms must be a non-negative number');
+  if (!input.labId || !input.stepId) throw new TypeError('labId and stepId are required');
+  if (input.resultImageHash !== null && !SHA256.test(input.resultImageHash)) throw new TypeError('resultImageHash must be a sha256 in lower-case hex');
+  for (const field of ['params', 'result'] as const) {
+    const value = input[field];
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new TypeError(`${field} must be a JSON object`);
+  }
 }

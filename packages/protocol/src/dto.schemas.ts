@@ -11,6 +11,10 @@ export const LIMITS = {
   pauseMessageMax: 280,
   resumeTokenMax: 128,
   idMax: 64,
+  /** A lab step's preset parameters, serialized as JSON. */
+  labParamsJsonMax: 20_000,
+  /** Names in a lab step's `studentControls`. */
+  studentControlsMax: 32,
 } as const;
 
 const IsoDate = z.string().max(40);
@@ -24,20 +28,63 @@ export const ImageUrlSchema = z
     message: 'an image URL is a path on this server ("/…") or an https:// URL',
   });
 
-/** A slide step. Lab steps of later issues join the `StepSchema` union with their own `kind`. */
+const StepIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.stepIdMax)
+  .regex(/^[A-Za-z0-9_-]+$/, 'a step id uses letters, digits, "-" and "_"');
+const StepTitleSchema = z.string().trim().min(1).max(LIMITS.titleMax);
+
+/** A slide step: a title, a markdown body and an optional image. */
 export const SlideStepSchema = z.strictObject({
   kind: z.literal('slide'),
-  id: z
-    .string()
-    .min(1)
-    .max(LIMITS.stepIdMax)
-    .regex(/^[A-Za-z0-9_-]+$/, 'a step id uses letters, digits, "-" and "_"'),
-  title: z.string().trim().min(1).max(LIMITS.titleMax),
+  id: StepIdSchema,
+  title: StepTitleSchema,
   markdown: z.string().max(LIMITS.markdownMax),
   imageUrl: ImageUrlSchema.optional(),
 });
+export type SlideStep = z.infer<typeof SlideStepSchema>;
 
-export const StepSchema = z.discriminatedUnion('kind', [SlideStepSchema]);
+/** The id of a lab definition in `@convlab/labs` ("occlusion", "neuron", "ascent", …). */
+export const LabIdSchema = z
+  .string()
+  .min(1)
+  .max(LIMITS.idMax)
+  .regex(/^[a-z][a-z0-9-]*$/, 'a lab id uses lower-case letters, digits and "-"');
+
+/** A parameter name of a lab (a top-level key of its parameter schema). */
+const ParamNameSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a parameter name uses letters, digits and "_"');
+
+/**
+ * A lab step: the lab to run (`labId`) with its preset parameters. Here the parameters are only checked to be a
+ * bounded JSON object; `@convlab/labs` (`parseLabStep`) checks them against the lab's own schema, so adding a lab
+ * never touches the protocol.
+ */
+export const LabStepSchema = z.strictObject({
+  kind: z.literal('lab'),
+  id: StepIdSchema,
+  title: StepTitleSchema,
+  /** Instructions shown above the lab (markdown, may be empty). */
+  markdown: z.string().max(LIMITS.markdownMax),
+  /** Optional illustration shown with the instructions. */
+  imageUrl: ImageUrlSchema.optional(),
+  labId: LabIdSchema,
+  params: z
+    .record(ParamNameSchema, z.json())
+    .refine((p) => JSON.stringify(p).length <= LIMITS.labParamsJsonMax, {
+      message: `a lab step's parameters are at most ${LIMITS.labParamsJsonMax} characters of JSON`,
+    }),
+  /** Parameters students may change; absent means the lab's default list, empty means none. */
+  studentControls: z.array(ParamNameSchema).max(LIMITS.studentControlsMax).optional(),
+});
+export type LabStep = z.infer<typeof LabStepSchema>;
+
+/** One step of a lesson plan: slides and labs share one list. */
+export const StepSchema = z.discriminatedUnion('kind', [SlideStepSchema, LabStepSchema]);
 export type Step = z.infer<typeof StepSchema>;
 
 /** An ordered lesson plan: at least one step, step ids unique. */
@@ -127,6 +174,50 @@ export const LiveSessionSchema = z.object({
   joinUrl: z.string(),
 });
 export type LiveSession = z.infer<typeof LiveSessionSchema>;
+
+/** A content hash: sha256 as 64 lower-case hex digits. */
+export const Sha256HexSchema = z.string().regex(/^[0-9a-f]{64}$/, 'a content hash is 64 lower-case hex digits (sha256)');
+
+/** The image types ConvLab accepts and stores. */
+export const IMAGE_MIME_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+export const ImageMimeSchema = z.enum(IMAGE_MIME_TYPES);
+export type ImageMime = z.infer<typeof ImageMimeSchema>;
+
+/** A stored image (an upload or a result image), addressed by the sha256 of its stored bytes. */
+export const ImageAssetSchema = z.object({
+  hash: Sha256HexSchema,
+  mime: ImageMimeSchema,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** Size of the stored file in bytes. */
+  bytes: z.number().int().positive(),
+  /** Where to fetch it (`/api/images/<hash>`). */
+  url: z.string(),
+  createdAt: IsoDate,
+});
+export type ImageAsset = z.infer<typeof ImageAssetSchema>;
+
+export const ComputedWhereSchema = z.enum(['browser', 'server']);
+export type ComputedWhere = z.infer<typeof ComputedWhereSchema>;
+
+/** A stored lab submission as clients see it. `params` and `result` follow the lab's own schemas. */
+export const SubmissionSchema = z.object({
+  id: Id,
+  sessionId: Id,
+  /** null: submitted by the instructor (or computed by the server for the class). */
+  participantId: Id.nullable(),
+  labId: LabIdSchema,
+  stepId: StepIdSchema,
+  params: z.json(),
+  result: z.json(),
+  resultImageHash: Sha256HexSchema.nullable(),
+  computedWhere: ComputedWhereSchema,
+  backend: z.string().max(40),
+  ms: z.number().min(0),
+  shared: z.boolean(),
+  createdAt: IsoDate,
+});
+export type Submission = z.infer<typeof SubmissionSchema>;
 
 /** Secret a student's browser keeps to resume the same participant (stored hashed on the server). */
 export const ResumeTokenSchema = z

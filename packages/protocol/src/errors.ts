@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const ERROR_CODES = [
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
+  /** A file of a type ConvLab does not accept (e.g. a GIF where JPEG, PNG or WebP is required). */
+  'UNSUPPORTED_MEDIA_TYPE',
   'UNAUTHORIZED',
   'FORBIDDEN',
   'NOT_FOUND',
@@ -23,6 +25,7 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import {
+  IMAGE_MIME_TYPES,
+  ImageAssetSchema,
+  SubmissionSchema,
   InstructorSchema,
   LIMITS,
   LiveSessionSchema,
@@ -18,7 +21,39 @@ export const API = {
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
   join: (code: string) => `/api/join/${encodeURIComponent(code)}`,
   health: '/api/health',
+  /** POST (instructor): upload an image as the raw request body; GET `image(hash)`: fetch it. */
+  images: '/api/images',
+  image: (hash: string) => `/api/images/${encodeURIComponent(hash)}`,
+  /** GET (instructor owning the session): its stored submissions, oldest first; `?labId=&stepId=` narrow them. */
+  submissions: (sessionId: string) => `/api/sessions/${encodeURIComponent(sessionId)}/submissions`,
+  /** GET (instructor): the ready-made lessons, built for the images this server has. */
+  lessons: '/api/lessons',
+  /** GET: a built-in sample image by its id (`photos/<file>` or `imagenet-samples/<file>`). */
+  sample: (sampleId: string) => `/api/samples/${sampleId.split('/').map(encodeURIComponent).join('/')}`,
 } as const;
+
+/** What `POST /api/images` accepts: the body is the file itself, with its type as the content-type. */
+export const IMAGE_UPLOAD_LIMITS = {
+  maxBytes: 5 * 1024 * 1024,
+  maxWidth: 4096,
+  maxHeight: 4096,
+  types: IMAGE_MIME_TYPES,
+} as const;
+
+export const ImageResponseSchema = z.object({ image: ImageAssetSchema });
+
+/** A ready-made lesson an instructor can start from (copy, edit, run). */
+export const ReadyLessonSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  steps: StepsSchema,
+  /** Set when some labs use the repository's photos because the lecture's are not on this server. */
+  notice: z.string().nullable(),
+});
+export type ReadyLesson = z.infer<typeof ReadyLessonSchema>;
+export const LessonsResponseSchema = z.object({ lessons: z.array(ReadyLessonSchema) });
+export type LessonsResponse = z.infer<typeof LessonsResponseSchema>;
+export type ImageResponse = z.infer<typeof ImageResponseSchema>;
 
 /** Name of the instructor's session cookie (httpOnly, signed, expiring). */
 export const SESSION_COOKIE = 'convlab_session';
@@ -79,3 +114,6 @@ export const HealthResponseSchema = z.object({
   migrations: z.object({ current: z.boolean(), applied: z.array(z.string()), pending: z.array(z.string()) }),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
+
+export const SubmissionListResponseSchema = z.object({ submissions: z.array(SubmissionSchema) });
+export type SubmissionListResponse = z.infer<typeof SubmissionListResponseSchema>;

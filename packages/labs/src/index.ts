@@ -1,0 +1,15 @@
+/**
+ * ConvLab's labs: each lab defined once (parameters, presets, student controls, jobs, result, aggregations), the
+ * aggregations themselves (occlusion class map, class sweep with shard takeover, λ sweep grid, galleries) and the
+ * ready-made lesson "How CNNs see". Pure: depends on zod and @convlab/protocol only (file access is in `./node`).
+ */
+export * from './common.schemas';
+export * from './lab.types';
+export * from './masks';
+export * from './occlusion.lab';
+export * from './class-map';
+export * from './sweep';
+export * from './neuron.lab';
+export * from './ascent.lab';
+export * from './registry';
+export * from './lessons/how-cnns-see';

@@ -1,0 +1,89 @@
+/**
+ * `POST /api/images` (instructor): upload an image as the raw request body (JPEG, PNG or WebP, at most 5 MB and
+ * 4096×4096). `GET /api/images/:hash`: the stored image, cacheable forever (its URL is its content hash).
+ */
+import type { IncomingMessage } from 'node:http';
+import type { ImageAssetDTO } from '@convlab/classroom';
+import { API, IMAGE_MIME_TYPES, ProtocolError, type ImageAsset } from '@convlab/protocol';
+import type { ServerContext } from '../context';
+import { DEFAULT_IMAGE_LIMITS, ImageService, type ImageLimits } from '../images/image.service';
+import { requireInstructorId } from './auth.routes';
+import type { Router } from './router';
+
+const ACCEPTED_CONTENT_TYPES: readonly string[] = [...IMAGE_MIME_TYPES, 'application/octet-stream'];
+
+/** The public view of a stored image. */
+export function toImageAsset(image: ImageAssetDTO): ImageAsset {
+  const { hash, mime, width, height, bytes, createdAt } = image;
+  return { hash, mime, width, height, bytes, url: API.image(hash), createdAt };
+}
+
+/** Reads a request body up to `limit` bytes; past it, drains the rest and throws PAYLOAD_TOO_LARGE. */
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  const tooLarge = () => new ProtocolError('PAYLOAD_TOO_LARGE', `the file is larger than ${(limit / (1024 * 1024)).toFixed(1)} MB; at most that is accepted`);
+  if (declared > limit) {
+    req.resume();
+    throw tooLarge();
+  }
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Keep draining so the 413 still reaches the client.
+        req.off('data', onData);
+        req.resume();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
+}
+
+/** Registers the image routes; `limits` lets tests shrink the upload limits. */
+export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): void {
+  router.addRaw(API.images, async (req, ctx: ServerContext) => {
+    const instructorId = requireInstructorId(req, ctx);
+    const type = String(req.raw.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
+    if (!ACCEPTED_CONTENT_TYPES.includes(type)) {
+      req.raw.resume();
+      throw new ProtocolError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        type.startsWith('multipart/')
+          ? 'send the image file itself as the request body (not a form), with content-type image/jpeg, image/png or image/webp'
+          : `content-type ${type || '(none)'} is not accepted; upload a JPEG, PNG or WebP image`,
+      );
+    }
+    const bytes = await readBody(req.raw, limits.maxBytes);
+    const service = new ImageService(ctx.config.dataDir, ctx.store, limits);
+    const { image, created } = await service.ingest(bytes, { kind: 'instructor', id: instructorId });
+    return { status: created ? 201 : 200, body: { image: toImageAsset(image) } };
+  });
+
+  router.add('GET', '/api/images/:hash', async (req, ctx) => {
+    const service = new ImageService(ctx.config.dataDir, ctx.store, limits);
+    const found = await service.read(req.params.hash!);
+    if (!found) throw new ProtocolError('NOT_FOUND', 'no image has this hash');
+    const etag = `"${found.image.hash}"`;
+    const headers = {
+      'content-type': found.image.mime,
+      // The URL names the content, so it never changes.
+      'cache-control': 'public, max-age=31536000, immutable',
+      etag,
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "default-src 'none'; sandbox",
+    };
+    const match = String(req.raw.headers['if-none-match'] ?? '');
+    if (match.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) return { status: 304, headers };
+    return { status: 200, bytes: found.bytes, headers };
+  });
+}
