@@ -1,0 +1,15 @@
+/**
+ * `npm run bench` — three suites, each with its own table, all in one JSON file:
+ * - models (bench-core, node-bench, browser-bench): per built-in model, forward ms/image at batch 1 and 16 and
+ *   input-gradient ms/image, on Node (wasm, cpu) and in headless Chromium (webgl, wasm), plus each backend's raw
+ *   matmul GFLOP/s so that every figure can be read against the machine's limit (bound = FLOPs per pass / GFLOP/s);
+ * - vis (vis.bench.ts): the visualization algorithms; compute (compute.bench.ts): the compute server under load.
+ * Prints the tables and writes bench/results/bench-<time>.json (and latest.json).
+ *
+ *   npm run bench -- [--suite models,vis,compute] [--models id,id]
+ *                    [--backends node-wasm,node-cpu,chromium-webgl,chromium-wasm] [--iterations 3] [--budget-s 30] [--full] [--quick] [--out DIR]
+ * --quick: small models, few iterations, every suite shortened. --full: never skip batch 16 for time.
+ */
+import { runBench } from './run-bench';
+
+process.exitCode = await runBench(process.argv.slice(2));

@@ -1,0 +1,99 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  activations,
+  analyzeGraph,
+  forward,
+  inputGradient,
+  topoSort,
+  type GradientObjective,
+  type Model,
+  type Preprocessing,
+  type ReceptiveField,
+} from '@convlab/nets';
+import { type AttributionProvider } from './attribution';
+import { type DifferentiableScore } from './gradient-ascent';
+import { type PatchReceptiveField, type LayerActivation } from './max-patches';
+import { type BatchClassifier } from './occlusion';
+
+/**
+ * Binds the model-agnostic algorithms to a `@convlab/nets` model: classifier, differentiable scores,
+ * attribution providers, layer activations, receptive fields and the input's valid range.
+ */
+
+/** Batched probabilities of a nets model (after its softmax, or the softmax of its logits). */
+export function netsClassifier(model: Model): BatchClassifier {
+  return (batch) => {
+    const r = forward(model, batch);
+    tf.dispose([r.output, r.logits, ...Object.values(r.taps)]);
+    return r.probabilities;
+  };
+}
+
+/** The per-image scalar a gradient-based method differentiates (class score before softmax, neuron, channel mean). */
+export type VisObjective = GradientObjective;
+
+/** S(I) and ∂S/∂I for gradient ascent (standard ReLU gradients). */
+export function netsScore(model: Model, objective: VisObjective): DifferentiableScore {
+  return (x) => {
+    const { gradient, value } = inputGradient(model, x, objective);
+    const total = tf.sum(value) as tf.Scalar;
+    value.dispose();
+    return { value: total, gradient: gradient as tf.Tensor4D };
+  };
+}
+
+/** An attribution provider for one objective; `gradCamLayer` enables Grad-CAM on that node. */
+export function netsAttributionProvider(model: Model, objective: VisObjective, gradCamLayer?: string): AttributionProvider {
+  return {
+    inputGradient: (x, mode) => {
+      const r = inputGradient(model, x, objective, { reluMode: mode });
+      return { gradient: r.gradient as tf.Tensor4D, value: r.value };
+    },
+    layerGradient: gradCamLayer
+      ? (x) => {
+          const act = activations(model, x, [gradCamLayer])[gradCamLayer];
+          const r = inputGradient(model, x, objective, { wrt: gradCamLayer });
+          return { activation: act as tf.Tensor4D, gradient: r.gradient as tf.Tensor4D, value: r.value };
+        }
+      : undefined,
+  };
+}
+
+/** The activation of one node for a batch. */
+export function netsLayerActivation(model: Model, nodeId: string): LayerActivation {
+  return (batch) => activations(model, batch, [nodeId])[nodeId] as tf.Tensor4D;
+}
+
+/** Receptive field of a feature-map node, with a clear error for vector nodes. */
+export function netsReceptiveField(model: Model, nodeId: string): PatchReceptiveField {
+  const info = analyzeGraph(model.graph).find((n) => n.id === nodeId);
+  if (!info) throw new Error(`no node '${nodeId}' in model '${model.meta.id}'`);
+  const rf: ReceptiveField | null = info.receptiveField;
+  if (!rf) throw new Error(`node '${nodeId}' is not a feature map (shape [${info.shape.join(', ')}]): it has no spatial receptive field`);
+  return { size: [...rf.size], jump: [...rf.jump], start: [...rf.start] };
+}
+
+/** Per-channel range of valid inputs (pixels 0..255 after preprocessing), in the network's channel order. */
+export function inputRange(p: Preprocessing): { min: number[]; max: number[] } {
+  const order = p.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  const at = (pixel: number) => order.map((c) => (pixel * p.scale - p.mean[c]) / p.std[c]);
+  return { min: at(0), max: at(255) };
+}
+
+/** The value of mid-grey (pixel 128) per channel in the network's input space. */
+export function greyValue(p: Preprocessing): number[] {
+  const order = p.channelOrder === 'BGR' ? [2, 1, 0] : [0, 1, 2];
+  return order.map((c) => (128 * p.scale - p.mean[c]) / p.std[c]);
+}
+
+/** The first convolution that reads the image (not depthwise): its id and HWIO kernel (owned by the model). */
+export function firstConvKernel(model: Model): { id: string; kernel: tf.Tensor4D } {
+  for (const node of topoSort(model.graph)) {
+    if (node.op === 'conv2d' && !node.depthwise && node.groups === 1) {
+      const k = model.weights[node.kernel];
+      if (!k || k.rank !== 4) throw new Error(`weights '${node.kernel}' of node '${node.id}' are missing or not HWIO`);
+      return { id: node.id, kernel: k as tf.Tensor4D };
+    }
+  }
+  throw new Error(`model '${model.meta.id}' has no ordinary convolution`);
+}
