@@ -24,6 +24,9 @@ function run(command, args, extraEnv = {}) {
   return result.status ?? 1;
 }
 
+const typecheckStatus = run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+if (typecheckStatus !== 0) console.error('Type check failed (see above); running the tests anyway.');
+
 const vitestJson = join(reports, 'vitest.json');
 const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
 
@@ -44,4 +47,4 @@ const e2e = counts(playwrightJson, (r) => ({ passed: r.stats.expected, failed: r
 console.log(`\nunit+integration (Vitest): ${unit.passed} passed, ${unit.failed} failed`);
 console.log(`end-to-end (Playwright): ${e2e.passed} passed, ${e2e.failed} failed`);
 console.log(`total: ${unit.passed + e2e.passed} passed, ${unit.failed + e2e.failed} failed`);
-process.exit(unitStatus || e2eStatus);
+process.exit(typecheckStatus || unitStatus || e2eStatus);

@@ -25,13 +25,12 @@ import {
   rasterizeMask,
   throwIfAborted,
   VisAbortError,
+  inputToRgb,
   type AttributionMethod,
   type FeatureMap,
   type RgbImage,
   type PatchImage,
 } from '@convlab/vis';
-// cli-support by path: `@convlab/vis/node` also brings sharp, and this runner stays browser-safe.
-import { inputToRgb } from '../../packages/vis/src/cli-support';
 import type { GradientTarget, ImageRef, JobResultData, JobSpec, JobSpecOf, WireMap } from '@convlab/protocol';
 
 /** One forward request: `input` rows ([n,H,W,C], owned by the caller), optional taps. */

@@ -1,6 +1,6 @@
 /** The ClassroomStore contract on the real databases: SQLite always, PostgreSQL when CONVLAB_TEST_PG_URL is set. */
 import { describe, expect, it } from 'vitest';
-import { describeClassroomStoreContract } from '../../packages/classroom/src/store.contract';
+import { describeClassroomStoreContract } from '@convlab/classroom/testing';
 import { openStore } from './index';
 import { TEST_PG_URL, freshPostgres, freshSqlite, type TestDatabase } from './test-databases';
 

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { api, ApiError } from '../../_lib/api-client';
-import type { LiveSession, ParticipantRecord, SessionState } from '@convlab/protocol';
+import { toSessionState, type LiveSession, type ParticipantRecord, type SessionState } from '@convlab/protocol';
 import { useClassroomSocket } from '../../_lib/use-classroom-socket';
 import { useInstructor } from '../../_lib/use-instructor';
 import { Alert } from '../alert';
@@ -18,19 +18,6 @@ import { StepOutline, StepPager } from './step-navigator';
 
 type SessionRecord = { session: LiveSession; participants: ParticipantRecord[] };
 
-function stateFromDto(s: LiveSession): SessionState {
-  return {
-    sessionId: s.id,
-    code: s.code,
-    title: s.title,
-    steps: s.steps,
-    currentStep: s.currentStep,
-    locked: s.locked,
-    paused: s.paused,
-    pauseMessage: s.pauseMessage,
-    status: s.status,
-  };
-}
 
 /** Typing in a field must not turn the page: keyboard shortcuts only apply outside form controls and dialogs. */
 function isTypingTarget(el: EventTarget | null): boolean {
@@ -87,7 +74,7 @@ export function TeachView({ sessionId }: { sessionId: string }) {
     return () => clearTimeout(t);
   }, [actionError]);
 
-  const state: SessionState | null = live.state ?? (record ? stateFromDto(record.session) : null);
+  const state: SessionState | null = live.state ?? (record ? toSessionState(record.session) : null);
   const ended = state?.status === 'ended';
   const title = state?.title;
   useEffect(() => {

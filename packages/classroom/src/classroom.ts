@@ -3,6 +3,7 @@ import {
   ProtocolError,
   clientEvents,
   generateJoinCode,
+  toSessionState,
   type ClientPayload,
   type ParticipantPresence,
   type ParticipantSelf,
@@ -54,20 +55,6 @@ export interface JoinResult {
 const CODE_ATTEMPTS = 20;
 const NAME_ATTEMPTS = 5;
 
-/** Projects a stored session onto what every client of the session sees. */
-export function toSessionState(s: LiveSessionDTO): SessionState {
-  return {
-    sessionId: s.id,
-    code: s.code,
-    title: s.title,
-    steps: s.steps,
-    currentStep: s.currentStep,
-    locked: s.locked,
-    paused: s.paused,
-    pauseMessage: s.pauseMessage,
-    status: s.status,
-  };
-}
 
 function toSelf(p: ParticipantDTO): ParticipantSelf {
   return { id: p.id, sessionId: p.sessionId, displayName: p.displayName, joinedAt: p.joinedAt };

@@ -14,7 +14,7 @@ import {
 import sharp from 'sharp';
 import { initBackend } from './backend';
 import { CliError, type CliOptions } from './command.types';
-import { createFileReader, defaultLabelsDir, loadModelSpec, type LoadedModel, type ModelStoreOptions } from './nets-node';
+import { createFileReader, defaultLabelsDir, loadModelSpec, type LoadedModel, type ModelStoreOptions } from '@convlab/nets/node';
 
 /** Where a command writes: stdout for results, stderr for progress and warnings. */
 export interface CliOutput {

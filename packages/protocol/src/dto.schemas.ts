@@ -117,6 +117,21 @@ export const SessionStateSchema = z.object({
 });
 export type SessionState = z.infer<typeof SessionStateSchema>;
 
+/** Projects a stored session (any record with the session's fields) onto what every client of the session sees. */
+export function toSessionState(s: { id: string } & Omit<SessionState, 'sessionId'>): SessionState {
+  return {
+    sessionId: s.id,
+    code: s.code,
+    title: s.title,
+    steps: s.steps,
+    currentStep: s.currentStep,
+    locked: s.locked,
+    paused: s.paused,
+    pauseMessage: s.pauseMessage,
+    status: s.status,
+  };
+}
+
 export const PresenceSchema = z.enum(['online', 'reconnecting', 'offline']);
 export type Presence = z.infer<typeof PresenceSchema>;
 

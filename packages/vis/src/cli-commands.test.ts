@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { encodeNpy, forward, inputGradient, loadBuiltinModel, parseNpy, type Model } from '@convlab/nets';
-import { createFileReader, defaultModelsDir, pathExists } from '../../nets/src/node';
+import { createFileReader, defaultModelsDir, pathExists } from '@convlab/nets/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, uniformArray } from './rng';
 

@@ -3,7 +3,7 @@
  * the input from --image or --npy, class and neuron arguments, and display conversions.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { analyzeGraph, denormalizePixels, outputToImageNetIndex, type ImageNetClass, type Model, type ModelMeta } from '@convlab/nets';
+import { analyzeGraph, outputToImageNetIndex, type ImageNetClass, type Model, type ModelMeta } from '@convlab/nets';
 import { type RgbImage } from './common';
 
 /** The parts of the CLI context the helpers need (structural, so vis does not depend on the CLI package). */
@@ -31,17 +31,6 @@ export async function readModelInput(reader: InputReader, model: Model, opts: { 
     throw new ArgumentError(`--npy must hold one preprocessed NHWC image [1, ${h}, ${w}, 3] for '${model.meta.id}', got [${s.join(', ')}]`);
   }
   return tf.tensor4d(Float32Array.from(npy.data), [1, h, w, 3]);
-}
-
-/** A model input converted back to displayable RGB pixels (clipped to 0..255). */
-export function inputToRgb(x: tf.Tensor4D, meta: Pick<ModelMeta, 'preprocessing'>): RgbImage {
-  const [, h, w] = x.shape;
-  const px = tf.tidy(() => tf.clipByValue(denormalizePixels(tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]), meta.preprocessing), 0, 255));
-  const data = px.dataSync();
-  px.dispose();
-  const out = new Uint8ClampedArray(h * w * 3);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(data[i]);
-  return { width: w, height: h, data: out };
 }
 
 /**

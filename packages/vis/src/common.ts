@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { denormalizePixels, type ModelMeta } from '@convlab/nets';
 
 /** Progress of a long computation: `step` of `total` units done. */
 export interface Progress {
@@ -87,4 +88,15 @@ export function argmax(values: ArrayLike<number>): number {
   let best = 0;
   for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
   return best;
+}
+
+/** A model input converted back to displayable RGB pixels (clipped to 0..255). */
+export function inputToRgb(x: tf.Tensor4D, meta: Pick<ModelMeta, 'preprocessing'>): RgbImage {
+  const [, h, w] = x.shape;
+  const px = tf.tidy(() => tf.clipByValue(denormalizePixels(tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]), meta.preprocessing), 0, 255));
+  const data = px.dataSync();
+  px.dispose();
+  const out = new Uint8ClampedArray(h * w * 3);
+  for (let i = 0; i < out.length; i++) out[i] = Math.round(data[i]);
+  return { width: w, height: h, data: out };
 }

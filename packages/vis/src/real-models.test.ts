@@ -5,7 +5,7 @@
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import { forward, loadBuiltinModel, preprocessImage, type Model } from '@convlab/nets';
-import { createFileReader, defaultImagesDir, defaultModelsDir, pathExists } from '../../nets/src/node';
+import { createFileReader, defaultImagesDir, defaultModelsDir, pathExists } from '@convlab/nets/node';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -11,9 +11,8 @@ import {
   inputRange,
   netsScore,
   type AscentRegularization,
-  type VisObjective,
-} from '@convlab/vis';
-import { className, inputToRgb, num, parseNeuron, requireFeatureMapNode, resolveClass, writePng } from '@convlab/vis/node';
+  type VisObjective, inputToRgb } from '@convlab/vis';
+import { className, num, parseNeuron, requireFeatureMapNode, resolveClass, writePng } from '@convlab/vis/node';
 import { CliError, defineCommand } from '../command.types';
 
 export default defineCommand({

@@ -1,7 +1,8 @@
 /** `convlab models [--json]`: the built-in models and where each is available locally. */
 import { BUILTIN_MODELS } from '@convlab/nets';
 import { CliError, defineCommand } from '../command.types';
-import { getStoredModel, locateModel, resolveModel } from '../nets-node';
+import { getStoredModel } from '@convlab/nets';
+import { locateModel, resolveModel } from '@convlab/nets/node';
 
 export default defineCommand({
   name: 'models',

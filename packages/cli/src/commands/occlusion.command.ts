@@ -13,9 +13,8 @@ import {
   occludeSlidingWindow,
   overlayHeatmap,
   upscaleNearest,
-  type OcclusionFill,
-} from '@convlab/vis';
-import { className, inputToRgb, num, readModelInput, resolveClass, writePng } from '@convlab/vis/node';
+  type OcclusionFill, inputToRgb } from '@convlab/vis';
+import { className, num, readModelInput, resolveClass, writePng } from '@convlab/vis/node';
 import { CliError, defineCommand } from '../command.types';
 
 const FILLS: OcclusionFill[] = ['zero', 'grey', 'blur', 'noise'];

@@ -4,8 +4,8 @@
  */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { maxActivatingPatches, netsLayerActivation, netsReceptiveField, tileGrid, upscaleNearest, type PatchImage } from '@convlab/vis';
-import { inputToRgb, num, readModelInput, requireFeatureMapNode, writePng } from '@convlab/vis/node';
+import { maxActivatingPatches, netsLayerActivation, netsReceptiveField, tileGrid, upscaleNearest, type PatchImage, inputToRgb } from '@convlab/vis';
+import { num, readModelInput, requireFeatureMapNode, writePng } from '@convlab/vis/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { CliError, defineCommand } from '../command.types';
 

@@ -11,6 +11,7 @@ import {
   attribute,
   colorize,
   hconcat,
+  inputToRgb,
   netsAttributionProvider,
   netsReceptiveField,
   overlayHeatmap,
@@ -21,7 +22,6 @@ import {
 import {
   className,
   cropRgb,
-  inputToRgb,
   lastFeatureMapNode,
   num,
   parseNeuron,
