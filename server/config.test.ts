@@ -7,6 +7,8 @@ describe('loadConfig', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({ port: 3000, host: undefined, databaseUrl: undefined, graceMs: 30_000, next: true, dev: true, trustProxy: false });
     expect(c.dataDir).toBe(resolve('./data'));
+    expect(c.compute.backend).toBe('auto');
+    expect(c.compute.workers).toBeGreaterThanOrEqual(1);
   });
 
   it('reads every variable', () => {
@@ -21,6 +23,8 @@ describe('loadConfig', () => {
       CONVLAB_NO_NEXT: '1',
       CONVLAB_TRUST_PROXY: 'true',
       NODE_ENV: 'production',
+      CONVLAB_COMPUTE_WORKERS: '3',
+      CONVLAB_COMPUTE_BACKEND: 'wasm',
     });
     expect(c).toEqual({
       port: 0,
@@ -33,6 +37,7 @@ describe('loadConfig', () => {
       next: false,
       dev: false,
       trustProxy: true,
+      compute: { workers: 3, backend: 'wasm' },
     });
   });
 
@@ -43,12 +48,22 @@ describe('loadConfig', () => {
   it('fails fast with every bad variable named', () => {
     let err: unknown;
     try {
-      loadConfig({ PORT: '70000', DATABASE_URL: 'mysql://x', CONVLAB_SECRET: 'short', CONVLAB_PUBLIC_URL: 'ftp://x', CONVLAB_NO_NEXT: 'maybe' });
+      loadConfig({
+        PORT: '70000',
+        DATABASE_URL: 'mysql://x',
+        CONVLAB_SECRET: 'short',
+        CONVLAB_PUBLIC_URL: 'ftp://x',
+        CONVLAB_NO_NEXT: 'maybe',
+        CONVLAB_COMPUTE_WORKERS: '1.5',
+        CONVLAB_COMPUTE_BACKEND: 'webgl',
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
     const message = (err as Error).message;
-    for (const name of ['PORT', 'DATABASE_URL', 'CONVLAB_SECRET', 'CONVLAB_PUBLIC_URL', 'CONVLAB_NO_NEXT']) expect(message).toContain(name);
+    for (const name of ['PORT', 'DATABASE_URL', 'CONVLAB_SECRET', 'CONVLAB_PUBLIC_URL', 'CONVLAB_NO_NEXT', 'CONVLAB_COMPUTE_WORKERS', 'CONVLAB_COMPUTE_BACKEND']) {
+      expect(message).toContain(name);
+    }
   });
 });

@@ -2,6 +2,7 @@
  * Server configuration from the environment, validated by zod at start-up so a bad value fails fast
  * with a message that names the variable.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -34,7 +35,14 @@ const EnvSchema = z.object({
   /** Trust X-Forwarded-For / -Proto from a reverse proxy (for throttling by client IP and secure cookies). */
   CONVLAB_TRUST_PROXY: flag,
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
+  /** Compute worker threads (each its own TensorFlow.js runtime); default: the CPU count. */
+  CONVLAB_COMPUTE_WORKERS: z.coerce.number().int('must be a whole number').min(1).max(256).optional(),
+  /** auto = tfjs-node-gpu, then tfjs-node when installed, else wasm. */
+  CONVLAB_COMPUTE_BACKEND: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
 });
+
+/** Backend preference of the compute workers. */
+export type ComputeBackendPreference = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
 
 export interface Config {
   port: number;
@@ -48,6 +56,8 @@ export interface Config {
   /** Next.js in development mode (compiles on demand) unless NODE_ENV=production. */
   dev: boolean;
   trustProxy: boolean;
+  /** The compute service (started with the first job). */
+  compute: { workers: number; backend: ComputeBackendPreference };
 }
 
 /** Thrown for an invalid environment; its message lists every bad variable. */
@@ -79,5 +89,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     next: !e.CONVLAB_NO_NEXT,
     dev: e.NODE_ENV !== 'production',
     trustProxy: e.CONVLAB_TRUST_PROXY,
+    compute: { workers: e.CONVLAB_COMPUTE_WORKERS ?? Math.max(1, availableParallelism()), backend: e.CONVLAB_COMPUTE_BACKEND },
   };
 }

@@ -1,6 +1,7 @@
-/** What the HTTP routes and socket handlers share: configuration, the classroom, storage, limits. */
+/** What the HTTP routes and socket handlers share: configuration, the classroom, storage, limits, compute. */
 import type { Classroom, ClassroomStore, LiveSessionDTO } from '@convlab/classroom';
 import type { LiveSession } from '@convlab/protocol';
+import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import type { DbKind, MigrationStatus } from './db';
 import { FailureThrottle, type ThrottleRule } from './security/rate-limit';
@@ -48,6 +49,8 @@ export interface ServerContext {
   classroom: Classroom;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;
+  /** The compute service, started by the first job. */
+  compute: ComputeLauncher;
   throttles: {
     joinPerIp: FailureThrottle;
     signinPerIp: FailureThrottle;

@@ -12,6 +12,8 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Classroom } from '@convlab/classroom';
 import { loadOrCreateSecret } from './auth/secret';
+import type { ComputeServiceOptions } from './compute/service';
+import { createComputeLauncher } from './compute-launcher';
 import { loadConfig, type Config } from './config';
 import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from './context';
 import { openStore } from './db';
@@ -28,6 +30,8 @@ export interface StartOptions {
   config?: Partial<Config>;
   /** Overrides of the rate and size limits. */
   limits?: Partial<Limits>;
+  /** Overrides of the compute service's options (slots per worker, batching, models dir…). */
+  compute?: Partial<ComputeServiceOptions>;
   /** Where start-up lines go (default: console.log); `false` for silence. */
   log?: ((line: string) => void) | false;
 }
@@ -39,7 +43,7 @@ export interface RunningServer {
   config: Config;
   context: ServerContext;
   io: IoServer;
-  /** Stops accepting connections, closes sockets, Next.js and the database. */
+  /** Stops accepting connections, closes sockets, the compute service, Next.js and the database. */
   close(): Promise<void>;
 }
 
@@ -66,6 +70,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     classroom,
     dbKind: opened.kind,
     migrationStatus: () => opened.migrationStatus(),
+    // Lazy: the worker pool starts with the first job, not here.
+    compute: createComputeLauncher(config, options.compute, log),
     throttles: createThrottles(limits),
   };
 
@@ -132,6 +138,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       nextClose = () => app.close();
     } catch (err) {
       await classroom.close();
+      await context.compute.close(); // sockets were already served while Next.js prepared
       await new Promise<void>((r) => io.close(() => r()));
       await opened.close();
       throw err;
@@ -145,6 +152,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     (closing ??= (async () => {
       // Classroom first: the disconnects that closing Socket.io causes must not start grace timers.
       await classroom.close();
+      // Compute before Socket.io, so jobs still running tell their students the server is shutting down.
+      await context.compute.close();
       await new Promise<void>((r) => io.close(() => r())); // also closes httpServer
       httpServer.closeAllConnections?.();
       await nextClose?.().catch(() => undefined);

@@ -3,7 +3,7 @@
  * `{ error, message }` with a fitting status. Internal errors are logged and never leak details.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HTTP_STATUS_OF, ProtocolError, isProtocolError, type ErrorCode } from '@convlab/protocol';
+import { HTTP_STATUS_OF, ProtocolError, isComputeError, isProtocolError, type ErrorCode } from '@convlab/protocol';
 import type { z } from 'zod';
 import type { ServerContext } from '../context';
 import { clientIp, isSecureRequest, originAllowed } from '../security/origin';
@@ -120,6 +120,7 @@ export function errorBody(error: ErrorCode, message: string): { error: ErrorCode
 /** Maps any thrown value to an error response; unknown errors become a logged, detail-free 500. */
 export function errorResponse(err: unknown): ApiResponse {
   if (isProtocolError(err)) return { status: HTTP_STATUS_OF[err.code], body: errorBody(err.code, err.message) };
+  if (isComputeError(err)) return { status: HTTP_STATUS_OF[err.code], body: errorBody(err.code, err.message) };
   console.error('[http] internal error:', err);
   return { status: 500, body: errorBody('INTERNAL', 'internal server error') };
 }

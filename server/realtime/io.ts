@@ -1,6 +1,6 @@
 /**
  * Socket.io on the shared http server: handshake checks (Origin, protocol version, instructor cookie),
- * per-socket limits, the session handlers, and the classroom's announcements turned into broadcasts.
+ * per-socket limits, the session and compute handlers, and the classroom's announcements turned into broadcasts.
  */
 import type { Server as HttpServer } from 'node:http';
 import { PROTOCOL_VERSION, type ErrorCode } from '@convlab/protocol';
@@ -9,6 +9,7 @@ import { sessionFromCookieHeader } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { FailureThrottle, TokenBucket } from '../security/rate-limit';
+import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
 import { rooms, type IoServer } from './types';
 import { handleUnknownEvents } from './validate';
@@ -53,16 +54,22 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     next();
   });
 
+  const jobs = createJobRegistry();
   io.on('connection', (socket) => {
     registerSessionHandlers(socket, ctx);
+    registerComputeHandlers(socket, ctx, jobs);
     handleUnknownEvents(socket);
-    socket.on('disconnect', () => leave(socket, ctx));
+    socket.on('disconnect', () => {
+      releaseSocketJobs(socket, ctx, jobs);
+      leave(socket, ctx);
+    });
   });
 
   ctx.classroom.on({
     state: (sessionId, state) => io.to(rooms.session(sessionId)).emit('session:state', state),
     presence: (sessionId, participants) => io.to(rooms.instructors(sessionId)).emit('presence:update', { participants }),
     removed: (_sessionId, participantId, message) => {
+      cancelJobsOf(participantId, ctx, jobs);
       const room = rooms.participant(participantId);
       io.to(room).emit('participant:removed', { message });
       // A namespace-level disconnect follows the event on the same transport, so it arrives after it;

@@ -1,14 +1,16 @@
 /**
  * The one way a client event gets a handler: `handle(socket, event, handler)` rate-limits the socket,
  * insists on an ack, checks the payload size, validates the payload with the event's zod schema, and
- * answers with `{ ok: true, data }` or a sanitized `{ ok: false, error, message }` (no stack traces).
+ * answers with `{ ok: true, data }` or a sanitized `{ ok: false, error, message, details? }` (no stack traces).
  */
 import {
   clientEvents,
   fail,
+  isComputeError,
   isProtocolError,
   ok,
   type Ack,
+  type AckFailure,
   type ClientEventName,
   type ClientResult,
   type ErrorCode,
@@ -27,7 +29,10 @@ type AnyAck = (response: Ack<unknown>) => void;
 
 /** Registers a validated, acked handler for `event` on `socket`. */
 export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerContext, event: E, handler: EventHandler<E>): void {
-  const schema = clientEvents[event].payload;
+  const spec = clientEvents[event];
+  const schema = spec.payload;
+  // Events may name their own code for a payload that does not parse (job:submit → BAD_JOB).
+  const invalid: ErrorCode = ('invalid' in spec ? spec.invalid : undefined) ?? 'BAD_REQUEST';
   // Socket.io's typed `on` cannot see through the generic event; the payload is validated below anyway.
   (socket as unknown as { on(ev: string, fn: (...args: unknown[]) => void): void }).on(event, (...args: unknown[]) => {
     try {
@@ -65,7 +70,7 @@ export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerC
     }
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
-      answer(fail('BAD_REQUEST', describeZodError(parsed.error)));
+      answer(fail(invalid, describeZodError(parsed.error)));
       return;
     }
     Promise.resolve()
@@ -91,9 +96,11 @@ export function handleUnknownEvents(socket: IoSocket): void {
   });
 }
 
-/** Turns a thrown value into a failed ack; anything but a ProtocolError is logged and hidden. */
-export function toFailure(err: unknown, event: string): { ok: false; error: ErrorCode; message: string } {
+/** Turns a thrown value into a failed ack; anything but a ProtocolError or ComputeError is logged and hidden. */
+export function toFailure(err: unknown, event: string): AckFailure {
   if (isProtocolError(err)) return fail(err.code, err.message);
+  // SERVER_BUSY says how many jobs are ahead, for clients that show it or decide to compute locally.
+  if (isComputeError(err)) return fail(err.code, err.message, err.position !== undefined ? { position: err.position } : undefined);
   console.error(`[realtime] ${event} failed:`, err);
   return fail('INTERNAL', 'internal server error');
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { COMPUTE_ERROR_CODES, COMPUTE_HTTP_STATUS_OF } from './jobs';
 
-/** Every error code a client can receive, over HTTP (`{ error, message }`) or in a socket ack. */
-export const ERROR_CODES = [
+/** Error codes of the classroom and the API (the compute codes are appended in {@link ERROR_CODES}). */
+const CORE_ERROR_CODES = [
   'BAD_REQUEST',
   'PAYLOAD_TOO_LARGE',
   /** A file of a type ConvLab does not accept (e.g. a GIF where JPEG, PNG or WebP is required). */
@@ -17,6 +18,9 @@ export const ERROR_CODES = [
   'EMAIL_TAKEN',
   'INTERNAL',
 ] as const;
+
+/** Every error code a client can receive, over HTTP (`{ error, message }`) or in a socket ack: core, then compute. */
+export const ERROR_CODES = [...CORE_ERROR_CODES, ...COMPUTE_ERROR_CODES] as const;
 
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -36,30 +40,41 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   INVALID_CREDENTIALS: 401,
   EMAIL_TAKEN: 409,
   INTERNAL: 500,
+  ...COMPUTE_HTTP_STATUS_OF,
 };
 
+/**
+ * Machine-readable extras of a failure, for clients that act on them. `position` (SERVER_BUSY): how many jobs are
+ * ahead in the compute queue (0-based; the message says it 1-based, "server busy, position N").
+ */
+export const ErrorDetailsSchema = z.object({ position: z.number().int().min(0).optional() });
+export type ErrorDetails = z.infer<typeof ErrorDetailsSchema>;
+
 /** Body of every failed HTTP response, and the failure half of an ack. */
-export const ErrorBodySchema = z.object({ error: ErrorCodeSchema, message: z.string() });
+export const ErrorBodySchema = z.object({ error: ErrorCodeSchema, message: z.string(), details: ErrorDetailsSchema.optional() });
 export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 
+/** The failure half of an ack; `details` only where the code has some (see {@link ErrorDetailsSchema}). */
+export type AckFailure = { ok: false; error: ErrorCode; message: string; details?: ErrorDetails };
+
 /** Answer to every client→server socket request. */
-export type Ack<T> = { ok: true; data: T } | { ok: false; error: ErrorCode; message: string };
+export type Ack<T> = { ok: true; data: T } | AckFailure;
 
 /** Builds a successful ack. */
 export function ok<T>(data: T): Ack<T> {
   return { ok: true, data };
 }
 
-/** Builds a failed ack. */
-export function fail(error: ErrorCode, message: string): { ok: false; error: ErrorCode; message: string } {
-  return { ok: false, error, message };
+/** Builds a failed ack (with `details` only when given, so plain failures stay `{ ok, error, message }`). */
+export function fail(error: ErrorCode, message: string, details?: ErrorDetails): AckFailure {
+  return details ? { ok: false, error, message, details } : { ok: false, error, message };
 }
 
 /** Zod schema of an ack whose success data follows `data`; lets clients validate what the server sent. */
 export function ackSchema<T extends z.ZodType>(data: T) {
   return z.discriminatedUnion('ok', [
     z.object({ ok: z.literal(true), data }),
-    z.object({ ok: z.literal(false), error: ErrorCodeSchema, message: z.string() }),
+    z.object({ ok: z.literal(false), error: ErrorCodeSchema, message: z.string(), details: ErrorDetailsSchema.optional() }),
   ]);
 }
 

@@ -8,13 +8,16 @@ import {
   ResumeTokenSchema,
   SessionStateSchema,
 } from './dto.schemas';
+import type { ErrorCode } from './errors';
+import { JobAcceptedSchema, JobCancelPayloadSchema, JobOutcomeSchema, JobProgressSchema, JobSubmitPayloadSchema } from './jobs';
 
 const SessionId = z.string().min(1).max(LIMITS.idMax);
 const Empty = z.strictObject({});
 
 /**
  * Every client→server event: its payload schema (validated by the server) and the schema of the
- * `data` in its successful ack. Payload objects are strict: unknown keys are refused.
+ * `data` in its successful ack. Payload objects are strict: unknown keys are refused. `invalid` is the
+ * error code of a payload that does not parse (default BAD_REQUEST).
  */
 export const clientEvents = {
   /** Anyone: join a session by code; with a valid `resumeToken` the same participant resumes. */
@@ -63,6 +66,22 @@ export const clientEvents = {
     payload: z.strictObject({ sessionId: SessionId }),
     result: z.object({ state: SessionStateSchema }),
   },
+  /**
+   * A joined student or a watching instructor: run a compute job on the server. The ack says the job's id and queue
+   * place; `job:progress` and one `job:result` follow (to all of a student's tabs). Refusals before any work:
+   * BAD_JOB (does not parse), UNKNOWN_MODEL/LAYER/CLASS/IMAGE, JOB_TOO_LARGE, TOO_MANY_JOBS, SERVER_BUSY
+   * (`details.position`).
+   */
+  'job:submit': {
+    payload: JobSubmitPayloadSchema,
+    result: JobAcceptedSchema,
+    invalid: 'BAD_JOB' satisfies ErrorCode,
+  },
+  /** Cancel one of your jobs (an instructor: any job of the watched session); false when it had already ended. */
+  'job:cancel': {
+    payload: JobCancelPayloadSchema,
+    result: z.object({ cancelled: z.boolean() }),
+  },
 } as const;
 
 /** Every server→client event and its payload schema. */
@@ -73,10 +92,22 @@ export const serverEvents = {
   'presence:update': z.object({ participants: z.array(ParticipantPresenceSchema) }),
   /** To a removed student's sockets, just before the server disconnects them. */
   'participant:removed': z.object({ message: z.string() }),
+  /**
+   * To the submitter (a student's participant room, an instructor's socket): queue position while waiting, then
+   * steps; gradient ascent snapshots carry a PNG (`image`, binary).
+   */
+  'job:progress': JobProgressSchema,
+  /**
+   * To the submitter, once per job: the result (typed arrays and PNGs travel as binary attachments — revive them
+   * with `reviveJobOutcome`) or the failure.
+   */
+  'job:result': JobOutcomeSchema,
 } as const;
 
-/** The events a student may send; every other client event is an instructor action. */
+/** The events only a student (or a not-yet-joined tab) sends. */
 export const STUDENT_EVENTS = ['student:join'] as const;
+/** Events both a joined student and a watching instructor may send (a guest gets UNAUTHORIZED). */
+export const SHARED_EVENTS = ['job:submit', 'job:cancel'] as const satisfies readonly (keyof typeof clientEvents)[];
 /** Instructor actions (a student gets FORBIDDEN for each). */
 export const INSTRUCTOR_EVENTS = [
   'instructor:watch',

@@ -108,10 +108,38 @@ export type SessionDetailResponse = z.infer<typeof SessionDetailResponseSchema>;
 export const JoinInfoResponseSchema = z.object({ code: z.string(), title: z.string(), status: SessionStatusSchema });
 export type JoinInfoResponse = z.infer<typeof JoinInfoResponseSchema>;
 
+/**
+ * The compute service in /api/health. It starts with the first job: before that `started: false` and the backend
+ * that will serve ('wasm', 'cpu' or 'tensorflow'), with `configured` as set (e.g. 'auto').
+ */
+export const ComputeHealthSchema = z.discriminatedUnion('started', [
+  z.object({
+    started: z.literal(false),
+    backend: z.string(),
+    configured: z.string(),
+    workers: z.number().int().min(1),
+  }),
+  z.object({
+    started: z.literal(true),
+    /** What the workers run: 'wasm', 'cpu' or 'tensorflow' (then `backendPackage` says tfjs-node or tfjs-node-gpu). */
+    backend: z.string(),
+    backendPackage: z.string().optional(),
+    workers: z.number().int().min(0),
+    slotsPerWorker: z.number().int(),
+    maxBatch: z.number().int(),
+    replacedWorkers: z.number().int(),
+    queued: z.number().int(),
+    running: z.number().int(),
+    cache: z.object({ entries: z.number(), bytes: z.number(), hits: z.number(), misses: z.number(), joins: z.number(), inFlight: z.number() }),
+  }),
+]);
+export type ComputeHealthInfo = z.infer<typeof ComputeHealthSchema>;
+
 export const HealthResponseSchema = z.object({
   version: z.string(),
   database: z.enum(['sqlite', 'postgresql']),
   migrations: z.object({ current: z.boolean(), applied: z.array(z.string()), pending: z.array(z.string()) }),
+  compute: ComputeHealthSchema,
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

@@ -12,3 +12,4 @@ export * from './events.schemas';
 export * from './events';
 export * from './http.schemas';
 export * from './jobs';
+export * from './job-wire';

@@ -6,8 +6,10 @@ import {
   ERROR_CODES,
   HTTP_STATUS_OF,
   INSTRUCTOR_EVENTS,
+  COMPUTE_ERROR_CODES,
   PROTOCOL_VERSION,
   ProtocolError,
+  SHARED_EVENTS,
   STUDENT_EVENTS,
   SignupBodySchema,
   StepsSchema,
@@ -17,7 +19,10 @@ import {
   fail,
   isProtocolError,
   ok,
+  reviveJobOutcome,
+  reviveJobProgress,
   serverEvents,
+  type JobOutcome,
   type Ack,
   type ClientToServerEvents,
   type ServerToClientEvents,
@@ -33,13 +38,31 @@ describe('protocol', () => {
     expect(PROTOCOL_VERSION).toBeGreaterThan(0);
   });
 
-  it('classifies every client event as a student or an instructor event', () => {
-    const all = [...STUDENT_EVENTS, ...INSTRUCTOR_EVENTS].sort();
+  it('classifies every client event as a student, shared or instructor event', () => {
+    const all = [...STUDENT_EVENTS, ...SHARED_EVENTS, ...INSTRUCTOR_EVENTS].sort();
     expect(all).toEqual([...CLIENT_EVENT_NAMES].sort());
   });
 
   it('maps every error code to an HTTP status', () => {
     for (const code of ERROR_CODES) expect(HTTP_STATUS_OF[code]).toBeGreaterThanOrEqual(400);
+  });
+
+  it('has the compute error codes in the one list, with their statuses', () => {
+    for (const code of COMPUTE_ERROR_CODES) expect(ERROR_CODES).toContain(code);
+    expect(new Set(ERROR_CODES).size).toBe(ERROR_CODES.length);
+    expect(HTTP_STATUS_OF.SERVER_BUSY).toBe(503);
+    expect(HTTP_STATUS_OF.JOB_TOO_LARGE).toBe(413);
+  });
+
+  it('refuses a malformed job:submit with BAD_JOB and takes a job:cancel by id', () => {
+    const submit = clientEvents['job:submit'];
+    expect(submit.invalid).toBe('BAD_JOB');
+    const spec = { kind: 'classify', model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/cat.png' } };
+    expect(submit.payload.parse({ spec }).spec).toMatchObject({ params: { top: 5 } });
+    expect(submit.payload.safeParse({ spec: { ...spec, kind: 'train' } }).success).toBe(false);
+    expect(submit.payload.safeParse({ spec, priority: 'high' }).success).toBe(false); // strict
+    expect(clientEvents['job:cancel'].payload.safeParse({ jobId: 'job-1' }).success).toBe(true);
+    expect(clientEvents['job:cancel'].payload.safeParse({ jobId: '' }).success).toBe(false);
   });
 
   it('validates student:join', () => {
@@ -95,6 +118,38 @@ describe('protocol', () => {
     expect(schema.parse(ok({ n: 1 }))).toEqual({ ok: true, data: { n: 1 } });
     expect(schema.parse(fail('FORBIDDEN', 'no'))).toEqual({ ok: false, error: 'FORBIDDEN', message: 'no' });
     expect(schema.safeParse({ ok: false, error: 'NOPE', message: '' }).success).toBe(false);
+    const busy = fail('SERVER_BUSY', 'server busy, position 3', { position: 2 });
+    expect(schema.parse(busy)).toEqual({ ok: false, error: 'SERVER_BUSY', message: 'server busy, position 3', details: { position: 2 } });
+    expect(schema.safeParse({ ...busy, details: { position: -1 } }).success).toBe(false);
+  });
+
+  it('revives the binary members of job results as typed arrays', () => {
+    // As Node's socket.io-client delivers attachments: Buffers, possibly at offsets unaligned for float32.
+    const wire = (a: Float32Array | Int32Array) => {
+      const pool = Buffer.alloc(a.byteLength + 1);
+      pool.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), 1);
+      return pool.subarray(1);
+    };
+    const occlusion = {
+      ok: true,
+      jobId: 'job-1',
+      specHash: 'h',
+      kind: 'occlusion',
+      computedBy: { where: 'server', backend: 'wasm', ms: 1, cached: false },
+      data: { classIndex: 3, baseline: 0.9, rows: 1, cols: 2, window: 1, stride: 1, probabilities: wire(new Float32Array([0.5, 0.25])), topClass: wire(new Int32Array([3, 7])), topProbability: wire(new Float32Array([0.5, 0.6])) },
+    } as unknown as JobOutcome;
+    const r = reviveJobOutcome(occlusion);
+    const data = r.ok ? (r.data as { probabilities: Float32Array; topClass: Int32Array }) : null;
+    expect(data?.probabilities).toEqual(new Float32Array([0.5, 0.25]));
+    expect(data?.topClass).toEqual(new Int32Array([3, 7]));
+    const saliency = { ...occlusion, kind: 'saliency', data: { method: 'saliency', value: 1, map: { height: 1, width: 1, channels: 1, data: new Float32Array([2]).buffer }, png: new Uint8Array([0x89, 0x50]).buffer } } as unknown as JobOutcome;
+    const s = reviveJobOutcome(saliency);
+    expect(s.ok && (s.data as { map: { data: Float32Array }; png: Uint8Array }).map.data).toEqual(new Float32Array([2]));
+    expect(s.ok && (s.data as { png: Uint8Array }).png).toEqual(new Uint8Array([0x89, 0x50]));
+    expect(() => reviveJobOutcome({ ...occlusion, data: { ...(occlusion as { data: object }).data, probabilities: [0.5, 0.25] } } as unknown as JobOutcome)).toThrow(/binary/);
+    expect(reviveJobProgress({ jobId: 'j', step: 1, total: 2, image: Buffer.from([1, 2]) }).image).toEqual(new Uint8Array([1, 2]));
+    const failed: JobOutcome = { ok: false, jobId: 'j', error: 'JOB_CANCELLED', message: 'x' };
+    expect(reviveJobOutcome(failed)).toBe(failed);
   });
 
   it('recognizes protocol errors and handshake refusals', () => {
@@ -111,6 +166,6 @@ describe('protocol', () => {
       Ack<{ state: SessionState }>
     >();
     expectTypeOf<Parameters<ServerToClientEvents['session:state']>[0]>().toEqualTypeOf<SessionState>();
-    expect(Object.keys(serverEvents).sort()).toEqual(['participant:removed', 'presence:update', 'session:state']);
+    expect(Object.keys(serverEvents).sort()).toEqual(['job:progress', 'job:result', 'participant:removed', 'presence:update', 'session:state']);
   });
 });
