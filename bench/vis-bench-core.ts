@@ -4,7 +4,7 @@
  * ascent. `bench/vis.bench.ts` runs it in Node; the Chromium page (browser-entry.ts) can call `benchVisModel` as is.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { graphTotals, type Model } from '@convlab/nets';
+import { graphTotals, planIncremental, type Model } from '@convlab/nets';
 import { attribute, gaussianBlur, gradientAscent, inputRange, netsAttributionProvider, netsClassifier, netsScore, occludeSlidingWindow } from '@convlab/vis';
 
 /** Results for one model on one backend. */
@@ -23,6 +23,15 @@ export interface VisBenchRow {
   bestBatch: number;
   /** Best batched rate / per-position rate. */
   speedup: number;
+  /** Positions/s of incremental occlusion (early layers on crops, the rest batched) at each batch size. */
+  occlusionIncremental: Record<number, number>;
+  bestIncrementalBatch: number;
+  /** Best incremental rate / per-position rate, and / best batched rate. */
+  incrementalSpeedup: number;
+  incrementalVsBatched: number;
+  /** The cut node chosen automatically for window 32, and its estimated FLOPs per position. */
+  incrementalCut: string | null;
+  incrementalFlops: number;
   /** Positions/s if a forward pass ran at the matmul rate (FLOPs / GFLOP/s). */
   occlusionBound: number;
   saliencyMs: number;
@@ -75,6 +84,11 @@ export interface VisModelBenchOptions {
   rounds: number;
   iterations: number;
   ascentSteps: number;
+  /**
+   * Clock of the occlusion timings in ms (default `performance.now`). On a shared machine Node can pass the process's
+   * CPU time instead, which other processes disturb much less (valid while the backend runs on one thread).
+   */
+  clock?: () => number;
 }
 
 /** Times the visualization algorithms on one model with the active backend. */
@@ -85,19 +99,27 @@ export async function benchVisModel(model: Model, o: VisModelBenchOptions): Prom
   const x = tf.tidy(() => gaussianBlur(tf.randomUniform([1, h, w, 3], -1, 1, 'float32', 1) as tf.Tensor4D, 2));
   try {
     const classify = netsClassifier(model);
-    const occ = async (batchSize: number, n: number) => {
-      const s = performance.now();
-      await occludeSlidingWindow(classify, x, { window: 32, stride: 8, batchSize, classIndex: 0, range: { start: 0, end: n } });
-      return n / ((performance.now() - s) / 1000);
+    const clock = o.clock ?? (() => performance.now());
+    const occ = async (batchSize: number, n: number, incremental = false) => {
+      const s = clock();
+      await occludeSlidingWindow(classify, x, { window: 32, stride: 8, batchSize, classIndex: 0, range: { start: 0, end: n }, incremental });
+      return n / ((clock() - s) / 1000);
     };
+    const plan = planIncremental(model, [32, 32]);
     await occ(8, 8); // warm-up: wasm/JIT, shaders, executor plans and folded weights
+    await occ(8, 8, true);
     let perPosition = 0;
     const batched: Record<number, number> = {};
+    const incremental: Record<number, number> = {};
+    // Timed positions: the first n in row-major order (for n < 625, the top rows, borders included).
     for (let r = 0; r < o.rounds; r++) {
       perPosition = Math.max(perPosition, await occ(1, Math.min(o.positions, 64)));
       for (const b of o.batchSizes) batched[b] = Math.max(batched[b] ?? 0, await occ(b, Math.max(o.positions, b)));
+      for (const b of o.batchSizes) incremental[b] = Math.max(incremental[b] ?? 0, await occ(b, Math.max(o.positions, b), true));
     }
-    const bestBatch = o.batchSizes.reduce((a, b) => (batched[b] > batched[a] ? b : a), o.batchSizes[0]);
+    const best = (rates: Record<number, number>) => o.batchSizes.reduce((a, b) => (rates[b] > rates[a] ? b : a), o.batchSizes[0]);
+    const bestBatch = best(batched);
+    const bestIncrementalBatch = best(incremental);
     const provider = netsAttributionProvider(model, { kind: 'class', index: 0 });
     const attr = async (method: 'vanilla' | 'guided') => {
       const r = await attribute(provider, x, { method });
@@ -115,6 +137,10 @@ export async function benchVisModel(model: Model, o: VisModelBenchOptions): Prom
     return {
       backend: o.backend, model: model.meta.id, flops, matmulGflops: o.matmulGflops, positionsTimed: o.positions, rounds: o.rounds,
       occlusionPerPosition: perPosition, occlusionBatched: batched, bestBatch, speedup: batched[bestBatch] / perPosition,
+      occlusionIncremental: incremental, bestIncrementalBatch,
+      incrementalSpeedup: incremental[bestIncrementalBatch] / perPosition,
+      incrementalVsBatched: incremental[bestIncrementalBatch] / batched[bestBatch],
+      incrementalCut: plan.cut, incrementalFlops: plan.estimatedFlops,
       occlusionBound: (o.matmulGflops * 1e9) / flops, saliencyMs, guidedMs, ascentStepsPerSecond,
     };
   } finally {

@@ -13,7 +13,9 @@ import { analyzeGraph } from './graph.analysis';
 import { consumers, findLogitsNode, GraphError, inputNode, nodeMap, topoSort, validateGraph } from './graph';
 import type { BatchNormNode, Conv2dNode, DenseNode, FusedActivation, GraphNode, Padding, Shape } from './graph.types';
 import type { Model } from './model.types';
-import type { ForwardOptions, ForwardResult, GradientObjective, GradientOptions, GradientResult, ReluMode } from './executor.types';
+import type {
+  ForwardOptions, ForwardResult, GradientObjective, GradientOptions, GradientResult, PlanStep, ReluMode,
+} from './executor.types';
 import { backwardKernel, convForward, convWithGrad, type ConvSpec } from './ops/conv-ops';
 import { reluForward, reluWithMode, type ReluLike } from './ops/relu-modes';
 import { maxPoolWithGrad } from './ops/pool-ops';
@@ -96,19 +98,88 @@ export class Executor {
 
   /** Forward pass on a preprocessed batch `[N, h, w, c]`: output, pre/post-softmax scores and tapped activations. */
   forward(input: tf.Tensor4D, options: ForwardOptions = {}): ForwardResult {
+    return this.forwardSeeded(input, new Map(), options);
+  }
+
+  /**
+   * Forward pass that starts from supplied activations (node id → batched activation `[N, ...shape]`) instead of the
+   * image, e.g. a cached clean activation with a locally changed patch pasted in. The supplied nodes must cut every
+   * path from the input to the output (and to the taps); the input tensors stay the caller's.
+   */
+  forwardFrom(from: Record<string, tf.Tensor>, options: ForwardOptions = {}): ForwardResult {
+    const seeds = new Map(Object.entries(from));
+    if (seeds.size === 0) throw new ExecutorError('forwardFrom needs at least one supplied activation');
+    let n = -1;
+    for (const [id, t] of seeds) {
+      this.requireNode(id);
+      const shape = this.shapes.get(id)!;
+      if (t.rank !== shape.length + 1 || t.shape.slice(1).join() !== shape.join() || (n >= 0 && t.shape[0] !== n)) {
+        throw new ExecutorError(`activation supplied for '${id}' has shape [${t.shape.join(', ')}], expected [${n >= 0 ? n : 'N'}, ${shape.join(', ')}]`);
+      }
+      n = t.shape[0];
+    }
+    return this.forwardSeeded(null, seeds, options, n);
+  }
+
+  /**
+   * The fused steps a forward pass to `targets` runs, in order (starting from the nodes in `from`, else the input).
+   * With {@link Executor.runStep} a caller can run the network piecewise, e.g. on crops of the feature maps.
+   */
+  forwardPlan(targets: string[], from: string[] = []): PlanStep[] {
+    for (const t of [...targets, ...from]) this.requireNode(t);
+    const seeds = from.length > 0 ? from : [inputNode(this.model.graph).id];
+    return this.plan(targets, [...seeds], 'forward').map((s) => this.publicStep(s));
+  }
+
+  /**
+   * Runs one step of {@link Executor.forwardPlan} on the given input activations (one per input of `step.node`, in
+   * order). `padding` overrides the padding of a convolution or pooling step: the caller has padded the inputs itself
+   * (e.g. with 'valid' on a crop that carries its own halo). Returns a new tensor the caller owns.
+   */
+  runStep(step: PlanStep, inputs: tf.Tensor[], padding?: Padding): tf.Tensor {
+    if (this.disposed) throw new ExecutorError(`executor of model '${this.model.meta.id}' was disposed`);
+    const inner = this.stepInternals.get(step);
+    if (!inner) throw new ExecutorError(`step for '${step.out}' does not come from this executor's forwardPlan`);
+    const node = inner.node;
+    if (inputs.length !== node.inputs.length) throw new ExecutorError(`step '${step.out}' needs ${node.inputs.length} inputs, got ${inputs.length}`);
+    const patched = padding !== undefined && 'padding' in node && node.op !== 'zeroPad' ? ({ ...node, padding } as GraphNode) : node;
+    const values = new Map(node.inputs.map((id, i) => [id, inputs[i]] as const));
+    return tf.tidy(() => {
+      if (inner.kind === 'linear') return this.linear({ ...inner, node: patched as Conv2dNode | DenseNode }, values, 'forward');
+      return this.node(patched, values, 'forward', inputs[0].shape[0]);
+    });
+  }
+
+  private readonly stepInternals = new WeakMap<PlanStep, Step>();
+  private readonly publicSteps = new WeakMap<Step, PlanStep>();
+
+  private publicStep(s: Step): PlanStep {
+    let p = this.publicSteps.get(s);
+    if (!p) {
+      const fused = s.kind === 'linear' ? [s.bn, s.out !== s.node.id && s.out !== s.bn ? s.out : null].filter((x): x is string => !!x) : [];
+      p = Object.freeze({ node: s.node.id, op: s.node.op, out: s.out, inputs: [...s.node.inputs], fused });
+      this.publicSteps.set(s, p);
+      this.stepInternals.set(p, s);
+    }
+    return p;
+  }
+
+  private forwardSeeded(input: tf.Tensor4D | null, seeds: Map<string, tf.Tensor>, options: ForwardOptions, batch?: number): ForwardResult {
     const taps = options.taps ?? [];
     const { node: logitsId, softmaxNode } = this.logits;
     const out = this.model.graph.output;
     const targets = [...taps, out, logitsId, ...(softmaxNode ? [softmaxNode] : [])];
+    const given = new Set<tf.Tensor>([...seeds.values(), ...(input ? [input] : [])]);
     return tf.tidy(() => {
-      const values = this.run(input, targets, 'forward', new Map());
-      const n = input.shape[0];
+      const values = this.run(input, targets, 'forward', seeds);
+      const n = input ? input.shape[0] : batch!;
       const logits = tf.reshape(values.get(logitsId)!, [n, -1]) as tf.Tensor2D;
       const probabilities = (softmaxNode ? tf.reshape(values.get(softmaxNode)!, [n, -1]) : tf.softmax(logits)) as tf.Tensor2D;
+      // Never hand the caller's own tensors back (disposing the result would dispose them).
+      const own = (t: tf.Tensor) => (given.has(t) ? tf.clone(t) : t);
       const tapped: Record<string, tf.Tensor> = {};
-      // Never hand the caller's own input tensor back as a tap (disposing the result would dispose it).
-      for (const t of taps) tapped[t] = values.get(t) === input ? tf.clone(input) : values.get(t)!;
-      return { output: values.get(out)!, logits, probabilities, taps: tapped };
+      for (const t of taps) tapped[t] = own(values.get(t)!);
+      return { output: own(values.get(out)!), logits, probabilities, taps: tapped };
     });
   }
 
@@ -242,15 +313,24 @@ export class Executor {
     }
   }
 
-  /** Computes the values of `targets`, starting from the input and any `seeds` (node id → activation). */
-  private run(input: tf.Tensor4D, targets: string[], mode: Mode, seeds: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
+  /**
+   * Computes the values of `targets`, starting from the input and any `seeds` (node id → activation). Without an
+   * input the seeds must cut every path from the input to the targets.
+   */
+  private run(input: tf.Tensor4D | null, targets: string[], mode: Mode, seeds: Map<string, tf.Tensor>): Map<string, tf.Tensor> {
     if (this.disposed) throw new ExecutorError(`executor of model '${this.model.meta.id}' was disposed`);
     for (const t of targets) this.requireNode(t);
     const inputId = inputNode(this.model.graph).id;
     const values = new Map<string, tf.Tensor>(seeds);
-    if (!values.has(inputId)) values.set(inputId, this.checkInput(input));
+    if (input && !values.has(inputId)) values.set(inputId, this.checkInput(input));
     const steps = this.plan(targets, [...values.keys()], mode);
-    const batch = input.shape[0];
+    if (!values.has(inputId)) {
+      const reader = steps.find((s) => this.byId.get(s.node.id)!.inputs.includes(inputId));
+      if (reader) {
+        throw new ExecutorError(`the supplied activations (${[...seeds.keys()].join(', ')}) do not cut the graph: '${reader.node.id}' still reads the input`);
+      }
+    }
+    const batch = input ? input.shape[0] : [...seeds.values()][0].shape[0];
     // In forward mode, free each intermediate activation after its last reader (big batches stay within memory);
     // gradients need them all until the backward pass, so there the enclosing tidy frees them.
     const lastUse = mode === 'forward' ? lastUses(steps, this.byId) : null;
@@ -266,7 +346,7 @@ export class Executor {
   }
 
   private plan(targets: string[], seeds: string[], mode: Mode): Step[] {
-    const key = `${mode}|${[...new Set(targets)].sort().join(',')}|${seeds.sort().join(',')}`;
+    const key = `${mode}|${[...new Set(targets)].sort().join(',')}|${[...seeds].sort().join(',')}`;
     const cached = this.plans.get(key);
     if (cached) return cached;
     const seedSet = new Set(seeds);
@@ -275,6 +355,8 @@ export class Executor {
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (needed.has(id) || seedSet.has(id)) continue;
+      // Without an input value, the input node is a missing seed: run() reports which step still reads it.
+      if (this.byId.get(id)!.op === 'input') continue;
       needed.add(id);
       stack.push(...this.byId.get(id)!.inputs);
     }
@@ -529,6 +611,11 @@ export function getExecutor(model: Model): Executor {
 /** Forward pass of a model on a preprocessed batch; see {@link Executor.forward}. */
 export function forward(model: Model, input: tf.Tensor4D, options?: ForwardOptions): ForwardResult {
   return getExecutor(model).forward(input, options);
+}
+
+/** Forward pass from supplied activations at cut nodes; see {@link Executor.forwardFrom}. */
+export function forwardFrom(model: Model, from: Record<string, tf.Tensor>, options?: ForwardOptions): ForwardResult {
+  return getExecutor(model).forwardFrom(from, options);
 }
 
 /** Activations of some nodes; see {@link Executor.activations}. */

@@ -70,3 +70,19 @@ export interface GradientResult {
   /** `[N]` the objective's value per image. */
   value: Tensor;
 }
+
+/**
+ * One step of the executor's forward plan (see `Executor.forwardPlan`): the op of `node`, with a directly following
+ * batch norm and ReLU-like/sigmoid activation folded into it when nothing else reads them.
+ */
+export interface PlanStep {
+  /** The node whose op the step runs. */
+  readonly node: string;
+  readonly op: string;
+  /** The node whose value the step produces (`node` itself, or the last node fused into it). */
+  readonly out: string;
+  /** Ids the step reads, in order (the inputs of `node`). */
+  readonly inputs: readonly string[];
+  /** Nodes folded or fused into the step (batch norm, activation). */
+  readonly fused: readonly string[];
+}

@@ -20,15 +20,18 @@ export type {
 export { NODE_OPS } from './graph.types';
 export type { Preprocessing, LabelSet, ModelMeta, Model, ResourceReader } from './model.types';
 export type {
-  ForwardOptions, ForwardResult, GradientObjective, ReluMode, GradientOptions, GradientResult,
+  ForwardOptions, ForwardResult, GradientObjective, ReluMode, GradientOptions, GradientResult, PlanStep,
 } from './executor.types';
 
 export { GraphError, validateGraph, topoSort, getNode, inputNode, consumers, findLogitsNode } from './graph';
 export { GraphBuilder, type ConvOptions } from './graph.builder';
 export { analyzeGraph, graphTotals, receptiveFieldBox, resolveAxis } from './graph.analysis';
 export {
-  Executor, ExecutorError, type ExecutorOptions, getExecutor, forward, activations, inputGradient, disposeForward, disposeModel,
+  Executor, ExecutorError, type ExecutorOptions, getExecutor, forward, forwardFrom, activations, inputGradient, disposeForward, disposeModel,
 } from './executor';
+export {
+  IncrementalForward, planIncremental, type IncrementalOptions, type IncrementalPlan, type IncrementalPatch,
+} from './incremental-forward';
 export { depthwiseInputGrad } from './ops/conv-ops';
 export { reluWithMode, reluBackward } from './ops/relu-modes';
 

@@ -3,6 +3,7 @@ import {
   activations,
   analyzeGraph,
   forward,
+  IncrementalForward,
   inputGradient,
   topoSort,
   type GradientObjective,
@@ -13,19 +14,50 @@ import {
 import { type AttributionProvider } from './attribution';
 import { type DifferentiableScore } from './gradient-ascent';
 import { type PatchReceptiveField, type LayerActivation } from './max-patches';
-import { type BatchClassifier } from './occlusion';
+import { type BatchClassifier, type IncrementalClassifier } from './occlusion';
 
 /**
  * Binds the model-agnostic algorithms to a `@convlab/nets` model: classifier, differentiable scores,
  * attribution providers, layer activations, receptive fields and the input's valid range.
  */
 
-/** Batched probabilities of a nets model (after its softmax, or the softmax of its logits). */
+/**
+ * Batched probabilities of a nets model (after its softmax, or the softmax of its logits). It offers incremental
+ * passes (`IncrementalForward`), which sliding-window occlusion uses when they are faster.
+ */
 export function netsClassifier(model: Model): BatchClassifier {
-  return (batch) => {
+  const classify: BatchClassifier = (batch) => {
     const r = forward(model, batch);
     tf.dispose([r.output, r.logits, ...Object.values(r.taps)]);
     return r.probabilities;
+  };
+  classify.incremental = netsIncremental(model);
+  return classify;
+}
+
+/** Incremental passes of a nets model: recompute the early layers on crops around a changed box only. */
+export function netsIncremental(model: Model): IncrementalClassifier {
+  return {
+    async prepare(input, box, force) {
+      // The cost model is calibrated on wasm/cpu, where host round trips are cheap; a GPU backend pays a readback per
+      // step, so there it runs only when asked for explicitly.
+      if (!force && !['wasm', 'cpu'].includes(tf.getBackend())) return null;
+      const inc = await IncrementalForward.create(model, input, { box, cut: force ? 'best' : 'auto' });
+      if (!inc.plan.cut) {
+        inc.dispose();
+        return null;
+      }
+      const { cut, estimatedFlops, fullFlops } = inc.plan;
+      return {
+        description: `recompute up to '${cut}' on crops (estimated ×${(fullFlops / estimatedFlops).toFixed(2)} fewer FLOPs)`,
+        classify: async (patches) => {
+          const r = await inc.forward(patches);
+          tf.dispose([r.output, r.logits, ...Object.values(r.taps)]);
+          return r.probabilities;
+        },
+        dispose: () => inc.dispose(),
+      };
+    },
   };
 }
 

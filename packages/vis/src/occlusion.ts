@@ -8,8 +8,35 @@ import { createRng, uniformArray } from './rng';
  * probabilities, so the same code runs on a nets model in a browser tab or a server worker.
  */
 
-/** Batched classifier: preprocessed NHWC batch in, [N, classes] probabilities out (caller disposes the result). */
-export type BatchClassifier = (batch: tf.Tensor4D) => tf.Tensor2D;
+/**
+ * Batched classifier: preprocessed NHWC batch in, [N, classes] probabilities out (caller disposes the result).
+ * It may carry an {@link IncrementalClassifier} for images that differ from one image only inside a box.
+ */
+export type BatchClassifier = ((batch: tf.Tensor4D) => tf.Tensor2D) & { incremental?: IncrementalClassifier };
+
+/** A changed image: `data` (box height × width × channels, HWC) replaces the input at top-left (y, x). */
+export interface BoxPatch {
+  y: number;
+  x: number;
+  data: Float32Array;
+}
+
+/** Classifies many copies of one image that each differ inside a box, faster than full passes (same results). */
+export interface IncrementalSession {
+  /** [patches, classes] probabilities (caller disposes). */
+  classify(patches: BoxPatch[]): Promise<tf.Tensor2D>;
+  /** Where the session starts full passes again (for displays and benchmarks). */
+  description: string;
+  dispose(): void;
+}
+
+/**
+ * Optional capability of a classifier (see `netsClassifier`): prepares an {@link IncrementalSession} for one input and
+ * box size, or returns null when it would not be faster (unless `force`).
+ */
+export interface IncrementalClassifier {
+  prepare(input: tf.Tensor4D, box: [number, number], force: boolean): Promise<IncrementalSession | null>;
+}
 
 /** What replaces the occluded pixels. `zero` is 0 in the model's input space (the dataset mean for mean-centred inputs). */
 export type OcclusionFill = 'zero' | 'grey' | 'blur' | 'noise';
@@ -115,6 +142,12 @@ export interface OcclusionOptions extends FillOptions, LongRunOptions {
   batchSize?: number;
   /** Only these positions (a shard); default all. */
   range?: PositionRange;
+  /**
+   * Recompute only what the window changes (when the classifier offers it, see {@link IncrementalClassifier}):
+   * 'auto' (default) when its cost estimate says it is faster, true whenever the classifier can, false never.
+   * Results equal full passes within float tolerance; every shard of one map should use the same setting.
+   */
+  incremental?: boolean | 'auto';
 }
 
 /** Result of one shard (or a whole run) of the sliding-window experiment. */
@@ -168,6 +201,31 @@ function checkClass(classIndex: number, classes: number): void {
  * pixels pasted where the mask is set) and uploaded once per batch: cheaper than mask arithmetic on the device,
  * whose broadcasting kernels are slow on wasm. Batches start at multiples of batchSize in global index space.
  */
+/** Runs [b0, b1) batches aligned to multiples of batchSize, with progress, abort and periodic yields. */
+async function runBatches(
+  start: number,
+  end: number,
+  batchSize: number,
+  run: (b0: number, b1: number) => Promise<{ probs: Float32Array; classes: number }>,
+  onRows: (index: number, row: Float32Array) => void,
+  opts: LongRunOptions,
+): Promise<void> {
+  let lastYield = performance.now();
+  for (let b0 = start; b0 < end; ) {
+    throwIfAborted(opts.signal);
+    const b1 = Math.min(end, (Math.floor(b0 / batchSize) + 1) * batchSize);
+    const rows = await run(b0, b1);
+    for (let k = 0; k < b1 - b0; k++) onRows(b0 + k, rows.probs.subarray(k * rows.classes, (k + 1) * rows.classes));
+    opts.onProgress?.({ step: b1 - start, total: end - start });
+    b0 = b1;
+    // Let sockets, UI and abort events in about every 50 ms, not after every pass (a timer costs >= 1 ms).
+    if (performance.now() - lastYield > 50) {
+      await yieldToEventLoop();
+      lastYield = performance.now();
+    }
+  }
+}
+
 async function runMasked(
   classify: BatchClassifier,
   input: tf.Tensor4D,
@@ -184,10 +242,7 @@ async function runMasked(
   const inputData = (await input.data()) as Float32Array;
   const fillData = (await fillImage.data()) as Float32Array;
   const [, h, w, c] = input.shape;
-  let lastYield = performance.now();
-  for (let b0 = start; b0 < end; ) {
-    throwIfAborted(opts.signal);
-    const b1 = Math.min(end, (Math.floor(b0 / batchSize) + 1) * batchSize);
+  await runBatches(start, end, batchSize, async (b0, b1) => {
     const n = b1 - b0;
     const data = new Float32Array(n * size);
     for (let k = 0; k < n; k++) {
@@ -195,21 +250,44 @@ async function runMasked(
       paste(b0 + k, data, k * size, fillData);
     }
     const batch = tf.tensor4d(data, [n, h, w, c]);
-    let rows: { probs: Float32Array; classes: number };
     try {
-      rows = await classifyRows(classify, batch);
+      return await classifyRows(classify, batch);
     } finally {
       batch.dispose();
     }
-    for (let k = 0; k < n; k++) onRows(b0 + k, rows.probs.subarray(k * rows.classes, (k + 1) * rows.classes));
-    opts.onProgress?.({ step: b1 - start, total: end - start });
-    b0 = b1;
-    // Let sockets, UI and abort events in about every 50 ms, not after every pass (a timer costs >= 1 ms).
-    if (performance.now() - lastYield > 50) {
-      await yieldToEventLoop();
-      lastYield = performance.now();
+  }, onRows, opts);
+}
+
+/** The incremental counterpart of runMasked for sliding windows: each position sends only the window's fill pixels. */
+async function runIncremental(
+  session: IncrementalSession,
+  grid: OcclusionGrid,
+  fillImage: tf.Tensor4D,
+  range: PositionRange,
+  batchSize: number,
+  onRows: (index: number, row: Float32Array) => void,
+  opts: LongRunOptions,
+): Promise<void> {
+  const fillData = (await fillImage.data()) as Float32Array;
+  const [, , w, c] = fillImage.shape;
+  const win = grid.window;
+  await runBatches(range.start, range.end, batchSize, async (b0, b1) => {
+    const patches: BoxPatch[] = [];
+    for (let index = b0; index < b1; index++) {
+      const y = Math.floor(index / grid.cols) * grid.stride;
+      const x = (index % grid.cols) * grid.stride;
+      const data = new Float32Array(win * win * c);
+      for (let r = 0; r < win; r++) data.set(fillData.subarray(((y + r) * w + x) * c, ((y + r) * w + x + win) * c), r * win * c);
+      patches.push({ y, x, data });
     }
-  }
+    const p = await session.classify(patches);
+    try {
+      if (p.rank !== 2 || p.shape[0] !== patches.length) throw new Error(`incremental classifier must return [${patches.length}, classes], got [${p.shape.join(',')}]`);
+      return { probs: (await p.data()) as Float32Array, classes: p.shape[1] };
+    } finally {
+      p.dispose();
+    }
+  }, onRows, opts);
 }
 
 /** Sliding-window occlusion over a range of positions (all by default) with batched forward passes. */
@@ -232,7 +310,23 @@ export async function occludeSlidingWindow(classify: BatchClassifier, input: tf.
   const topClass = new Int32Array(n);
   const topProbability = new Float32Array(n);
   const fillImage = makeFillImage(input, opts);
+  const onRows = (index: number, row: Float32Array) => {
+    const k = index - range.start;
+    probabilities[k] = row[classIndex];
+    const t = argmax(row);
+    topClass[k] = t;
+    topProbability[k] = row[t];
+  };
+  const mode = opts.incremental ?? 'auto';
+  let session: IncrementalSession | null = null;
   try {
+    if (mode !== false && classify.incremental && n > 0) {
+      session = await classify.incremental.prepare(input, [grid.window, grid.window], mode === true);
+    }
+    if (session) {
+      await runIncremental(session, grid, fillImage, range, batchSize, onRows, opts);
+      return { grid, classIndex, baseline: base[classIndex], range: { ...range }, probabilities, topClass, topProbability };
+    }
     await runMasked(
       classify,
       input,
@@ -248,16 +342,11 @@ export async function occludeSlidingWindow(classify: BatchClassifier, input: tf.
           target.set(fill.subarray(a, a + grid.window * c), offset + a);
         }
       },
-      (index, row) => {
-        const k = index - range.start;
-        probabilities[k] = row[classIndex];
-        const t = argmax(row);
-        topClass[k] = t;
-        topProbability[k] = row[t];
-      },
+      onRows,
       opts,
     );
   } finally {
+    session?.dispose();
     fillImage.dispose();
   }
   return { grid, classIndex, baseline: base[classIndex], range: { ...range }, probabilities, topClass, topProbability };
