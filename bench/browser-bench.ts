@@ -1,7 +1,8 @@
 /**
  * Benchmarks in headless Chromium (Debian's /usr/bin/chromium through Playwright, never a downloaded browser):
  * bundles browser-entry.ts with esbuild, serves it with the model files (the store's HTTP handler, the same one the
- * app's server mounts) and the tfjs wasm binaries from a local HTTP server, and runs it on webgl and wasm.
+ * app's server mounts) and the tfjs wasm binaries from a local HTTP server, and runs it on webgl and wasm — the model
+ * suite, or with `vis` the visualization suite (vis-bench-core's `benchVisModel`, the same code as the Node rows).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import { build } from 'esbuild';
 import { chromium, type Browser } from '@playwright/test';
 import { createModelFilesHandler } from '@convlab/nets/node';
 import type { BenchBudget } from './bench-core';
-import type { PageRequest, PageResult } from './browser-entry';
+import type { PageRequest, PageResult, PageVisOptions } from './browser-entry';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
@@ -80,12 +81,16 @@ async function startServer(script: string): Promise<{ server: Server; url: strin
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
 }
 
-/** Runs the page on each backend; a backend that fails gives an entry with its error instead of results. */
+/**
+ * Runs the page on each backend; a backend that fails gives an entry with its error instead of results. With `vis`
+ * (the work per model on each backend) the page runs the vis suite instead of the model suite.
+ */
 export async function benchChromium(
   backends: Array<'webgl' | 'wasm'>,
   models: string[],
   budget: BenchBudget,
   log: (s: string) => void,
+  vis?: (backend: 'webgl' | 'wasm') => PageVisOptions,
 ): Promise<{ browser: string; results: PageResult[] }> {
   const exe = chromiumPath();
   if (!exe) throw new Error('no Chromium at /usr/bin/chromium (apt-get install -y chromium, or set CHROMIUM_PATH)');
@@ -100,21 +105,21 @@ export async function benchChromium(
       const context = await browser.newContext();
       const page = await context.newPage();
       page.on('console', (m) => {
-        if (m.type() === 'error') log(`chromium-${backend} console: ${m.text()}`);
+        if (m.type() === 'error' || m.type() === 'info') log(`chromium-${backend}: ${m.text()}`);
       });
       try {
         await page.goto(url);
         await page.waitForFunction(() => (globalThis as unknown as { benchReady?: boolean }).benchReady === true, undefined, { timeout: 60_000 });
-        const req: PageRequest = { backend, models, budget, matmulSize: 1024 };
+        const req: PageRequest = { backend, models, budget, matmulSize: 1024, vis: vis?.(backend) };
         const r = await page.evaluate(
           (q) => (globalThis as unknown as { runBench: (q: PageRequest) => Promise<PageResult> }).runBench(q),
           req,
         );
-        log(`chromium-${backend} (${r.info}): matmul ${r.matmulGflops.toFixed(1)} GFLOP/s, ${r.models.length} models${r.errors.length ? `, errors: ${r.errors.join('; ')}` : ''}`);
+        log(`chromium-${backend} (${r.info}): matmul ${r.matmulGflops.toFixed(1)} GFLOP/s, ${r.models.length + r.vis.length} models${r.errors.length ? `, errors: ${r.errors.join('; ')}` : ''}`);
         results.push(r);
       } catch (e) {
         log(`chromium-${backend} FAILED: ${(e as Error).message.split('\n')[0]}`);
-        results.push({ backend, info: 'failed', matmulGflops: NaN, models: [], errors: [(e as Error).message.split('\n')[0]] });
+        results.push({ backend, info: 'failed', matmulGflops: NaN, models: [], vis: [], errors: [(e as Error).message.split('\n')[0]] });
       } finally {
         await context.close();
       }

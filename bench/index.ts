@@ -3,7 +3,8 @@
  * - models (bench-core, node-bench, browser-bench): per built-in model, forward ms/image at batch 1 and 16 and
  *   input-gradient ms/image, on Node (wasm, cpu) and in headless Chromium (webgl, wasm), plus each backend's raw
  *   matmul GFLOP/s so that every figure can be read against the machine's limit (bound = FLOPs per pass / GFLOP/s);
- * - vis (vis.bench.ts): the visualization algorithms; compute (compute.bench.ts): the compute server under load.
+ * - vis (vis-bench-core): the visualization algorithms on MobileNet v1 0.25 and 0.75, in Node (vis.bench.ts) and in
+ *   Chromium (browser-bench), in one table; compute (compute.bench.ts): the compute server under load.
  * Prints the tables and writes bench/results/bench-<time>.json (and latest.json).
  *
  *   npm run bench -- [--suite models,vis,compute] [--models id,id]

@@ -6,12 +6,32 @@ import { fileURLToPath } from 'node:url';
 import { BUILTIN_MODELS } from '@convlab/nets';
 import type { BenchBudget, ModelTiming } from './bench-core';
 import { benchChromium, chromiumPath } from './browser-bench';
+import type { PageResult, PageVisOptions } from './browser-entry';
 import { benchNodeBackend } from './node-bench';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ALL_BACKENDS = ['node-wasm', 'node-cpu', 'chromium-webgl', 'chromium-wasm'] as const;
 type BackendName = (typeof ALL_BACKENDS)[number];
 const QUICK_MODELS = ['mobilenet_v1_0.25_128_quant', 'mobilenet_v1_0.25_224'];
+/** The models of the vis suite (issue 4); --quick keeps both in Chromium but only the small one in Node. */
+const VIS_MODELS = ['mobilenet_v1_0.25_224', 'mobilenet_v1_0.75_224'];
+
+/**
+ * The vis suite's work per model in Chromium: a subset of the 625 occlusion positions and few iterations, so that
+ * both backends and both models take about 4 minutes (--quick: under 2). SwiftShader WebGL emulates the GPU on the
+ * CPU (about 0.25 s per MobileNet 0.25 forward pass, 1.5 s for 0.75, on 2 cores), so webgl gets the fewest positions
+ * and batch sizes; benchVisModel times max(positions, batch) positions per batch size, plain and incremental.
+ */
+function chromiumVisOptions(backend: 'webgl' | 'wasm', quick: boolean): PageVisOptions {
+  if (backend === 'webgl') {
+    return quick
+      ? { batchSizes: [8], positions: 8, rounds: 1, iterations: 1, ascentSteps: 2 }
+      : { batchSizes: [8, 16], positions: 16, rounds: 1, iterations: 1, ascentSteps: 2 };
+  }
+  return quick
+    ? { batchSizes: [8, 16, 32], positions: 32, rounds: 1, iterations: 2, ascentSteps: 3 }
+    : { batchSizes: [8, 16, 32, 64], positions: 64, rounds: 2, iterations: 3, ascentSteps: 5 };
+}
 
 const ALL_SUITES = ['models', 'vis', 'compute'] as const;
 type Suite = (typeof ALL_SUITES)[number];
@@ -23,6 +43,8 @@ interface Options {
   explicitModels?: string[];
   models: string[];
   backends: BackendName[];
+  /** Backends named with --backends (--quick runs the vis suite on node-wasm only otherwise). */
+  explicitBackends: boolean;
   budget: BenchBudget;
   outDir: string;
 }
@@ -48,6 +70,7 @@ function parseArgs(argv: string[]): Options {
     explicitModels: get('models')?.split(','),
     models,
     backends,
+    explicitBackends: get('backends') !== undefined,
     budget: { iterations, measurementMs: 5_000, skipBatchOverMs: argv.includes('--full') ? 0 : budgetS * 1000 },
     outDir: get('out') ?? path.join(here, 'results'),
   };
@@ -86,6 +109,25 @@ export async function runBench(argv: string[]): Promise<number> {
   const rows: Row[] = [];
   const errors: string[] = [];
   let browserVersion: string | null = null;
+  const browserBackends = opts.backends.filter((x) => x.startsWith('chromium-')).map((x) => x.slice('chromium-'.length) as 'webgl' | 'wasm');
+  // Both suites' Chromium runs: a missing browser or a failed launch is a line in the suite's errors, not an abort.
+  const chromiumRuns = async (models: string[], errs: string[], vis?: (b: 'webgl' | 'wasm') => PageVisOptions): Promise<PageResult[]> => {
+    if (browserBackends.length === 0) return [];
+    if (!chromiumPath()) {
+      errs.push('chromium: not installed (apt-get install -y chromium, or set CHROMIUM_PATH); browser rows skipped');
+      log(errs.at(-1)!);
+      return [];
+    }
+    try {
+      const { browser, results } = await benchChromium(browserBackends, models, opts.budget, log, vis);
+      browserVersion = browser;
+      return results;
+    } catch (e) {
+      errs.push(`chromium: ${(e as Error).message.split('\n')[0]}`);
+      log(errs.at(-1)!);
+      return [];
+    }
+  };
 
   if (opts.suites.includes('models')) {
     for (const b of opts.backends.filter((x): x is 'node-wasm' | 'node-cpu' => x.startsWith('node-'))) {
@@ -94,25 +136,10 @@ export async function runBench(argv: string[]): Promise<number> {
       rows.push(...r.models.map((m) => ({ ...m, matmulGflops: r.matmulGflops })));
       errors.push(...r.errors.map((e) => `${r.backend}: ${e}`));
     }
-    const browserBackends = opts.backends.filter((x) => x.startsWith('chromium-')).map((x) => x.slice('chromium-'.length) as 'webgl' | 'wasm');
-    if (browserBackends.length > 0) {
-      if (!chromiumPath()) {
-        errors.push('chromium: not installed (apt-get install -y chromium, or set CHROMIUM_PATH); browser rows skipped');
-        log(errors.at(-1)!);
-      } else {
-        try {
-          const { browser, results } = await benchChromium(browserBackends, opts.models, opts.budget, log);
-          browserVersion = browser;
-          for (const r of results) {
-            matmul[`chromium-${r.backend}`] = r.matmulGflops;
-            rows.push(...r.models.map((m) => ({ ...m, matmulGflops: r.matmulGflops })));
-            errors.push(...r.errors.map((e) => `chromium-${r.backend}: ${e}`));
-          }
-        } catch (e) {
-          errors.push(`chromium: ${(e as Error).message.split('\n')[0]}`);
-          log(errors.at(-1)!);
-        }
-      }
+    for (const r of await chromiumRuns(opts.models, errors)) {
+      matmul[`chromium-${r.backend}`] = r.matmulGflops;
+      rows.push(...r.models.map((m) => ({ ...m, matmulGflops: r.matmulGflops })));
+      errors.push(...r.errors.map((e) => `chromium-${r.backend}: ${e}`));
     }
 
     process.stdout.write(`\nmatmul GFLOP/s: ${Object.entries(matmul).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}\n\n`);
@@ -128,11 +155,23 @@ export async function runBench(argv: string[]): Promise<number> {
   if (opts.suites.includes('vis')) {
     try {
       const { runVisBench, formatVisBench } = await import('./vis.bench');
+      const nodeBackends = opts.quick && !opts.explicitBackends
+        ? ['wasm' as const]
+        : opts.backends.filter((x): x is 'node-wasm' | 'node-cpu' => x.startsWith('node-')).map((x) => (x === 'node-wasm' ? 'wasm' as const : 'cpu' as const));
       const r = await runVisBench(opts.quick
-        ? { models: opts.explicitModels ?? ['mobilenet_v1_0.25_224'], backends: ['wasm'], positions: 64, iterations: 2, ascentSteps: 3 }
-        : { models: opts.explicitModels });
-      suites.vis = r;
+        ? { models: opts.explicitModels ?? ['mobilenet_v1_0.25_224'], backends: nodeBackends, positions: 64, iterations: 2, ascentSteps: 3 }
+        : { models: opts.explicitModels, backends: nodeBackends });
+      // The Chromium rows go into the same result (and so the same table and JSON) as the Node rows; each row carries
+      // its backend's matmul GFLOP/s.
+      const renderers: Record<string, string> = {};
+      for (const b of await chromiumRuns(opts.explicitModels ?? VIS_MODELS, r.errors, (backend) => chromiumVisOptions(backend, opts.quick))) {
+        renderers[`chromium-${b.backend}`] = b.info;
+        r.rows.push(...b.vis);
+        r.errors.push(...b.errors.map((e) => `chromium-${b.backend} ${e}`));
+      }
+      suites.vis = { ...r, chromium: Object.keys(renderers).length ? { browser: browserVersion, renderers } : undefined };
       process.stdout.write(`\n${formatVisBench(r)}\n`);
+      for (const [k, v] of Object.entries(renderers)) process.stdout.write(`${k}: ${v}\n`);
     } catch (e) {
       errors.push(`vis suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);
