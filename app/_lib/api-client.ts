@@ -56,7 +56,7 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
   return body as T;
 }
 
-/** The typed endpoints of docs/dev/realtime-contract.md. */
+/** The typed endpoints of docs/protocol.md. */
 export const api = {
   signUp: (body: SignupBody) => apiFetch<InstructorResponse>(API.signup, { method: 'POST', body }),
   signIn: (body: SigninBody) => apiFetch<InstructorResponse>(API.signin, { method: 'POST', body }),
