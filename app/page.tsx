@@ -52,6 +52,20 @@ export default function HomePage() {
             </Link>
           </div>
         </section>
+
+        <section aria-labelledby="check-title" className="mt-10 border-t border-slate-200 pt-8">
+          <h2 id="check-title" className="text-lg font-semibold text-slate-900">
+            Will my laptop keep up?
+          </h2>
+          <p className="mt-1 text-slate-600">
+            Labs run the network in your browser when it can, and on the class server when it cannot. Check this browser before class.
+          </p>
+          <div className="mt-4">
+            <Link href="/lab-check" className="btn btn-secondary">
+              Check this browser
+            </Link>
+          </div>
+        </section>
       </main>
     </>
   );

@@ -1,0 +1,288 @@
+/**
+ * The browser compute client: owns the compute Web Worker, probes the browser once (backend, one forward pass of the
+ * lesson's model), places each JobSpec with {@link decidePlacement}, and runs it in the worker or on the server
+ * through a {@link ServerJobTransport}. A job that fails locally (other than by cancellation) falls back to the
+ * server by itself. Every result is the protocol's envelope: `computedBy.where` says where it ran.
+ */
+import { JobSpecSchema, jobHash, type ComputeErrorCode, type JobOutcome, type JobProgress, type JobResult, type JobSpec, type JobSpecInput } from '@convlab/protocol';
+import { decidePlacement, DEFAULT_LIMITS, type BrowserCapability, type Placement, type PlacementLimits, type Preference } from './placement';
+import type { BackendAttempt, FromWorker, ToWorker, WorkerSetup } from './worker-messages';
+
+/** Sends a job to the compute server and follows it to its outcome (see socket-transport.ts). */
+export interface ServerJobTransport {
+  /** True while jobs can be sent (e.g. the socket is connected and joined). */
+  available(): boolean;
+  run(spec: JobSpec, opts: { signal?: AbortSignal; onProgress?: (p: JobProgress) => void }): Promise<JobOutcome>;
+}
+
+/** A job's failure on either side, with the protocol's code where there is one. */
+export class ComputeJobError extends Error {
+  constructor(
+    readonly code: ComputeErrorCode | 'OUT_OF_MEMORY' | 'NO_BACKEND' | 'NO_SERVER',
+    message: string,
+    /** Where it failed last. */
+    readonly where: 'browser' | 'server',
+  ) {
+    super(message);
+    this.name = 'ComputeJobError';
+  }
+}
+
+/** The result envelope the labs get: the protocol's JobResult plus how the job was placed. */
+export interface ComputeRunResult<K extends JobResult['kind'] = JobResult['kind']> extends JobResult<K> {
+  placement: Placement & {
+    /** Set when the job first failed in the browser and then ran on the server. */
+    fallbackFrom?: { code: string; message: string };
+  };
+}
+
+export interface RunOptions {
+  prefer?: Preference;
+  signal?: AbortSignal;
+  /** Progress in steps (the server also reports queue positions). */
+  onProgress?: (p: { step: number; total: number; position?: number; where: 'browser' | 'server' }) => void;
+}
+
+/** What the client learned about this browser; `probe` is null until a model was measured. */
+export interface ClientSnapshot {
+  capability: BrowserCapability;
+  /** Backend detail for people ("WebGL 2 · SwiftShader"). */
+  info: string | null;
+  attempts: BackendAttempt[];
+  probe: { model: string; loadMs: number; warmupMs: number; forwardMs: number; inputSize: [number, number] } | null;
+  probing: boolean;
+}
+
+export interface ComputeClientOptions {
+  /** Where the worker loads models and images from (absolute or page-relative URLs). */
+  setup?: Partial<WorkerSetup>;
+  /** The model the probe measures (the lesson's forward model). */
+  probeModel: string;
+  limits?: PlacementLimits;
+  /** Starts the worker; tests and odd hosts may pass their own. */
+  createWorker?: () => Worker;
+}
+
+type Pending = { resolve(m: FromWorker): void; onProgress?: RunOptions['onProgress'] };
+
+/** The default worker: a module worker Next bundles from compute.worker.ts. */
+function defaultWorker(): Worker {
+  return new Worker(new URL('./compute.worker.ts', import.meta.url), { type: 'module', name: 'convlab-compute' });
+}
+
+/** One client per page (see {@link getComputeClient}); it starts its worker on first use. */
+export class ComputeClient {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<() => void>();
+  private ready: Promise<void> | null = null;
+  private probed: Promise<void> | null = null;
+  private snapshot: ClientSnapshot = { capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false };
+  private server: ServerJobTransport | null = null;
+  private readonly limits: PlacementLimits;
+
+  constructor(private readonly options: ComputeClientOptions) {
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+  }
+
+  /** The current view of this browser (stable object until something changes, for useSyncExternalStore). */
+  getSnapshot = (): ClientSnapshot => this.snapshot;
+
+  /** Calls `fn` whenever the snapshot changes; returns the unsubscribe function. */
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  /** Sets (or clears) the way to the compute server. */
+  setServer(transport: ServerJobTransport | null): void {
+    this.server = transport;
+  }
+
+  /** True when a server transport is set and usable now. */
+  serverAvailable(): boolean {
+    return !!this.server?.available();
+  }
+
+  /** Starts the worker and picks a backend (once). */
+  start(): Promise<void> {
+    this.ready ??= new Promise<void>((resolve) => {
+      let worker: Worker;
+      try {
+        worker = (this.options.createWorker ?? defaultWorker)();
+      } catch (e) {
+        this.update({ capability: { state: 'unavailable', reason: `Web Workers are not available: ${(e as Error).message}` } });
+        resolve();
+        return;
+      }
+      this.worker = worker;
+      worker.onmessage = (event: MessageEvent<FromWorker>) => {
+        const msg = event.data;
+        if (msg.type === 'ready') {
+          this.update({
+            capability: msg.backend ? { ...this.snapshot.capability, state: 'ready', backend: msg.backend } : { state: 'unavailable', reason: msg.attempts.map((a) => `${a.backend}: ${a.error}`).join('; ') },
+            info: msg.info,
+            attempts: msg.attempts,
+          });
+          resolve();
+          return;
+        }
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        if (msg.type === 'progress') p.onProgress?.({ step: msg.progress.step, total: msg.progress.total, where: 'browser' });
+        else {
+          this.pending.delete(msg.id);
+          p.resolve(msg);
+        }
+      };
+      worker.onerror = (event) => {
+        // The worker script itself failed (a bundling or syntax problem): nothing local can run.
+        event.preventDefault?.();
+        const reason = `the compute worker failed to start${event.message ? `: ${event.message}` : ''}`;
+        this.update({ capability: { state: 'unavailable', reason } });
+        for (const [id, p] of this.pending) {
+          this.pending.delete(id);
+          p.resolve({ type: 'failed', id, code: 'NO_BACKEND', message: reason });
+        }
+        resolve();
+      };
+      const origin = typeof location !== 'undefined' ? location.origin : 'http://localhost';
+      const abs = (u: string) => new URL(u, origin).href;
+      const s = this.options.setup ?? {};
+      const setup: WorkerSetup = {
+        modelsUrl: abs(s.modelsUrl ?? '/models/'),
+        samplesUrl: abs(s.samplesUrl ?? '/api/samples/'),
+        uploadsUrl: abs(s.uploadsUrl ?? '/api/images/'),
+        ...(s.labelsUrl ? { labelsUrl: abs(s.labelsUrl) } : {}),
+        ...(s.backends ? { backends: s.backends } : {}),
+      };
+      this.post({ type: 'init', setup });
+    });
+    return this.ready;
+  }
+
+  /** Starts the worker and measures the probe model once (a failure leaves the browser usable but unmeasured). */
+  probe(): Promise<void> {
+    this.probed ??= (async () => {
+      await this.start();
+      if (this.snapshot.capability.state !== 'ready') return;
+      this.update({ probing: true });
+      const msg = await this.call({ type: 'probe', id: 0, model: this.options.probeModel });
+      if (msg.type === 'probed') {
+        this.update({
+          probing: false,
+          capability: { ...this.snapshot.capability, backend: msg.backend, forwardMs: msg.forwardMs },
+          probe: { model: msg.model, loadMs: msg.loadMs, warmupMs: msg.warmupMs, forwardMs: msg.forwardMs, inputSize: msg.inputSize },
+        });
+      } else if (msg.type === 'failed') {
+        const oom = msg.code === 'OUT_OF_MEMORY';
+        this.update({
+          probing: false,
+          capability: oom
+            ? { ...this.snapshot.capability, outOfMemory: true }
+            : { state: 'unavailable', backend: this.snapshot.capability.backend, reason: msg.message },
+        });
+      }
+    })();
+    return this.probed;
+  }
+
+  /** Where a job would run now (after the probe), without running it. */
+  async place(spec: JobSpec, prefer: Preference = 'auto'): Promise<Placement> {
+    if (prefer !== 'server') await this.probe();
+    return decidePlacement({ spec, prefer, capability: this.snapshot.capability, serverAvailable: this.serverAvailable(), limits: this.limits, inputSize: this.snapshot.probe?.inputSize });
+  }
+
+  /**
+   * Runs a JobSpec where the policy places it and resolves with the result envelope. A local failure (not a
+   * cancellation) is retried on the server when one is connected. Rejects with a {@link ComputeJobError}.
+   */
+  async run(input: JobSpecInput | JobSpec, opts: RunOptions = {}): Promise<ComputeRunResult> {
+    const parsed = JobSpecSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ComputeJobError('BAD_JOB', `${issue.path.length ? issue.path.join('.') + ': ' : ''}${issue.message}`, 'browser');
+    }
+    const spec = parsed.data;
+    const placement = await this.place(spec, opts.prefer ?? 'auto');
+    if (placement.where === 'server') return { ...(await this.runOnServer(spec, opts)), placement };
+    try {
+      return { ...(await this.runInBrowser(spec, opts)), placement };
+    } catch (e) {
+      const err = e as ComputeJobError;
+      if (err.code === 'JOB_CANCELLED' || opts.signal?.aborted || !this.serverAvailable()) throw err;
+      // Ask the server only about failures the server may not share: a bad job fails there the same way.
+      if (err.code === 'BAD_JOB' || err.code === 'UNKNOWN_MODEL') throw err;
+      const result = await this.runOnServer(spec, opts);
+      return { ...result, placement: { ...placement, where: 'server', fallbackFrom: { code: err.code, message: err.message } } };
+    }
+  }
+
+  /** Stops the worker (a page that unmounts for good); the next use starts a new one. */
+  dispose(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.ready = null;
+    this.probed = null;
+    for (const [id, p] of this.pending) p.resolve({ type: 'failed', id, code: 'JOB_CANCELLED', message: 'the compute worker stopped' });
+    this.pending.clear();
+    this.update({ capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false });
+  }
+
+  private async runInBrowser(spec: JobSpec, opts: RunOptions): Promise<JobResult> {
+    await this.start();
+    const id = this.nextId++;
+    const onAbort = () => this.post({ type: 'cancel', id });
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const msg = await this.call({ type: 'run', id, spec }, opts.onProgress);
+      if (msg.type === 'done') {
+        return {
+          jobId: `browser-${id}`,
+          specHash: jobHash(spec),
+          kind: spec.kind,
+          computedBy: { where: 'browser', backend: msg.backend, ms: Math.round(msg.ms * 10) / 10, cached: false, batched: false },
+          data: msg.data,
+        } as JobResult;
+      }
+      const failed = msg as Extract<FromWorker, { type: 'failed' }>;
+      if (failed.code === 'OUT_OF_MEMORY') this.update({ capability: { ...this.snapshot.capability, outOfMemory: true } });
+      throw new ComputeJobError(failed.code, failed.message, 'browser');
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async runOnServer(spec: JobSpec, opts: RunOptions): Promise<JobResult> {
+    const server = this.server;
+    if (!server?.available()) throw new ComputeJobError('NO_SERVER', 'there is no connection to the compute server', 'server');
+    const outcome = await server.run(spec, {
+      signal: opts.signal,
+      onProgress: (p) => opts.onProgress?.({ step: p.step, total: p.total, ...(p.position !== undefined ? { position: p.position } : {}), where: 'server' }),
+    });
+    if (!outcome.ok) throw new ComputeJobError(outcome.error, outcome.message, 'server');
+    const { ok: _ok, ...result } = outcome;
+    return result;
+  }
+
+  private call(msg: ToWorker & { id: number }, onProgress?: RunOptions['onProgress']): Promise<FromWorker> {
+    return new Promise((resolve) => {
+      if (!this.worker) {
+        resolve({ type: 'failed', id: msg.id, code: 'NO_BACKEND', message: this.snapshot.capability.reason ?? 'the compute worker is not running' });
+        return;
+      }
+      this.pending.set(msg.id, { resolve, onProgress });
+      this.post(msg);
+    });
+  }
+
+  private post(msg: ToWorker): void {
+    this.worker?.postMessage(msg);
+  }
+
+  private update(patch: Partial<ClientSnapshot>): void {
+    this.snapshot = { ...this.snapshot, ...patch };
+    for (const fn of this.listeners) fn();
+  }
+}
