@@ -3,13 +3,14 @@
  * per-socket limits, the session and compute handlers, and the classroom's announcements turned into broadcasts.
  */
 import type { Server as HttpServer } from 'node:http';
-import { PROTOCOL_VERSION, type ErrorCode } from '@convlab/protocol';
+import { LAB_LIMITS, PROTOCOL_VERSION, type ErrorCode } from '@convlab/protocol';
 import { Server } from 'socket.io';
 import { sessionFromCookieHeader } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { FailureThrottle, TokenBucket } from '../security/rate-limit';
 import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
+import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
 import { rooms, type IoServer } from './types';
 import { handleUnknownEvents } from './validate';
@@ -23,7 +24,9 @@ function refusal(error: ErrorCode, message: string): Error {
 export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoServer {
   const io: IoServer = new Server(httpServer, {
     path: '/socket.io',
-    maxHttpBufferSize: ctx.limits.maxHttpBufferSize,
+    // A lab submission's PNG travels as one binary frame, so binary frames may be as large as a result image
+    // (and lab:submit answers PAYLOAD_TOO_LARGE itself); text frames keep the general cap (below).
+    maxHttpBufferSize: Math.max(ctx.limits.maxHttpBufferSize, LAB_LIMITS.resultImageMaxBytes + 64 * 1024),
     // Other upgrade requests (Next.js dev HMR) are routed by server/index.ts, not destroyed here.
     destroyUpgrade: false,
     pingInterval: 10_000,
@@ -54,14 +57,27 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     next();
   });
 
+  // Text frames (every event's JSON) keep the general transport cap: a bigger one closes the connection, as before.
+  io.engine.on('connection', (raw: { on(ev: 'packet', fn: (p: { type: string; data?: unknown }) => void): void; close(): void }) => {
+    raw.on('packet', (packet) => {
+      const data = packet.data;
+      if (packet.type !== 'message' || typeof data !== 'string' || data.length * 3 <= ctx.limits.maxHttpBufferSize) return;
+      if (Buffer.byteLength(data) > ctx.limits.maxHttpBufferSize) raw.close();
+    });
+  });
+
   const jobs = createJobRegistry();
+  const labs = createLabsHub(io, ctx);
   io.on('connection', (socket) => {
     registerSessionHandlers(socket, ctx);
     registerComputeHandlers(socket, ctx, jobs);
+    labs.register(socket);
     handleUnknownEvents(socket);
     socket.on('disconnect', () => {
+      const participantId = socket.data.participantId;
       releaseSocketJobs(socket, ctx, jobs);
       leave(socket, ctx);
+      labs.disconnected(participantId);
     });
   });
 
@@ -70,6 +86,7 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     presence: (sessionId, participants) => io.to(rooms.instructors(sessionId)).emit('presence:update', { participants }),
     removed: (_sessionId, participantId, message) => {
       cancelJobsOf(participantId, ctx, jobs);
+      labs.left(participantId);
       const room = rooms.participant(participantId);
       io.to(room).emit('participant:removed', { message });
       // A namespace-level disconnect follows the event on the same transport, so it arrives after it;

@@ -27,10 +27,36 @@ export type EventHandler<E extends ClientEventName> = (
 
 type AnyAck = (response: Ack<unknown>) => void;
 
+export interface HandleOptions {
+  /**
+   * Checks the sender's role before the payload is even parsed (throw a ProtocolError), so someone who may not
+   * send the event learns FORBIDDEN/UNAUTHORIZED rather than what a valid payload looks like.
+   */
+  authorize?: (socket: IoSocket) => void;
+}
+
+/** Binary members (Buffers, ArrayBuffers, typed arrays) count as their byte length, not as their JSON expansion. */
+function measure(payload: unknown): { json: number; binary: number } {
+  let binary = 0;
+  const text = JSON.stringify(payload, function (this: unknown, key: string, value: unknown) {
+    // JSON.stringify calls Buffer#toJSON before the replacer sees it: look at the holder's own value.
+    const raw = key === '' ? value : (this as Record<string, unknown>)[key];
+    if (raw instanceof ArrayBuffer || ArrayBuffer.isView(raw)) {
+      binary += raw.byteLength;
+      return 0;
+    }
+    return value;
+  });
+  return { json: Buffer.byteLength(text ?? ''), binary };
+}
+
 /** Registers a validated, acked handler for `event` on `socket`. */
-export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerContext, event: E, handler: EventHandler<E>): void {
+export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerContext, event: E, handler: EventHandler<E>, options: HandleOptions = {}): void {
   const spec = clientEvents[event];
   const schema = spec.payload;
+  // Events that take binary attachments (lab:submit) declare their own caps; every other keeps the general one.
+  const maxBinaryBytes: number | undefined = 'maxBinaryBytes' in spec ? spec.maxBinaryBytes : undefined;
+  const maxJsonBytes: number = ('maxBytes' in spec ? spec.maxBytes : undefined) ?? ctx.limits.maxEventBytes;
   // Events may name their own code for a payload that does not parse (job:submit → BAD_JOB).
   const invalid: ErrorCode = ('invalid' in spec ? spec.invalid : undefined) ?? 'BAD_REQUEST';
   // Socket.io's typed `on` cannot see through the generic event; the payload is validated below anyway.
@@ -57,15 +83,31 @@ export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerC
       return;
     }
     const payload = args[0];
+    if (options.authorize) {
+      try {
+        options.authorize(socket);
+      } catch (err) {
+        answer(toFailure(err, event));
+        return;
+      }
+    }
     let size: number;
     try {
-      size = Buffer.byteLength(JSON.stringify(payload) ?? '');
+      if (maxBinaryBytes === undefined) size = Buffer.byteLength(JSON.stringify(payload) ?? '');
+      else {
+        const measured = measure(payload);
+        if (measured.binary > maxBinaryBytes) {
+          answer(fail('PAYLOAD_TOO_LARGE', `the attached file is ${measured.binary} bytes; at most ${maxBinaryBytes} bytes are accepted`));
+          return;
+        }
+        size = measured.json;
+      }
     } catch {
       answer(fail('BAD_REQUEST', 'the payload is not JSON'));
       return;
     }
-    if (size > ctx.limits.maxEventBytes) {
-      answer(fail('PAYLOAD_TOO_LARGE', `the payload is larger than ${ctx.limits.maxEventBytes} bytes`));
+    if (size > maxJsonBytes) {
+      answer(fail('PAYLOAD_TOO_LARGE', `the payload is larger than ${maxJsonBytes} bytes`));
       return;
     }
     const parsed = schema.safeParse(payload);

@@ -247,3 +247,150 @@ export { DisplayNameSchema };
 export function resumeTokenStorageKey(code: string): string {
   return `convlab:resume:${code}`;
 }
+
+// ── labs over the live connection ─────────────────────────────────────────────────────────────────
+
+/** Size limits of lab events. */
+export const LAB_LIMITS = {
+  /**
+   * The JSON part of a `lab:submit` (parameters and result; brush masks make it larger than other events). It stays
+   * under the transport's 64 KiB cap on text frames.
+   */
+  submitJsonMaxBytes: 48 * 1024,
+  /** A submission's result image (a PNG, sent as a binary attachment). */
+  resultImageMaxBytes: 2 * 1024 * 1024,
+  /** Its sides in pixels. */
+  resultImageMaxSide: 2048,
+  /** Positions of one sweep shard (one `occlusion-masks` job). */
+  shardPositionsMax: 64,
+} as const;
+
+/** Binary data as Socket.io delivers it: a Node Buffer/Uint8Array, an ArrayBuffer or another view. */
+export const BinarySchema = z.custom<Uint8Array | ArrayBuffer>(
+  (v) => v instanceof Uint8Array || v instanceof ArrayBuffer || ArrayBuffer.isView(v),
+  { message: 'expected binary data (a PNG as a binary attachment)' },
+);
+
+/** A JSON object (a lab's parameters or result; the lab's own schema checks it on the server). */
+const JsonObjectSchema = z.record(z.string().max(64), z.json());
+
+/** `lab:submit`: a student's (or the instructor's) result for a lab step of the session. */
+export const LabSubmitPayloadSchema = z.strictObject({
+  stepId: StepIdSchema,
+  /** The parameters as used: the step's, with changes only to the controls students may change. */
+  params: JsonObjectSchema,
+  /** The result, in the lab's result schema. */
+  result: JsonObjectSchema,
+  computedWhere: ComputedWhereSchema,
+  /** The tfjs backend that computed it (webgl, wasm, …). */
+  backend: z.string().trim().min(1).max(40),
+  ms: z.number().finite().min(0).max(24 * 3600 * 1000),
+  /** The result image: a PNG, sent as a binary attachment (required by some labs, refused by others). */
+  image: BinarySchema.optional(),
+});
+
+/** `lab:submissions`: which of the session's submissions to list (narrowed further by the sender's role). */
+export const LabSubmissionsPayloadSchema = z.strictObject({
+  stepId: StepIdSchema.optional(),
+  labId: LabIdSchema.optional(),
+});
+
+/** `lab:share` (instructor): show a submission to the class, or stop showing it. */
+export const LabSharePayloadSchema = z.strictObject({ submissionId: Id, shared: z.boolean() });
+
+/** `lab:shared` (server → the session): a submission was shared (with it) or unshared (id only). */
+export const LabSharedEventSchema = z.object({
+  submissionId: Id,
+  shared: z.boolean(),
+  submission: SubmissionSchema.optional(),
+});
+
+/**
+ * `sweep:start` (instructor): run the occlusion sliding-window sweep of a lab step as a class. The step's
+ * parameters give the window, stride, shard size and timeout; the optional fields override them for this sweep.
+ */
+export const SweepStartPayloadSchema = z.strictObject({
+  stepId: StepIdSchema,
+  classIndex: z.number().int().min(0).max(100_000).optional(),
+  window: z.number().int().min(2).max(1024).optional(),
+  stride: z.number().int().min(1).max(1024).optional(),
+  shardSize: z.number().int().min(1).max(LAB_LIMITS.shardPositionsMax).optional(),
+  shardTimeoutSeconds: z.number().min(1).max(600).optional(),
+});
+
+/** The ack of `sweep:start`. */
+export const SweepStartedSchema = z.object({
+  sweepId: Id,
+  stepId: StepIdSchema,
+  classIndex: z.number().int(),
+  rows: z.number().int(),
+  cols: z.number().int(),
+  shards: z.number().int(),
+  /** Shards dealt per participant id (the server takes the rest). */
+  dealt: z.record(z.string(), z.number().int()),
+});
+
+/** `sweep:shard` (server → one student): compute this shard (an `occlusion-masks` job) and answer `sweep:result`. */
+export const SweepShardEventSchema = z.object({
+  sweepId: Id,
+  stepId: StepIdSchema,
+  shard: z.object({ index: z.number().int().min(0), start: z.number().int().min(0), count: z.number().int().min(1) }),
+  /** The JobSpec to run (kind `occlusion-masks`, a rectangle per position, the sweep's class). */
+  job: z.json(),
+  /** When the server takes the shard over (ms since the epoch). */
+  deadline: z.number(),
+});
+
+/** `sweep:result` (student): the target probability per position of a shard dealt to them. */
+export const SweepResultPayloadSchema = z.strictObject({
+  sweepId: Id,
+  shard: z.number().int().min(0).max(4096),
+  probabilities: z.array(z.number().min(0).max(1)).min(1).max(LAB_LIMITS.shardPositionsMax),
+  /** The target probability without a mask (the job's `baseline`). */
+  baseline: z.number().min(0).max(1).optional(),
+});
+
+/** The merged grid of a sweep so far (row-major, null until its shard is back) and who holds each shard. */
+export const SweepSnapshotSchema = z.object({
+  rows: z.number().int(),
+  cols: z.number().int(),
+  window: z.number().int(),
+  stride: z.number().int(),
+  probabilities: z.array(z.number().nullable()),
+  shards: z.array(z.object({ index: z.number().int(), status: z.enum(['assigned', 'server', 'done']), holder: z.string().nullable() })),
+  done: z.number().int(),
+  total: z.number().int(),
+});
+
+/** `sweep:progress` (server → the session): the grid filling in. */
+export const SweepProgressEventSchema = z.object({
+  sweepId: Id,
+  stepId: StepIdSchema,
+  classIndex: z.number().int(),
+  inputSize: z.tuple([z.number().int(), z.number().int()]),
+  baseline: z.number().nullable(),
+  snapshot: SweepSnapshotSchema,
+  byStudents: z.number().int(),
+  byServer: z.number().int(),
+});
+
+/** `sweep:done` (server → the session): the finished sweep, stored as a shared submission with no participant; or why it failed. */
+export const SweepDoneEventSchema = z.object({
+  sweepId: Id,
+  stepId: StepIdSchema,
+  ok: z.boolean(),
+  submission: SubmissionSchema.optional(),
+  message: z.string().optional(),
+});
+
+/** `ascent:deal-lambdas` (instructor): hand each online student a λ of the step's sweep. */
+export const DealLambdasPayloadSchema = z.strictObject({ stepId: StepIdSchema });
+
+/** `ascent:lambda` (server → one student): the λ to use for the step's gradient ascent. */
+export const AscentLambdaEventSchema = z.object({
+  stepId: StepIdSchema,
+  lambda: z.number(),
+  /** Its column in `lambdas`. */
+  index: z.number().int().min(0),
+  lambdas: z.array(z.number()),
+});

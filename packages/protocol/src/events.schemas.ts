@@ -7,6 +7,20 @@ import {
   ParticipantSelfSchema,
   ResumeTokenSchema,
   SessionStateSchema,
+  LAB_LIMITS,
+  AscentLambdaEventSchema,
+  DealLambdasPayloadSchema,
+  LabSharePayloadSchema,
+  LabSharedEventSchema,
+  LabSubmissionsPayloadSchema,
+  LabSubmitPayloadSchema,
+  SubmissionSchema,
+  SweepDoneEventSchema,
+  SweepProgressEventSchema,
+  SweepResultPayloadSchema,
+  SweepShardEventSchema,
+  SweepStartPayloadSchema,
+  SweepStartedSchema,
 } from './dto.schemas';
 import type { ErrorCode } from './errors';
 import { JobAcceptedSchema, JobCancelPayloadSchema, JobOutcomeSchema, JobProgressSchema, JobSubmitPayloadSchema } from './jobs';
@@ -82,6 +96,50 @@ export const clientEvents = {
     payload: JobCancelPayloadSchema,
     result: z.object({ cancelled: z.boolean() }),
   },
+  /**
+   * A joined student (or a watching instructor): submit a result for a lab step of the session. The result PNG, if
+   * any, is a binary attachment (`image`); this event alone may carry up to `LAB_LIMITS.resultImageMaxBytes` of
+   * binary and `LAB_LIMITS.submitJsonMaxBytes` of JSON (PAYLOAD_TOO_LARGE beyond). The lab's schemas and the
+   * step's student controls are checked (BAD_REQUEST naming the field); the ack is the stored submission.
+   */
+  'lab:submit': {
+    payload: LabSubmitPayloadSchema,
+    result: z.object({ submission: SubmissionSchema }),
+    maxBytes: LAB_LIMITS.submitJsonMaxBytes,
+    maxBinaryBytes: LAB_LIMITS.resultImageMaxBytes,
+  },
+  /** List submissions: a student gets their own and the shared ones; the instructor every one of the session. */
+  'lab:submissions': {
+    payload: LabSubmissionsPayloadSchema,
+    result: z.object({ submissions: z.array(SubmissionSchema) }),
+  },
+  /** Instructor: share (or unshare) a submission with the class; students get `lab:shared`. */
+  'lab:share': {
+    payload: LabSharePayloadSchema,
+    result: z.object({ submission: SubmissionSchema }),
+  },
+  /**
+   * Instructor: start the class occlusion sweep of a lab step. Shards go to the online students (`sweep:shard`);
+   * late shards and those of students who leave are computed by the server; everyone gets `sweep:progress` and
+   * `sweep:done`.
+   */
+  'sweep:start': {
+    payload: SweepStartPayloadSchema,
+    result: SweepStartedSchema,
+  },
+  /** A student: the result of a shard dealt to them (`accepted: false` for a duplicate or a shard not theirs). */
+  'sweep:result': {
+    payload: SweepResultPayloadSchema,
+    result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
+  },
+  /** Instructor: hand each online student one λ of the gradient-ascent step's sweep (`ascent:lambda` to each). */
+  'ascent:deal-lambdas': {
+    payload: DealLambdasPayloadSchema,
+    result: z.object({
+      lambdas: z.array(z.number()),
+      assignments: z.array(z.object({ participantId: z.string(), index: z.number().int(), lambda: z.number() })),
+    }),
+  },
 } as const;
 
 /** Every server→client event and its payload schema. */
@@ -102,12 +160,24 @@ export const serverEvents = {
    * with `reviveJobOutcome`) or the failure.
    */
   'job:result': JobOutcomeSchema,
+  /** To the session's instructors: a submission was stored (live dashboard). */
+  'lab:submitted': z.object({ submission: SubmissionSchema }),
+  /** To everyone in the session: a submission was shared (with it) or unshared (id only). */
+  'lab:shared': LabSharedEventSchema,
+  /** To one student (their participant room): a shard of a class sweep to compute. */
+  'sweep:shard': SweepShardEventSchema,
+  /** To everyone in the session: the sweep's grid so far. */
+  'sweep:progress': SweepProgressEventSchema,
+  /** To everyone in the session: the sweep finished (stored) or failed. */
+  'sweep:done': SweepDoneEventSchema,
+  /** To one student: their λ for the gradient-ascent step. */
+  'ascent:lambda': AscentLambdaEventSchema,
 } as const;
 
 /** The events only a student (or a not-yet-joined tab) sends. */
 export const STUDENT_EVENTS = ['student:join'] as const;
 /** Events both a joined student and a watching instructor may send (a guest gets UNAUTHORIZED). */
-export const SHARED_EVENTS = ['job:submit', 'job:cancel'] as const satisfies readonly (keyof typeof clientEvents)[];
+export const SHARED_EVENTS = ['job:submit', 'job:cancel', 'lab:submit', 'lab:submissions', 'sweep:result'] as const satisfies readonly (keyof typeof clientEvents)[];
 /** Instructor actions (a student gets FORBIDDEN for each). */
 export const INSTRUCTOR_EVENTS = [
   'instructor:watch',
@@ -119,4 +189,7 @@ export const INSTRUCTOR_EVENTS = [
   'participant:remove',
   'session:end',
   'session:reopen',
+  'lab:share',
+  'sweep:start',
+  'ascent:deal-lambdas',
 ] as const satisfies readonly (keyof typeof clientEvents)[];

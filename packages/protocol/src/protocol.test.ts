@@ -166,6 +166,18 @@ describe('protocol', () => {
       Ack<{ state: SessionState }>
     >();
     expectTypeOf<Parameters<ServerToClientEvents['session:state']>[0]>().toEqualTypeOf<SessionState>();
-    expect(Object.keys(serverEvents).sort()).toEqual(['job:progress', 'job:result', 'participant:removed', 'presence:update', 'session:state']);
+    expect(Object.keys(serverEvents).sort()).toEqual([
+      'ascent:lambda',
+      'job:progress',
+      'job:result',
+      'lab:shared',
+      'lab:submitted',
+      'participant:removed',
+      'presence:update',
+      'session:state',
+      'sweep:done',
+      'sweep:progress',
+      'sweep:shard',
+    ]);
   });
 });
