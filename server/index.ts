@@ -11,6 +11,7 @@ import { EventEmitter } from 'node:events';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Classroom } from '@convlab/classroom';
+import { createModelFilesHandler } from '@convlab/nets/node';
 import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
 import { createComputeLauncher } from './compute-launcher';
@@ -71,11 +72,14 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     dbKind: opened.kind,
     migrationStatus: () => opened.migrationStatus(),
     // Lazy: the worker pool starts with the first job, not here.
-    compute: createComputeLauncher(config, options.compute, log),
+    // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
+    compute: createComputeLauncher(config, { results: { store: opened.jobResults }, ...options.compute }, log),
     throttles: createThrottles(limits),
   };
 
   const api = createApiRouter();
+  // Model files for browsers that compute locally: sha256 ETags, immutable when versioned, kept in Cache Storage.
+  const modelFiles = createModelFilesHandler({ basePath: '/models', allowDownload: true });
   let nextHandler: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   let nextClose: (() => Promise<void>) | undefined;
   // Next.js attaches its upgrade listener (dev HMR) to this emitter; we forward only non-Socket.io upgrades.
@@ -85,6 +89,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     void (async () => {
       try {
         if (await api.handle(req, res, context)) return;
+        if (await modelFiles(req, res)) return;
         if (nextHandler) return await nextHandler(req, res);
         const status = config.next ? 503 : 404;
         res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });

@@ -62,6 +62,11 @@ export class ResultCache<V, F = unknown> {
     return e.value;
   }
 
+  /** Like {@link get}, but a miss is not counted (a second look after an await). */
+  peek(key: string): V | undefined {
+    return this.lru.has(key) ? this.get(key) : undefined;
+  }
+
   /** Stores a finished result, evicting the least recently used ones beyond the bounds. */
   set(key: string, value: V): void {
     const bytes = this.sizeOf(value);

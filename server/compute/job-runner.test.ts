@@ -61,6 +61,30 @@ describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
     expect(progress).toEqual([4, 8, 9]);
   });
 
+  it('sliding-window occlusion with incremental passes equals the batched full passes, without leaks', async () => {
+    const s = spec({ kind: 'occlusion', model: MODEL, image: CAT, params: { window: 56, stride: 28, fill: 'noise', seed: 3 } });
+    const full = await runJob(s, context(direct, 8));
+    let forwards = 0;
+    const counting: RunnerContext['forward'] = async (m, req) => {
+      forwards++;
+      return direct(m, req);
+    };
+    const progress: number[] = [];
+    // The first incremental run builds per-model constants (as the executor does on first use): not a leak.
+    await runJob(s, { ...context(counting, 8), incremental: true });
+    const before = tf.memory().numTensors;
+    const inc = await runJob(s, { ...context(counting, 8, progress), incremental: true });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(forwards).toBe(0); // vis' cost model takes the incremental path for this window on wasm (not for 112)
+    const a = full.data as { classIndex: number; baseline: number; probabilities: Float32Array; topClass: Int32Array };
+    const b = inc.data as typeof a;
+    expect(b.classIndex).toBe(a.classIndex);
+    expect(b.baseline).toBeCloseTo(a.baseline, 5);
+    expect(Array.from(b.topClass)).toEqual(Array.from(a.topClass));
+    for (let i = 0; i < a.probabilities.length; i++) expect(b.probabilities[i]).toBeCloseTo(a.probabilities[i], 4);
+    expect(progress.at(-1)).toBe(49);
+  });
+
   it('mask occlusion equals vis occludeMasks', async () => {
     const masks = [
       { kind: 'rect' as const, y: 40, x: 40, height: 120, width: 120 },

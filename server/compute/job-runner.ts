@@ -17,6 +17,9 @@ import {
   makeFillImage,
   maxActivatingPatches,
   netsAttributionProvider,
+  netsClassifier,
+  netsIncremental,
+  occludeSlidingWindow,
   netsLayerActivation,
   netsReceptiveField,
   netsScore,
@@ -63,6 +66,13 @@ export interface RunnerContext {
   forward(model: Model, req: ForwardRequest): Promise<{ rows: ForwardRows; batched: boolean }>;
   /** Rows per forward request (the batcher's maxBatch). */
   rowsPerRequest: number;
+  /**
+   * Sliding-window occlusion may use vis' incremental passes (recompute only the window's footprint up to a cut
+   * layer, `rowsPerRequest` positions per pass) when vis' cost model says they are faster — on wasm/cpu about ×1.5–2
+   * per job. Those passes are per job (they reuse the job's own unoccluded activations), so they do not share batches
+   * with other jobs; where the cost model declines, the batched full passes run as before. Off by default.
+   */
+  incremental?: boolean;
   labels?(): Promise<ImageNetClass[] | null>;
   /** PNG encoder for result images (Node: vis' encodePng); without one, results carry no PNG. */
   encodePng?(img: RgbImage): Uint8Array;
@@ -167,6 +177,41 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
 }
 
 /**
+ * Sliding-window occlusion through vis' `occludeSlidingWindow` with incremental passes, or null when vis' cost model
+ * finds them no faster for this window (the caller then runs batched full passes).
+ */
+async function incrementalOcclusion(spec: JobSpecOf<'occlusion'>, model: Model, input: tf.Tensor4D, ctx: RunnerContext): Promise<RunnerOutput | null> {
+  const { window, stride } = spec.params;
+  const session = await netsIncremental(model).prepare(input, [window, window], false);
+  if (!session) return null;
+  // vis disposes the session when the run ends; this classifier hands it the one prepared above.
+  const classify = Object.assign(netsClassifier(model), { incremental: { prepare: async () => session } });
+  let r;
+  try {
+    r = await occludeSlidingWindow(classify, input, {
+      window,
+      stride,
+      ...(spec.params.classIndex !== undefined ? { classIndex: spec.params.classIndex } : {}),
+      batchSize: Math.max(1, ctx.rowsPerRequest),
+      incremental: true,
+      fill: spec.params.fill,
+      greyValue: greyValue(model.meta.preprocessing),
+      seed: spec.params.seed,
+      signal: ctx.signal,
+      onProgress: (p) => ctx.onProgress({ step: p.step, total: p.total }),
+    });
+  } catch (err) {
+    session.dispose(); // idempotent where vis disposed it already
+    throw err;
+  }
+  const { grid } = r;
+  return {
+    data: { classIndex: r.classIndex, baseline: r.baseline, rows: grid.rows, cols: grid.cols, window: grid.window, stride: grid.stride, probabilities: r.probabilities, topClass: r.topClass, topProbability: r.topProbability },
+    batched: false,
+  };
+}
+
+/**
  * Sliding-window and mask occlusion with forward passes through `ctx.forward`, so rows of several students' jobs
  * share batches. The fill image, grid and mask rasterization are vis' own; the blend `input + (fill − input)·mask`
  * is the one vis uses, and the result equals vis' `occludeSlidingWindow` / `occludeMasks` (tested).
@@ -175,6 +220,10 @@ async function occlusion(spec: JobSpecOf<'occlusion'> | JobSpecOf<'occlusion-mas
   const input = await ctx.input(spec.image, model);
   let batched = false;
   try {
+    if (spec.kind === 'occlusion' && ctx.incremental) {
+      const out = await incrementalOcclusion(spec, model, input, ctx);
+      if (out) return out;
+    }
     const [, h, w] = input.shape;
     const base = await ctx.forward(model, { input });
     batched ||= base.batched;
@@ -185,28 +234,43 @@ async function occlusion(spec: JobSpecOf<'occlusion'> | JobSpecOf<'occlusion-mas
     const grid = spec.kind === 'occlusion' ? occlusionGrid(h, w, spec.params.window, spec.params.stride) : null;
     const rasters = spec.kind === 'occlusion-masks' ? spec.params.masks.map((m) => rasterizeMask(m, h, w)) : null;
     const total = grid ? grid.rows * grid.cols : rasters!.length;
-    const writeMask = (index: number, target: Float32Array, offset: number) => {
-      if (rasters) target.set(rasters[index], offset);
-      else {
-        const y0 = Math.floor(index / grid!.cols) * grid!.stride;
-        const x0 = (index % grid!.cols) * grid!.stride;
-        for (let y = y0; y < y0 + grid!.window; y++) target.fill(1, offset + y * w + x0, offset + y * w + x0 + grid!.window);
-      }
-    };
     const probabilities = new Float32Array(total);
     const topClass = new Int32Array(total);
     const topProbability = new Float32Array(total);
     const fillImage = makeFillImage(input, { fill: spec.params.fill, greyValue: greyValue(model.meta.preprocessing), seed: spec.params.seed });
-    const delta = tf.sub(fillImage, input);
+    // Windows are rectangles of fill pixels: copy them into copies of the input (as vis does), no per-row masks.
+    // Masks may be fractional (antialiased edges): blend `input + (fill − input)·mask` on the backend.
+    const c = input.shape[3];
+    const pixels = grid ? (input.dataSync() as Float32Array) : null;
+    const fillPixels = grid ? (fillImage.dataSync() as Float32Array) : null;
+    const delta = grid ? null : tf.sub(fillImage, input);
     fillImage.dispose();
+    const occluded = (first: number, n: number): tf.Tensor4D => {
+      if (grid) {
+        const size = h * w * c;
+        const data = new Float32Array(n * size);
+        for (let k = 0; k < n; k++) {
+          const off = k * size;
+          data.set(pixels!, off);
+          const y0 = Math.floor((first + k) / grid.cols) * grid.stride;
+          const x0 = ((first + k) % grid.cols) * grid.stride;
+          for (let y = y0; y < y0 + grid.window; y++) {
+            const a = (y * w + x0) * c;
+            data.set(fillPixels!.subarray(a, a + grid.window * c), off + a);
+          }
+        }
+        return tf.tensor4d(data, [n, h, w, c]);
+      }
+      const maskData = new Float32Array(n * h * w);
+      for (let k = 0; k < n; k++) maskData.set(rasters![first + k], k * h * w);
+      return tf.tidy(() => tf.add(input, tf.mul(delta!, tf.tensor4d(maskData, [n, h, w, 1]))) as tf.Tensor4D);
+    };
     try {
       const chunk = Math.max(1, ctx.rowsPerRequest);
       for (let b0 = 0; b0 < total; b0 += chunk) {
         throwIfAborted(ctx.signal);
         const n = Math.min(chunk, total - b0);
-        const maskData = new Float32Array(n * h * w);
-        for (let k = 0; k < n; k++) writeMask(b0 + k, maskData, k * h * w);
-        const batch = tf.tidy(() => tf.add(input, tf.mul(delta, tf.tensor4d(maskData, [n, h, w, 1]))) as tf.Tensor4D);
+        const batch = occluded(b0, n);
         let res;
         try {
           res = await ctx.forward(model, { input: batch });
@@ -224,7 +288,7 @@ async function occlusion(spec: JobSpecOf<'occlusion'> | JobSpecOf<'occlusion-mas
         ctx.onProgress({ step: b0 + n, total });
       }
     } finally {
-      delta.dispose();
+      delta?.dispose();
     }
     if (grid) {
       return {

@@ -33,6 +33,11 @@ export interface PoolOptions {
   /** Rows per batched forward pass (default 8; 1 turns batching off) and the longest wait for company (default 4 ms). */
   maxBatch?: number;
   maxWaitMs?: number;
+  /**
+   * Sliding-window occlusion with vis' incremental passes where its cost model says they are faster (default true;
+   * only wasm/cpu ever qualify). They run per job, `maxBatch` positions per pass.
+   */
+  incremental?: boolean;
   /** Attempts per task, the first included (default 2: retried once after a worker crash). */
   maxAttempts?: number;
   /** How long a cancelled task may keep its worker busy before the worker is terminated (ms). */
@@ -120,6 +125,7 @@ export class WorkerPool {
       // large batches overflow the CPU caches, so small batches win.
       maxBatch: opts.maxBatch ?? 8,
       maxWaitMs: opts.maxWaitMs ?? 4,
+      incremental: opts.incremental ?? true,
     };
   }
 

@@ -25,7 +25,9 @@ import {
   type JobResult,
   type JobSpec,
 } from '@convlab/protocol';
+import type { JobResultStore } from '@convlab/classroom';
 import { ResultCache, type CacheStats } from './cache';
+import { PersistentResults, type PersistPolicy, type PersistStats } from './result-store';
 import { WorkerPool, type PoolOptions } from './pool';
 import { FairQueue, PRIORITY, type Clock } from './queue';
 import type { ModelDescription } from './worker-messages';
@@ -54,6 +56,11 @@ export interface ComputeServiceOptions extends PoolOptions {
   /** Run-time limit per kind (ms); default 60 s, gradient ascent and patches 180 s. */
   timeoutsMs?: Partial<Record<JobKind, number>>;
   cache?: { maxEntries?: number; maxBytes?: number };
+  /**
+   * The database layer of the result cache: results worth keeping (see result-store.ts) are stored there and served
+   * after a memory miss, across restarts. Absent: memory only.
+   */
+  results?: { store: JobResultStore; policy?: Partial<PersistPolicy> };
   clock?: Clock;
 }
 
@@ -67,7 +74,8 @@ export interface ComputeHealth {
   replacedWorkers: number;
   queued: number;
   running: number;
-  cache: CacheStats;
+  /** The memory LRU; `stored` is the database layer's figures (when there is one). */
+  cache: CacheStats & { stored?: PersistStats };
 }
 
 interface Job {
@@ -101,6 +109,12 @@ const LONG_TIMEOUT_MS = 180_000;
 export class ComputeService {
   private readonly queue: FairQueue<Flight>;
   private readonly cache: ResultCache<JobResult, Flight>;
+  /** The database layer of the cache (optional). */
+  readonly persisted: PersistentResults | null;
+  /** Settles when the previous submission that consulted the database has been admitted (keeps arrival order). */
+  private admission: Promise<void> = Promise.resolve();
+  /** Submissions waiting in that chain. */
+  private admitting = 0;
   private readonly jobs = new Map<string, Job>();
   private readonly models = new Map<string, Promise<ModelDescription>>();
   private readonly clock: Clock;
@@ -130,6 +144,7 @@ export class ComputeService {
       clock: this.clock,
     });
     this.cache = new ResultCache<JobResult, Flight>({ maxEntries: opts.cache?.maxEntries ?? 500, maxBytes: opts.cache?.maxBytes ?? 256 * 1024 * 1024 });
+    this.persisted = opts.results ? new PersistentResults(opts.results.store, opts.results.policy, this.clock) : null;
     this.unlisten = pool.onSlotFree(() => this.pump());
     this.expiryTimer = setInterval(() => this.expire(), 1000);
     this.expiryTimer.unref?.();
@@ -153,7 +168,42 @@ export class ComputeService {
     const hash = sha256Hex(new TextEncoder().encode(canonicalJson(spec)));
     const id = `job-${this.nextJob++}`;
 
-    const cached = this.cache.get(hash);
+    let cached = this.cache.get(hash);
+    const persisted = this.persisted;
+    if (!persisted) return this.admit(spec, hash, id, who, listener, cached);
+    if (!persisted.isReady) {
+      // Only while the stored-hash index loads at start; everyone waits on the same promise, so order is kept.
+      await persisted.ready;
+      cached ??= this.cache.peek(hash);
+    }
+    // Memory missed, nobody computes it, and the database holds it (from before a restart): load it. Misses cost no
+    // round trip (the index of stored hashes is in memory). Lookups run concurrently, but submissions are admitted in
+    // the order they arrived (a student's jobs stay in order, round-robin sees the true order).
+    const lookup = !cached && persisted.mayHold(spec.kind) && persisted.mayHave(hash) && !this.cache.join(hash) ? persisted.load(hash) : null;
+    if (!lookup && this.admitting === 0) return this.admit(spec, hash, id, who, listener, cached);
+    const previous = this.admission;
+    let release!: () => void;
+    this.admission = new Promise<void>((r) => (release = r));
+    this.admitting++;
+    try {
+      await previous;
+      const stored = lookup ? await lookup : null;
+      if (this.closed) throw new ComputeError('SERVER_BUSY', 'the compute server is shutting down');
+      // The awaits let other submissions in: one of them may have cached or started the same spec meanwhile.
+      let hit = cached ?? this.cache.peek(hash);
+      if (!hit && stored && !this.cache.join(hash)) {
+        hit = { ...stored, jobId: '' };
+        this.cache.set(hash, hit);
+      }
+      return this.admit(spec, hash, id, who, listener, hit);
+    } finally {
+      this.admitting--;
+      release();
+    }
+  }
+
+  /** Answers from a cached result, joins the same spec in flight, or queues a new computation (synchronous). */
+  private admit(spec: JobSpec, hash: string, id: string, who: Requester, listener: JobListener, cached: JobResult | undefined): JobAccepted {
     if (cached) {
       const result: JobResult = { ...cached, jobId: id, computedBy: { ...cached.computedBy, cached: true } };
       queueMicrotask(() => safe(() => listener.result({ ok: true, ...result })));
@@ -252,7 +302,7 @@ export class ComputeService {
       replacedWorkers: info.replaced,
       queued: this.queue.size,
       running: this.running,
-      cache: this.cache.stats(),
+      cache: this.persisted ? { ...this.cache.stats(), stored: this.persisted.stats() } : this.cache.stats(),
     };
   }
 
@@ -265,6 +315,8 @@ export class ComputeService {
     // A shared pool keeps serving others: stop this service's computations in it.
     for (const flight of [...this.started]) if (flight.taskId !== undefined) this.pool.cancel(flight.taskId, 'JOB_CANCELLED');
     if (this.ownsPool) await this.pool.close();
+    // Results being written to the database finish before the caller closes the store.
+    await this.persisted?.settle();
   }
 
   private parse(input: unknown): JobSpec {
@@ -346,6 +398,7 @@ export class ComputeService {
         };
         this.endFlight(flight);
         flight.resolve(result);
+        this.persisted?.offer(result, flight.spec.model);
         for (const job of [...flight.jobs]) this.finishJob(job, { ok: true, ...result, jobId: job.id });
       },
       (e: unknown) => {

@@ -20,6 +20,8 @@ export interface WorkerConfig {
   /** Dynamic batching inside the worker: rows per forward pass (1 = off) and the longest wait for company. */
   maxBatch: number;
   maxWaitMs: number;
+  /** Sliding-window occlusion may use incremental passes where vis' cost model says they are faster. */
+  incremental: boolean;
 }
 
 /** A unit of work for a worker. */

@@ -176,6 +176,7 @@ async function runTask(taskId: number, task: WorkerTask): Promise<void> {
         return { rows: r.value, batched: r.batch.tags > 1 };
       },
       rowsPerRequest: config.maxBatch,
+      incremental: config.incremental,
       labels: getLabels,
       encodePng: (img) => new Uint8Array(encodePng(img)),
       signal: abort.signal,

@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ClassroomStore } from '@convlab/classroom';
+import type { ClassroomStore, JobResultStore } from '@convlab/classroom';
 import { createPostgresClient, createSqliteClient, type Db } from './client';
 import {
   migratePostgres,
@@ -19,6 +19,7 @@ import { PrismaClassroomStore } from './prisma-store';
 
 export type { DbKind, MigrationStatus } from './migrate';
 export { PrismaClassroomStore } from './prisma-store';
+export { JobResultRepository } from './job-result.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -35,6 +36,8 @@ export interface OpenStoreOptions {
 
 export interface OpenedStore {
   store: ClassroomStore;
+  /** Compute results kept across restarts (the compute service's persistent cache), on the same connection. */
+  jobResults: JobResultStore;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -89,5 +92,5 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return { store, jobResults: store.jobResults, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

@@ -15,6 +15,7 @@ import type {
 } from '@convlab/classroom';
 import type { Db } from './client';
 import { ImageRepository } from './image.repository';
+import { JobResultRepository } from './job-result.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ParticipantRepository } from './participant.repository';
 import { SessionRepository } from './session.repository';
@@ -27,6 +28,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   private readonly participants: ParticipantRepository;
   private readonly images: ImageRepository;
   private readonly submissions: SubmissionRepository;
+  /** The compute result cache's table (JobResultStore), on the same client. */
+  readonly jobResults: JobResultRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -39,6 +42,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.participants = new ParticipantRepository(db);
     this.images = new ImageRepository(db);
     this.submissions = new SubmissionRepository(db);
+    this.jobResults = new JobResultRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

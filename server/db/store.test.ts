@@ -1,7 +1,7 @@
 /** The ClassroomStore contract on the real databases: SQLite always, PostgreSQL when CONVLAB_TEST_PG_URL is set. */
 import { describe, expect, it } from 'vitest';
-import { describeClassroomStoreContract } from '@convlab/classroom/testing';
-import { openStore } from './index';
+import { describeClassroomStoreContract, describeJobResultStoreContract } from '@convlab/classroom/testing';
+import { openStore, type PrismaClassroomStore } from './index';
 import { TEST_PG_URL, freshPostgres, freshSqlite, type TestDatabase } from './test-databases';
 
 async function harness(db: TestDatabase) {
@@ -56,3 +56,9 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
     });
   });
 }
+
+describeJobResultStoreContract('sqlite', async () => harness(freshSqlite()).then((h) => ({ store: (h.store as PrismaClassroomStore).jobResults, dispose: h.dispose })));
+
+describe.skipIf(!TEST_PG_URL)('postgresql job results (CONVLAB_TEST_PG_URL)', () => {
+  describeJobResultStoreContract('postgresql', async () => harness(await freshPostgres()).then((h) => ({ store: (h.store as PrismaClassroomStore).jobResults, dispose: h.dispose })));
+});

@@ -10,3 +10,4 @@ export * from './presence';
 export * from './display-names';
 export * from './tokens';
 export * from './keyed-queue';
+export * from './job-results';

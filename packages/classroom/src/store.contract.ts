@@ -447,3 +447,4 @@ export function describeClassroomStoreContract(name: string, open: () => Promise
     });
   });
 }
+export * from './job-results.contract';
