@@ -2,13 +2,12 @@
  * `POST /api/images` (instructor): upload an image as the raw request body (JPEG, PNG or WebP, at most 5 MB and
  * 4096×4096). `GET /api/images/:hash`: the stored image, cacheable forever (its URL is its content hash).
  */
-import type { IncomingMessage } from 'node:http';
 import type { ImageAssetDTO } from '@convlab/classroom';
 import { API, IMAGE_MIME_TYPES, ProtocolError, type ImageAsset } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { DEFAULT_IMAGE_LIMITS, ImageService, type ImageLimits } from '../images/image.service';
 import { requireInstructorId } from './auth.routes';
-import type { Router } from './router';
+import { readBody, type Router } from './router';
 
 const ACCEPTED_CONTENT_TYPES: readonly string[] = [...IMAGE_MIME_TYPES, 'application/octet-stream'];
 
@@ -16,34 +15,6 @@ const ACCEPTED_CONTENT_TYPES: readonly string[] = [...IMAGE_MIME_TYPES, 'applica
 export function toImageAsset(image: ImageAssetDTO): ImageAsset {
   const { hash, mime, width, height, bytes, createdAt } = image;
   return { hash, mime, width, height, bytes, url: API.image(hash), createdAt };
-}
-
-/** Reads a request body up to `limit` bytes; past it, drains the rest and throws PAYLOAD_TOO_LARGE. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  const tooLarge = () => new ProtocolError('PAYLOAD_TOO_LARGE', `the file is larger than ${(limit / (1024 * 1024)).toFixed(1)} MB; at most that is accepted`);
-  if (declared > limit) {
-    req.resume();
-    throw tooLarge();
-  }
-  return new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        // Keep draining so the 413 still reaches the client.
-        req.off('data', onData);
-        req.resume();
-        reject(tooLarge());
-        return;
-      }
-      chunks.push(chunk);
-    };
-    req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
 }
 
 /** Registers the image routes; `limits` lets tests shrink the upload limits. */
@@ -63,7 +34,11 @@ export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAUL
           : `content-type ${type || '(none)'} is not accepted; upload a JPEG, PNG or WebP image`,
       );
     }
-    const bytes = await readBody(req.raw, limits.maxBytes);
+    const bytes = await readBody(
+      req.raw,
+      limits.maxBytes,
+      `the file is larger than ${(limits.maxBytes / (1024 * 1024)).toFixed(1)} MB; at most that is accepted`,
+    );
     const service = new ImageService(ctx.config.dataDir, ctx.store, limits);
     const { image, created } = await service.ingest(bytes, { kind: 'instructor', id: instructorId });
     return { status: created ? 201 : 200, body: { image: toImageAsset(image) } };

@@ -151,33 +151,44 @@ function send(res: ServerResponse, r: ApiResponse): void {
   res.end(json);
 }
 
-async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const type = req.headers['content-type'] ?? '';
-  // Requiring JSON also keeps cross-site HTML forms out (they cannot send this content type without CORS).
-  if (!/^application\/json\b/i.test(type)) throw new ProtocolError('BAD_REQUEST', 'send a JSON body (content-type: application/json)');
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) {
+/**
+ * Reads a request body up to `limit` bytes. Past it, stops buffering but keeps draining (so the 413 answer still
+ * reaches the client) and throws PAYLOAD_TOO_LARGE with `tooLargeMessage`.
+ */
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  tooLargeMessage = `the body is larger than ${limit} bytes`,
+): Promise<Buffer> {
+  const tooLarge = () => new ProtocolError('PAYLOAD_TOO_LARGE', tooLargeMessage);
+  if (Number(req.headers['content-length'] ?? 0) > limit) {
     req.resume();
-    throw new ProtocolError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`);
+    throw tooLarge();
   }
-  const text = await new Promise<string>((resolve, reject) => {
+  return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        // Stop buffering but keep draining, so the 413 answer still reaches the client.
         req.off('data', onData);
         req.resume();
-        reject(new ProtocolError('PAYLOAD_TOO_LARGE', `the body is larger than ${limit} bytes`));
+        reject(tooLarge());
         return;
       }
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.once('end', () => resolve(Buffer.concat(chunks)));
     req.once('error', reject);
   });
+}
+
+async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const type = req.headers['content-type'] ?? '';
+  // Requiring JSON also keeps cross-site HTML forms out (they cannot send this content type without CORS).
+  if (!/^application\/json\b/i.test(type)) throw new ProtocolError('BAD_REQUEST', 'send a JSON body (content-type: application/json)');
+  const text = (await readBody(req, limit)).toString('utf8');
   try {
     return JSON.parse(text);
   } catch {

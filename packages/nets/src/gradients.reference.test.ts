@@ -6,31 +6,11 @@ import { randomTensor, randomWeights, referenceForward } from './testing/referen
 import { Executor } from './executor';
 import { mixedNet, depthwiseNet } from './testing/nets';
 import { analyzeGraph } from './graph.analysis';
-import type { Model } from './model.types';
-import type { Graph, GraphNode, WeightMap } from './graph.types';
-import type { GradientObjective, ReluMode } from './executor.types';
-import { MINUS_ONE_TO_ONE } from './models';
+import type { Graph, GraphNode } from './graph.types';
+import type { GradientObjective } from './executor.types';
+import { inputGrad, testModel } from './testing/gradients';
 
 const BACKENDS = ['cpu', 'wasm'] as const;
-
-function model(graph: Graph, weights: WeightMap): Model {
-  return {
-    graph, weights,
-    meta: {
-      id: 'test', displayName: 'test', family: 'test', inputSize: [1, 1], preprocessing: MINUS_ONE_TO_ONE, outputKind: 'logits',
-      numClasses: 1, backgroundClass: false, labels: 'imagenet-1k', licence: 'none', source: 'test',
-    },
-  };
-}
-
-function grad(m: Model, x: tf.Tensor4D, o: GradientObjective, reluMode: ReluMode = 'standard', wrt?: string): number[] {
-  const ex = new Executor(m);
-  const r = ex.gradient(x, o, { reluMode, wrt });
-  const out = Array.from(r.gradient.dataSync());
-  tf.dispose([r.gradient, r.value]);
-  ex.dispose();
-  return out;
-}
 
 afterAll(() => useBackend('cpu'));
 
@@ -85,16 +65,16 @@ describe('standard gradients against tf.grad on cpu', () => {
       const graph = c.graph();
       const w = randomWeights(graph, 21);
       const x = randomTensor(c.shape, 22) as tf.Tensor4D;
-      const m = model(graph, w);
+      const m = testModel(graph, w);
       for (const { o, node } of c.objectives) {
         const want = tf.grad((a: tf.Tensor) => refObjective(referenceForward(graph, w, a).get(node)!, o))(x);
         const wantData = want.dataSync().slice();
-        const cpu = grad(m, x, o);
+        const cpu = inputGrad(m, x, o);
         expect(relError(cpu, wantData), `cpu ${JSON.stringify(o)}`).toBeLessThan(1e-5);
         await useBackend('wasm');
         const xw = tf.tensor(x.dataSync(), x.shape) as tf.Tensor4D;
-        const mw = model(graph, Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.tensor(t.dataSync(), t.shape)])));
-        const wasm = grad(mw, xw, o);
+        const mw = testModel(graph, Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.tensor(t.dataSync(), t.shape)])));
+        const wasm = inputGrad(mw, xw, o);
         expect(relError(wasm, wantData), `wasm ${JSON.stringify(o)}`).toBeLessThan(1e-4);
         tf.dispose([xw, ...Object.values(mw.weights)]);
         await useBackend('cpu');
@@ -109,11 +89,11 @@ describe('standard gradients against tf.grad on cpu', () => {
     const graph = depthwiseNet();
     const w = randomWeights(graph, 31);
     const x = randomTensor([2, 11, 10, 2], 32) as tf.Tensor4D;
-    const m = model(graph, w);
+    const m = testModel(graph, w);
     const weights = randomTensor([3, 2, 6], 33);
     const o: GradientObjective = { kind: 'weighted', node: 'r2', weights };
     const want = tf.grad((a: tf.Tensor) => refObjective(referenceForward(graph, w, a).get('r2')!, o))(x);
-    expect(relError(grad(m, x, o), want.dataSync())).toBeLessThan(1e-5);
+    expect(relError(inputGrad(m, x, o), want.dataSync())).toBeLessThan(1e-5);
     // d class / d r1: differentiate the reference sub-graph that starts at r1.
     const r1 = referenceForward(graph, w, x).get('r1')!;
     const sub = subgraphFrom(graph, 'r1');
@@ -121,7 +101,7 @@ describe('standard gradients against tf.grad on cpu', () => {
     for (const backend of BACKENDS) {
       await useBackend(backend);
       const xb = tf.tensor(x.dataSync(), x.shape) as tf.Tensor4D;
-      const mb = model(graph, Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.tensor(t.dataSync(), t.shape)])));
+      const mb = testModel(graph, Object.fromEntries(Object.entries(w).map(([k, t]) => [k, tf.tensor(t.dataSync(), t.shape)])));
       const ex = new Executor(mb);
       const r = ex.gradient(xb, { kind: 'class', index: 3 }, { wrt: 'r1' });
       expect(r.gradient.shape).toEqual(r1.shape);

@@ -7,31 +7,11 @@ import { GraphBuilder } from './graph.builder';
 import { Executor } from './executor';
 import { mixedNet, depthwiseNet } from './testing/nets';
 import type { Model } from './model.types';
-import type { Graph, WeightMap } from './graph.types';
-import type { GradientObjective, ReluMode } from './executor.types';
-import { MINUS_ONE_TO_ONE } from './models';
+import type { ReluMode } from './executor.types';
+import { inputGrad, testModel } from './testing/gradients';
 
 const BACKENDS = ['cpu', 'wasm'] as const;
 const MODES: ReluMode[] = ['standard', 'guided', 'deconvnet'];
-
-function model(graph: Graph, weights: WeightMap): Model {
-  return {
-    graph, weights,
-    meta: {
-      id: 'test', displayName: 'test', family: 'test', inputSize: [1, 1], preprocessing: MINUS_ONE_TO_ONE, outputKind: 'logits',
-      numClasses: 1, backgroundClass: false, labels: 'imagenet-1k', licence: 'none', source: 'test',
-    },
-  };
-}
-
-function grad(m: Model, x: tf.Tensor4D, o: GradientObjective, reluMode: ReluMode = 'standard', wrt?: string): number[] {
-  const ex = new Executor(m);
-  const r = ex.gradient(x, o, { reluMode, wrt });
-  const out = Array.from(r.gradient.dataSync());
-  tf.dispose([r.gradient, r.value]);
-  ex.dispose();
-  return out;
-}
 
 afterAll(() => useBackend('cpu'));
 
@@ -56,7 +36,7 @@ describe('ReLU modes, hand-computed', () => {
       'l2/kernel': tf.tensor4d(W2.flat(), [1, 1, 3, 2]),
       'l3/kernel': tf.tensor4d(W3.flat(), [1, 1, 2, 1]),
     };
-    return model(b.build(), w);
+    return testModel(b.build(), w);
   }
 
   function denseNet(): Model {
@@ -70,7 +50,7 @@ describe('ReLU modes, hand-computed', () => {
     const w = {
       'l1/kernel': tf.tensor2d(W1), 'l2/kernel': tf.tensor2d(W2), 'l3/kernel': tf.tensor2d(W3),
     };
-    return model(b.build(), w);
+    return testModel(b.build(), w);
   }
 
   for (const backend of BACKENDS) {
@@ -82,11 +62,11 @@ describe('ReLU modes, hand-computed', () => {
         const ex = new Executor(m);
         const f = ex.forward(x);
         expect(Array.from(f.logits.dataSync())).toEqual([2]);
-        for (const mode of MODES) expect(grad(m, x, { kind: 'class', index: 0 }, mode), mode).toEqual(expected[mode]);
+        for (const mode of MODES) expect(inputGrad(m, x, { kind: 'class', index: 0 }, mode), mode).toEqual(expected[mode]);
         // One class index per image of a batch.
         const x2 = tf.concat([x, tf.neg(x)]) as tf.Tensor4D;
-        expect(grad(m, x2, { kind: 'class', index: [0, 0] }, 'guided').slice(0, 2)).toEqual(expected.guided);
-        expect(() => grad(m, x2, { kind: 'class', index: [0] })).toThrow(/1 class indices for a batch of 2/);
+        expect(inputGrad(m, x2, { kind: 'class', index: [0, 0] }, 'guided').slice(0, 2)).toEqual(expected.guided);
+        expect(() => inputGrad(m, x2, { kind: 'class', index: [0] })).toThrow(/1 class indices for a batch of 2/);
         x2.dispose();
         // Same answers when the ReLUs are tapped (unfused) — the rule must not depend on fusion.
         for (const mode of MODES) {
@@ -119,9 +99,9 @@ describe('ReLU modes, hand-computed', () => {
           if (op === 'leakyRelu') b.add({ op: 'leakyRelu', id: 'a', alpha: 0.1 });
           else b.op('relu6', 'a');
           b.conv2d('out', { filters: 1, kernelSize: 1, bias: false });
-          const m = model(b.build(), fused ? { 'id/kernel': eye, 'out/kernel': w } : { 'out/kernel': w });
+          const m = testModel(b.build(), fused ? { 'id/kernel': eye, 'out/kernel': w } : { 'out/kernel': w });
           for (const mode of MODES) {
-            const g = grad(m, x, { kind: 'class', index: 0 }, mode);
+            const g = inputGrad(m, x, { kind: 'class', index: 0 }, mode);
             g.forEach((v, i) => expect(v, `${mode} fused=${fused} [${i}]`).toBeCloseTo(exp[mode][i], 6));
           }
         }
@@ -140,10 +120,10 @@ describe('guided and deconvnet gradients are the same on cpu and wasm', () => {
       const results: Record<string, Record<string, Float32Array>> = {};
       for (const backend of BACKENDS) {
         await useBackend(backend);
-        const m = model(graph, randomWeights(graph, 51));
+        const m = testModel(graph, randomWeights(graph, 51));
         const x = randomTensor([...shape], 52) as tf.Tensor4D;
         results[backend] = {};
-        for (const mode of MODES) results[backend][mode] = Float32Array.from(grad(m, x, { kind: 'class', index: 1 }, mode));
+        for (const mode of MODES) results[backend][mode] = Float32Array.from(inputGrad(m, x, { kind: 'class', index: 1 }, mode));
         tf.dispose([x, ...Object.values(m.weights)]);
       }
       for (const mode of MODES) {
@@ -162,7 +142,7 @@ describe('finite differences', () => {
     await useBackend('cpu');
     const graph = mixedNet();
     const w = randomWeights(graph, 41);
-    const m = model(graph, w);
+    const m = testModel(graph, w);
     const ex = new Executor(m);
     const x = randomTensor([1, 9, 9, 3], 42) as tf.Tensor4D;
     for (const [o, seed] of [[{ kind: 'class', index: 0 }, 43], [{ kind: 'channelMean', node: 'b2r', channel: 1 }, 44]] as const) {
@@ -201,16 +181,16 @@ describe('max-pool gradient', () => {
       const b = new GraphBuilder([3, 3, 1]);
       b.pool('maxPool', 'p', 2, 1, 'valid');
       b.op('flatten', 'f');
-      const m = model(b.build(), {});
+      const m = testModel(b.build(), {});
       // Windows: [1,5;0,5] → first max at (0,1); [5,5;5,2] → (0,1); [0,5;3,3] → (1,1); [5,2;3,3] → (1,1).
       const dy = tf.tensor1d([1, 10, 100, 1000]);
-      const g = grad(m, x, { kind: 'weighted', node: 'f', weights: dy }, 'deconvnet');
+      const g = inputGrad(m, x, { kind: 'weighted', node: 'f', weights: dy }, 'deconvnet');
       expect(g).toEqual([0, 11, 0, 0, 1100, 0, 0, 0, 0]);
       // 'same' padding with stride 2 on an odd size (padding never wins).
       const b2 = new GraphBuilder([3, 3, 1]);
       b2.pool('maxPool', 'p', 2, 2, 'same');
       b2.op('flatten', 'f');
-      const g2 = grad(model(b2.build(), {}), tf.neg(x) as tf.Tensor4D, { kind: 'weighted', node: 'f', weights: dy }, 'deconvnet');
+      const g2 = inputGrad(testModel(b2.build(), {}), tf.neg(x) as tf.Tensor4D, { kind: 'weighted', node: 'f', weights: dy }, 'deconvnet');
       // -x windows: [-1,-5;0,-5] → (1,0); [-5;-2] → (1,2); [-3,-3] → (2,0); [-3] → (2,2).
       expect(g2).toEqual([0, 0, 0, 1, 0, 10, 100, 0, 1000]);
       tf.dispose([x, dy]);
