@@ -44,6 +44,8 @@ export interface CliContext {
   readImage(file: string): Promise<tf.Tensor3D>;
   /** Decodes and preprocesses an image for a model: `[1, h, w, 3]`. The caller disposes it. */
   readImageInput(file: string, meta: Pick<ModelMeta, 'inputSize' | 'preprocessing'>): Promise<tf.Tensor4D>;
+  /** A plain image for the explainers: --image as float RGB 0..255, or --npy shaped [H,W], [H,W,C] or [1,H,W,C]. */
+  readPlainImage(opts: { image?: unknown; npy?: unknown }): Promise<tf.Tensor3D>;
   /** The 1,000 ImageNet classes, or null when the labels folder is not available (a warning says so). */
   imagenetClasses(): Promise<ImageNetClass[] | null>;
   readNpy(file: string): Promise<NpyArray>;
@@ -114,6 +116,20 @@ export async function createContext(globals: CliOptions, out: CliOutput = proces
       } finally {
         pixels.dispose();
       }
+    },
+    async readPlainImage(opts) {
+      if (opts.image) {
+        const px = await ctx.readImage(String(opts.image));
+        try {
+          return tf.cast(px, 'float32') as tf.Tensor3D;
+        } finally {
+          px.dispose();
+        }
+      }
+      const npy = await ctx.readNpy(String(opts.npy));
+      const s = npy.shape[0] === 1 && npy.shape.length === 4 ? npy.shape.slice(1) : npy.shape;
+      if (s.length !== 2 && s.length !== 3) throw new CliError(`--npy must be [H,W], [H,W,C] or [1,H,W,C], got [${npy.shape.join(', ')}]`);
+      return tf.tensor3d(Float32Array.from(npy.data), [s[0], s[1], s[2] ?? 1]);
     },
     imagenetClasses() {
       classes ??= loadImageNetClasses(createFileReader(labelsDir)).catch((e: Error) => {

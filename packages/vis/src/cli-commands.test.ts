@@ -115,3 +115,38 @@ describe.skipIf(!HAVE)('convlab visualization subcommands', () => {
     expect(bad.stderr).toMatch(/--clip must be valid or none/);
   }, 120_000);
 });
+
+describe('convlab conv and pool explain one output by hand', () => {
+  // The 4×4 map 1..16, row-major.
+  let dir: string;
+  let mapFile: string;
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(tmpdir(), 'convlab-explain-'));
+    mapFile = path.join(dir, 'map.npy');
+    writeFileSync(mapFile, encodeNpy(Float32Array.from({ length: 16 }, (_, i) => i + 1), [4, 4]));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('conv: valid padding, the window centred on the source pixel, products and sum', async () => {
+    const r = await convlab(['conv', '--npy', mapFile, '--kernel', '1,0,0;0,2,0;0,0,-1', '--bias', '0.5', '--padding', 'valid', '--at', '0,1', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.output).toEqual([2, 2, 1]);
+    expect(out.breakdown.window).toEqual([[2, 3, 4], [6, 7, 8], [10, 11, 12]]);
+    expect(out.breakdown.products).toEqual([[2, 0, 0], [0, 14, 0], [0, 0, -12]]);
+    expect(out.breakdown.output).toBeCloseTo(2 + 14 - 12 + 0.5, 5);
+  });
+
+  it('pool: average of the 2×2 window, and a clear error for a bad --npy', async () => {
+    const r = await convlab(['pool', '--npy', mapFile, '--kind', 'avg', '--size', '2', '--at', '1,0', '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.breakdown.window).toEqual([[9, 10], [13, 14]]);
+    expect(out.breakdown.output).toBeCloseTo(11.5, 5);
+    const bad = path.join(dir, 'bad.npy');
+    writeFileSync(bad, encodeNpy(new Float32Array(8), [2, 2, 2, 1]));
+    const refused = await convlab(['pool', '--npy', bad, '--json']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('--npy must be [H,W], [H,W,C] or [1,H,W,C]');
+  });
+});

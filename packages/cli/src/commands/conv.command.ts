@@ -54,17 +54,7 @@ export default defineCommand({
       padding,
     };
     const [ay, ax] = String(opts.at).split(',').map((v) => num(v, '--at', { integer: true, min: 0 }));
-    let img: tf.Tensor3D;
-    if (opts.image) {
-      const px = await ctx.readImage(String(opts.image));
-      img = tf.tidy(() => tf.cast(px, 'float32') as tf.Tensor3D);
-      px.dispose();
-    } else {
-      const npy = await ctx.readNpy(String(opts.npy));
-      const s = npy.shape[0] === 1 && npy.shape.length === 4 ? npy.shape.slice(1) : npy.shape;
-      if (s.length !== 2 && s.length !== 3) throw new CliError(`--npy must be [H,W], [H,W,C] or [1,H,W,C], got [${npy.shape.join(', ')}]`);
-      img = tf.tensor3d(Float32Array.from(npy.data), [s[0], s[1], s[2] ?? 1]);
-    }
+    let img = await ctx.readPlainImage(opts);
     if (opts.grey && img.shape[2] === 3) {
       const g = tf.tidy(() => tf.sum(tf.mul(img, tf.tensor1d([0.299, 0.587, 0.114])), 2, true) as tf.Tensor3D);
       img.dispose();

@@ -48,17 +48,7 @@ export default defineCommand({
     if (kind !== 'max' && kind !== 'avg') throw new CliError(`--kind must be max or avg, got '${kind}'`, true);
     const size = num(opts.size, '--size', { integer: true, min: 1 });
     const spec = { kind: kind as 'max' | 'avg', size, stride: opts.stride === undefined ? size : num(opts.stride, '--stride', { integer: true, min: 1 }) };
-    let img: tf.Tensor3D;
-    if (opts.image) {
-      const px = await ctx.readImage(String(opts.image));
-      img = tf.tidy(() => tf.cast(px, 'float32') as tf.Tensor3D);
-      px.dispose();
-    } else {
-      const npy = await ctx.readNpy(String(opts.npy));
-      const s = npy.shape[0] === 1 && npy.shape.length === 4 ? npy.shape.slice(1) : npy.shape;
-      if (s.length !== 2 && s.length !== 3) throw new CliError(`--npy must be [H,W], [H,W,C] or [1,H,W,C], got [${npy.shape.join(', ')}]`);
-      img = tf.tensor3d(Float32Array.from(npy.data), [s[0], s[1], s[2] ?? 1]);
-    }
+    const img = await ctx.readPlainImage(opts);
     const [ay, ax] = String(opts.at).split(',').map((v) => num(v, '--at', { integer: true, min: 0 }));
     let out: tf.Tensor3D | null = null;
     try {
