@@ -34,7 +34,7 @@ import {
   type RgbImage,
   type PatchImage,
 } from '@convlab/vis';
-import type { GradientTarget, ImageRef, JobResultData, JobSpec, JobSpecOf, WireMap } from '@convlab/protocol';
+import { rasterizeMask as maskPixels, type GradientTarget, type ImageRef, type JobResultData, type JobSpec, type JobSpecOf, type WireMap } from '@convlab/protocol';
 
 /** One forward request: `input` rows ([n,H,W,C], owned by the caller), optional taps. */
 export interface ForwardRequest {
@@ -232,7 +232,11 @@ async function occlusion(spec: JobSpecOf<'occlusion'> | JobSpecOf<'occlusion-mas
     if (classIndex >= classes) throw new Error(`class index ${classIndex} is outside 0..${classes - 1}`);
     const baseline = base.rows.probabilities[classIndex];
     const grid = spec.kind === 'occlusion' ? occlusionGrid(h, w, spec.params.window, spec.params.stride) : null;
-    const rasters = spec.kind === 'occlusion-masks' ? spec.params.masks.map((m) => rasterizeMask(m, h, w)) : null;
+    // Brush strokes travel run-length encoded on their own grid: stretch them over the input first.
+    const rasters =
+      spec.kind === 'occlusion-masks'
+        ? spec.params.masks.map((m) => rasterizeMask(m.kind === 'bitmap' ? { kind: 'bitmap', height: h, width: w, data: maskPixels(m, w, h) } : m, h, w))
+        : null;
     const total = grid ? grid.rows * grid.cols : rasters!.length;
     const probabilities = new Float32Array(total);
     const topClass = new Int32Array(total);

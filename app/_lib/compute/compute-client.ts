@@ -36,11 +36,22 @@ export interface ComputeRunResult<K extends JobResult['kind'] = JobResult['kind'
   };
 }
 
+/** Progress of a running job on either side; gradient ascent adds its class score and a PNG snapshot. */
+export interface RunProgress {
+  step: number;
+  total: number;
+  /** Jobs ahead in the server's queue (then step and total are 0). */
+  position?: number;
+  score?: number;
+  image?: Uint8Array;
+  where: 'browser' | 'server';
+}
+
 export interface RunOptions {
   prefer?: Preference;
   signal?: AbortSignal;
   /** Progress in steps (the server also reports queue positions). */
-  onProgress?: (p: { step: number; total: number; position?: number; where: 'browser' | 'server' }) => void;
+  onProgress?: (p: RunProgress) => void;
 }
 
 /** What the client learned about this browser; `probe` is null until a model was measured. */
@@ -130,7 +141,7 @@ export class ComputeClient {
         }
         const p = this.pending.get(msg.id);
         if (!p) return;
-        if (msg.type === 'progress') p.onProgress?.({ step: msg.progress.step, total: msg.progress.total, where: 'browser' });
+        if (msg.type === 'progress') p.onProgress?.({ ...msg.progress, where: 'browser' });
         else {
           this.pending.delete(msg.id);
           p.resolve(msg);
@@ -259,7 +270,7 @@ export class ComputeClient {
     if (!server?.available()) throw new ComputeJobError('NO_SERVER', 'there is no connection to the compute server', 'server');
     const outcome = await server.run(spec, {
       signal: opts.signal,
-      onProgress: (p) => opts.onProgress?.({ step: p.step, total: p.total, ...(p.position !== undefined ? { position: p.position } : {}), where: 'server' }),
+      onProgress: ({ jobId: _jobId, ...p }) => opts.onProgress?.({ ...p, where: 'server' }),
     });
     if (!outcome.ok) throw new ComputeJobError(outcome.error, outcome.message, 'server');
     const { ok: _ok, ...result } = outcome;

@@ -20,6 +20,7 @@ import {
   type ResourceReader,
 } from '@convlab/nets';
 import type { ImageRef } from '@convlab/protocol';
+import { encodePng } from '@convlab/vis/png';
 import { forwardRows, isAbort, runJob } from '../../../server/compute/job-runner';
 import { isOutOfMemoryError } from './placement';
 import { BACKEND_ORDER, type BackendAttempt, type BrowserBackend, type FromWorker, type ToWorker, type WorkerSetup } from './worker-messages';
@@ -226,6 +227,8 @@ async function run(id: number, spec: Extract<ToWorker, { type: 'run' }>['spec'])
       forward: async (model, req) => ({ rows: forwardRows(model, req.input, req.taps), batched: false }),
       rowsPerRequest: backend === 'webgl' || backend === 'webgpu' ? 16 : 8,
       labels: getLabels,
+      // Result images and ascent snapshots as PNGs, as the server makes them, so a submission carries its picture.
+      encodePng,
       signal: abort.signal,
       onProgress: (progress) => {
         const now = performance.now();

@@ -30,6 +30,10 @@ export const API = {
   lessons: '/api/lessons',
   /** GET: a built-in sample image by its id (`photos/<file>` or `imagenet-samples/<file>`). */
   sample: (sampleId: string) => `/api/samples/${sampleId.split('/').map(encodeURIComponent).join('/')}`,
+  /** GET: the ids of the built-in sample images this server has. */
+  samples: '/api/samples',
+  /** GET: the models installed on this server (their files are present), with input size and number of classes. */
+  models: '/api/models',
 } as const;
 
 /** What `POST /api/images` accepts: the body is the file itself, with its type as the content-type. */
@@ -54,6 +58,23 @@ export type ReadyLesson = z.infer<typeof ReadyLessonSchema>;
 export const LessonsResponseSchema = z.object({ lessons: z.array(ReadyLessonSchema) });
 export type LessonsResponse = z.infer<typeof LessonsResponseSchema>;
 export type ImageResponse = z.infer<typeof ImageResponseSchema>;
+
+/** A model the server has: what a lesson editor needs to offer it. */
+export const InstalledModelSchema = z.object({
+  id: z.string(),
+  displayName: z.string(),
+  family: z.string(),
+  /** [height, width] in pixels. */
+  inputSize: z.tuple([z.number().int(), z.number().int()]),
+  numClasses: z.number().int(),
+});
+export type InstalledModel = z.infer<typeof InstalledModelSchema>;
+export const ModelsResponseSchema = z.object({ models: z.array(InstalledModelSchema) });
+export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
+
+/** The built-in sample images: ids `photos/<file>` and `imagenet-samples/<file>`, sorted. */
+export const SamplesResponseSchema = z.object({ samples: z.array(z.string()) });
+export type SamplesResponse = z.infer<typeof SamplesResponseSchema>;
 
 /** Name of the instructor's session cookie (httpOnly, signed, expiring). */
 export const SESSION_COOKIE = 'convlab_session';

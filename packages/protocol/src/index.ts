@@ -11,5 +11,6 @@ export * from './dto.schemas';
 export * from './events.schemas';
 export * from './events';
 export * from './http.schemas';
+export * from './masks';
 export * from './jobs';
 export * from './job-wire';

@@ -4,6 +4,7 @@
  * error codes. Depends on zod only (the hash is a small pure SHA-256, so it is synchronous in both places).
  */
 import { z } from 'zod';
+import { BitmapMaskSchema, RectMaskSchema } from './masks';
 
 /** Hard bounds that keep one job from monopolizing a worker; refused before any work starts. */
 export const JOB_LIMITS = {
@@ -19,6 +20,8 @@ export const JOB_LIMITS = {
   polygonPointsMax: 64,
   /** All polygon points of one job together: keeps a JobSpec well under the socket payload cap (16 KB). */
   maskPointsMax: 512,
+  /** All brush-bitmap runs of one job together (a 224×224 stroke takes a few hundred). */
+  maskRunsMax: 2048,
   /** Pixels; the real bound is the model's input size. */
   windowMax: 1024,
   smoothGradSamplesMax: 100,
@@ -79,19 +82,14 @@ export type GradientTarget = z.infer<typeof GradientTargetSchema>;
 
 const Fill = z.enum(['zero', 'grey', 'blur', 'noise']).default('zero');
 
-/** A region a student draws (pixels of the model input). Bitmaps travel as rectangles/polygons for now. */
+/** A region a student draws (pixels of the model input): a rectangle, a polygon or a brush stroke (masks.ts). */
 export const OcclusionMaskSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('rect'),
-    y: z.number().int().min(0).max(JOB_LIMITS.windowMax),
-    x: z.number().int().min(0).max(JOB_LIMITS.windowMax),
-    height: z.number().int().min(1).max(JOB_LIMITS.windowMax),
-    width: z.number().int().min(1).max(JOB_LIMITS.windowMax),
-  }),
+  RectMaskSchema,
   z.strictObject({
     kind: z.literal('polygon'),
     points: z.array(z.tuple([z.number().min(0).max(JOB_LIMITS.windowMax), z.number().min(0).max(JOB_LIMITS.windowMax)])).min(3).max(JOB_LIMITS.polygonPointsMax),
   }),
+  BitmapMaskSchema,
 ]);
 
 export const ATTRIBUTION_METHOD_NAMES = ['vanilla', 'saliency', 'guided', 'deconvnet', 'smoothgrad', 'gradient-x-input', 'gradcam'] as const;
@@ -143,6 +141,9 @@ export const OcclusionMasksJobSchema = z.strictObject({
       .max(JOB_LIMITS.occlusionMasksMax)
       .refine((ms) => ms.reduce((n, m) => n + (m.kind === 'polygon' ? m.points.length : 0), 0) <= JOB_LIMITS.maskPointsMax, {
         message: `at most ${JOB_LIMITS.maskPointsMax} polygon points in all`,
+      })
+      .refine((ms) => ms.reduce((n, m) => n + (m.kind === 'bitmap' ? m.runs.length : 0), 0) <= JOB_LIMITS.maskRunsMax, {
+        message: `at most ${JOB_LIMITS.maskRunsMax} brush runs in all (use a coarser brush grid)`,
       }),
     fill: Fill,
     classIndex: ClassIndex.optional(),

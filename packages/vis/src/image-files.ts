@@ -1,15 +1,7 @@
 import { writeFile } from 'node:fs/promises';
-import { PNG } from 'pngjs';
+import { encodePng } from './png';
 import sharp from 'sharp';
 import { type RgbImage } from './common';
-
-/** Encodes an 8-bit RGB image as PNG bytes. */
-export function encodePng(img: RgbImage): Buffer {
-  if (img.data.length !== img.width * img.height * 3) throw new Error(`encodePng: expected ${img.width * img.height * 3} bytes, got ${img.data.length}`);
-  const png = new PNG({ width: img.width, height: img.height, colorType: 2, inputColorType: 2, inputHasAlpha: false });
-  png.data = Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength);
-  return PNG.sync.write(png, { colorType: 2, inputColorType: 2, inputHasAlpha: false });
-}
 
 /** Writes an RGB image to a PNG file. */
 export async function writePng(path: string, img: RgbImage): Promise<void> {
