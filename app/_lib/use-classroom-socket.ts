@@ -68,6 +68,10 @@ export interface ClassroomSocket {
   request: <E extends ClientEventName>(event: E, payload: ClientPayload<E>) => Promise<ClientResult<E>>;
   /** Announces again (after an error the person can fix, e.g. "try again"). */
   retry: () => void;
+  /** Listens to a server event while the connection lives; returns the unsubscribe function. */
+  subscribe: <E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) => () => void;
+  /** The underlying socket (for the compute transport); null while disconnected for good. */
+  socket: Socket | null;
 }
 
 /** Connects to a session and keeps the view in step with it; pass null to stay disconnected. */
@@ -79,6 +83,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
   const [joinError, setJoinError] = useState<ClassroomError | null>(null);
   const [removedMessage, setRemovedMessage] = useState<string | null>(null);
   const socketRef = useRef<ClassroomSocketIo | null>(null);
+  const [socket, setSocket] = useState<ClassroomSocketIo | null>(null);
   const announceRef = useRef<() => void>(() => {});
 
   const role = target?.role ?? null;
@@ -106,6 +111,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
       reconnectionDelayMax: 3000,
     });
     socketRef.current = socket;
+    setSocket(socket);
     const emitter = () => socket.timeout(ACK_TIMEOUT_MS) as unknown as LooseTimeoutEmitter;
 
     const onJoined = (nextState: SessionState) => {
@@ -231,6 +237,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
       socket.removeAllListeners();
       socket.disconnect();
       if (socketRef.current === socket) socketRef.current = null;
+      setSocket(null);
       announceRef.current = () => {};
     };
   }, [role, key]);
@@ -257,5 +264,13 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
 
   const retry = useCallback(() => announceRef.current(), []);
 
-  return { status, state, participants, me, joinError, removedMessage, request, retry };
+  const subscribe = useCallback(<E extends keyof ServerToClientEvents>(event: E, handler: ServerToClientEvents[E]) => {
+    if (!socket) return () => {};
+    // socket.io's typed `on` cannot follow a generic event name; the handler's type is checked by the signature above.
+    const loose = socket as unknown as { on(e: string, h: unknown): void; off(e: string, h: unknown): void };
+    loose.on(event, handler);
+    return () => loose.off(event, handler);
+  }, [socket]);
+
+  return { status, state, participants, me, joinError, removedMessage, request, retry, subscribe, socket };
 }

@@ -3,6 +3,7 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { LabStage } from '../../_labs/lab-stage';
 import { normalizeJoinCode } from '../../_lib/join-code';
 import { useClassroomSocket } from '../../_lib/use-classroom-socket';
 import { Alert } from '../alert';
@@ -122,10 +123,21 @@ export function StudentView({ rawCode }: { rawCode: string }) {
             <div className="h-1 bg-brand-500 transition-[width]" style={{ width: `${((state.currentStep + 1) / state.steps.length) * 100}%` }} />
           </div>
         </header>
-        <main id="main" className="mx-auto max-w-5xl px-4 py-6 sm:px-6 sm:py-10" data-testid="student-step">
-          <div className="card min-h-[50vh] p-6 sm:p-10">
-            <StepView step={step} size="large" headingLevel={1} />
-          </div>
+        <main id="main" className={`mx-auto px-4 py-6 sm:px-6 ${step.kind === 'lab' ? 'max-w-7xl sm:py-6' : 'max-w-5xl sm:py-10'}`} data-testid="student-step">
+          {step.kind === 'lab' ? (
+            <div className="space-y-4">
+              <div className="card p-5 sm:p-6">
+                <StepView step={step} headingLevel={1} />
+              </div>
+              <div className="card p-4 sm:p-6">
+                <LabStage role="student" step={step} state={state} live={live} />
+              </div>
+            </div>
+          ) : (
+            <div className="card min-h-[50vh] p-6 sm:p-10">
+              <StepView step={step} size="large" headingLevel={1} />
+            </div>
+          )}
         </main>
       </div>
       <p className="sr-only" role="status" aria-live="polite">

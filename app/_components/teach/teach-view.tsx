@@ -1,6 +1,7 @@
 'use client';
 
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { LabStage } from '../../_labs/lab-stage';
 import { api, ApiError } from '../../_lib/api-client';
 import { toSessionState, type LiveSession, type ParticipantRecord, type SessionState } from '@convlab/protocol';
 import { useClassroomSocket } from '../../_lib/use-classroom-socket';
@@ -235,6 +236,11 @@ export function TeachView({ sessionId }: { sessionId: string }) {
                     {shownStep ? <StepView step={shownStep} size="large" /> : <p className="text-slate-500">This plan has no steps.</p>}
                   </div>
                 </div>
+                {shownStep?.kind === 'lab' && !ended ? (
+                  <div className="card p-4 sm:p-5" data-testid="instructor-lab">
+                    <LabStage role="instructor" step={shownStep} state={state} live={live} />
+                  </div>
+                ) : null}
                 <div className="card p-4">
                   <StepOutline
                     steps={state.steps}

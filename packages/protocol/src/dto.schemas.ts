@@ -103,6 +103,16 @@ export const StepsSchema = z
 export const SessionStatusSchema = z.enum(['live', 'ended']);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;
 
+/**
+ * What the instructor's "present" view (the projector) shows besides the current step: one submission, or one of a
+ * lab step's class views (an aggregation id of its lab: "class-map", "sweep", "gallery-by-layer", "lambda-sweep", …).
+ */
+export const PresentTargetSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('submission'), submissionId: Id }),
+  z.strictObject({ kind: z.literal('view'), stepId: StepIdSchema, view: z.string().min(1).max(40).regex(/^[a-z][a-z0-9-]*$/) }),
+]);
+export type PresentTarget = z.infer<typeof PresentTargetSchema>;
+
 /** What every client of a session sees; broadcast as `session:state` after every change. */
 export const SessionStateSchema = z.object({
   sessionId: Id,

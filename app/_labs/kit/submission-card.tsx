@@ -1,0 +1,65 @@
+'use client';
+
+import type { ReactNode } from 'react';
+import type { Submission } from '@convlab/protocol';
+import { ComputedBadge } from './computed-badge';
+
+export interface SubmissionActions {
+  /** Instructor: show it to the class, or stop. */
+  onShare?: (submission: Submission, shared: boolean) => void;
+  /** Instructor: put it on the projector's "present" view. */
+  onPresent?: (submission: Submission) => void;
+  /** The submission on the present view now, if any. */
+  presentingId?: string | null;
+}
+
+/**
+ * One submission in a list or a gallery: the lab's own picture of it (children), who made it, where it was
+ * computed, and the instructor's share and present buttons.
+ */
+export function SubmissionCard({ submission, author, children, caption, onShare, onPresent, presentingId, viewer = 'instructor' }: {
+  submission: Submission;
+  author: string;
+  children: ReactNode;
+  caption?: ReactNode;
+  viewer?: 'instructor' | 'student';
+} & SubmissionActions) {
+  const presenting = presentingId === submission.id;
+  return (
+    <article
+      className={`card flex flex-col gap-2 p-3 ${presenting ? 'ring-2 ring-amber-400' : ''}`}
+      data-testid="submission-card"
+      data-submission-id={submission.id}
+      aria-label={`Submission by ${author}`}
+    >
+      <div className="flex items-center justify-between gap-2">
+        <p className="truncate text-sm font-semibold text-slate-900" data-testid="submission-author">
+          {author}
+        </p>
+        {submission.shared ? <span className="badge bg-violet-100 text-violet-800">{viewer === 'instructor' ? 'Shared' : 'Shared with the class'}</span> : null}
+      </div>
+      {children}
+      {caption ? <div className="text-sm text-slate-700">{caption}</div> : null}
+      <div className="flex flex-wrap items-center gap-2">
+        <ComputedBadge where={submission.computedWhere} backend={submission.backend} ms={submission.ms} whose={viewer === 'student' ? 'your' : 'their'} />
+        <time className="text-xs text-slate-500" dateTime={submission.createdAt}>
+          {new Date(submission.createdAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}
+        </time>
+      </div>
+      {onShare || onPresent ? (
+        <div className="flex flex-wrap gap-2 border-t border-slate-100 pt-2">
+          {onShare ? (
+            <button type="button" className="btn btn-secondary px-2.5 py-1 text-sm" aria-pressed={submission.shared} onClick={() => onShare(submission, !submission.shared)}>
+              {submission.shared ? 'Unshare' : 'Share with class'}
+            </button>
+          ) : null}
+          {onPresent ? (
+            <button type="button" className="btn btn-secondary px-2.5 py-1 text-sm" aria-pressed={presenting} onClick={() => onPresent(submission)}>
+              {presenting ? 'On the projector' : 'Present'}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+    </article>
+  );
+}

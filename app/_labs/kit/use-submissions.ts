@@ -1,0 +1,69 @@
+'use client';
+
+/**
+ * The submissions of one lab step as this viewer may see them, kept live: the instructor sees every one as it is
+ * stored (`lab:submitted`), a student sees their own and what the instructor shares (`lab:shared`). The list is
+ * fetched again after every reconnect, so nothing is missed while the connection was down.
+ */
+import { useCallback, useEffect, useState } from 'react';
+import type { Submission } from '@convlab/protocol';
+import type { LabRuntime } from '../lab-runtime';
+import { useServerEvent } from './use-server-event';
+
+export interface UseSubmissions {
+  submissions: Submission[];
+  /** Why the list could not be loaded (it keeps what it had). */
+  error: string | null;
+  /** Adds or replaces one (e.g. the ack of the viewer's own lab:submit). */
+  upsert: (s: Submission) => void;
+  refresh: () => void;
+}
+
+const byTime = (a: Submission, b: Submission) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+
+export function useSubmissions(lab: LabRuntime): UseSubmissions {
+  const [submissions, setSubmissions] = useState<Submission[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const { request, status } = lab.live;
+  const stepId = lab.step.id;
+  const mine = lab.me?.id ?? null;
+
+  const upsert = useCallback(
+    (s: Submission) => {
+      if (s.stepId !== stepId) return;
+      setSubmissions((list) => [...list.filter((x) => x.id !== s.id), s].sort(byTime));
+    },
+    [stepId],
+  );
+
+  const refresh = useCallback(() => {
+    request('lab:submissions', { stepId })
+      .then((res) => {
+        setSubmissions([...res.submissions].sort(byTime));
+        setError(null);
+      })
+      .catch((err: Error) => setError(err.message));
+  }, [request, stepId]);
+
+  useEffect(() => {
+    if (status === 'live') refresh();
+  }, [status, refresh]);
+
+  useServerEvent(lab, 'lab:submitted', ({ submission }) => upsert(submission));
+  useServerEvent(lab, 'sweep:done', (done) => {
+    if (done.submission) upsert(done.submission);
+  });
+  useServerEvent(lab, 'lab:shared', ({ submissionId, shared, submission }) => {
+    setSubmissions((list) => {
+      const known = list.find((x) => x.id === submissionId);
+      if (submission && submission.stepId !== stepId) return list;
+      if (shared && submission) return [...list.filter((x) => x.id !== submissionId), submission].sort(byTime);
+      if (!known) return list;
+      // A student keeps their own work when it is unshared; others' work leaves their screen.
+      if (!shared && lab.role === 'student' && known.participantId !== mine) return list.filter((x) => x.id !== submissionId);
+      return list.map((x) => (x.id === submissionId ? { ...x, shared } : x));
+    });
+  });
+
+  return { submissions, error, upsert, refresh };
+}

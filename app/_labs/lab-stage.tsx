@@ -1,0 +1,103 @@
+'use client';
+
+/**
+ * Puts a lab step's panel on the page: builds the LabRuntime (parsed parameters, the controls a student may change,
+ * the live connection, the page's compute client with the server as fallback) and renders the lab's student or
+ * instructor panel. A step whose parameters do not fit its lab shows why instead of a broken panel.
+ */
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { LabError, checkLabStep, getLab } from '@convlab/labs';
+import type { LabStep, SessionState } from '@convlab/protocol';
+import { Alert } from '../_components/alert';
+import type { Preference } from '../_lib/compute/placement';
+import { createSocketJobTransport } from '../_lib/compute/socket-transport';
+import { useCompute } from '../_lib/compute/use-compute';
+import { BACKEND_ORDER, type BrowserBackend } from '../_lib/compute/worker-messages';
+import type { ClassroomSocket } from '../_lib/use-classroom-socket';
+import { ComputeChoice } from './kit/compute-choice';
+import type { LabRuntime } from './lab-runtime';
+import { LAB_PANELS } from './registry';
+
+const PREFERENCE_KEY = 'convlab:compute-preference';
+const PREFERENCES: readonly Preference[] = ['auto', 'browser', 'server'];
+
+/**
+ * The student's choice of where to compute: `?compute=server|browser|auto` in the address (a lab machine's bookmark,
+ * the end-to-end tests) wins over the choice this browser remembers.
+ */
+function useComputePreference(): [Preference, (p: Preference) => void] {
+  const [prefer, setPrefer] = useState<Preference>('auto');
+  useEffect(() => {
+    const fromUrl = new URLSearchParams(location.search).get('compute') as Preference | null;
+    const stored = localStorage.getItem(PREFERENCE_KEY) as Preference | null;
+    const chosen = [fromUrl, stored].find((p): p is Preference => !!p && PREFERENCES.includes(p));
+    if (chosen) setPrefer(chosen);
+  }, []);
+  const choose = (p: Preference) => {
+    setPrefer(p);
+    localStorage.setItem(PREFERENCE_KEY, p);
+  };
+  return [prefer, choose];
+}
+
+/** `?backend=wasm` forces the browser backend (diagnostics, as on the lab check page). */
+function forcedBackends(): BrowserBackend[] | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const b = new URLSearchParams(location.search).get('backend') as BrowserBackend | null;
+  return b && (BACKEND_ORDER as readonly string[]).includes(b) ? [b] : undefined;
+}
+
+function computeStatus(lab: LabRuntime): string {
+  const { capability, probing } = lab.compute.snapshot;
+  if (lab.prefer === 'server') return 'Everything runs on the class server.';
+  if (capability.state === 'unavailable') return 'This browser cannot compute; the class server does it.';
+  if (capability.state === 'unknown' || probing) return 'Checking this browser…';
+  const ms = capability.forwardMs !== undefined ? ` · ${Math.round(capability.forwardMs)} ms per pass` : '';
+  return `This browser: ${capability.backend ?? '?'}${ms}`;
+}
+
+export function LabStage({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }) {
+  const [prefer, setPrefer] = useComputePreference();
+  const statusRef = useRef(live.status);
+  statusRef.current = live.status;
+  const transport = useMemo(() => (live.socket ? createSocketJobTransport(live.socket, () => statusRef.current === 'live') : null), [live.socket]);
+  const compute = useCompute({ server: transport, autoProbe: role === 'student', backends: forcedBackends() });
+
+  const checked = useMemo(() => {
+    try {
+      return { ok: true as const, ...checkLabStep(step) };
+    } catch (err) {
+      return { ok: false as const, message: err instanceof LabError ? err.message : String(err) };
+    }
+  }, [step]);
+
+  const panels = LAB_PANELS[step.labId];
+  if (!checked.ok || !panels) {
+    return (
+      <Alert title="This lab cannot start">
+        {checked.ok ? `ConvLab has no panels for the lab "${step.labId}" (known: ${Object.keys(LAB_PANELS).join(', ')}).` : checked.message}
+      </Alert>
+    );
+  }
+  const lab: LabRuntime = {
+    role,
+    session: state,
+    step,
+    params: checked.params,
+    controls: role === 'student' && state.locked ? [] : checked.studentControls,
+    locked: state.locked,
+    me: live.me,
+    participants: live.participants,
+    live,
+    compute,
+    prefer,
+  };
+  const Panel = role === 'student' ? panels.Student : panels.Instructor;
+  return (
+    <section className="space-y-4" aria-label={`${getLab(step.labId)?.title ?? step.labId} lab`} data-testid={`lab-${step.labId}`} data-role={role}>
+      <ComputeChoice value={prefer} onChange={setPrefer} status={computeStatus(lab)} />
+      {/* Remount on a new step so no state leaks from one lab step into the next. */}
+      <Panel key={step.id} lab={lab} />
+    </section>
+  );
+}

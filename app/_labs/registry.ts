@@ -1,0 +1,33 @@
+/**
+ * The panels of each lab, by lab id (the definitions themselves are in @convlab/labs). Adding a lab means adding its
+ * definition there and one entry here.
+ */
+import type { ComponentType } from 'react';
+import type { PresentTarget, Submission } from '@convlab/protocol';
+import type { LabPanelProps, LabRuntime } from './lab-runtime';
+import { ascentPanels } from './ascent/panels';
+import { neuronPanels } from './neuron/panels';
+import { occlusionPanels } from './occlusion/panels';
+
+/** What the projector shows for a present target of this lab's step. */
+export interface LabPresentProps {
+  lab: LabRuntime;
+  target: PresentTarget;
+  /** The step's submissions (the instructor sees them all). */
+  submissions: readonly Submission[];
+}
+
+export interface LabPanels {
+  /** What a student works in. */
+  Student: ComponentType<LabPanelProps>;
+  /** The instructor's live view of the class's work. */
+  Instructor: ComponentType<LabPanelProps>;
+  /** Large, high-contrast rendering of one submission or one class view for the projector. */
+  Present: ComponentType<LabPresentProps>;
+}
+
+export const LAB_PANELS: Readonly<Record<string, LabPanels>> = {
+  occlusion: occlusionPanels,
+  neuron: neuronPanels,
+  ascent: ascentPanels,
+};
