@@ -10,7 +10,7 @@ import { preprocessImage, type Model } from '@convlab/nets';
 import { greyValue, netsClassifier, occludeMasks, occludeSlidingWindow } from '@convlab/vis';
 import { decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
 import { useBackend } from '@convlab/nets/testing/backends';
-import { JobSpecSchema, type ImageRef, type JobSpec } from '@convlab/protocol';
+import { JobSpecSchema, encodeBitmapMask, type ImageRef, type JobSpec } from '@convlab/protocol';
 import { DynamicBatcher } from './batcher';
 import { forwardRows, runJob, type ForwardRequest, type ForwardRows, type RunnerContext } from './job-runner';
 
@@ -95,6 +95,17 @@ describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
     const data = out.data as { probabilities: number[]; baseline: number };
     expect(data.baseline).toBeCloseTo(ref.baseline, 5);
     data.probabilities.forEach((p, i) => expect(p).toBeCloseTo(ref.probabilities[i], 5));
+  });
+
+  it('a brush mask (run-length bitmap on a coarser grid) occludes the same pixels as the rectangle it paints', async () => {
+    // A 56×56 brush grid over the 224×224 input: cells 10..39 are pixels 40..159, the rectangle below.
+    const cells = new Uint8Array(56 * 56);
+    for (let y = 10; y < 40; y++) cells.fill(1, y * 56 + 10, y * 56 + 40);
+    const brush = encodeBitmapMask(cells, 56, 56);
+    const rect = { kind: 'rect' as const, y: 40, x: 40, height: 120, width: 120 };
+    const out = await runJob(spec({ kind: 'occlusion-masks', model: MODEL, image: CAT, params: { masks: [brush, rect], classIndex: 285 } }), context(direct, 32));
+    const [fromBrush, fromRect] = (out.data as { probabilities: number[] }).probabilities;
+    expect(fromBrush).toBeCloseTo(fromRect!, 6);
   });
 
   it('jobs running together share batches and get the same results as alone', async () => {

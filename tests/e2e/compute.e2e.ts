@@ -5,25 +5,14 @@
  * that fails in the browser is retried on the server by itself. Students join a session first: the server computes
  * only for joined students. The server serves the model files browsers load at /models/.
  */
-import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
+import { SWIFTSHADER_LAUNCH, snap } from './support';
 
-const ARTIFACTS = join(process.cwd(), 'artifacts', 'e2e');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 /** Probabilities of the same job on two backends differ by float rounding only. */
 const TOLERANCE = 2e-3;
 
 // WebGL without a GPU: SwiftShader, as in the nets package's browser tests.
-test.use({
-  launchOptions: {
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-      '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist',
-    ],
-  },
-});
+test.use({ launchOptions: SWIFTSHADER_LAUNCH });
 test.describe.configure({ mode: 'serial' });
 
 /** Browsers load models from the server's /models/ files (createModelFilesHandler, mounted before Next's handler). */
@@ -33,12 +22,6 @@ async function expectModelFilesServed(request: APIRequestContext): Promise<void>
   expect(res.headers()['content-type'] ?? '').toContain('json');
 }
 
-async function snap(page: Page, name: string, testInfo: TestInfo) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
 
 /** An instructor (through the API) with one live session; returns its join code. */
 async function createSession(browser: Browser): Promise<{ code: string; teacher: BrowserContext }> {
@@ -118,14 +101,14 @@ test('the same classify job in Chromium (webgl) and on the server agrees', async
     // The cat photo: an ImageNet cat class (281–285) is the top prediction.
     expect(local.predictions[0][0]).toBeGreaterThanOrEqual(281);
     expect(local.predictions[0][0]).toBeLessThanOrEqual(285);
-    await snap(page, 'lab-check-browser', testInfo);
+    await snap(page, 'lab-check-browser', testInfo, true);
 
     const remote = await classify(page, 'Server');
     expect(remote.where).toBe('server');
     expect(remote.reason).toContain('you chose to compute on the server');
     await expect(page.getByTestId('result-where')).toHaveText('Computed on the server');
     expectSameResult(local, remote);
-    await snap(page, 'lab-check-server', testInfo);
+    await snap(page, 'lab-check-server', testInfo, true);
   } finally {
     await context.close();
     await teacher.close();
@@ -149,7 +132,7 @@ test('a browser that cannot compute falls back to the server and gets the same r
     expect(fallback.where).toBe('server');
     await expect(page.getByTestId('result-where')).toHaveText('Computed on the server');
     expectSameResult(computedHere, fallback);
-    await snap(page, 'lab-check-fallback', testInfo);
+    await snap(page, 'lab-check-fallback', testInfo, true);
     await expect(page.getByTestId('placement-reason')).toContainText('the model does not run in this browser');
   } finally {
     await context.close();
@@ -169,7 +152,7 @@ test('without a session the page still checks the browser and offers no server',
     await expect(page.getByTestId('verdict')).toHaveAttribute('data-tone', /good|ok|bad/, { timeout: 90_000 });
     const r = await classify(page, 'Automatic');
     expect(r.where).toBe('browser');
-    await snap(page, 'lab-check-no-session', testInfo);
+    await snap(page, 'lab-check-no-session', testInfo, true);
   } finally {
     await context.close();
   }
@@ -188,7 +171,7 @@ test('a job that fails in the browser is retried on the server by itself', async
     expect(r.where).toBe('server');
     expect(r.reason).toContain('This browser failed (cannot fetch image skimage_chelsea.png');
     expect(r.predictions[0][0]).toBe(285);
-    await snap(page, 'lab-check-retried-on-server', testInfo);
+    await snap(page, 'lab-check-retried-on-server', testInfo, true);
   } finally {
     await context.close();
     await teacher.close();
@@ -230,7 +213,7 @@ test('a laptop without WebGL computes on WebAssembly and matches the server', as
     const remote = await classify(page, 'Server');
     expect(remote.where).toBe('server');
     expectSameResult(local, remote);
-    await snap(page, 'lab-check-wasm', testInfo);
+    await snap(page, 'lab-check-wasm', testInfo, true);
   } finally {
     await context.close();
     await teacher.close();

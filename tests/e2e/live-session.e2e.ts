@@ -5,24 +5,13 @@
  * ending and reopening reach the right screens. Screenshots land in artifacts/e2e/ (and the test output).
  */
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-
-const ARTIFACTS = join(process.cwd(), 'artifacts', 'e2e');
+import { snap } from './support';
 
 const PLAN = [
   { title: 'Convolution is a weighted sum', markdown: 'Each output pixel is a **dot product** of a 3×3 kernel with the patch under it.\n\n- stride 1\n- one bias per filter' },
   { title: 'Pooling and its drawbacks', markdown: 'Max pooling keeps the strongest response and forgets *where* it was.' },
   { title: 'First-layer filters', markdown: 'Oriented edges and colour blobs: what do you expect?' },
 ];
-
-/** Saves a full-page screenshot as a test attachment and under artifacts/e2e/. */
-async function snap(page: Page, name: string, testInfo: TestInfo) {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const path = join(ARTIFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: false });
-  await testInfo.attach(name, { path, contentType: 'image/png' });
-}
 
 async function signUpInstructor(page: Page) {
   const email = `teacher-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.org`;

@@ -4,6 +4,7 @@ import {
   COMPUTE_ERROR_CODES,
   COMPUTE_HTTP_STATUS_OF,
   ComputeError,
+  JOB_LIMITS,
   JobSpecSchema,
   canonicalJson,
   checkJobAgainstModel,
@@ -12,6 +13,7 @@ import {
   sha256Hex,
   type JobSpec,
 } from './jobs';
+import { encodeBitmapMask } from './masks';
 
 const sample = { kind: 'sample', id: 'photos/skimage_chelsea.png' } as const;
 const mobilenet = { inputSize: [224, 224] as [number, number], numClasses: 1000, layers: new Set(['conv1', 'conv_pw_13_relu']) };
@@ -62,6 +64,28 @@ describe('JobSpecSchema', () => {
       },
     ];
     for (const s of bad) expect(JobSpecSchema.safeParse(s).success, JSON.stringify(s)).toBe(false);
+  });
+});
+
+describe('occlusion-masks with brush strokes', () => {
+  const image = { kind: 'sample', id: 'photos/skimage_chelsea.png' } as const;
+  const job = (masks: unknown[]) => JobSpecSchema.safeParse({ kind: 'occlusion-masks', model: 'm', image, params: { masks } });
+
+  it('accepts a run-length brush bitmap beside rectangles', () => {
+    const cells = new Uint8Array(16 * 16);
+    cells.fill(1, 40, 60);
+    expect(job([encodeBitmapMask(cells, 16, 16), { kind: 'rect', x: 1, y: 2, width: 3, height: 4 }]).success).toBe(true);
+  });
+
+  it('refuses runs that do not add up, and too many runs in one job', () => {
+    expect(job([{ kind: 'bitmap', width: 4, height: 4, runs: [3, 2] }]).success).toBe(false);
+    // A checkerboard row by row: one run per cell, 2 × 64 × 32 runs, beyond the per-job bound.
+    const checker = Uint8Array.from({ length: 64 * 32 }, (_, i) => i % 2);
+    const heavy = encodeBitmapMask(checker, 64, 32);
+    expect(heavy.runs.length).toBeGreaterThan(JOB_LIMITS.maskRunsMax / 2);
+    const result = job([heavy, heavy]);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.message).toMatch(/brush runs/);
   });
 });
 

@@ -1,0 +1,46 @@
+/** What the end-to-end tests share: screenshots as artifacts, WebGL without a GPU, accounts and students. */
+import { expect, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ARTIFACTS = join(process.cwd(), 'artifacts', 'e2e');
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+/** Chromium flags for WebGL without a GPU (SwiftShader), as CI machines have none. */
+export const SWIFTSHADER_LAUNCH = {
+  executablePath: CHROMIUM,
+  args: [
+    '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+    '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist',
+  ],
+};
+
+/** Saves a screenshot under artifacts/e2e/ and attaches it to the test's report. */
+export async function snap(page: Page, name: string, testInfo: TestInfo, fullPage = false): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage });
+  await testInfo.attach(name, { path, contentType: 'image/png' });
+}
+
+/** A fresh instructor account signed up through the API in a new context (its cookie stays in the context). */
+export async function instructorContext(browser: Browser, name = 'Grace Hopper', viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport });
+  const email = `teacher-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.org`;
+  const signup = await context.request.post('/api/auth/signup', { data: { email, password: 'correct horse battery', name } });
+  expect(signup.ok(), await signup.text()).toBe(true);
+  return context;
+}
+
+/** A student joining `code` with a display name in a new context; lands on the student view. */
+export async function joinAsStudent(browser: Browser, code: string, name: string, query = ''): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`/join/${code}`);
+  await page.getByLabel('Your name').fill(name);
+  await page.getByRole('button', { name: 'Join session' }).click();
+  await expect(page).toHaveURL(new RegExp(`/s/${code}$`));
+  await expect(page.getByTestId('me-name')).toHaveText(name);
+  if (query) await page.goto(`/s/${code}${query}`);
+  return { context, page };
+}
