@@ -1,26 +1,32 @@
 'use client';
 
+import { LABS, type LabDefinition } from '@convlab/labs';
 import { useState } from 'react';
-import { PLAN_LIMITS, blankStep, moveItem, type PlanErrors, type SlideStep } from '../_lib/lesson-plan';
+import { PLAN_LIMITS, blankLabStep, blankStep, moveItem, type LabStep, type PlanErrors, type SlideStep, type Step } from '../_lib/lesson-plan';
+import { useLessonCatalog } from '../_lib/use-lesson-catalog';
+import { LabStepEditor } from './lesson/lab-step-editor';
+import { LabStepPreview } from './lesson/lab-step-preview';
 import { StepView } from './step-view';
 
 /**
- * Ordered slide steps: add, remove, move up/down (buttons, so it works from the keyboard), and a
- * per-step preview rendered exactly as students will see it.
+ * Ordered slide and lab steps: add, remove, move up/down (buttons, so it works from the keyboard), and a
+ * per-step preview rendered as students will see it. Lab steps get their lab's parameter form.
  */
 export function LessonPlanEditor({
   steps,
   onChange,
   errors,
 }: {
-  steps: SlideStep[];
-  onChange: (steps: SlideStep[]) => void;
+  steps: Step[];
+  onChange: (steps: Step[]) => void;
   errors: PlanErrors['steps'];
 }) {
   const [previewing, setPreviewing] = useState<Record<string, boolean>>({});
   const [announcement, setAnnouncement] = useState('');
+  const [choosingLab, setChoosingLab] = useState(false);
+  const catalog = useLessonCatalog();
 
-  const update = (id: string, patch: Partial<SlideStep>) => onChange(steps.map((s) => (s.id === id ? { ...s, ...patch } : s)));
+  const update = (id: string, patch: Partial<SlideStep> | Partial<LabStep>) => onChange(steps.map((s) => (s.id === id ? ({ ...s, ...patch } as Step) : s)));
   const move = (index: number, to: number) => {
     onChange(moveItem(steps, index, to));
     setAnnouncement(`Moved "${steps[index].title || `step ${index + 1}`}" to position ${to + 1} of ${steps.length}.`);
@@ -33,12 +39,16 @@ export function LessonPlanEditor({
     onChange(steps.filter((_, i) => i !== index));
     setAnnouncement(`Removed "${removed.title || `step ${index + 1}`}".`);
   };
-  const add = () => {
-    const step = blankStep();
+  const add = (step: Step, what: string) => {
     onChange([...steps, step]);
-    setAnnouncement(`Added step ${steps.length + 1}.`);
+    setAnnouncement(`Added ${what} as step ${steps.length + 1}.`);
     requestAnimationFrame(() => document.getElementById(`${step.id}-title`)?.focus());
   };
+  const addLab = (lab: LabDefinition) => {
+    setChoosingLab(false);
+    add(blankLabStep(lab), `the ${lab.title} lab`);
+  };
+  const full = steps.length >= PLAN_LIMITS.steps;
 
   return (
     <div className="space-y-4">
@@ -52,7 +62,10 @@ export function LessonPlanEditor({
           return (
             <li key={step.id} className="card p-5" aria-label={`Step ${index + 1}`}>
               <div className="flex flex-wrap items-center justify-between gap-2">
-                <h3 className="text-sm font-bold uppercase tracking-wide text-slate-500">Step {index + 1}</h3>
+                <h3 className="text-sm font-bold uppercase tracking-wide text-slate-500">
+                  Step {index + 1}
+                  {step.kind === 'lab' ? <span className="ml-2 normal-case tracking-normal text-violet-700">· lab</span> : null}
+                </h3>
                 <div className="flex flex-wrap gap-1">
                   <button
                     type="button"
@@ -96,7 +109,15 @@ export function LessonPlanEditor({
 
               {showPreview ? (
                 <div className="mt-4 rounded-xl border border-dashed border-slate-300 p-5">
-                  <StepView step={{ ...step, title: step.title || 'Untitled step', imageUrl: step.imageUrl?.trim() || undefined }} />
+                  {step.kind === 'lab' ? (
+                    <LabStepPreview step={step} catalog={catalog} />
+                  ) : (
+                    <StepView step={{ ...step, title: step.title || 'Untitled step', imageUrl: step.imageUrl?.trim() || undefined }} />
+                  )}
+                </div>
+              ) : step.kind === 'lab' ? (
+                <div className="mt-4">
+                  <LabStepEditor step={step} onChange={(patch) => update(step.id, patch)} errors={e} catalog={catalog} />
                 </div>
               ) : (
                 <div className="mt-4 grid gap-4">
@@ -142,9 +163,40 @@ export function LessonPlanEditor({
           );
         })}
       </ol>
-      <button type="button" className="btn btn-secondary w-full border-dashed py-3" onClick={add} disabled={steps.length >= PLAN_LIMITS.steps}>
-        <span aria-hidden="true">+</span> Add step
-      </button>
+      <div className="grid gap-3 sm:grid-cols-2">
+        <button type="button" className="btn btn-secondary border-dashed py-3" onClick={() => add(blankStep(), 'a slide')} disabled={full}>
+          <span aria-hidden="true">+</span> Add slide
+        </button>
+        <button
+          type="button"
+          className="btn btn-secondary border-dashed py-3"
+          onClick={() => setChoosingLab((v) => !v)}
+          aria-expanded={choosingLab}
+          aria-controls="lab-chooser"
+          disabled={full}
+        >
+          <span aria-hidden="true">+</span> Add lab…
+        </button>
+      </div>
+      {choosingLab ? (
+        <section id="lab-chooser" aria-label="Choose a lab" className="card p-4">
+          <h3 className="text-sm font-bold text-slate-900">Choose a lab</h3>
+          <ul className="mt-3 grid gap-3 sm:grid-cols-3">
+            {LABS.map((lab) => (
+              <li key={lab.id}>
+                <button
+                  type="button"
+                  className="h-full w-full rounded-xl border border-slate-200 p-3 text-left hover:border-brand-500 hover:bg-brand-50"
+                  onClick={() => addLab(lab)}
+                >
+                  <span className="block font-semibold text-slate-900">{lab.title}</span>
+                  <span className="mt-1 block text-sm text-slate-600">{lab.summary}</span>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </div>
   );
 }

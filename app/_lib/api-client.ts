@@ -6,8 +6,12 @@
 import {
   API,
   type CreateSessionBody,
+  type ImageResponse,
   type InstructorResponse,
   type JoinInfoResponse,
+  type LessonsResponse,
+  type ModelsResponse,
+  type SamplesResponse,
   type SessionDetailResponse,
   type SessionListResponse,
   type SessionResponse,
@@ -66,4 +70,30 @@ export const api = {
   createSession: (body: CreateSessionBody) => apiFetch<SessionResponse>(API.sessions, { method: 'POST', body }),
   getSession: (id: string) => apiFetch<SessionDetailResponse>(API.session(id)),
   lookupJoinCode: (code: string) => apiFetch<JoinInfoResponse>(API.join(code)),
+  listLessons: () => apiFetch<LessonsResponse>(API.lessons),
+  listModels: () => apiFetch<ModelsResponse>(API.models),
+  listSamples: () => apiFetch<SamplesResponse>(API.samples),
+  uploadImage,
 };
+
+/** Uploads an image file as the raw request body (`POST /api/images`); the server's refusal becomes an `ApiError`. */
+async function uploadImage(file: Blob): Promise<ImageResponse> {
+  let res: Response;
+  try {
+    res = await fetch(API.images, {
+      method: 'POST',
+      headers: { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' },
+      body: file,
+      credentials: 'same-origin',
+      cache: 'no-store',
+    });
+  } catch {
+    throw new ApiError(0, 'NETWORK', describeError('NETWORK'));
+  }
+  const body = (await res.json().catch(() => null)) as (ImageResponse & { error?: unknown; message?: unknown }) | null;
+  if (!res.ok) {
+    const code = typeof body?.error === 'string' ? body.error : `HTTP_${res.status}`;
+    throw new ApiError(res.status, code, humanizeError(code, typeof body?.message === 'string' ? body.message : '', res.status));
+  }
+  return body as ImageResponse;
+}

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { SlideStepSchema, StepsSchema } from '@convlab/protocol';
-import { PLAN_LIMITS, blankStep, cleanPlan, imageUrlProblem, lectureOutline, moveItem, validatePlan } from './lesson-plan';
+import { LABS, checkLessonSteps, getLab, paramNames } from '@convlab/labs';
+import { SlideStepSchema, StepsSchema, type LabStep } from '@convlab/protocol';
+import {
+  PLAN_LIMITS,
+  blankLabStep,
+  blankStep,
+  cleanPlan,
+  imageUrlProblem,
+  labParamErrors,
+  lectureOutline,
+  moveItem,
+  validatePlan,
+} from './lesson-plan';
 
 const step = (title: string, extra: Partial<ReturnType<typeof blankStep>> = {}) => ({ ...blankStep(), title, ...extra });
 
@@ -43,5 +54,46 @@ describe('lesson plan editing model', () => {
     expect(cleaned[1].imageUrl).toBe('https://example.org/p.png');
     expect(StepsSchema.safeParse(cleaned).success).toBe(true);
     expect(StepsSchema.safeParse(cleanPlan(lectureOutline())).success).toBe(true);
+  });
+
+  it('starts every lab step valid, with the lab\'s default student controls', () => {
+    for (const lab of LABS) {
+      const step = blankLabStep(lab);
+      expect(step).toMatchObject({ kind: 'lab', labId: lab.id, title: lab.title, studentControls: [...lab.studentControls] });
+      expect(validatePlan('Lecture', [step]), lab.id).toBeNull();
+      expect(() => checkLessonSteps(cleanPlan([step]))).not.toThrow();
+      // A repository photo, so the step works on a server without the ImageNet samples.
+      if ('image' in step.params) expect(step.params.image).toMatchObject({ kind: 'sample', id: expect.stringMatching(/^photos\//) });
+    }
+  });
+
+  it('names the lab parameter that does not fit, and the whole problem as the server words it', () => {
+    const occlusion = blankLabStep(getLab('occlusion')!);
+    const bad: LabStep = { ...occlusion, params: { ...occlusion.params, window: 16, stride: 32 } };
+    const errors = validatePlan('Lecture', [bad])!;
+    expect(errors.steps[bad.id]?.params).toEqual({ stride: 'the stride is at most the window (or pixels are skipped)' });
+    expect(errors.steps[bad.id]?.lab).toMatch(new RegExp(`step "${bad.id}": Occlusion: params\\.stride`));
+
+    const ascent = blankLabStep(getLab('ascent')!);
+    const notOffered = { ...ascent, params: { ...ascent.params, classIndex: 1 } };
+    expect(labParamErrors('ascent', notOffered.params)).toEqual({ classIndex: 'classIndex is one of `classes`' });
+    const noImage = { ...occlusion.params, image: undefined };
+    expect(Object.keys(labParamErrors('occlusion', noImage))).toEqual(['image']);
+
+    const controls = { ...occlusion, studentControls: ['colour'] };
+    expect(validatePlan('Lecture', [controls])?.steps[controls.id]?.lab).toMatch(/"colour" is not a parameter/);
+  });
+
+  it('cleans lab steps: unset parameters dropped, controls kept (an empty list means none)', () => {
+    const lab = getLab('occlusion')!;
+    const step: LabStep = { ...blankLabStep(lab), title: '  Hide the cat ', params: { ...blankLabStep(lab).params, classIndex: undefined } as unknown as LabStep['params'], studentControls: [] };
+    const [cleaned] = cleanPlan([step, blankStep()]) as [LabStep];
+    expect(cleaned.title).toBe('Hide the cat');
+    expect('classIndex' in cleaned.params).toBe(false);
+    expect(cleaned.studentControls).toEqual([]);
+    expect(paramNames(lab)).toEqual(expect.arrayContaining(Object.keys(cleaned.params)));
+    const { studentControls: _, ...withoutControls } = step;
+    expect('studentControls' in (cleanPlan([withoutControls])[0] as LabStep)).toBe(false);
+    expect(StepsSchema.safeParse(cleanPlan([step, blankStep()].map((s, i) => ({ ...s, title: `Step ${i}` })))).success).toBe(true);
   });
 });

@@ -1,10 +1,13 @@
 /**
- * Editing model of a lesson plan (ordered slide steps) and its validation, kept out of the components
- * so the rules sit in one place. Limits mirror what a slide reasonably holds; the server re-validates.
+ * Editing model of a lesson plan (ordered slide and lab steps) and its validation, kept out of the components
+ * so the rules sit in one place. Lab steps are checked by their lab's own definition (`@convlab/labs`), exactly
+ * as the server re-checks them on create.
  */
-import { ImageUrlSchema, LIMITS, type Step } from '@convlab/protocol';
+import { LabError, checkLabStep, howCnnsSeeLesson, requireLab, type LabDefinition } from '@convlab/labs';
+import { ImageUrlSchema, LIMITS, type LabStep, type Step } from '@convlab/protocol';
 
 export type SlideStep = Extract<Step, { kind: 'slide' }>;
+export type { LabStep, Step };
 
 /** The protocol's limits, named for the editor. */
 export const PLAN_LIMITS = {
@@ -36,10 +39,62 @@ export function moveItem<T>(items: readonly T[], from: number, to: number): T[] 
   return next;
 }
 
+/**
+ * Starting parameters of a new lab step: the ready-made lesson's first step of that lab, with the photos the
+ * repository carries (always served), so a new step is valid before the instructor changes anything.
+ */
+export function starterParams(labId: string): Record<string, unknown> {
+  const lesson = howCnnsSeeLesson({ hasImage: (id) => id.startsWith('photos/') });
+  const found = lesson.steps.find((s): s is LabStep => s.kind === 'lab' && s.labId === labId);
+  return structuredClone(found?.params ?? {});
+}
+
+/** A fresh lab step of `lab`, titled after it, with starter parameters and the lab's default student controls. */
+export function blankLabStep(lab: LabDefinition): LabStep {
+  return { kind: 'lab', id: newStepId(), title: lab.title, markdown: '', labId: lab.id, params: starterParams(lab.id) as LabStep['params'], studentControls: [...lab.studentControls] };
+}
+
+/** Errors of one step; `params` maps a lab parameter to its problem, `lab` is the lab check's whole message. */
+export interface StepErrors {
+  title?: string;
+  markdown?: string;
+  imageUrl?: string;
+  lab?: string;
+  params?: Record<string, string>;
+}
+
 export interface PlanErrors {
   title?: string;
   plan?: string;
-  steps: Record<string, { title?: string; markdown?: string; imageUrl?: string }>;
+  steps: Record<string, StepErrors>;
+}
+
+/**
+ * Problems of a lab step's parameters by top-level parameter name (from the lab's schema, so refinements such as
+ * "the stride is at most the window" land on their field). Empty when the parameters parse.
+ */
+export function labParamErrors(labId: string, params: unknown): Record<string, string> {
+  const parsed = requireLab(labId).params.safeParse(params);
+  if (parsed.success) return {};
+  const out: Record<string, string> = {};
+  for (const issue of parsed.error.issues) {
+    const [name, ...rest] = issue.path.map(String);
+    const key = name ?? '';
+    if (out[key]) continue;
+    out[key] = rest.length ? `${rest.join('.')}: ${issue.message}` : issue.message;
+  }
+  return out;
+}
+
+/** The lab check (`checkLabStep`) of one step: null, or its message naming the step, lab and field. */
+export function labStepProblem(step: LabStep): string | null {
+  try {
+    checkLabStep(step);
+    return null;
+  } catch (err) {
+    if (err instanceof LabError) return err.message;
+    throw err;
+  }
 }
 
 /** Same rule as the server (`ImageUrlSchema`): an https:// URL or a path on this server; explained in words. */
@@ -51,7 +106,7 @@ export function imageUrlProblem(url: string): string | null {
 }
 
 /** Validates a plan; returns null when it can be sent. */
-export function validatePlan(title: string, steps: SlideStep[]): PlanErrors | null {
+export function validatePlan(title: string, steps: Step[]): PlanErrors | null {
   const errors: PlanErrors = { steps: {} };
   let bad = false;
   const t = title.trim();
@@ -60,7 +115,7 @@ export function validatePlan(title: string, steps: SlideStep[]): PlanErrors | nu
   if (steps.length === 0) (errors.plan = 'Add at least one step.'), (bad = true);
   if (steps.length > PLAN_LIMITS.steps) (errors.plan = `A plan can have at most ${PLAN_LIMITS.steps} steps.`), (bad = true);
   for (const step of steps) {
-    const e: PlanErrors['steps'][string] = {};
+    const e: StepErrors = {};
     const st = step.title.trim();
     if (!st) e.title = 'Every step needs a title.';
     else if (st.length > PLAN_LIMITS.stepTitle) e.title = `Keep step titles under ${PLAN_LIMITS.stepTitle} characters.`;
@@ -70,17 +125,40 @@ export function validatePlan(title: string, steps: SlideStep[]): PlanErrors | nu
       const problem = imageUrlProblem(url);
       if (problem) e.imageUrl = problem;
     }
+    if (step.kind === 'lab') {
+      const problem = labStepProblem(cleanStep(step) as LabStep);
+      if (problem) {
+        e.lab = problem;
+        e.params = labParamErrors(step.labId, cleanParams(step.params));
+      }
+    }
     if (Object.keys(e).length) (errors.steps[step.id] = e), (bad = true);
   }
   return bad ? errors : null;
 }
 
-/** Trims fields and drops an empty image URL, ready for `POST /api/sessions`. */
-export function cleanPlan(steps: SlideStep[]): SlideStep[] {
-  return steps.map((s) => {
-    const imageUrl = s.imageUrl?.trim();
-    return { kind: 'slide', id: s.id, title: s.title.trim(), markdown: s.markdown, ...(imageUrl ? { imageUrl } : {}) };
-  });
+/** A lab step's parameters as JSON would carry them: unset (undefined) fields dropped, at any depth. */
+export function cleanParams(params: Record<string, unknown>): LabStep['params'] {
+  return JSON.parse(JSON.stringify(params)) as LabStep['params'];
+}
+
+/** One step trimmed, an empty image URL dropped; a lab step keeps its lab, parameters and student controls. */
+export function cleanStep(s: Step): Step {
+  const imageUrl = s.imageUrl?.trim();
+  const common = { id: s.id, title: s.title.trim(), markdown: s.markdown, ...(imageUrl ? { imageUrl } : {}) };
+  if (s.kind === 'slide') return { kind: 'slide', ...common };
+  return {
+    kind: 'lab',
+    ...common,
+    labId: s.labId,
+    params: cleanParams(s.params),
+    ...(s.studentControls ? { studentControls: [...s.studentControls] } : {}),
+  };
+}
+
+/** Every step cleaned, ready for `POST /api/sessions`. */
+export function cleanPlan(steps: Step[]): Step[] {
+  return steps.map(cleanStep);
 }
 
 /** A starter plan that follows the CNN-visualization lecture; instructors edit it or start blank. */

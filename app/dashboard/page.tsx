@@ -8,6 +8,7 @@ import { StatusBadge } from '../_components/status-badge';
 import { api } from '../_lib/api-client';
 import type { LiveSession } from '@convlab/protocol';
 import { useInstructor } from '../_lib/use-instructor';
+import { ReadyLessonCard } from './ready-lesson-card';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -39,7 +40,12 @@ export default function DashboardPage() {
           </Link>
         </div>
 
-        <div className="mt-8 space-y-4">
+        <div className="mt-8">
+          <ReadyLessonCard enabled={instructor !== null} />
+        </div>
+
+        <h2 className="mt-10 text-xl font-bold text-slate-900">Your sessions</h2>
+        <div className="mt-4 space-y-4">
           {authError ? <Alert title="Could not load your account">{authError}</Alert> : null}
           {error ? <Alert title="Could not load your sessions">{error}</Alert> : null}
           {sessions === null && !error && !authError ? (

@@ -1,5 +1,6 @@
 /** The JSON API served before the Next.js handler. */
 import { registerAuthRoutes } from './auth.routes';
+import { registerCatalogRoutes } from './catalog.routes';
 import { registerHealthRoutes } from './health.routes';
 import { registerImageRoutes } from './images.routes';
 import { registerLessonRoutes } from './lessons.routes';
@@ -16,5 +17,6 @@ export function createApiRouter(): Router {
   registerHealthRoutes(router);
   registerImageRoutes(router);
   registerLessonRoutes(router);
+  registerCatalogRoutes(router);
   return router;
 }

@@ -1,14 +1,15 @@
 /** Ready-made lessons, lab steps in lesson plans, and sample images over real HTTP. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LessonsResponseSchema, SessionDetailResponseSchema, type Step } from '@convlab/protocol';
+import { LessonsResponseSchema, ModelsResponseSchema, SamplesResponseSchema, SessionDetailResponseSchema, type Step } from '@convlab/protocol';
 import { startServer, type RunningServer } from '../../server/index';
 import { api, signUpInstructor } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
 
 const SHARED_SCHOONER = join(__dirname, '../../../shared/images/imagenet-samples/n04147183_schooner.jpg');
+const SHARED_SQUEEZENET = join(__dirname, '../../../shared/models/squeezenet1.1_nchw');
 
 describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
   let db: TestDatabase;
@@ -91,5 +92,57 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     for (const path of ['photos/nope.png', 'photos/..%2F..%2Fpackage.json', 'secret/x.png', 'photos/.hidden.png']) {
       expect((await fetch(`${base}/api/samples/${path}`)).status, path).toBe(404);
     }
+  });
+
+  it('lists the models this server has, with input size and classes, and none whose files are absent', async () => {
+    const res = await api(base, '/api/models');
+    expect(res.status).toBe(200);
+    const { models } = ModelsResponseSchema.parse(res.body);
+    expect(new Set(models.map((m) => m.id)).size).toBe(models.length);
+    if (existsSync(SHARED_SQUEEZENET)) {
+      expect(models.find((m) => m.id === 'squeezenet1.1_nchw')).toEqual({
+        id: 'squeezenet1.1_nchw', displayName: 'SqueezeNet 1.1', family: 'squeezenet', inputSize: [224, 224], numClasses: 1000,
+      });
+    }
+    // Only what a models directory holds counts: an empty one lists nothing, one model folder lists that model.
+    const dir = mkdtempSync(join(tmpdir(), 'convlab-models-'));
+    const { listInstalledModels } = await import('../../server/http/catalog.routes');
+    try {
+      const empty = { env: { CONVLAB_CACHE_DIR: dir }, sharedDir: dir };
+      expect(await listInstalledModels(empty)).toEqual([]);
+      if (existsSync(SHARED_SQUEEZENET)) {
+        symlinkSync(SHARED_SQUEEZENET, join(dir, 'squeezenet1.1_nchw'));
+        expect((await listInstalledModels(empty)).map((m) => m.id)).toEqual(['squeezenet1.1_nchw']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists the sample images by id, each of which the sample route serves', async () => {
+    const res = await api(base, '/api/samples');
+    expect(res.status).toBe(200);
+    const { samples } = SamplesResponseSchema.parse(res.body);
+    expect(samples).toContain('photos/skimage_chelsea.png');
+    expect(samples).toEqual([...samples].sort());
+    for (const id of samples) expect(id).toMatch(/^(photos|imagenet-samples)\/[A-Za-z0-9][\w.-]*\.(jpe?g|png|webp)$/i);
+    if (existsSync(SHARED_SCHOONER)) expect(samples).toContain('imagenet-samples/n04147183_schooner.jpg');
+    for (const id of [samples[0]!, samples.at(-1)!]) expect((await fetch(`${base}/api/samples/${id}`)).status, id).toBe(200);
+    expect(samples).not.toContain('photos/README.md');
+  });
+
+  it('creates a session from an edited lab step, and refuses one whose student controls name no parameter', async () => {
+    const step: Step = {
+      kind: 'lab', id: 'occ', title: 'Occlusion', markdown: 'Hide the cat.', labId: 'occlusion',
+      params: { model: 'mobilenet_v1_0.75_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, window: 32, stride: 8 },
+      studentControls: ['fill'],
+    };
+    const ok = await api(base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [step] } });
+    expect(ok.status).toBe(201);
+    expect(ok.body.session.steps[0]).toEqual(step);
+    const bad = await api(base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [{ ...step, studentControls: ['colour'] }] } });
+    expect(bad).toMatchObject({ status: 400, body: { message: expect.stringMatching(/step "occ": Occlusion: "colour" is not a parameter/) } });
+    const stride = await api(base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [{ ...step, params: { ...step.params, stride: 64 } }] } });
+    expect(stride).toMatchObject({ status: 400, body: { message: expect.stringMatching(/params\.stride/) } });
   });
 });

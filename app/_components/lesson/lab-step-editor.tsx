@@ -1,0 +1,142 @@
+'use client';
+
+import { applyPreset, paramNames, requireLab, type LabDefinition } from '@convlab/labs';
+import type { LabStep } from '@convlab/protocol';
+import { useState, type ComponentType } from 'react';
+import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
+import type { LessonCatalog } from '../../_lib/use-lesson-catalog';
+import { AscentForm } from './ascent-form';
+import { Field } from './field';
+import { NeuronForm } from './neuron-form';
+import { OcclusionForm } from './occlusion-form';
+import type { ParamFormProps } from './param-form';
+
+/** Each lab's parameter form; a lab without one is edited as JSON (so adding a lab never breaks the editor). */
+const PARAM_FORMS: Record<string, ComponentType<ParamFormProps>> = {
+  occlusion: OcclusionForm,
+  neuron: NeuronForm,
+  ascent: AscentForm,
+};
+
+/** The editor of one lab step: title, instructions, presets, the lab's parameters and the students' controls. */
+export function LabStepEditor({
+  step,
+  onChange,
+  errors,
+  catalog,
+}: {
+  step: LabStep;
+  onChange: (patch: Partial<LabStep>) => void;
+  errors: StepErrors;
+  catalog: LessonCatalog;
+}) {
+  const lab = requireLab(step.labId);
+  const params = step.params as Record<string, unknown>;
+  const update = (patch: Record<string, unknown>) => onChange({ params: { ...params, ...patch } as LabStep['params'] });
+  const form: ParamFormProps = { lab, params, set: (name, value) => update({ [name]: value }), update, errors: errors.params ?? {}, catalog };
+  const Form = PARAM_FORMS[lab.id] ?? JsonParamsForm;
+  const presets = Object.entries(lab.presets);
+  return (
+    <div className="grid gap-4">
+      <p className="text-sm text-slate-600">
+        <span className="badge mr-2 bg-violet-100 text-violet-800">Lab · {lab.title}</span>
+        {lab.summary}
+      </p>
+      <Field id={`${step.id}-title`} label="Title" error={errors.title}>
+        {(control) => (
+          <input {...control} className="field-input" value={step.title} maxLength={PLAN_LIMITS.stepTitle} onChange={(e) => onChange({ title: e.target.value })} />
+        )}
+      </Field>
+      <Field label={<>Instructions <span className="font-normal text-slate-500">(Markdown, shown above the lab)</span></>} error={errors.markdown}>
+        {(control) => (
+          <textarea {...control} className="field-input min-h-24 font-mono text-sm" rows={4} value={step.markdown} onChange={(e) => onChange({ markdown: e.target.value })} />
+        )}
+      </Field>
+      {presets.length ? (
+        <div role="group" aria-label="Presets" className="flex flex-wrap items-center gap-2">
+          <span className="text-sm font-semibold text-slate-800">Presets:</span>
+          {presets.map(([name, preset]) => (
+            <button
+              key={name}
+              type="button"
+              className="btn btn-secondary px-3 py-1"
+              title={preset.description}
+              onClick={() => onChange({ params: applyPreset(lab.id, params, name) as LabStep['params'] })}
+            >
+              {preset.title}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      <Form {...form} />
+      <StudentControls lab={lab} step={step} onChange={(studentControls) => onChange({ studentControls })} />
+      {errors.lab ? (
+        <p className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm font-medium text-red-800">
+          {/* Inside the step's own card, the step id the server's wording starts with says nothing. */}
+          {errors.lab.replace(/^step "[^"]*": /, '')}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+/** Checkboxes of the lab's parameters: which ones students may change during the step. */
+function StudentControls({ lab, step, onChange }: { lab: LabDefinition; step: LabStep; onChange: (controls: string[]) => void }) {
+  const names = paramNames(lab);
+  const chosen = step.studentControls ?? [...lab.studentControls];
+  const isDefault = chosen.length === lab.studentControls.length && chosen.every((c) => lab.studentControls.includes(c));
+  return (
+    <fieldset className="rounded-xl border border-slate-200 p-4">
+      <legend className="px-1 text-sm font-semibold text-slate-800">Students may change</legend>
+      <div className="flex flex-wrap gap-x-5 gap-y-2 text-sm">
+        {names.map((n) => (
+          <label key={n} className="inline-flex items-center gap-2 font-mono">
+            <input
+              type="checkbox"
+              checked={chosen.includes(n)}
+              onChange={(e) => onChange(e.target.checked ? names.filter((x) => x === n || chosen.includes(x)) : chosen.filter((x) => x !== n))}
+            />
+            {n}
+          </label>
+        ))}
+      </div>
+      <p className="mt-2 text-xs text-slate-500">
+        {isDefault ? "The lab's defaults." : (
+          <button type="button" className="text-brand-700 underline" onClick={() => onChange([...lab.studentControls])}>
+            Back to the lab&apos;s defaults ({lab.studentControls.join(', ') || 'none'})
+          </button>
+        )}
+      </p>
+    </fieldset>
+  );
+}
+
+/** Fallback for a lab without its own form: its parameters as JSON, checked as they are typed. */
+function JsonParamsForm({ params, update, errors }: ParamFormProps) {
+  const [text, setText] = useState(() => JSON.stringify(params, null, 2));
+  const [parseError, setParseError] = useState<string | null>(null);
+  const problems = Object.entries(errors).map(([k, v]) => `${k}: ${v}`).join('; ');
+  return (
+    <Field label="Parameters (JSON)" error={parseError ?? (problems || undefined)}>
+      {(control) => (
+        <textarea
+          {...control}
+          className="field-input font-mono text-sm"
+          rows={8}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            try {
+              const next = JSON.parse(e.target.value) as Record<string, unknown>;
+              setParseError(null);
+              // Keys removed from the JSON are removed from the step.
+              update({ ...Object.fromEntries(Object.keys(params).map((k) => [k, undefined])), ...next });
+            } catch {
+              setParseError('Not valid JSON yet.');
+            }
+          }}
+        />
+      )}
+    </Field>
+  );
+}

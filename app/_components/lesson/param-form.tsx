@@ -1,0 +1,49 @@
+'use client';
+
+import type { LabDefinition } from '@convlab/labs';
+import type { ReactNode } from 'react';
+import { numberSpec } from '../../_lib/lab-params';
+import type { LessonCatalog } from '../../_lib/use-lesson-catalog';
+import { EnumField, NumberField } from './field';
+
+/** What every lab's parameter form receives: the lab, the step's parameters, a setter, errors by parameter. */
+export interface ParamFormProps {
+  lab: LabDefinition;
+  params: Record<string, unknown>;
+  /** Sets one top-level parameter (undefined removes it). */
+  set: (name: string, value: unknown) => void;
+  /** Sets several parameters at once (one change, so none is lost). */
+  update: (patch: Record<string, unknown>) => void;
+  /** Problems by top-level parameter name (from the lab's schema). */
+  errors: Record<string, string>;
+  catalog: LessonCatalog;
+}
+
+/** A number control for a top-level parameter; bounds and default come from the lab's schema. */
+export function NumberParam({ form, name, label, hint }: { form: ParamFormProps; name: string; label: ReactNode; hint?: string }) {
+  return (
+    <NumberField
+      label={label}
+      hint={hint}
+      value={form.params[name]}
+      spec={numberSpec(form.lab, name)}
+      error={form.errors[name]}
+      onChange={(v) => form.set(name, v)}
+    />
+  );
+}
+
+/** A select for a top-level enum parameter; its values come from the lab's schema. */
+export function EnumParam({ form, name, label, describe }: { form: ParamFormProps; name: string; label: ReactNode; describe?: (v: string) => string }) {
+  return <EnumField label={label} source={form.lab} name={name} value={form.params[name]} error={form.errors[name]} onChange={(v) => form.set(name, v)} describe={describe} />;
+}
+
+/** A titled group of controls in a responsive grid. */
+export function ParamGroup({ title, children, columns = 2 }: { title: string; children: ReactNode; columns?: 2 | 3 }) {
+  return (
+    <fieldset className="rounded-xl border border-slate-200 p-4">
+      <legend className="px-1 text-sm font-semibold text-slate-800">{title}</legend>
+      <div className={`grid gap-4 ${columns === 3 ? 'sm:grid-cols-3' : 'sm:grid-cols-2'}`}>{children}</div>
+    </fieldset>
+  );
+}
