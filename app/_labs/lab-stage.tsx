@@ -16,7 +16,7 @@ import { BACKEND_ORDER, type BrowserBackend } from '../_lib/compute/worker-messa
 import type { ClassroomSocket } from '../_lib/use-classroom-socket';
 import { ComputeChoice } from './kit/compute-choice';
 import type { LabRuntime } from './lab-runtime';
-import { LAB_PANELS } from './registry';
+import { LAB_PANELS, type LabPanels } from './registry';
 
 const PREFERENCE_KEY = 'convlab:compute-preference';
 const PREFERENCES: readonly Preference[] = ['auto', 'browser', 'server'];
@@ -56,7 +56,16 @@ function computeStatus(lab: LabRuntime): string {
   return `This browser: ${capability.backend ?? '?'}${ms}`;
 }
 
-export function LabStage({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }) {
+/** What `useLabRuntime` gives: the runtime and the lab's panels, or why the step cannot run. */
+export type LabRuntimeResult =
+  | { ok: true; lab: LabRuntime; panels: LabPanels; setPrefer: (p: Preference) => void }
+  | { ok: false; message: string };
+
+/**
+ * Builds the LabRuntime of a lab step for this page (the stage here, the instructor's present view): parsed
+ * parameters, the controls a student may change, the live connection and the page's compute client.
+ */
+export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }): LabRuntimeResult {
   const [prefer, setPrefer] = useComputePreference();
   const statusRef = useRef(live.status);
   statusRef.current = live.status;
@@ -72,13 +81,8 @@ export function LabStage({ role, step, state, live }: { role: LabRuntime['role']
   }, [step]);
 
   const panels = LAB_PANELS[step.labId];
-  if (!checked.ok || !panels) {
-    return (
-      <Alert title="This lab cannot start">
-        {checked.ok ? `ConvLab has no panels for the lab "${step.labId}" (known: ${Object.keys(LAB_PANELS).join(', ')}).` : checked.message}
-      </Alert>
-    );
-  }
+  if (!checked.ok) return { ok: false, message: checked.message };
+  if (!panels) return { ok: false, message: `ConvLab has no panels for the lab "${step.labId}" (known: ${Object.keys(LAB_PANELS).join(', ')}).` };
   const lab: LabRuntime = {
     role,
     session: state,
@@ -92,10 +96,17 @@ export function LabStage({ role, step, state, live }: { role: LabRuntime['role']
     compute,
     prefer,
   };
+  return { ok: true, lab, panels, setPrefer };
+}
+
+export function LabStage({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }) {
+  const runtime = useLabRuntime({ role, step, state, live });
+  if (!runtime.ok) return <Alert title="This lab cannot start">{runtime.message}</Alert>;
+  const { lab, panels, setPrefer } = runtime;
   const Panel = role === 'student' ? panels.Student : panels.Instructor;
   return (
     <section className="space-y-4" aria-label={`${getLab(step.labId)?.title ?? step.labId} lab`} data-testid={`lab-${step.labId}`} data-role={role}>
-      <ComputeChoice value={prefer} onChange={setPrefer} status={computeStatus(lab)} />
+      <ComputeChoice value={lab.prefer} onChange={setPrefer} status={computeStatus(lab)} />
       {/* Remount on a new step so no state leaks from one lab step into the next. */}
       <Panel key={step.id} lab={lab} />
     </section>

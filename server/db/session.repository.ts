@@ -8,6 +8,7 @@ import {
   type SessionStatus,
   type Step,
 } from '@convlab/classroom';
+import { PresentTargetSchema, type PresentTarget } from '@convlab/protocol';
 import type { Db } from './client';
 import type { Prisma } from './generated/sqlite/client';
 import { isForeignKeyViolation, isRecordNotFound, isUniqueViolation } from './errors';
@@ -23,11 +24,23 @@ interface SessionRow {
   paused: boolean;
   pauseMessage: string | null;
   status: string;
+  presenting: string | null;
   createdAt: Date;
   endedAt: Date | null;
 }
 
 const STATUSES: readonly SessionStatus[] = ['live', 'ended'];
+
+/** The stored present target (JSON text); anything unreadable counts as nothing pinned rather than a broken session. */
+function parsePresenting(text: string | null): PresentTarget | null {
+  if (text === null) return null;
+  try {
+    const parsed = PresentTargetSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
 
 function toDTO(row: SessionRow): LiveSessionDTO {
   if (!Array.isArray(row.steps)) throw new Error(`session ${row.id}: stored steps are not a list`);
@@ -42,6 +55,7 @@ function toDTO(row: SessionRow): LiveSessionDTO {
     paused: row.paused,
     pauseMessage: row.pauseMessage,
     status: row.status as SessionStatus,
+    presenting: parsePresenting(row.presenting),
     createdAt: row.createdAt.toISOString(),
     endedAt: row.endedAt ? row.endedAt.toISOString() : null,
   };
@@ -112,6 +126,7 @@ export class SessionRepository {
       if (!STATUSES.includes(patch.status)) throw new TypeError(`status must be one of ${STATUSES.join(', ')}`);
       data.status = patch.status;
     }
+    if (patch.presenting !== undefined) data.presenting = patch.presenting === null ? null : JSON.stringify(PresentTargetSchema.parse(patch.presenting));
     if (patch.endedAt !== undefined) data.endedAt = patch.endedAt === null ? null : parseInstant(patch.endedAt, 'endedAt');
     try {
       return toDTO(await this.db.liveSession.update({ where: { id }, data }));

@@ -1,6 +1,7 @@
 /** The ClassroomStore contract on the real databases: SQLite always, PostgreSQL when CONVLAB_TEST_PG_URL is set. */
 import { describe, expect, it } from 'vitest';
 import { describeClassroomStoreContract, describeJobResultStoreContract } from '@convlab/classroom/testing';
+import type { Db } from './client';
 import { openStore, type PrismaClassroomStore } from './index';
 import { TEST_PG_URL, freshPostgres, freshSqlite, type TestDatabase } from './test-databases';
 
@@ -39,7 +40,13 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
           ],
         });
         const participant = await first.store.createParticipant({ sessionId: session.id, displayName: 'Ada', tokenHash: 'f'.repeat(64) });
-        const updated = await first.store.updateSession(session.id, { currentStep: 1, locked: true, paused: true, pauseMessage: 'wait' });
+        const updated = await first.store.updateSession(session.id, {
+          currentStep: 1,
+          locked: true,
+          paused: true,
+          pauseMessage: 'wait',
+          presenting: { kind: 'view', stepId: 'b', view: 'class-map' },
+        });
         await first.close();
 
         const second = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
@@ -51,6 +58,24 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
           await second.close();
         }
       } finally {
+        await db.drop();
+      }
+    });
+
+    it('reads an unreadable stored present target as nothing pinned', async () => {
+      const db = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
+      const opened = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
+      try {
+        const owner = await opened.store.createInstructor({ email: 'a@example.org', name: 'A', passwordHash: 'h' });
+        const session = await opened.store.createSession({ code: 'GRB234', title: 'Garbage', instructorId: owner.id, steps: [] });
+        // Write past the repository, as a hand-edited row or an older format would look.
+        const { db: client } = opened.store as unknown as { db: Db };
+        for (const garbage of ['not json', '{"kind":"submission"}', '{"kind":"slide","stepId":"a"}', '42']) {
+          await client.liveSession.update({ where: { id: session.id }, data: { presenting: garbage } });
+          expect((await opened.store.findSessionById(session.id))?.presenting).toBeNull();
+        }
+      } finally {
+        await opened.close();
         await db.drop();
       }
     });

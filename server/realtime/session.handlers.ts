@@ -124,6 +124,18 @@ export function registerSessionHandlers(socket: IoSocket, ctx: ServerContext): v
     return {};
   });
 
+  handle(
+    socket,
+    ctx,
+    'present:set',
+    async ({ target }) => {
+      const { actor, sessionId } = watchedSession(socket);
+      return { state: await classroom.present(actor, sessionId, target) };
+    },
+    // A student learns FORBIDDEN, not what a present target looks like.
+    { authorize: (s) => void instructorActor(s) },
+  );
+
   handle(socket, ctx, 'session:end', async () => {
     const { actor, sessionId } = watchedSession(socket);
     return { state: await classroom.end(actor, sessionId) };

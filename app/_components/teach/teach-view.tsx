@@ -158,6 +158,17 @@ export function TeachView({ sessionId }: { sessionId: string }) {
                   {live.joinError.message}
                 </span>
               ) : null}
+              {/* The projector's window: what the instructor pins (state.presenting), else the current step. */}
+              <div className="ml-auto flex flex-wrap items-center gap-2">
+                {state.presenting && !ended ? (
+                  <button type="button" className="btn btn-secondary" disabled={busy || !connected} onClick={() => run(() => request('present:set', { target: null }))}>
+                    Stop presenting
+                  </button>
+                ) : null}
+                <a href={`/teach/${sessionId}/present`} target="_blank" rel="noopener" className="btn btn-secondary" data-testid="open-present-view">
+                  Open present view<span className="sr-only"> (opens in a new window)</span>
+                </a>
+              </div>
             </div>
 
             {loadError && !fatal ? (

@@ -99,6 +99,7 @@ describe('Classroom', () => {
       (a: Actor) => classroom.end(a, session.id),
       (a: Actor) => classroom.reopen(a, session.id),
       (a: Actor) => classroom.getSessionRecord(a, session.id),
+      (a: Actor) => classroom.present(a, session.id, null),
     ];
     for (const act of actions) {
       await expect(act(student)).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -108,6 +109,89 @@ describe('Classroom', () => {
     const stored = await classroom.store.findSessionById(session.id);
     expect(stored).toMatchObject({ currentStep: 0, locked: false, paused: false, status: 'live' });
     await expect(classroom.next(teacher, 'no-such-session')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  describe('present view', () => {
+    const planWithLab = [
+      ...steps,
+      { kind: 'lab' as const, id: 'occ', title: 'Occlusion', markdown: '', labId: 'occlusion', params: {} },
+    ];
+
+    async function withLab() {
+      const ctx = await setup();
+      const session = await ctx.classroom.createSession(ctx.teacher, { title: 'Labs', steps: planWithLab });
+      const { participant } = await ctx.classroom.join({ code: session.code, displayName: 'Ana' });
+      const submission = await ctx.store.createSubmission({
+        sessionId: session.id,
+        participantId: participant.id,
+        labId: 'occlusion',
+        stepId: 'occ',
+        params: {},
+        result: { drop: 0.5 },
+        resultImageHash: null,
+        computedWhere: 'browser',
+        backend: 'webgl',
+        ms: 10,
+      });
+      const student: Actor = { role: 'participant', participantId: participant.id, sessionId: session.id };
+      return { ...ctx, session, submission, student };
+    }
+
+    it('pins a submission or a class view, announces it, stores it, and unpins', async () => {
+      const { classroom, teacher, session, submission, states } = await withLab();
+      const pinned = await classroom.present(teacher, session.id, { kind: 'submission', submissionId: submission.id });
+      expect(pinned.presenting).toEqual({ kind: 'submission', submissionId: submission.id });
+      expect(states.at(-1)?.presenting).toEqual(pinned.presenting);
+      const view = await classroom.present(teacher, session.id, { kind: 'view', stepId: 'occ', view: 'class-map' });
+      expect(view.presenting).toEqual({ kind: 'view', stepId: 'occ', view: 'class-map' });
+      expect((await classroom.store.findSessionById(session.id))?.presenting).toEqual(view.presenting);
+      const announced = states.length;
+      await classroom.present(teacher, session.id, { kind: 'view', stepId: 'occ', view: 'class-map' });
+      expect(states).toHaveLength(announced); // the same target again changes nothing
+      expect((await classroom.present(teacher, session.id, null)).presenting).toBeNull();
+      expect((await classroom.store.findSessionById(session.id))?.presenting).toBeNull();
+      expect(states.at(-1)?.presenting).toBeNull();
+    });
+
+    it('refuses students with FORBIDDEN', async () => {
+      const { classroom, session, submission, student } = await withLab();
+      await expect(classroom.present(student, session.id, { kind: 'submission', submissionId: submission.id })).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
+      expect((await classroom.store.findSessionById(session.id))?.presenting).toBeNull();
+    });
+
+    it("refuses another session's submission and an unknown one", async () => {
+      const { classroom, teacher, session, submission } = await withLab();
+      const other = await classroom.createSession(teacher, { title: 'Other', steps: planWithLab });
+      await expect(classroom.present(teacher, other.id, { kind: 'submission', submissionId: submission.id })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      await expect(classroom.present(teacher, session.id, { kind: 'submission', submissionId: 'ghost' })).rejects.toMatchObject({
+        code: 'NOT_FOUND',
+      });
+      expect((await classroom.store.findSessionById(other.id))?.presenting).toBeNull();
+    });
+
+    it('refuses a view of an unknown step or of a slide', async () => {
+      const { classroom, teacher, session } = await withLab();
+      await expect(classroom.present(teacher, session.id, { kind: 'view', stepId: 'nope', view: 'class-map' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+      await expect(classroom.present(teacher, session.id, { kind: 'view', stepId: 'intro', view: 'class-map' })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+      });
+      expect((await classroom.store.findSessionById(session.id))?.presenting).toBeNull();
+    });
+
+    it('keeps the pinned target across a restart', async () => {
+      const { store, classroom, teacher, session, submission } = await withLab();
+      await classroom.present(teacher, session.id, { kind: 'submission', submissionId: submission.id });
+      await classroom.close();
+      const restarted = new Classroom({ store, clock: new ManualClock(), graceMs: GRACE });
+      expect((await restarted.watch(teacher, session.id)).state.presenting).toEqual({ kind: 'submission', submissionId: submission.id });
+      await restarted.close();
+    });
   });
 
   it('joins by code with unique display names and resumes with the token', async () => {

@@ -8,6 +8,7 @@ import {
   type ParticipantPresence,
   type ParticipantSelf,
   type Presence,
+  type PresentTarget,
   type SessionState,
 } from '@convlab/protocol';
 import type { Actor } from './actor';
@@ -55,6 +56,11 @@ export interface JoinResult {
 const CODE_ATTEMPTS = 20;
 const NAME_ATTEMPTS = 5;
 
+
+/** Equal field values (JSON values such as a present target compare by content). */
+function sameValue(a: unknown, b: unknown): boolean {
+  return a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
+}
 
 function toSelf(p: ParticipantDTO): ParticipantSelf {
   return { id: p.id, sessionId: p.sessionId, displayName: p.displayName, joinedAt: p.joinedAt };
@@ -163,6 +169,23 @@ export class Classroom {
   setPaused(actor: Actor, sessionId: string, paused: boolean, message?: string): Promise<SessionState> {
     const text = message?.trim();
     return this.mutate(actor, sessionId, () => ({ paused, pauseMessage: paused && text ? text : null }));
+  }
+
+  /**
+   * Pins a submission of this session, or a class view of one of its lab steps, to the present view (the
+   * projector); null unpins. A submission of another session and a step that is not a lab step are refused.
+   */
+  present(actor: Actor, sessionId: string, target: PresentTarget | null): Promise<SessionState> {
+    return this.mutate(actor, sessionId, async (s) => {
+      if (target?.kind === 'submission') {
+        const submission = await this.store.findSubmission(target.submissionId);
+        if (!submission || submission.sessionId !== s.id) throw new ProtocolError('NOT_FOUND', 'no such submission in this session');
+      } else if (target?.kind === 'view') {
+        const step = s.steps.find((st) => st.id === target.stepId);
+        if (step?.kind !== 'lab') throw new ProtocolError('BAD_REQUEST', `step "${target.stepId}" is not a lab step of this session`);
+      }
+      return { presenting: target === null ? null : { ...target } };
+    });
   }
 
   /** Ends the session; it stays readable and can be reopened. Ending an ended session changes nothing. */
@@ -320,15 +343,15 @@ export class Classroom {
   private async mutate(
     actor: Actor,
     sessionId: string,
-    change: (s: LiveSessionDTO) => SessionPatch | null,
+    change: (s: LiveSessionDTO) => SessionPatch | null | Promise<SessionPatch | null>,
     opts: { allowEnded?: boolean } = {},
   ): Promise<SessionState> {
     this.requireInstructor(actor);
     return this.queue.run(sessionId, async () => {
       const session = await this.ownedSession(actor, sessionId);
       if (session.status === 'ended' && !opts.allowEnded) throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
-      const patch = change(session);
-      if (!patch || Object.entries(patch).every(([k, v]) => session[k as keyof LiveSessionDTO] === v)) {
+      const patch = await change(session);
+      if (!patch || Object.entries(patch).every(([k, v]) => sameValue(session[k as keyof LiveSessionDTO], v))) {
         return toSessionState(session);
       }
       const state = toSessionState(await this.store.updateSession(session.id, patch));

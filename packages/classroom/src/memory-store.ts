@@ -115,6 +115,7 @@ export class MemoryClassroomStore implements ClassroomStore {
       paused: false,
       pauseMessage: null,
       status: 'live',
+      presenting: null,
       createdAt: new Date().toISOString(),
       endedAt: null,
     };
@@ -156,6 +157,7 @@ export class MemoryClassroomStore implements ClassroomStore {
       if (patch.status !== 'live' && patch.status !== 'ended') throw new TypeError('status must be one of live, ended');
       next.status = patch.status;
     }
+    if (patch.presenting !== undefined) next.presenting = patch.presenting === null ? null : jsonCopy(patch.presenting);
     if (patch.endedAt !== undefined) {
       if (patch.endedAt === null) next.endedAt = null;
       else {
@@ -296,6 +298,6 @@ export class MemoryClassroomStore implements ClassroomStore {
   }
 
   private copySession(row: LiveSessionDTO): LiveSessionDTO {
-    return { ...row, steps: cloneSteps(row.steps) };
+    return { ...row, steps: cloneSteps(row.steps), presenting: row.presenting === null ? null : jsonCopy(row.presenting) };
   }
 }

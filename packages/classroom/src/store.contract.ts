@@ -122,6 +122,7 @@ export function describeClassroomStoreContract(name: string, open: () => Promise
           paused: false,
           pauseMessage: null,
           status: 'live',
+          presenting: null,
           createdAt: expect.stringMatching(ISO),
           endedAt: null,
         });
@@ -195,6 +196,29 @@ export function describeClassroomStoreContract(name: string, open: () => Promise
         created.steps[0]!.title = 'mutated';
         created.steps.push({ kind: 'slide', id: 'x', title: 'x', markdown: 'x' });
         expect((await store.findSessionById(created.id))?.steps).toEqual(STEPS);
+      });
+
+      it('pins a present target, replaces it, keeps it through other patches, and clears it', async () => {
+        const created = await session();
+        const view = { kind: 'view', stepId: 'occ', view: 'class-map' } as const;
+        const pinned = await store.updateSession(created.id, { presenting: view });
+        expect(pinned).toEqual({ ...created, presenting: view });
+        expect(await store.findSessionById(created.id)).toEqual(pinned);
+        const moved = await store.updateSession(created.id, { currentStep: 2 });
+        expect(moved.presenting).toEqual(view);
+        const submission = { kind: 'submission', submissionId: 'sub_123' } as const;
+        expect((await store.updateSession(created.id, { presenting: submission })).presenting).toEqual(submission);
+        expect((await store.findSessionByCode(created.code))?.presenting).toEqual(submission);
+        const cleared = await store.updateSession(created.id, { presenting: null });
+        expect(cleared).toEqual({ ...created, currentStep: 2, presenting: null });
+        expect((await store.findSessionById(created.id))?.presenting).toBeNull();
+      });
+
+      it('hands out copies of the present target', async () => {
+        const created = await session();
+        const pinned = await store.updateSession(created.id, { presenting: { kind: 'view', stepId: 'occ', view: 'sweep' } });
+        (pinned.presenting as { view: string }).view = 'mutated';
+        expect((await store.findSessionById(created.id))?.presenting).toEqual({ kind: 'view', stepId: 'occ', view: 'sweep' });
       });
 
       it('refuses to update an unknown session or to store a bad step index', async () => {

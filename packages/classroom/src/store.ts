@@ -4,6 +4,7 @@
  * in memory for unit tests. One contract suite (`store.contract.ts`) runs against all of them.
  * Nothing here knows Prisma, SQL or sockets.
  */
+import type { PresentTarget } from '@convlab/protocol';
 
 /** A step of a lesson plan: slides and labs share one list (same union as `StepSchema` in @convlab/protocol). */
 export type Step = SlideStep | LabStep;
@@ -63,6 +64,8 @@ export interface LiveSessionDTO {
   paused: boolean;
   pauseMessage: string | null;
   status: SessionStatus;
+  /** What the instructor pinned to the present view (a submission or a lab step's class view); null: none. */
+  presenting: PresentTarget | null;
   createdAt: string;
   endedAt: string | null;
 }
@@ -85,7 +88,7 @@ export interface NewSession {
 }
 
 export type SessionPatch = Partial<
-  Pick<LiveSessionDTO, 'title' | 'steps' | 'currentStep' | 'locked' | 'paused' | 'pauseMessage' | 'status' | 'endedAt'>
+  Pick<LiveSessionDTO, 'title' | 'steps' | 'currentStep' | 'locked' | 'paused' | 'pauseMessage' | 'status' | 'endedAt' | 'presenting'>
 >;
 
 export type ImageMime = 'image/jpeg' | 'image/png' | 'image/webp';

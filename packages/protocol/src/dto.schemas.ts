@@ -124,6 +124,8 @@ export const SessionStateSchema = z.object({
   paused: z.boolean(),
   pauseMessage: z.string().nullable(),
   status: SessionStatusSchema,
+  /** What the instructor pinned to the present view (the projector); null: it shows the current step. */
+  presenting: PresentTargetSchema.nullable(),
 });
 export type SessionState = z.infer<typeof SessionStateSchema>;
 
@@ -139,6 +141,7 @@ export function toSessionState(s: { id: string } & Omit<SessionState, 'sessionId
     paused: s.paused,
     pauseMessage: s.pauseMessage,
     status: s.status,
+    presenting: s.presenting,
   };
 }
 
@@ -193,6 +196,7 @@ export const LiveSessionSchema = z.object({
   paused: z.boolean(),
   pauseMessage: z.string().nullable(),
   status: SessionStatusSchema,
+  presenting: PresentTargetSchema.nullable(),
   createdAt: IsoDate,
   endedAt: IsoDate.nullable(),
   /** Absolute URL a student opens to join (`<public url>/join/<code>`). */
@@ -297,6 +301,15 @@ export const LabSubmitPayloadSchema = z.strictObject({
   ms: z.number().finite().min(0).max(24 * 3600 * 1000),
   /** The result image: a PNG, sent as a binary attachment (required by some labs, refused by others). */
   image: BinarySchema.optional(),
+});
+
+/**
+ * `lab:image`: one more result PNG for a lab step (a lab whose result names several images by content hash, as the
+ * neuron lab's one per method). The ack is the stored image's hash (of the re-encoded bytes, as `/api/images/<hash>`).
+ */
+export const LabImagePayloadSchema = z.strictObject({
+  stepId: StepIdSchema,
+  image: BinarySchema,
 });
 
 /** `lab:submissions`: which of the session's submissions to list (narrowed further by the sender's role). */

@@ -7,6 +7,7 @@ import {
   ParticipantSelfSchema,
   ResumeTokenSchema,
   SessionStateSchema,
+  PresentTargetSchema,
   LAB_LIMITS,
   AscentLambdaEventSchema,
   DealLambdasPayloadSchema,
@@ -14,6 +15,8 @@ import {
   LabSharedEventSchema,
   LabSubmissionsPayloadSchema,
   LabSubmitPayloadSchema,
+  LabImagePayloadSchema,
+  Sha256HexSchema,
   SubmissionSchema,
   SweepDoneEventSchema,
   SweepProgressEventSchema,
@@ -75,6 +78,11 @@ export const clientEvents = {
     result: z.object({}),
   },
   'session:end': { payload: Empty, result: z.object({ state: SessionStateSchema }) },
+  /** Pins a submission or a class view of the session to the present view (the projector); null unpins it. */
+  'present:set': {
+    payload: z.strictObject({ target: PresentTargetSchema.nullable() }),
+    result: z.object({ state: SessionStateSchema }),
+  },
   /** Reopens an ended session and watches it (like `instructor:watch`). */
   'session:reopen': {
     payload: z.strictObject({ sessionId: SessionId }),
@@ -106,6 +114,17 @@ export const clientEvents = {
     payload: LabSubmitPayloadSchema,
     result: z.object({ submission: SubmissionSchema }),
     maxBytes: LAB_LIMITS.submitJsonMaxBytes,
+    maxBinaryBytes: LAB_LIMITS.resultImageMaxBytes,
+  },
+  /**
+   * A joined student (or a watching instructor): store one more result PNG for a lab step, before `lab:submit`
+   * names it by hash in its result (the neuron lab's image per method). PNG only, at most
+   * `LAB_LIMITS.resultImageMaxBytes` and `LAB_LIMITS.resultImageMaxSide` per side; the ack is its content hash.
+   */
+  'lab:image': {
+    payload: LabImagePayloadSchema,
+    result: z.object({ hash: Sha256HexSchema }),
+    maxBytes: 1024,
     maxBinaryBytes: LAB_LIMITS.resultImageMaxBytes,
   },
   /** List submissions: a student gets their own and the shared ones; the instructor every one of the session. */
@@ -177,7 +196,7 @@ export const serverEvents = {
 /** The events only a student (or a not-yet-joined tab) sends. */
 export const STUDENT_EVENTS = ['student:join'] as const;
 /** Events both a joined student and a watching instructor may send (a guest gets UNAUTHORIZED). */
-export const SHARED_EVENTS = ['job:submit', 'job:cancel', 'lab:submit', 'lab:submissions', 'sweep:result'] as const satisfies readonly (keyof typeof clientEvents)[];
+export const SHARED_EVENTS = ['job:submit', 'job:cancel', 'lab:submit', 'lab:image', 'lab:submissions', 'sweep:result'] as const satisfies readonly (keyof typeof clientEvents)[];
 /** Instructor actions (a student gets FORBIDDEN for each). */
 export const INSTRUCTOR_EVENTS = [
   'instructor:watch',
@@ -189,6 +208,7 @@ export const INSTRUCTOR_EVENTS = [
   'participant:remove',
   'session:end',
   'session:reopen',
+  'present:set',
   'lab:share',
   'sweep:start',
   'ascent:deal-lambdas',

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "LiveSession" ADD COLUMN     "presenting" TEXT;
+
