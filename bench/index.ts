@@ -4,7 +4,9 @@
  *   input-gradient ms/image, on Node (wasm, cpu) and in headless Chromium (webgl, wasm), plus each backend's raw
  *   matmul GFLOP/s so that every figure can be read against the machine's limit (bound = FLOPs per pass / GFLOP/s);
  * - vis (vis-bench-core): the visualization algorithms on MobileNet v1 0.25 and 0.75, in Node (vis.bench.ts) and in
- *   Chromium (browser-bench), in one table; compute (compute.bench.ts): the compute server under load.
+ *   Chromium (browser-bench), in one table; compute (compute.bench.ts): the compute server under load — 1, 10 and
+ *   30 students in a closed loop × pool 1 and 2 × batching on and off, run side by side, with the verdict lines
+ *   (speedup of pool 2 + batching over one unbatched worker; slowest student's p95 / median latency).
  * Prints the tables and writes bench/results/bench-<time>.json (and latest.json).
  *
  *   npm run bench -- [--suite models,vis,compute] [--models id,id]

@@ -180,9 +180,14 @@ export async function runBench(argv: string[]): Promise<number> {
   if (opts.suites.includes('compute')) {
     try {
       const { runComputeBench, formatComputeBench } = await import('./compute.bench');
-      const r = await runComputeBench(opts.quick ? { students: [1, 10], pools: [1], jobsPerStudent: 1 } : {});
-      suites.compute = r;
-      process.stdout.write(`\n${formatComputeBench(r)}\n`);
+      // Both pool sizes and batching on/off always run side by side, so the verdict lines compare rows of this run;
+      // --quick: 1 and 30 students, 2 jobs each, one round (about a minute) instead of 1, 10, 30 × 3 jobs × 3 rounds.
+      const r = await runComputeBench(opts.quick ? { students: [1, 30], jobsPerStudent: 2, repeat: 1 } : {});
+      // What batching can save on this backend: the per-row cost of a forward pass by batch size.
+      const { runBatchRowsBench, formatBatchRows } = await import('./batch-rows.bench');
+      const rowCost = await runBatchRowsBench(opts.quick ? { batches: [1, 4, 8, 16], rounds: 3 } : {});
+      suites.compute = { ...r, rowCost };
+      process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n`);
     } catch (e) {
       errors.push(`compute suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);

@@ -83,6 +83,50 @@ describe('DynamicBatcher', () => {
     expect(timers.count).toBe(0);
   });
 
+  it('runs at once, without waiting, when every job that could join is already in the batch', async () => {
+    const timers = manualTimers();
+    let active = 2;
+    const runs: number[][][] = [];
+    const b = new DynamicBatcher<Req, number[]>(
+      (_key, reqs) => {
+        runs.push(reqs.map((r) => r.rows));
+        return reqs.map((r) => r.rows);
+      },
+      (r) => r.rows.length,
+      { maxBatch: 8, maxWaitMs: 5, setTimer: timers.setTimer, clearTimer: timers.clearTimer, contributors: () => active },
+    );
+    const p1 = b.submit('m', { rows: [1] }, 'j1');
+    // A second request of the same job does not count as company.
+    const p1b = b.submit('m', { rows: [2] }, 'j1');
+    expect(runs).toHaveLength(0);
+    const p2 = b.submit('m', { rows: [3] }, 'j2');
+    await Promise.all([p1, p1b, p2]);
+    expect(runs).toEqual([[[1], [2], [3]]]);
+    // A job alone on its worker never waits for company.
+    active = 1;
+    await b.submit('m', { rows: [4] }, 'j3');
+    expect(runs).toHaveLength(2);
+    expect(timers.count).toBe(0);
+  });
+
+  it('runs each batch in its own event-loop turn, so messages get in between the batches of a busy job', async () => {
+    const order: string[] = [];
+    const b = new DynamicBatcher<Req, number[]>(
+      (_key, reqs) => {
+        order.push('batch');
+        return reqs.map((r) => r.rows);
+      },
+      (r) => r.rows.length,
+      { maxBatch: 1, maxWaitMs: 0 },
+    );
+    const job = (async () => {
+      for (let i = 0; i < 3; i++) await b.submit('m', { rows: [i] }, 'j');
+    })();
+    setImmediate(() => order.push('message'));
+    await job;
+    expect(order).toEqual(['batch', 'message', 'batch', 'batch']);
+  });
+
   it('a failing batch rejects every request in it', async () => {
     const b = new DynamicBatcher<Req, number[]>(
       () => {

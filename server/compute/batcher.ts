@@ -10,6 +10,11 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Longest a request waits for company (ms). */
   maxWaitMs: number;
+  /**
+   * How many tags (jobs) could submit to a batch right now. When every one of them already has a request in the
+   * batch being gathered, nobody else can join: it runs at once instead of waiting out `maxWaitMs`.
+   */
+  contributors?: () => number;
   setTimer?: (fn: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
 }
@@ -89,9 +94,14 @@ export class DynamicBatcher<Req, Res> {
       }
       group.items.push({ req, rows, tag, resolve, reject });
       group.rows += rows;
-      if (group.rows >= this.opts.maxBatch || this.opts.maxBatch === 1) this.flush(key);
+      if (group.rows >= this.opts.maxBatch || this.opts.maxBatch === 1 || this.everyoneIn(group)) this.flush(key);
       else if (group.timer === null) group.timer = this.setTimer(() => this.flush(key), this.opts.maxWaitMs);
     });
+  }
+
+  private everyoneIn(group: Group<Req, Res>): boolean {
+    if (!this.opts.contributors) return false;
+    return new Set(group.items.map((i) => i.tag)).size >= this.opts.contributors();
   }
 
   /** Runs whatever is gathered for `key` now. */
@@ -106,7 +116,10 @@ export class DynamicBatcher<Req, Res> {
     this.stats.requests += items.length;
     this.stats.rows += group.rows;
     if (info.tags > 1) this.stats.sharedBatches++;
-    Promise.resolve()
+    // Each batch runs in its own event-loop turn (setImmediate, not a microtask): between two batches the thread
+    // reads its messages (new jobs, cancellations) and I/O (images being read), which a chain of microtasks of
+    // busy jobs would otherwise hold back until every one of them had finished.
+    new Promise<void>((resolve) => setImmediate(resolve))
       .then(() => this.run(key, items.map((i) => i.req)))
       .then(
         (results) => {

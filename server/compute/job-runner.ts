@@ -64,11 +64,13 @@ export interface RunnerContext {
   input(ref: ImageRef, model: Model): Promise<tf.Tensor4D>;
   /** A forward pass, possibly batched with other jobs' rows. `batched` is true when the batch held other jobs. */
   forward(model: Model, req: ForwardRequest): Promise<{ rows: ForwardRows; batched: boolean }>;
-  /** Rows per forward request (the batcher's maxBatch). */
+  /** Rows per forward request (part of one batch, so that requests of several jobs share it). */
   rowsPerRequest: number;
+  /** Positions per incremental pass (those passes are per job, never shared; default rowsPerRequest). */
+  incrementalRows?: number;
   /**
    * Sliding-window occlusion may use vis' incremental passes (recompute only the window's footprint up to a cut
-   * layer, `rowsPerRequest` positions per pass) when vis' cost model says they are faster — on wasm/cpu about ×1.5–2
+   * layer, `incrementalRows` positions per pass) when vis' cost model says they are faster — on wasm/cpu about ×1.5–2
    * per job. Those passes are per job (they reuse the job's own unoccluded activations), so they do not share batches
    * with other jobs; where the cost model declines, the batched full passes run as before. Off by default.
    */
@@ -176,14 +178,24 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
   return { data: { layer, height: h, width: w, ranking, channels, maps }, batched: res.batched };
 }
 
+/** (backend, model, window) for which vis' cost model found incremental passes no faster. */
+const declinedIncremental = new Set<string>();
+
 /**
  * Sliding-window occlusion through vis' `occludeSlidingWindow` with incremental passes, or null when vis' cost model
  * finds them no faster for this window (the caller then runs batched full passes).
  */
 async function incrementalOcclusion(spec: JobSpecOf<'occlusion'>, model: Model, input: tf.Tensor4D, ctx: RunnerContext): Promise<RunnerOutput | null> {
   const { window, stride } = spec.params;
+  // The cost model's answer depends on the model, the window and the backend only, not on the image: a decline is
+  // remembered, so later jobs skip planning (several ms of geometry per job).
+  const declineKey = `${tf.getBackend()}|${model.meta.id}|${window}`;
+  if (declinedIncremental.has(declineKey)) return null;
   const session = await netsIncremental(model).prepare(input, [window, window], false);
-  if (!session) return null;
+  if (!session) {
+    declinedIncremental.add(declineKey);
+    return null;
+  }
   // vis disposes the session when the run ends; this classifier hands it the one prepared above.
   const classify = Object.assign(netsClassifier(model), { incremental: { prepare: async () => session } });
   let r;
@@ -192,7 +204,7 @@ async function incrementalOcclusion(spec: JobSpecOf<'occlusion'>, model: Model, 
       window,
       stride,
       ...(spec.params.classIndex !== undefined ? { classIndex: spec.params.classIndex } : {}),
-      batchSize: Math.max(1, ctx.rowsPerRequest),
+      batchSize: Math.max(1, ctx.incrementalRows ?? ctx.rowsPerRequest),
       incremental: true,
       fill: spec.params.fill,
       greyValue: greyValue(model.meta.preprocessing),

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ComputeError, type ComputeErrorCode } from '@convlab/protocol';
+import type { BatcherStats } from './batcher';
 import type { RunnerProgress } from './job-runner';
 import type { BackendPreference, FromWorker, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
 
@@ -30,9 +31,11 @@ export interface PoolOptions {
   /** Uploaded images, one file per sha256 (default $CONVLAB_DATA_DIR/images, else ./data/images). */
   uploadsDir?: string;
   labelsDir?: string;
-  /** Rows per batched forward pass (default 8; 1 turns batching off) and the longest wait for company (default 4 ms). */
+  /** Rows per batched forward pass (default 4; 1 turns batching off) and the longest wait for company (default 4 ms). */
   maxBatch?: number;
   maxWaitMs?: number;
+  /** Rows one job sends per forward request (default: half of maxBatch, so two jobs' requests fill a batch). */
+  rowsPerRequest?: number;
   /**
    * Sliding-window occlusion with vis' incremental passes where its cost model says they are faster (default true;
    * only wasm/cpu ever qualify). They run per job, `maxBatch` positions per pass.
@@ -74,6 +77,8 @@ interface WorkerSlot {
   ready: boolean;
   backend?: string;
   running: Map<number, TaskRecord>;
+  /** The worker's batcher totals, as of its last finished task. */
+  batchStats?: BatcherStats;
 }
 
 /** Pool size from options, $CONVLAB_COMPUTE_WORKERS, or the CPU count. Throws on a bad value. */
@@ -113,6 +118,7 @@ export class WorkerPool {
     const backend = (opts.backend ?? env.CONVLAB_COMPUTE_BACKEND ?? 'auto') as BackendPreference;
     if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) throw new Error(`CONVLAB_COMPUTE_BACKEND must be auto, wasm, cpu or tensorflow, got '${backend}'`);
     const dataDir = path.resolve(env.CONVLAB_DATA_DIR ?? path.join(REPO, 'data'));
+    const maxBatch = opts.maxBatch ?? 4;
     // Content-addressed image files (`<data dir>/images/<sha256>`), the folder server/db's ImageAsset rows describe.
     this.config = {
       entry: pathToFileURL(path.join(HERE, 'worker.ts')).href,
@@ -121,10 +127,14 @@ export class WorkerPool {
       imagesDir: path.resolve(opts.imagesDir ?? env.CONVLAB_IMAGES_DIR ?? path.join(REPO, '..', 'shared', 'images')),
       uploadsDir: path.resolve(opts.uploadsDir ?? path.join(dataDir, 'images')),
       labelsDir: path.resolve(opts.labelsDir ?? env.CONVLAB_LABELS_DIR ?? path.join(REPO, '..', 'shared', 'labels')),
-      // Measured on Node wasm with MobileNet v1 0.25 (best of 3): 6.9 ms/image at batch 1, 6.3 at 8, 8.5 at 32 —
-      // large batches overflow the CPU caches, so small batches win.
-      maxBatch: opts.maxBatch ?? 8,
+      // Node wasm (SIMD, one thread) with MobileNet v1 0.25, median of 5 interleaved rounds on 2 cores: 6.6 ms/row at
+      // batch 1, 6.0 at 4, 6.2 at 8, 6.3 at 16 and 32 — past a few rows a batch is no cheaper per row (the kernels
+      // are bound by memory traffic per row) and, with two workers sharing the caches, 8-row passes made the server
+      // slower than 4-row ones (bench/compute.bench.ts, 30 students: 8.2 against 8.7–9.1 jobs/s). So: 4 rows,
+      // 2 per job request (two jobs share each pass).
+      maxBatch,
       maxWaitMs: opts.maxWaitMs ?? 4,
+      rowsPerRequest: Math.max(1, Math.min(maxBatch, opts.rowsPerRequest ?? Math.ceil(maxBatch / 2))),
       incremental: opts.incremental ?? true,
     };
   }
@@ -175,6 +185,24 @@ export class WorkerPool {
       replaced: this.replaced,
       workers: [...this.workers].map((w) => ({ threadId: w.threadId, ready: w.ready, running: w.running.size })),
     };
+  }
+
+  /** The workers' batching settings. */
+  batcherConfig(): { maxBatch: number; rowsPerRequest: number; maxWaitMs: number } {
+    return { maxBatch: this.config.maxBatch, rowsPerRequest: this.config.rowsPerRequest, maxWaitMs: this.config.maxWaitMs };
+  }
+
+  /** The batchers' totals over the live workers (as of each one's last finished task). */
+  batchStats(): BatcherStats {
+    const total: BatcherStats = { batches: 0, requests: 0, rows: 0, sharedBatches: 0 };
+    for (const w of this.workers) {
+      if (!w.batchStats) continue;
+      total.batches += w.batchStats.batches;
+      total.requests += w.batchStats.requests;
+      total.rows += w.batchStats.rows;
+      total.sharedBatches += w.batchStats.sharedBatches;
+    }
+    return total;
   }
 
   /** Runs a task on some worker. */
@@ -296,6 +324,7 @@ export class WorkerPool {
     }
     slot.running.delete(rec.id);
     if (msg.type === 'done') {
+      if (msg.batchStats) slot.batchStats = msg.batchStats;
       this.settle(rec, null, { result: msg.result, ms: msg.ms, batched: msg.batched, worker: slot.threadId, backend: slot.backend ?? this.backendName });
     } else this.settle(rec, new ComputeError(msg.code, msg.message));
     this.pump();

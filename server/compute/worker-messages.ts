@@ -1,5 +1,6 @@
 /** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
 import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
+import type { BatcherStats } from './batcher';
 import type { RunnerProgress } from './job-runner';
 
 /** Backend preference of a worker: `auto` = tfjs-node-gpu, then tfjs-node, when installed; else wasm. */
@@ -20,6 +21,8 @@ export interface WorkerConfig {
   /** Dynamic batching inside the worker: rows per forward pass (1 = off) and the longest wait for company. */
   maxBatch: number;
   maxWaitMs: number;
+  /** Rows one job puts in one forward request (at most maxBatch), so that requests of several jobs share a batch. */
+  rowsPerRequest: number;
   /** Sliding-window occlusion may use incremental passes where vis' cost model says they are faster. */
   incremental: boolean;
 }
@@ -43,5 +46,6 @@ export type FromWorker =
   | { type: 'ready'; backend: string; backendPackage?: string }
   | { type: 'fatal'; message: string }
   | { type: 'progress'; taskId: number; progress: RunnerProgress }
-  | { type: 'done'; taskId: number; result: unknown; ms: number; batched: boolean }
+  /** `batchStats`: the worker's batcher totals so far (benchmarks read batch sizes and sharing from them). */
+  | { type: 'done'; taskId: number; result: unknown; ms: number; batched: boolean; batchStats?: BatcherStats }
   | { type: 'failed'; taskId: number; code: ComputeErrorCode; message: string };

@@ -147,7 +147,8 @@ const batcher = new DynamicBatcher<ForwardRequest & { model: Model }, ForwardRow
     }
   },
   (r) => r.input.shape[0],
-  { maxBatch: config.maxBatch, maxWaitMs: config.maxWaitMs },
+  // Jobs running on this worker are the only ones that can join a batch: once each has a request in, it runs.
+  { maxBatch: config.maxBatch, maxWaitMs: config.maxWaitMs, contributors: () => running.size },
 );
 
 const running = new Map<number, { abort: AbortController; code: ComputeErrorCode }>();
@@ -175,7 +176,8 @@ async function runTask(taskId: number, task: WorkerTask): Promise<void> {
         const r = await batcher.submit(model.meta.id, { ...req, model }, String(taskId));
         return { rows: r.value, batched: r.batch.tags > 1 };
       },
-      rowsPerRequest: config.maxBatch,
+      rowsPerRequest: config.rowsPerRequest,
+      incrementalRows: config.maxBatch,
       incremental: config.incremental,
       labels: getLabels,
       encodePng: (img) => new Uint8Array(encodePng(img)),
@@ -189,7 +191,7 @@ async function runTask(taskId: number, task: WorkerTask): Promise<void> {
         }
       },
     });
-    send({ type: 'done', taskId, result: out.data, ms: performance.now() - t0, batched: out.batched });
+    send({ type: 'done', taskId, result: out.data, ms: performance.now() - t0, batched: out.batched, batchStats: { ...batcher.stats } });
   } catch (err) {
     if (isAbort(err) || abort.signal.aborted) {
       const why = state.code === 'JOB_TIMEOUT' ? 'the job ran past its time limit' : 'the job was cancelled';
