@@ -26,6 +26,8 @@ import {
   occlusionGrid,
   rankChannels,
   rasterizeMask,
+  robustMax,
+  signedRgb,
   throwIfAborted,
   VisAbortError,
   inputToRgb,
@@ -335,18 +337,28 @@ async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerCo
       onProgress: (q) => ctx.onProgress({ step: q.step, total: q.total }),
     });
     let raw: WireMap | undefined;
+    let rawValues: Float32Array | null = null;
     if (r.raw) {
-      if (p.raw) {
-        const [, h, w, c] = r.raw.shape;
-        raw = { height: h, width: w, channels: c, data: Float32Array.from(await r.raw.data()) };
-      }
+      const [, h, w, c] = r.raw.shape;
+      rawValues = Float32Array.from(await r.raw.data());
+      if (p.raw) raw = { height: h, width: w, channels: c, data: rawValues };
       r.raw.dispose();
     }
-    const png = ctx.encodePng?.(colorize(r.map.data, r.map.width, r.map.height, { colormap: 'inferno' }));
+    const png = ctx.encodePng?.(saliencyImage(p.method, r.map, rawValues));
     return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}) }, batched: false };
   } finally {
     input.dispose();
   }
+}
+
+/**
+ * The picture of an attribution, as the lecture shows it: guided backprop and deconvnet as the signed RGB gradient
+ * around grey; the other methods as a heatmap whose top is the 99.5th percentile, so a few extreme pixels do not
+ * leave the rest black.
+ */
+function saliencyImage(method: string, map: FeatureMap, raw: Float32Array | null): RgbImage {
+  if ((method === 'guided' || method === 'deconvnet') && raw && raw.length === map.width * map.height * 3) return signedRgb(raw, map.width, map.height);
+  return colorize(map.data, map.width, map.height, { colormap: 'inferno', min: 0, max: robustMax(map.data) });
 }
 
 async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { analyzeGraph, outputToImageNetIndex, type ImageNetClass, type Model, type ModelMeta } from '@convlab/nets';
 import { type RgbImage } from './common';
+import { signedRgb } from './colormap';
 
 /** The parts of the CLI context the helpers need (structural, so vis does not depend on the CLI package). */
 export interface InputReader {
@@ -98,23 +99,13 @@ export function lastFeatureMapNode(model: Model): string {
   return infos[infos.length - 1].id;
 }
 
-/** The `pct`-th percentile of |v| (a display scale that a few extreme pixels cannot wash out). */
-export function robustMax(values: ArrayLike<number>, pct = 99.5): number {
-  const a = Float32Array.from(values, Math.abs).sort();
-  return a[Math.min(a.length - 1, Math.floor((pct / 100) * a.length))] || a[a.length - 1] || 1;
-}
-
 /**
  * A signed tensor [1,H,W,3] as RGB around mid-grey: 0 → 128, ±(99.5th percentile of |v|) → 0/255, beyond clipped
  * (how guided backprop and deconvnet images are shown).
  */
 export function signedToRgb(t: tf.Tensor4D, pct = 99.5): RgbImage {
   const [, h, w] = t.shape;
-  const d = t.dataSync();
-  const m = robustMax(d, pct);
-  const data = new Uint8ClampedArray(h * w * 3);
-  for (let i = 0; i < data.length; i++) data[i] = Math.round(128 + (127 * d[i]) / m);
-  return { width: w, height: h, data };
+  return signedRgb(t.dataSync(), w, h, pct);
 }
 
 /** Crops an RGB image to box [top, left, bottom, right] (inclusive), padding outside with `fill`. */

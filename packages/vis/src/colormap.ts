@@ -73,6 +73,24 @@ export function colorize(values: ArrayLike<number>, width: number, height: numbe
   return { width, height, data };
 }
 
+/** The `pct`-th percentile of |v| (a display scale that a few extreme pixels cannot wash out). */
+export function robustMax(values: ArrayLike<number>, pct = 99.5): number {
+  const a = Float32Array.from(values, Math.abs).sort();
+  return a[Math.min(a.length - 1, Math.floor((pct / 100) * a.length))] || a[a.length - 1] || 1;
+}
+
+/**
+ * Signed HWC values with 3 channels as RGB around mid-grey: 0 → 128, ±(the `pct`-th percentile of |v|) → 0/255,
+ * beyond clipped — how guided backprop and deconvnet images are shown.
+ */
+export function signedRgb(values: ArrayLike<number>, width: number, height: number, pct = 99.5): RgbImage {
+  if (values.length !== width * height * 3) throw new Error(`signedRgb: expected ${width * height * 3} values, got ${values.length}`);
+  const m = robustMax(values, pct);
+  const data = new Uint8ClampedArray(values.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.round(128 + (127 * values[i]!) / m);
+  return { width, height, data };
+}
+
 /** Bilinear resampling of a single-channel h×w array to outH×outW (pixel centres aligned). */
 export function resizeScalarBilinear(values: ArrayLike<number>, w: number, h: number, outW: number, outH: number): Float32Array {
   const out = new Float32Array(outW * outH);

@@ -18,6 +18,7 @@ import {
   upscaleNearest,
   type AttributionMethod,
   type VisObjective,
+  robustMax,
 } from '@convlab/vis';
 import {
   className,
@@ -28,7 +29,6 @@ import {
   readModelInput,
   requireFeatureMapNode,
   resolveClass,
-  robustMax,
   signedToRgb,
   writePng,
 } from '@convlab/vis/node';
