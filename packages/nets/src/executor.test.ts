@@ -81,6 +81,39 @@ describe('Executor forward', () => {
     expect(() => ex.gradient(x, { kind: 'class', index: 0 }, { reluMode: 'bogus' as never })).toThrow(/unknown ReLU mode 'bogus'/);
   });
 
+  it("a neuron without a position is the channel's strongest one in each image, gradient included", () => {
+    const m = model(mixedNet());
+    const ex = new Executor(m);
+    const x = randomTensor([2, 9, 9, 3], 7) as tf.Tensor4D;
+    const act = ex.activations(x, ['r3']).r3 as tf.Tensor4D;
+    const [, h, w] = act.shape;
+    const values = act.dataSync();
+    const channels = act.shape[3];
+    // The strongest position of channel 2 in each image, found by hand.
+    const strongest = [0, 1].map((img) => {
+      let best = -Infinity;
+      let at = [0, 0];
+      for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
+        const v = values[((img * h + y) * w + xx) * channels + 2];
+        if (v > best) [best, at] = [v, [y, xx]];
+      }
+      return { best, at };
+    });
+    const auto = ex.gradient(x, { kind: 'neuron', node: 'r3', channel: 2 });
+    expect(Array.from(auto.value.dataSync())).toEqual(strongest.map((s) => s.best));
+    // Image by image, the gradient equals the one at that position given explicitly.
+    strongest.forEach(({ at: [y, xx] }, img) => {
+      const one = tf.slice(x, [img, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D;
+      const explicit = ex.gradient(one, { kind: 'neuron', node: 'r3', channel: 2, y, x: xx });
+      const mine = tf.slice(auto.gradient, [img, 0, 0, 0], [1, -1, -1, -1]);
+      expect(relError(mine.dataSync(), explicit.gradient.dataSync())).toBeLessThan(1e-6);
+      tf.dispose([one, explicit.gradient, explicit.value, mine]);
+    });
+    tf.dispose([x, act, auto.gradient, auto.value]);
+    ex.dispose();
+    freeModel(m);
+  });
+
   it('reports a missing or misshapen weight by name', () => {
     const m = model(depthwiseNet());
     m.weights['dw2/kernel'] = tf.zeros([5, 5, 6, 2]);

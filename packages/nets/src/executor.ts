@@ -289,6 +289,16 @@ export class Executor {
         const c = shape[shape.length - 1];
         if (o.channel < 0 || o.channel >= c) throw bad(`channel ${o.channel} outside 0..${c - 1}`);
         if (shape.length === 3) {
+          // No position: the channel's strongest one, per image.
+          if (o.y === undefined && o.x === undefined) {
+            const flat = tf.reshape(tf.slice(act, [0, 0, 0, o.channel], [n, -1, -1, 1]), [n, -1]);
+            // A one-hot of each image's argmax (a constant for the tape; Max has no registered gradient here).
+            const at = tf.argMax(flat, 1).dataSync();
+            const k = flat.shape[1] as number;
+            const mask = new Float32Array(n * k);
+            at.forEach((p, i) => { mask[i * k + p] = 1; });
+            return tf.sum(tf.mul(flat, tf.tensor2d(mask, [n, k])), 1);
+          }
           const y = o.y ?? 0;
           const x = o.x ?? 0;
           if (y < 0 || y >= shape[0] || x < 0 || x >= shape[1]) throw bad(`position (${y}, ${x}) outside ${shape[0]}x${shape[1]}`);

@@ -28,13 +28,15 @@ export interface ForwardResult {
  * What to differentiate, always a scalar per image (summed over the batch, so each image gets its own gradient):
  * - `class`: the pre-softmax score of output `index` (in the model's own output order); an array gives one index per
  *   image of the batch, so different requests can share one batched pass;
- * - `neuron`: one activation value `(node, channel, y, x)` (for vector nodes give only `channel`);
+ * - `neuron`: one activation value `(node, channel, y, x)` (for vector nodes give only `channel`; without y and x,
+ *   the channel's strongest position);
  * - `channelMean`: the mean over y, x of one channel of a node's activation;
  * - `weighted`: `sum(activation * weights)` for a `[...shape]` or `[N, ...shape]` weight tensor (e.g. Grad-CAM style
  *   or a one-hot over several classes). The weights are not disposed.
  */
 export type GradientObjective =
   | { kind: 'class'; index: number | number[] }
+  /** Without y and x: the channel's strongest position in each image. */
   | { kind: 'neuron'; node: string; channel: number; y?: number; x?: number }
   | { kind: 'channelMean'; node: string; channel: number }
   | { kind: 'weighted'; node: string; weights: Tensor };
