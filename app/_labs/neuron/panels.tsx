@@ -1,10 +1,9 @@
 'use client';
 
 import type { LabPanels } from '../registry';
+import { NeuronInstructor } from './instructor-panel';
+import { NeuronPresent } from './present';
+import { NeuronStudent } from './student-panel';
 
-// Being built by a helper: this file is replaced.
-function Placeholder() {
-  return <p>The neuron lab's panels are not built yet.</p>;
-}
-
-export const neuronPanels: LabPanels = { Student: Placeholder, Instructor: Placeholder, Present: Placeholder };
+/** The neuron lab ("neurons to pixels"): saliency, guided backprop and deconvnet for a picked neuron or class. */
+export const neuronPanels: LabPanels = { Student: NeuronStudent, Instructor: NeuronInstructor, Present: NeuronPresent };
