@@ -1,10 +1,8 @@
 'use client';
 
 import type { LabPanels } from '../registry';
+import { AscentInstructor } from './instructor-panel';
+import { AscentPresent } from './present';
+import { AscentStudent } from './student-panel';
 
-// Being built by a helper: this file is replaced.
-function Placeholder() {
-  return <p>The ascent lab's panels are not built yet.</p>;
-}
-
-export const ascentPanels: LabPanels = { Student: Placeholder, Instructor: Placeholder, Present: Placeholder };
+export const ascentPanels: LabPanels = { Student: AscentStudent, Instructor: AscentInstructor, Present: AscentPresent };

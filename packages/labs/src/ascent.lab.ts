@@ -27,8 +27,8 @@ export const AscentParamsSchema = z
     classIndex: ClassIndexSchema,
     /** λ of the L2 penalty λ‖I‖² (input units). */
     lambda: z.number().min(0).max(10).default(0.001),
-    learningRate: z.number().positive().max(1e4).default(0.05),
-    steps: z.number().int().min(1).max(1000).default(200),
+    learningRate: z.number().positive().max(1e4).default(10),
+    steps: z.number().int().min(1).max(1000).default(40),
     /** Yosinski's decay: I ← (1 − decay)·I after each step. */
     decay: z.number().min(0).lt(1).default(0),
     /** Gaussian blur of σ = blurWidth pixels every blurEvery steps (0 = never). */
@@ -65,12 +65,12 @@ export const ascentLab = defineLab({
     simonyan: {
       title: 'Simonyan et al. (L2 only)',
       description: 'The lecture’s objective: S_c(I) − λ‖I‖², plain gradient steps.',
-      params: { lambda: 0.001, decay: 0, blurEvery: 0, blurWidth: 0, jitter: 0, learningRate: 0.05, steps: 200 },
+      params: { lambda: 0.001, decay: 0, blurEvery: 0, blurWidth: 0, jitter: 0, learningRate: 10, steps: 40 },
     },
     yosinski: {
       title: 'Yosinski et al. (blur + jitter)',
-      description: 'Small decay, a Gaussian blur every 4 steps and random shifts: smoother, more recognizable images.',
-      params: { lambda: 0, decay: 0.0001, blurEvery: 4, blurWidth: 1, jitter: 4, learningRate: 0.05, steps: 200 },
+      description: 'Small decay, a Gaussian blur every 10 steps and random shifts: smoother, more recognizable images.',
+      params: { lambda: 0, decay: 0.0001, blurEvery: 10, blurWidth: 0.5, jitter: 8, learningRate: 10, steps: 40 },
     },
     'no-penalty': {
       title: 'No regularization',

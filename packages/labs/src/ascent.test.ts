@@ -22,8 +22,8 @@ describe('gradient-ascent parameters', () => {
       classes,
       classIndex: 968,
       lambda: 0.001,
-      learningRate: 0.05,
-      steps: 200,
+      learningRate: 10,
+      steps: 40,
       decay: 0,
       blurEvery: 0,
       blurWidth: 0,
@@ -55,7 +55,7 @@ describe('gradient-ascent parameters', () => {
       const params = applyPreset('ascent', { classes, classIndex: 543, lambda: 0.5 }, name);
       expect(AscentParamsSchema.safeParse(params).success, name).toBe(true);
     }
-    expect(applyPreset('ascent', { classes, classIndex: 543 }, 'yosinski')).toMatchObject({ blurEvery: 4, jitter: 4, lambda: 0 });
+    expect(applyPreset('ascent', { classes, classIndex: 543 }, 'yosinski')).toMatchObject({ blurEvery: 10, jitter: 8, lambda: 0 });
     expect(() => applyPreset('ascent', {}, 'magic')).toThrow(/unknown preset "magic"/);
   });
 
@@ -66,7 +66,7 @@ describe('gradient-ascent parameters', () => {
     expect(job).toEqual({
       kind: 'ascent',
       model: 'squeezenet1.1_nchw',
-      params: { target: { kind: 'class', index: 945 }, steps: 200, learningRate: 0.05, l2: 0.01, decay: 0, blurEvery: 0, blurWidth: 0, jitter: 2, seed: 0, snapshotEvery: 10 },
+      params: { target: { kind: 'class', index: 945 }, steps: 40, learningRate: 10, l2: 0.01, decay: 0, blurEvery: 0, blurWidth: 0, jitter: 2, seed: 0, snapshotEvery: 10 },
     });
   });
 });

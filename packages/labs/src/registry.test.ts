@@ -71,7 +71,7 @@ describe('lab registry', () => {
   });
 
   it('parses parameters and results against the lab’s schemas', () => {
-    expect(parseLabParams('ascent', { classes: [1, 2], classIndex: 2 })).toMatchObject({ steps: 200 });
+    expect(parseLabParams('ascent', { classes: [1, 2], classIndex: 2 })).toMatchObject({ steps: 40, learningRate: 10 });
     expect(() => parseLabParams('ascent', { classes: [1, 2], classIndex: 3 })).toThrow(/Gradient ascent: params\.classIndex/);
     expect(parseLabResult('ascent', { classIndex: 1, score: 2, objective: 1, scores: [] })).toMatchObject({ score: 2 });
     expect(() => parseLabResult('ascent', { classIndex: 1 })).toThrow(/result\.score/);
@@ -93,7 +93,7 @@ describe('checkSubmission', () => {
   const hash = 'c'.repeat(64);
 
   it('accepts student changes to their controls, with defaults and key order ignored', () => {
-    const params = { steps: 100, classIndex: 968, classes: [543, 968], lambda: 0.05, learningRate: 0.05 };
+    const params = { steps: 100, classIndex: 968, classes: [543, 968], lambda: 0.05, learningRate: 10 };
     const checked = checkSubmission(ascentStep, { params, result, resultImageHash: hash });
     expect(checked.params).toMatchObject({ lambda: 0.05, classIndex: 968 });
     expect(checked.result).toEqual(result);
