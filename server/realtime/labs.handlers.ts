@@ -15,6 +15,7 @@ import {
   SweepError,
   checkSubmission,
   dealLambdas,
+  getLab,
   lambdaValues,
   parseLabParams,
   planSweep,
@@ -75,6 +76,22 @@ function authorizeMember(socket: IoSocket): void {
 function asProtocolError(err: unknown): unknown {
   if (err instanceof LabError || err instanceof SweepError) return new ProtocolError('BAD_REQUEST', err.message);
   return err;
+}
+
+/** A result image as bytes, checked to be a PNG within the size cap (sharp checks its pixels when it is stored). */
+function resultPng(image: Uint8Array | ArrayBuffer): Uint8Array {
+  const bytes = image instanceof ArrayBuffer ? new Uint8Array(image) : new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
+  if (bytes.byteLength > LAB_LIMITS.resultImageMaxBytes) {
+    throw new ProtocolError('PAYLOAD_TOO_LARGE', `the result image is ${bytes.byteLength} bytes; at most ${LAB_LIMITS.resultImageMaxBytes} are accepted`);
+  }
+  const isPng = bytes.byteLength >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((b, i) => bytes[i] === b);
+  if (!isPng) throw new ProtocolError('UNSUPPORTED_MEDIA_TYPE', 'the result image must be a PNG');
+  return bytes;
+}
+
+/** Who a stored result image is recorded as uploaded by. */
+function uploaderOf(who: LabSender): { kind: 'participant' | 'instructor'; id: string } {
+  return who.role === 'participant' ? { kind: 'participant', id: who.participantId } : { kind: 'instructor', id: who.instructorId };
 }
 
 /** The SubmissionDTO as the wire schema types it. */
@@ -320,26 +337,14 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; submissions are closed');
         const by = who.role === 'participant' ? 'student' : 'instructor';
         const participantId = who.role === 'participant' ? who.participantId : null;
-        let bytes: Uint8Array | undefined;
-        if (image !== undefined) {
-          bytes = image instanceof ArrayBuffer ? new Uint8Array(image) : new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
-          if (bytes.byteLength > LAB_LIMITS.resultImageMaxBytes) {
-            throw new ProtocolError('PAYLOAD_TOO_LARGE', `the result image is ${bytes.byteLength} bytes; at most ${LAB_LIMITS.resultImageMaxBytes} are accepted`);
-          }
-          const isPng = bytes.byteLength >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((b, i) => bytes![i] === b);
-          if (!isPng) throw new ProtocolError('UNSUPPORTED_MEDIA_TYPE', 'the result image must be a PNG');
-        }
+        const bytes = image !== undefined ? resultPng(image) : undefined;
         // The lab's checks first (with a stand-in hash), so a refused submission stores no image.
         try {
           checkSubmission(step, { params, result, resultImageHash: bytes ? '0'.repeat(64) : null }, by);
         } catch (err) {
           throw asProtocolError(err);
         }
-        let resultImageHash: string | null = null;
-        if (bytes) {
-          const uploader = participantId ? { kind: 'participant' as const, id: participantId } : { kind: 'instructor' as const, id: (who as { instructorId: string }).instructorId };
-          resultImageHash = (await images.ingest(bytes, uploader)).image.hash;
-        }
+        const resultImageHash = bytes ? (await images.ingest(bytes, uploaderOf(who))).image.hash : null;
         let checked: { params: Record<string, unknown>; result: Record<string, unknown> };
         try {
           checked = checkSubmission(step, { params, result, resultImageHash }, by);
@@ -362,6 +367,21 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         );
         io.to(rooms.instructors(who.sessionId)).emit('lab:submitted', { submission: stored });
         return { submission: stored };
+      },
+      { authorize: authorizeMember },
+    );
+
+    handle(
+      socket,
+      ctx,
+      'lab:image',
+      async ({ stepId, image }) => {
+        const bytes = resultPng(image);
+        const who = await checkedSender(socket);
+        const { session, step } = await labStep(who.sessionId, stepId);
+        if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; submissions are closed');
+        if (getLab(step.labId)?.resultImage === 'none') throw new ProtocolError('BAD_REQUEST', `step "${stepId}" takes no result images`);
+        return { hash: (await images.ingest(bytes, uploaderOf(who))).image.hash };
       },
       { authorize: authorizeMember },
     );

@@ -157,15 +157,25 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
       // Defaults filled in by the lab's schema.
       expect(a1.params).toMatchObject({ fill: 'zero', window: 48, brushSize: 24 });
 
+      // The neuron lab's image per method: each stored first (lab:image), then named by hash in the result.
       const image = await png(200);
+      const second = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#336699' } }).png().toBuffer();
+      const guidedHash = ok<{ hash: string }>(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image })).hash;
+      const vanillaHash = ok<{ hash: string }>(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: second })).hash;
+      expect(vanillaHash).not.toBe(guidedHash);
+      const images = [{ method: 'guided', sha256: guidedHash }, { method: 'vanilla', sha256: vanillaHash }];
       const a2 = ok<{ submission: Submission }>(
-        await submit(ada.socket, { stepId: neuron.id, params: { ...neuron.params, methods: ['guided'] }, result: neuronResult, computedWhere: 'server', backend: 'wasm', ms: 900, image }),
+        await submit(ada.socket, { stepId: neuron.id, params: { ...neuron.params, methods: ['guided', 'vanilla'] }, result: { ...neuronResult, images }, computedWhere: 'server', backend: 'wasm', ms: 900, image }),
       ).submission;
-      expect(a2.resultImageHash).toMatch(/^[0-9a-f]{64}$/);
-      const fetched = await fetch(`${base}/api/images/${a2.resultImageHash}`);
-      expect(fetched.status).toBe(200);
-      expect(fetched.headers.get('content-type')).toMatch(/image\/png/);
-      expect((await sharp(Buffer.from(await fetched.arrayBuffer())).metadata()).width).toBe(16);
+      // The same PNG stored twice is one image: the result image is the first method's.
+      expect(a2.resultImageHash).toBe(guidedHash);
+      expect(a2.result).toMatchObject({ images });
+      for (const [hash, width] of [[guidedHash, 16], [vanillaHash, 20]] as const) {
+        const fetched = await fetch(`${base}/api/images/${hash}`);
+        expect(fetched.status).toBe(200);
+        expect(fetched.headers.get('content-type')).toMatch(/image\/png/);
+        expect((await sharp(Buffer.from(await fetched.arrayBuffer())).metadata()).width).toBe(width);
+      }
 
       const b1 = ok<{ submission: Submission }>(
         await submit(bo.socket, { stepId: ascent.id, params: { ...ascent.params, lambda: 0.01, classIndex: 543 }, result: ascentResult, computedWhere: 'browser', backend: 'wasm', ms: 3000, image: await png(10) }),
@@ -217,6 +227,12 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
       expect(await rawRequest(ada.socket, 'lab:submissions', { stepId: Buffer.alloc(20_000) })).toMatchObject({ ok: false, error: 'PAYLOAD_TOO_LARGE' });
       expect(await refused({ ...meta, stepId: 'no-such-step', params: {}, result: {} })).toMatchObject({ error: 'NOT_FOUND' });
       expect(await refused({ ...meta, stepId: 'welcome', params: {}, result: {} })).toMatchObject({ error: 'NOT_FOUND' });
+      // lab:image: PNG only, bounded, for a lab step that takes images.
+      expect(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: jpeg })).toMatchObject({ ok: false, error: 'UNSUPPORTED_MEDIA_TYPE' });
+      expect(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: broken })).toMatchObject({ ok: false, error: 'BAD_REQUEST' });
+      expect(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: huge })).toMatchObject({ ok: false, error: 'PAYLOAD_TOO_LARGE' });
+      expect(await rawRequest(ada.socket, 'lab:image', { stepId: occ.id, image: await png(6) })).toMatchObject({ ok: false, error: 'BAD_REQUEST', message: expect.stringMatching(/no result images/) });
+      expect(await rawRequest(ada.socket, 'lab:image', { stepId: 'no-such-step', image: await png(6) })).toMatchObject({ ok: false, error: 'NOT_FOUND' });
       expect(ada.socket.connected).toBe(true);
       expect(await server.context.store.listSubmissions(sessionId)).toHaveLength(before);
 
@@ -224,6 +240,7 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
       await connected(guest);
       expect(await submit(guest, { ...meta, stepId: occ.id, params: occ.params, result: occlusionResult(0.1) })).toMatchObject({ ok: false, error: 'UNAUTHORIZED' });
       expect(await rawRequest(guest, 'lab:submissions', {})).toMatchObject({ ok: false, error: 'UNAUTHORIZED' });
+      expect(await rawRequest(guest, 'lab:image', { stepId: neuron.id, image: await png(7) })).toMatchObject({ ok: false, error: 'UNAUTHORIZED' });
     });
 
     it("shows a student their own work only until the instructor shares someone else's; students cannot share or start sweeps", async () => {

@@ -57,7 +57,7 @@ export function Heatmap({ values, rows, cols, min, max, colormap = 'inferno', im
 }
 
 /** The colour scale of a heatmap with its end values and what they mean. */
-export function ColorLegend({ min, max, colormap = 'inferno', label, format = (v) => v.toFixed(2), lowText, highText }: {
+export function ColorLegend({ min, max, colormap = 'inferno', label, format = (v) => v.toFixed(2), lowText, highText, size = 'normal' }: {
   min: number;
   max: number;
   colormap?: ColormapName;
@@ -65,16 +65,19 @@ export function ColorLegend({ min, max, colormap = 'inferno', label, format = (v
   format?: (v: number) => string;
   lowText?: string;
   highText?: string;
+  /** `large`: thick bar and big text for the projector. */
+  size?: 'normal' | 'large';
 }) {
+  const large = size === 'large';
   const stops = Array.from({ length: 11 }, (_, i) => {
     const [r, g, b] = colormapColor(colormap, i / 10);
     return `rgb(${r | 0} ${g | 0} ${b | 0}) ${i * 10}%`;
   });
   return (
-    <figure className="w-full max-w-md" data-testid="color-legend">
-      <figcaption className="mb-1 text-sm font-semibold text-slate-700">{label}</figcaption>
-      <div className="h-3 rounded" style={{ background: `linear-gradient(to right, ${stops.join(', ')})` }} aria-hidden="true" />
-      <div className="mt-1 flex justify-between text-xs text-slate-600">
+    <figure className={large ? 'w-full' : 'w-full max-w-md'} data-testid="color-legend">
+      <figcaption className={large ? 'mb-2 text-2xl font-bold text-slate-900' : 'mb-1 text-sm font-semibold text-slate-700'}>{label}</figcaption>
+      <div className={large ? 'h-8 rounded-md border-2 border-slate-900' : 'h-3 rounded'} style={{ background: `linear-gradient(to right, ${stops.join(', ')})` }} aria-hidden="true" />
+      <div className={large ? 'mt-2 flex justify-between gap-4 text-xl font-semibold text-slate-900' : 'mt-1 flex justify-between gap-2 text-xs text-slate-600'}>
         <span>
           {format(min)}
           {lowText ? ` · ${lowText}` : ''}

@@ -1,10 +1,8 @@
 'use client';
 
 import type { LabPanels } from '../registry';
+import { OcclusionInstructor } from './instructor-panel';
+import { OcclusionPresent } from './present-panel';
+import { OcclusionStudent } from './student-panel';
 
-// Being built by a helper: this file is replaced.
-function Placeholder() {
-  return <p>The occlusion lab's panels are not built yet.</p>;
-}
-
-export const occlusionPanels: LabPanels = { Student: Placeholder, Instructor: Placeholder, Present: Placeholder };
+export const occlusionPanels: LabPanels = { Student: OcclusionStudent, Instructor: OcclusionInstructor, Present: OcclusionPresent };
