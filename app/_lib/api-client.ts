@@ -17,6 +17,7 @@ import {
   type SessionResponse,
   type SigninBody,
   type SignupBody,
+  type Submission,
 } from '@convlab/protocol';
 import { describeError, humanizeError } from './error-messages';
 
@@ -31,14 +32,21 @@ export class ApiError extends Error {
   }
 }
 
-/** Calls a JSON endpoint; resolves with the parsed body, rejects with an `ApiError`. */
+/**
+ * Calls a JSON endpoint; resolves with the parsed body, rejects with an `ApiError`. A `Blob` body is sent as it is
+ * (an image upload, typed by the file); anything else as JSON.
+ */
 export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  const raw = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (raw) headers['content-type'] = raw.type || 'application/octet-stream';
+  else if (init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
       method: init.method ?? 'GET',
-      headers: init.body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
+      headers,
+      body: raw ?? (init.body === undefined ? undefined : JSON.stringify(init.body)),
       credentials: 'same-origin',
       cache: 'no-store',
     });
@@ -73,27 +81,9 @@ export const api = {
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
   listModels: () => apiFetch<ModelsResponse>(API.models),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
-  uploadImage,
+  /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
+  uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),
+  /** Every stored submission of a session (also after it ended), optionally of one step. */
+  listSubmissions: (sessionId: string, stepId?: string) =>
+    apiFetch<{ submissions: Submission[] }>(`${API.session(sessionId)}/submissions${stepId ? `?stepId=${encodeURIComponent(stepId)}` : ''}`),
 };
-
-/** Uploads an image file as the raw request body (`POST /api/images`); the server's refusal becomes an `ApiError`. */
-async function uploadImage(file: Blob): Promise<ImageResponse> {
-  let res: Response;
-  try {
-    res = await fetch(API.images, {
-      method: 'POST',
-      headers: { accept: 'application/json', 'content-type': file.type || 'application/octet-stream' },
-      body: file,
-      credentials: 'same-origin',
-      cache: 'no-store',
-    });
-  } catch {
-    throw new ApiError(0, 'NETWORK', describeError('NETWORK'));
-  }
-  const body = (await res.json().catch(() => null)) as (ImageResponse & { error?: unknown; message?: unknown }) | null;
-  if (!res.ok) {
-    const code = typeof body?.error === 'string' ? body.error : `HTTP_${res.status}`;
-    throw new ApiError(res.status, code, humanizeError(code, typeof body?.message === 'string' ? body.message : '', res.status));
-  }
-  return body as ImageResponse;
-}

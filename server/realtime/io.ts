@@ -3,7 +3,7 @@
  * per-socket limits, the session and compute handlers, and the classroom's announcements turned into broadcasts.
  */
 import type { Server as HttpServer } from 'node:http';
-import { LAB_LIMITS, PROTOCOL_VERSION, type ErrorCode } from '@convlab/protocol';
+import { LAB_LIMITS, PROTOCOL_VERSION, type ErrorCode, type SessionState } from '@convlab/protocol';
 import { Server } from 'socket.io';
 import { sessionFromCookieHeader } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
@@ -82,7 +82,10 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
   });
 
   ctx.classroom.on({
-    state: (sessionId, state) => io.to(rooms.session(sessionId)).emit('session:state', state),
+    state: (sessionId, state) => {
+      io.to(rooms.session(sessionId)).emit('session:state', state);
+      prewarmLabModel(state, ctx);
+    },
     presence: (sessionId, participants) => io.to(rooms.instructors(sessionId)).emit('presence:update', { participants }),
     removed: (_sessionId, participantId, message) => {
       cancelJobsOf(participantId, ctx, jobs);
@@ -96,4 +99,19 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
   });
 
   return io;
+}
+
+/**
+ * When a class arrives at a lab step, start the compute workers and load the step's model in the background, so the
+ * first server job and a "sweep together" do not wait for it.
+ */
+function prewarmLabModel(state: SessionState, ctx: ServerContext): void {
+  const step = state.steps[state.currentStep];
+  const model = step?.kind === 'lab' ? step.params['model'] : undefined;
+  if (state.status !== 'live' || typeof model !== 'string') return;
+  ctx.compute
+    .get()
+    .then((service) => service.describeModel(model))
+    // A missing model is reported when a job names it; warming up is best effort.
+    .catch(() => {});
 }

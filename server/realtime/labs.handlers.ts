@@ -518,6 +518,23 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     handle(
       socket,
       ctx,
+      'ascent:my-lambda',
+      async ({ stepId }) => {
+        const who = sender(socket);
+        if (who.role !== 'participant') return { assignment: null };
+        const { step } = await labStep(who.sessionId, stepId, 'ascent');
+        const index = lambdaDeals.get(`${who.sessionId} ${stepId}`)?.get(who.participantId);
+        const sweep = (parseLabParams('ascent', step.params) as AscentParams).sweep;
+        if (index === undefined || !sweep) return { assignment: null };
+        const lambdas = lambdaValues(sweep);
+        return { assignment: { stepId, lambda: lambdas[index]!, index, lambdas } };
+      },
+      { authorize: authorizeMember },
+    );
+
+    handle(
+      socket,
+      ctx,
       'ascent:deal-lambdas',
       async ({ stepId }) => {
         const { sessionId } = instructorOf(socket);

@@ -298,6 +298,10 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
       const again = ok<{ assignments: Array<{ participantId: string; index: number }> }>(await rawRequest(teacher.socket, 'ascent:deal-lambdas', { stepId: ascent.id }));
       expect(again.assignments.find((a) => a.participantId === ada.participant!.id)?.index).toBe(mine.index);
       expect(await rawRequest(teacher.socket, 'ascent:deal-lambdas', { stepId: occ.id })).toMatchObject({ ok: false, error: 'BAD_REQUEST' });
+      // A page that opens later asks for its λ, and gets the same one.
+      expect(ok<{ assignment: unknown }>(await rawRequest(ada.socket, 'ascent:my-lambda', { stepId: ascent.id })).assignment).toEqual(adaEvents.lambdas[0]);
+      expect(ok<{ assignment: unknown }>(await rawRequest(teacher.socket, 'ascent:my-lambda', { stepId: ascent.id })).assignment).toBeNull();
+      expect(await rawRequest(ada.socket, 'ascent:my-lambda', { stepId: occ.id })).toMatchObject({ ok: false, error: 'BAD_REQUEST' });
     });
 
     it('sweeps together: shards to the students, the server takes over from a student who leaves halfway, the map is stored', async () => {

@@ -41,27 +41,28 @@ interface FinishedRun {
   computedBy: ComputedBy;
 }
 
-/** The assigned λ survives a reload of the page (same browser tab) until the step changes. */
+/**
+ * The λ the instructor handed this student for the step: pushed by `ascent:lambda`, and asked for again whenever
+ * the connection is (re)established, so a page that opened late or reloaded still knows it.
+ */
 function useAssignedLambda(lab: LabRuntime): [AssignedLambda | null, (a: AssignedLambda) => void] {
-  const key = `convlab:ascent-lambda:${lab.session.sessionId}:${lab.step.id}`;
   const [assigned, setAssigned] = useState<AssignedLambda | null>(null);
+  const { request, status } = lab.live;
+  const stepId = lab.step.id;
   useEffect(() => {
-    try {
-      const stored = sessionStorage.getItem(key);
-      if (stored) setAssigned(JSON.parse(stored) as AssignedLambda);
-    } catch {
-      // Storage unavailable or corrupt: the instructor can hand it out again.
-    }
-  }, [key]);
-  const assign = (a: AssignedLambda) => {
-    setAssigned(a);
-    try {
-      sessionStorage.setItem(key, JSON.stringify(a));
-    } catch {
-      // Not kept across reloads; still used now.
-    }
-  };
-  return [assigned, assign];
+    if (status !== 'live' || lab.role !== 'student') return;
+    let current = true;
+    request('ascent:my-lambda', { stepId })
+      .then(({ assignment }) => {
+        if (current && assignment) setAssigned({ lambda: assignment.lambda, index: assignment.index, lambdas: assignment.lambdas });
+      })
+      // Not knowing it is not an error: the instructor can hand it out again.
+      .catch(() => {});
+    return () => {
+      current = false;
+    };
+  }, [request, status, stepId, lab.role]);
+  return [assigned, setAssigned];
 }
 
 export function AscentStudent({ lab }: LabPanelProps) {

@@ -152,6 +152,11 @@ export const clientEvents = {
     result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
   },
   /** Instructor: hand each online student one λ of the gradient-ascent step's sweep (`ascent:lambda` to each). */
+  /** A student: the λ the instructor handed them for this step, if any (a page that opens late or reloads asks). */
+  'ascent:my-lambda': {
+    payload: DealLambdasPayloadSchema,
+    result: z.object({ assignment: AscentLambdaEventSchema.nullable() }),
+  },
   'ascent:deal-lambdas': {
     payload: DealLambdasPayloadSchema,
     result: z.object({
@@ -196,7 +201,7 @@ export const serverEvents = {
 /** The events only a student (or a not-yet-joined tab) sends. */
 export const STUDENT_EVENTS = ['student:join'] as const;
 /** Events both a joined student and a watching instructor may send (a guest gets UNAUTHORIZED). */
-export const SHARED_EVENTS = ['job:submit', 'job:cancel', 'lab:submit', 'lab:image', 'lab:submissions', 'sweep:result'] as const satisfies readonly (keyof typeof clientEvents)[];
+export const SHARED_EVENTS = ['job:submit', 'job:cancel', 'lab:submit', 'lab:image', 'lab:submissions', 'sweep:result', 'ascent:my-lambda'] as const satisfies readonly (keyof typeof clientEvents)[];
 /** Instructor actions (a student gets FORBIDDEN for each). */
 export const INSTRUCTOR_EVENTS = [
   'instructor:watch',
