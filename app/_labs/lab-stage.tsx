@@ -106,7 +106,13 @@ export function LabStage({ role, step, state, live }: { role: LabRuntime['role']
   const Panel = role === 'student' ? panels.Student : panels.Instructor;
   return (
     <section className="space-y-4" aria-label={`${getLab(step.labId)?.title ?? step.labId} lab`} data-testid={`lab-${step.labId}`} data-role={role}>
-      <ComputeChoice value={lab.prefer} onChange={setPrefer} status={computeStatus(lab)} />
+      {state.status === 'ended' ? (
+        <p className="rounded-lg border border-slate-200 bg-slate-50 px-4 py-2 text-sm text-slate-700" data-testid="lab-archive-note">
+          This session has ended: below is what the class submitted, as it was kept. Reopen the session to run the lab again.
+        </p>
+      ) : role === 'student' ? (
+        <ComputeChoice value={lab.prefer} onChange={setPrefer} status={computeStatus(lab)} />
+      ) : null}
       {/* Remount on a new step so no state leaks from one lab step into the next. */}
       <Panel key={step.id} lab={lab} />
     </section>

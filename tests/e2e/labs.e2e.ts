@@ -66,7 +66,7 @@ test('a class runs the three labs: local and server students submit, the instruc
     }
     await expect(local.page.getByTestId('lab-occlusion').getByTestId('computed-where').first()).toHaveAttribute('data-where', 'browser');
     await expect(remote.page.getByTestId('lab-occlusion').getByTestId('computed-where').first()).toHaveAttribute('data-where', 'server');
-    await snap(local.page, 'lab-occlusion-student', testInfo);
+    await snap(local.page, 'lab-occlusion-student', testInfo, true);
 
     const panel = teacher.getByTestId('lab-occlusion');
     await expectComputedWhere(panel, LOCAL, 'browser');
@@ -76,6 +76,16 @@ test('a class runs the three labs: local and server students submit, the instruc
     await expect(classMap).toContainText('2 students');
     await expect(panel.getByTestId('color-legend').first()).toBeVisible();
     await snap(teacher, 'lab-occlusion-instructor', testInfo, true);
+
+    // The class map goes up on the projector's present view.
+    await panel.getByRole('region', { name: /Class map/ }).getByRole('button', { name: 'Present' }).click();
+    const projector = await teacherContext.newPage();
+    await projector.setViewportSize({ width: 1920, height: 1080 });
+    await projector.goto(`${new URL(teacher.url()).pathname}/present`);
+    await expect(projector.getByTestId('present-caption')).toContainText(/class view|Class map/i);
+    await expect(projector.getByTestId('present-main').getByTestId('color-legend')).toBeVisible();
+    await snap(projector, 'lab-occlusion-present', testInfo);
+    await projector.close();
   });
 
   await test.step('sweep together completes although a student closes the tab halfway', async () => {
@@ -91,7 +101,7 @@ test('a class runs the three labs: local and server students submit, the instruc
     expect(done).toBe(total);
     await expect(local.page.getByTestId('sweep-heatmap')).toBeVisible();
     await snap(teacher, 'lab-occlusion-sweep-instructor', testInfo, true);
-    await snap(local.page, 'lab-occlusion-sweep-student', testInfo);
+    await snap(local.page, 'lab-occlusion-sweep-student', testInfo, true);
     // Ben comes back to the same seat for the next labs.
     const page = await remote.context.newPage();
     await page.goto(`/s/${code}?compute=server`);
@@ -113,7 +123,7 @@ test('a class runs the three labs: local and server students submit, the instruc
       await lab.getByRole('button', { name: /^Submit pick/ }).click();
       await expectSubmitted(page);
     }
-    await snap(local.page, 'lab-neuron-student', testInfo);
+    await snap(local.page, 'lab-neuron-student', testInfo, true);
     const panel = teacher.getByTestId('lab-neuron');
     const gallery = panel.getByTestId('gallery-by-layer');
     await expect(gallery.getByTestId('submission-card')).toHaveCount(2, { timeout: 30_000 });
@@ -130,7 +140,7 @@ test('a class runs the three labs: local and server students submit, the instruc
     for (const { page } of [local, remote]) {
       const lab = page.getByTestId('lab-ascent');
       await expect(lab.getByText(/Your λ/)).toBeVisible({ timeout: 30_000 });
-      await lab.getByLabel('Steps', { exact: true }).fill('8');
+      await lab.getByLabel('Steps', { exact: true }).fill('4');
       await lab.getByRole('button', { name: 'Run', exact: true }).click();
       await expect(lab.getByTestId('ascent-image')).toBeVisible({ timeout: 180_000 });
       await expect(lab.getByRole('button', { name: /^Submit image/ })).toBeEnabled({ timeout: 180_000 });
@@ -138,7 +148,7 @@ test('a class runs the three labs: local and server students submit, the instruc
       await lab.getByRole('button', { name: /^Submit image/ }).click();
       await expectSubmitted(page);
     }
-    await snap(local.page, 'lab-ascent-student', testInfo);
+    await snap(local.page, 'lab-ascent-student', testInfo, true);
     await expectComputedWhere(panel, LOCAL, 'browser');
     await expectComputedWhere(panel, REMOTE, 'server');
     const gallery = panel.getByTestId('ascent-gallery');

@@ -247,7 +247,7 @@ export function TeachView({ sessionId }: { sessionId: string }) {
                     {shownStep ? <StepView step={shownStep} size="large" /> : <p className="text-slate-500">This plan has no steps.</p>}
                   </div>
                 </div>
-                {shownStep?.kind === 'lab' && !ended ? (
+                {shownStep?.kind === 'lab' ? (
                   <div className="card p-4 sm:p-5" data-testid="instructor-lab">
                     <LabStage role="instructor" step={shownStep} state={state} live={live} />
                   </div>

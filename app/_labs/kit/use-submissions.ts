@@ -3,10 +3,12 @@
 /**
  * The submissions of one lab step as this viewer may see them, kept live: the instructor sees every one as it is
  * stored (`lab:submitted`), a student sees their own and what the instructor shares (`lab:shared`). The list is
- * fetched again after every reconnect, so nothing is missed while the connection was down.
+ * fetched again after every reconnect, so nothing is missed while the connection was down; after the session ended
+ * the instructor still sees everything that was kept.
  */
 import { useCallback, useEffect, useState } from 'react';
 import type { Submission } from '@convlab/protocol';
+import { api } from '../../_lib/api-client';
 import type { LabRuntime } from '../lab-runtime';
 import { useServerEvent } from './use-server-event';
 
@@ -36,18 +38,22 @@ export function useSubmissions(lab: LabRuntime): UseSubmissions {
     [stepId],
   );
 
+  const ended = lab.session.status === 'ended';
+  const sessionId = lab.session.sessionId;
   const refresh = useCallback(() => {
-    request('lab:submissions', { stepId })
+    // An ended session has no live room; its instructor reads what was kept over HTTP.
+    const load = ended && lab.role === 'instructor' ? api.listSubmissions(sessionId, stepId) : request('lab:submissions', { stepId });
+    load
       .then((res) => {
         setSubmissions([...res.submissions].sort(byTime));
         setError(null);
       })
       .catch((err: Error) => setError(err.message));
-  }, [request, stepId]);
+  }, [request, stepId, ended, sessionId, lab.role]);
 
   useEffect(() => {
-    if (status === 'live') refresh();
-  }, [status, refresh]);
+    if (status === 'live' || ended) refresh();
+  }, [status, ended, refresh]);
 
   useServerEvent(lab, 'lab:submitted', ({ submission }) => upsert(submission));
   useServerEvent(lab, 'sweep:done', (done) => {
