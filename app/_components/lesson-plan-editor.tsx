@@ -7,6 +7,7 @@ import { useLessonCatalog } from '../_lib/use-lesson-catalog';
 import { LabStepEditor } from './lesson/lab-step-editor';
 import { LabStepPreview } from './lesson/lab-step-preview';
 import { StepView } from './step-view';
+import { FieldNotes } from './form-field';
 
 /**
  * Ordered slide and lab steps: add, remove, move up/down (buttons, so it works from the keyboard), and a
@@ -232,11 +233,7 @@ function StepInput({
         aria-describedby={error ? `${id}-error` : undefined}
         {...rest}
       />
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm font-medium text-red-700">
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} error={error} />
     </div>
   );
 }

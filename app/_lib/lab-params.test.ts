@@ -9,7 +9,7 @@ describe('lab parameter specs read from the lab schemas', () => {
   it('reads bounds, whole-number-ness and defaults of numeric parameters', () => {
     expect(numberSpec(occlusion, 'window')).toEqual({ min: 2, max: 1024, minExclusive: false, maxExclusive: false, int: true, defaultValue: 48 });
     expect(numberSpec(ascent, 'decay')).toMatchObject({ min: 0, max: 1, maxExclusive: true, int: false, defaultValue: 0 });
-    expect(numberSpec(ascent, 'learningRate')).toMatchObject({ min: 0, minExclusive: true, defaultValue: 0.05 });
+    expect(numberSpec(ascent, 'learningRate')).toMatchObject({ min: 0, minExclusive: true, defaultValue: 10 });
     // Optional, no default.
     expect(numberSpec(occlusion, 'classIndex')).toMatchObject({ min: 0, int: true, defaultValue: undefined });
     // Not a number, or not a parameter: no bounds.
@@ -22,7 +22,7 @@ describe('lab parameter specs read from the lab schemas', () => {
     expect(enumValues(occlusion, 'window')).toEqual([]);
     expect(describeNumberSpec(numberSpec(occlusion, 'window'))).toBe('2–1024, whole numbers, default 48');
     expect(describeNumberSpec(numberSpec(ascent, 'decay'))).toBe('at least 0, less than 1, default 0');
-    expect(describeNumberSpec(numberSpec(ascent, 'learningRate'))).toBe('more than 0, at most 10000, default 0.05');
+    expect(describeNumberSpec(numberSpec(ascent, 'learningRate'))).toBe('more than 0, at most 10000, default 10');
     expect(describeNumberSpec(numberSpec(occlusion, 'classIndex'))).toBe('0–100000, whole numbers');
     // A nested object schema works the same way.
     expect(numberSpec(LambdaSweepSchema, 'count')).toMatchObject({ min: 2, max: 64, int: true });

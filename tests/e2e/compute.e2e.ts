@@ -6,7 +6,7 @@
  * only for joined students. The server serves the model files browsers load at /models/.
  */
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { SWIFTSHADER_LAUNCH, snap } from './support';
+import { SWIFTSHADER_LAUNCH, joinAsStudent, snap } from './support';
 
 /** Probabilities of the same job on two backends differ by float rounding only. */
 const TOLERANCE = 2e-3;
@@ -39,16 +39,8 @@ async function createSession(browser: Browser): Promise<{ code: string; teacher:
 
 /** A student who joined `code` (the resume token is in this context's localStorage), on the lab check page. */
 async function studentOnLabCheck(browser: Browser, code: string, name: string, opts: { blockModels?: boolean } = {}): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   // A laptop that cannot load the model (its downloads are refused), before anything is cached.
-  if (opts.blockModels) await context.route('**/models/**', (route) => route.abort('blockedbyclient'));
-  const page = await context.newPage();
-  await page.goto(`/join/${code}`);
-  await page.getByLabel('Your name').fill(name);
-  await page.getByRole('button', { name: 'Join session' }).click();
-  await expect(page).toHaveURL(new RegExp(`/s/${code}$`));
-  // Joined: the seat's resume token is saved once the join is acknowledged.
-  await expect(page.getByTestId('me-name')).toHaveText(name);
+  const { context, page } = await joinAsStudent(browser, code, name, '', opts.blockModels ? (c) => c.route('**/models/**', (route) => route.abort('blockedbyclient')) : undefined);
   await page.goto(`/lab-check?code=${code}`);
   await expect(page.getByRole('heading', { name: 'Will my laptop work?' })).toBeVisible();
   await expect(page.getByTestId('server-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 });

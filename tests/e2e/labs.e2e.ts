@@ -64,6 +64,11 @@ test('a class runs the three labs: local and server students submit, the instruc
       await lab.getByRole('button', { name: /^Submit masks/ }).click();
       await expectSubmitted(page);
     }
+    // The same job, computed in a browser and on the server, gives the same probability (to display precision).
+    const percent = async (page: Page) => Number(((await page.getByTestId('prob-without-mask').textContent()) ?? '').match(/([\d.]+)%/)?.[1]);
+    const [here, there] = [await percent(local.page), await percent(remote.page)];
+    expect(here).toBeGreaterThan(0);
+    expect(Math.abs(here - there)).toBeLessThanOrEqual(0.2);
     await expect(local.page.getByTestId('lab-occlusion').getByTestId('computed-where').first()).toHaveAttribute('data-where', 'browser');
     await expect(remote.page.getByTestId('lab-occlusion').getByTestId('computed-where').first()).toHaveAttribute('data-where', 'server');
     await snap(local.page, 'lab-occlusion-student', testInfo, true);

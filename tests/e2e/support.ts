@@ -32,9 +32,19 @@ export async function instructorContext(browser: Browser, name = 'Grace Hopper',
   return context;
 }
 
-/** A student joining `code` with a display name in a new context; lands on the student view. */
-export async function joinAsStudent(browser: Browser, code: string, name: string, query = ''): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A student joining `code` with a display name in a new context (after `prepare`, e.g. routes that break the
+ * laptop); lands on the student view, then on `/s/<code><query>` when a query is given.
+ */
+export async function joinAsStudent(
+  browser: Browser,
+  code: string,
+  name: string,
+  query = '',
+  prepare?: (context: BrowserContext) => Promise<unknown>,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await prepare?.(context);
   const page = await context.newPage();
   await page.goto(`/join/${code}`);
   await page.getByLabel('Your name').fill(name);

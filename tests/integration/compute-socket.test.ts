@@ -189,14 +189,17 @@ describe.skipIf(!HAVE_DATA)('compute jobs over Socket.io', () => {
       }
 
       // Round-robin across students, from the order the results arrived: no student's second job starts before
-      // every student's first has started, so with SLOTS computations at once at least STUDENTS − SLOTS first
-      // jobs finish before any second one. FIFO would serve student 0's second job right after its first.
+      // every student's first has started. So (1) with SLOTS computations at once, at least STUDENTS − SLOTS first
+      // jobs finish before any second one; (2) when the first second job starts, at most SLOTS − 1 first jobs are
+      // still running, so at most that many first jobs finish after a second one (a long first job may be outrun
+      // by short second ones on the other slots). FIFO would serve student 0's second job right after its first.
       // (Another SLOTS of slack: results sent to different sockets in one tick may arrive in either order.)
       const round = new Map(ids.flatMap(([first, second]) => [[first, 1] as const, [second, 2] as const]));
       const rounds = arrivals.map((id) => round.get(id));
       const strict = STUDENTS - 2 * SLOTS;
       expect(rounds.slice(0, strict)).toEqual(Array(strict).fill(1));
-      expect(rounds.slice(-strict)).toEqual(Array(strict).fill(2));
+      const lateFirsts = rounds.slice(rounds.indexOf(2)).filter((r) => r === 1).length;
+      expect(lateFirsts).toBeLessThanOrEqual(SLOTS - 1 + SLOTS);
 
       // Typed arrays and PNGs came as binary attachments, not JSON arrays.
       const occ = events[0].results.get(ids[0][0])!;

@@ -2,6 +2,7 @@
 
 import { useId, type ReactNode } from 'react';
 import { describeNumberSpec, enumValues, type NumberSpec, type ParamSource } from '../../_lib/lab-params';
+import { FieldNotes } from '../form-field';
 
 /** The attributes a control needs to be labelled and described by its Field. */
 export interface ControlProps {
@@ -36,16 +37,7 @@ export function Field({
         {label}
       </label>
       {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
-      {hint ? (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm font-medium text-red-700">
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

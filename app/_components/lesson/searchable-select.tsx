@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { FieldNotes } from '../form-field';
 
 export interface Option {
   value: string;
@@ -109,16 +110,7 @@ export function SearchableSelect({
           ? 'Loading…'
           : `${chosen ? `Chosen: ${chosen.label}` : 'Nothing chosen yet'} · showing ${shown.length} of ${total}`}
       </p>
-      {hint ? (
-        <p id={`${id}-hint`} className="mt-1 text-xs text-slate-500">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="mt-1 text-sm font-medium text-red-700">
-          {error}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} error={error} />
     </div>
   );
 }

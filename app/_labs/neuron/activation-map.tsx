@@ -8,6 +8,7 @@
 import { useMemo, type KeyboardEvent, type MouseEvent } from 'react';
 import { Heatmap } from '../kit/heatmap';
 import { movedPosition } from './neuron-logic';
+import { valueRange } from '@convlab/vis/colormap';
 
 export interface Position {
   y: number;
@@ -27,15 +28,7 @@ export function ActivationMap({ values, height, width, marker, imageUrl, label, 
   /** A position was picked (click, or Enter on the marker). */
   onPick: (p: Position) => void;
 }) {
-  const range = useMemo(() => {
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of values) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    return { min: Number.isFinite(min) ? min : 0, max: Number.isFinite(max) ? max : 1 };
-  }, [values]);
+  const range = useMemo(() => valueRange(values), [values]);
   const value = values[marker.y * width + marker.x] ?? 0;
 
   const onClick = (e: MouseEvent<HTMLDivElement>) => {
@@ -100,15 +93,7 @@ export function MapThumbnail({ values, height, width, channel, mean, selected, d
   disabled?: boolean;
   onSelect: () => void;
 }) {
-  const range = useMemo(() => {
-    let min = Infinity;
-    let max = -Infinity;
-    for (const v of values) {
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    return { min, max };
-  }, [values]);
+  const range = useMemo(() => valueRange(values), [values]);
   return (
     <button
       type="button"
