@@ -32,7 +32,7 @@ async function createSession(page: Page, testInfo: TestInfo): Promise<{ code: st
   await expect(page.getByRole('heading', { name: 'New session' })).toBeVisible();
   await page.getByLabel('Session title').fill('Lecture 12 — How CNNs see');
   for (const [i, step] of PLAN.entries()) {
-    if (i > 0) await page.getByRole('button', { name: 'Add step' }).click();
+    if (i > 0) await page.getByRole('button', { name: 'Add slide' }).click();
     const card = page.getByRole('listitem', { name: `Step ${i + 1}` });
     await card.getByLabel('Title').fill(step.title);
     await card.getByLabel(/^Text/).fill(step.markdown);
@@ -233,7 +233,7 @@ test('lesson plan editor: validation, reorder and remove', async ({ page }) => {
 
   await page.getByLabel('Session title').fill('Editor drill');
   for (const [i, title] of ['Alpha', 'Bravo', 'Charlie'].entries()) {
-    if (i > 0) await page.getByRole('button', { name: 'Add step' }).click();
+    if (i > 0) await page.getByRole('button', { name: 'Add slide' }).click();
     await page.getByRole('listitem', { name: `Step ${i + 1}` }).getByLabel('Title').fill(title);
   }
   const third = page.getByRole('listitem', { name: 'Step 3' });
@@ -242,8 +242,19 @@ test('lesson plan editor: validation, reorder and remove', async ({ page }) => {
   await expect(page.getByText('Use the https:// address of the image')).toBeVisible();
   await third.getByLabel('Image URL (optional)').fill('');
 
-  await page.getByRole('button', { name: 'Move step 3 up' }).click(); // Alpha, Charlie, Bravo
-  await page.getByRole('button', { name: 'Remove step 1' }).click(); // Charlie, Bravo
+  // A lab step beside the slides: its parameters are checked by the lab's own schema, field by field.
+  await page.getByRole('button', { name: /Add lab/ }).click();
+  await page.getByRole('region', { name: 'Choose a lab' }).getByRole('button', { name: /^Occlusion/ }).click();
+  const lab = page.getByRole('listitem', { name: 'Step 4' });
+  await lab.getByLabel('Title').fill('Where does it look?');
+  await lab.getByLabel('Stride (px)').fill('200');
+  await page.getByRole('button', { name: 'Create session' }).click();
+  await expect(lab.getByLabel('Stride (px)')).toHaveAttribute('aria-invalid', 'true');
+  await expect(lab.getByText('the stride is at most the window (or pixels are skipped)', { exact: true })).toBeVisible();
+  await lab.getByLabel('Stride (px)').fill('16');
+
+  await page.getByRole('button', { name: 'Move step 3 up' }).click(); // Alpha, Charlie, Bravo, lab
+  await page.getByRole('button', { name: 'Remove step 1' }).click(); // Charlie, Bravo, lab
   await expect(page.getByRole('listitem', { name: 'Step 1' }).getByLabel('Title')).toHaveValue('Charlie');
   await page.getByRole('listitem', { name: 'Step 1' }).getByRole('button', { name: 'Preview' }).click();
   await expect(page.getByRole('listitem', { name: 'Step 1' }).getByRole('heading', { name: 'Charlie' })).toBeVisible();
@@ -251,7 +262,7 @@ test('lesson plan editor: validation, reorder and remove', async ({ page }) => {
   await page.getByRole('button', { name: 'Create session' }).click();
   await expect(page).toHaveURL(/\/teach\//);
   const outline = page.getByRole('navigation', { name: 'Go to step' }).getByRole('button');
-  await expect(outline).toHaveText([/Charlie/, /Bravo/]);
+  await expect(outline).toHaveText([/Charlie/, /Bravo/, /Where does it look/]);
 
   // Sign out ends the instructor session: instructor pages ask to sign in again.
   await page.getByRole('button', { name: 'Sign out' }).click();

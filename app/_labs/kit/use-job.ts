@@ -45,7 +45,9 @@ export function describeJobError(err: unknown): string {
 export function useJob(lab: Pick<LabRuntime, 'compute' | 'prefer'>): UseJob {
   const [state, setState] = useState<JobState>({ running: false, progress: null, error: null });
   const current = useRef<AbortController | null>(null);
-  const { compute, prefer } = lab;
+  // compute.run is stable (one client per page), so `run` keeps its identity and effects may depend on it.
+  const { run: computeRun } = lab.compute;
+  const { prefer } = lab;
 
   const cancel = useCallback(() => {
     current.current?.abort();
@@ -62,7 +64,7 @@ export function useJob(lab: Pick<LabRuntime, 'compute' | 'prefer'>): UseJob {
       current.current = abort;
       setState({ running: true, progress: null, error: null });
       try {
-        const result = (await compute.run(spec, {
+        const result = (await computeRun(spec, {
           prefer,
           signal: abort.signal,
           onProgress: (p) => {
@@ -82,7 +84,7 @@ export function useJob(lab: Pick<LabRuntime, 'compute' | 'prefer'>): UseJob {
         if (current.current === abort) current.current = null;
       }
     },
-    [compute, prefer],
+    [computeRun, prefer],
   ) as UseJob['run'];
 
   return { state, run, cancel };

@@ -118,6 +118,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
     void runMaps({ kind: 'classify', model: params.model, image: params.image, params: { top: 5 } }).then((res) => {
       if (res) setPredictions(res.data.predictions);
     });
+    // `params` is fixed for the panel's life (it remounts on a new step).
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, predictions, runMaps]);
 
@@ -152,6 +153,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
     return () => {
       live = false;
     };
+    // The pick and methods count by value (`key`, the joined names): new objects with the same value must not rerun it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, methods.join(','), ready, runPixels, strongest?.y, strongest?.x]);
 
@@ -185,6 +187,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
   // Once the top classes arrive, a class pick made before them starts from the top class.
   useEffect(() => {
     if (predictions && pick.kind === 'class' && canPick && params.pick.kind !== 'class' && pick.index === 0) setPick({ kind: 'class', index: predictions[0]!.index });
+    // Only when the predictions arrive, not on every later pick.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [predictions]);
 

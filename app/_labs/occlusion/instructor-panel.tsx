@@ -28,12 +28,12 @@ export function OcclusionInstructor({ lab }: LabPanelProps) {
   const authorOf = (s: Submission) => (s.participantId === null ? 'You (instructor)' : (lab.participants.find((p) => p.id === s.participantId)?.displayName ?? 'A student who left'));
 
   // The sweep needs a target class: the step's, else the model's top class for the photo.
-  const classify = useJob(lab);
+  const { run: runClassify } = useJob(lab);
   const [topClass, setTopClass] = useState<number | null>(null);
   useEffect(() => {
     if (params.classIndex !== undefined) return;
-    void classify.run({ kind: 'classify', model: params.model, image: params.image, params: { top: 1 } }).then((r) => r && setTopClass(r.data.predictions[0]?.index ?? null));
-  }, [params.classIndex, params.model, params.image]); // eslint-disable-line react-hooks/exhaustive-deps
+    void runClassify({ kind: 'classify', model: params.model, image: params.image, params: { top: 1 } }).then((r) => r && setTopClass(r.data.predictions[0]?.index ?? null));
+  }, [params.classIndex, params.model, params.image, runClassify]);
   const mapClass = classMapTarget(params.classIndex, masks) ?? topClass;
 
   const [message, setMessage] = useState<{ tone: 'error' | 'info'; text: string } | null>(null);

@@ -60,11 +60,12 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
 
   // Without a mask: the top classes, and the target's probability.
   const classify = useJob(lab);
+  const { run: runClassifyJob } = classify;
   const [top, setTop] = useState<ComputeRunResult<'classify'> | null>(null);
   const runClassify = useCallback(async () => {
-    const res = await classify.run({ kind: 'classify', model: params.model, image: params.image, params: { top: 5 } });
+    const res = await runClassifyJob({ kind: 'classify', model: params.model, image: params.image, params: { top: 5 } });
     if (res) setTop(res);
-  }, [classify.run, params.model, params.image]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [runClassifyJob, params.model, params.image]);
   useEffect(() => {
     void runClassify();
   }, [runClassify]);
@@ -77,6 +78,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
 
   // With the masks: one job, the union first (when several) then each mask, debounced while drawing.
   const masksJob = useJob(lab);
+  const { run: runMasksJob } = masksJob;
   const [outcome, setOutcome] = useState<MaskOutcome | null>(null);
   // The target's probability when it is not among the top 5 (from a job with a 1-pixel mask: its baseline).
   const [baselineProbe, setBaselineProbe] = useState<{ classIndex: number; baseline: number } | null>(null);
@@ -87,7 +89,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
     if (target === null || !top || masks.length === 0) return;
     const timer = setTimeout(async () => {
       const job = masksForJob(masks, w, h);
-      const res = await masksJob.run({ kind: 'occlusion-masks', model: params.model, image: params.image, params: { masks: job.masks, fill, classIndex: target } });
+      const res = await runMasksJob({ kind: 'occlusion-masks', model: params.model, image: params.image, params: { masks: job.masks, fill, classIndex: target } });
       if (!res) return;
       const d = res.data;
       const off = job.combined ? 1 : 0;
@@ -103,15 +105,15 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
       });
     }, 300);
     return () => clearTimeout(timer);
-  }, [masks, fill, target, top, w, h, params.model, params.image]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [masks, fill, target, top, w, h, params.model, params.image, runMasksJob]);
 
-  const probe = useJob(lab);
+  const { run: runProbe } = useJob(lab);
+  const probedClass = baselineProbe?.classIndex;
   useEffect(() => {
-    if (target === null || !top || fromTop !== undefined || baselineProbe?.classIndex === target) return;
-    void probe
-      .run({ kind: 'occlusion-masks', model: params.model, image: params.image, params: { masks: [{ kind: 'rect', x: 0, y: 0, width: 1, height: 1 }], classIndex: target } })
+    if (target === null || !top || fromTop !== undefined || probedClass === target) return;
+    void runProbe({ kind: 'occlusion-masks', model: params.model, image: params.image, params: { masks: [{ kind: 'rect', x: 0, y: 0, width: 1, height: 1 }], classIndex: target } })
       .then((res) => res && setBaselineProbe({ classIndex: target, baseline: res.data.baseline }));
-  }, [target, top, fromTop]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [target, top, fromTop, probedClass, runProbe, params.model, params.image]);
 
   const current = outcome && outcome.masks === masks && outcome.classIndex === target && outcome.fill === fill ? outcome : null;
 
