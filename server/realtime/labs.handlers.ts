@@ -419,6 +419,26 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     handle(
       socket,
       ctx,
+      'lab:share-step',
+      async ({ stepId, shared }) => {
+        const who = await checkedSender(socket);
+        if (who.role !== 'instructor') throw new ProtocolError('FORBIDDEN', 'only the instructor can do this');
+        await labStep(who.sessionId, stepId);
+        let changed = 0;
+        for (const found of await ctx.store.listSubmissions(who.sessionId, { stepId })) {
+          if (found.shared === shared) continue;
+          const updated = toSubmission(await ctx.store.setSubmissionShared(found.id, shared));
+          io.to(rooms.session(who.sessionId)).emit('lab:shared', shared ? { submissionId: updated.id, shared, submission: updated } : { submissionId: updated.id, shared });
+          changed++;
+        }
+        return { changed };
+      },
+      { authorize: authorizeInstructor },
+    );
+
+    handle(
+      socket,
+      ctx,
       'sweep:start',
       async ({ stepId, classIndex, ...overrides }) => {
         const { sessionId } = instructorOf(socket);

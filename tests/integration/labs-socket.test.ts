@@ -281,6 +281,17 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
       expect(ids(await listOf(bo.socket))).toEqual([b1!.id, b2!.id]);
       ok(await rawRequest(teacher.socket, 'lab:share', { submissionId: a1!.id, shared: true }));
       expect(await rawRequest(teacher.socket, 'lab:share', { submissionId: 'nope', shared: true })).toMatchObject({ ok: false, error: 'NOT_FOUND' });
+
+      // The whole gallery of a step at once (Ada's other submission is alone on its step).
+      const step = { stepId: a2!.stepId };
+      expect(await rawRequest(bo.socket, 'lab:share-step', { ...step, shared: true })).toMatchObject({ ok: false, error: 'FORBIDDEN' });
+      expect(ids(await listOf(bo.socket, step))).toEqual([]);
+      expect(ok<{ changed: number }>(await rawRequest(teacher.socket, 'lab:share-step', { ...step, shared: true })).changed).toBe(1);
+      expect(ids(await listOf(bo.socket, step))).toEqual([a2!.id]);
+      expect(ok<{ changed: number }>(await rawRequest(teacher.socket, 'lab:share-step', { ...step, shared: true })).changed).toBe(0);
+      expect(ok<{ changed: number }>(await rawRequest(teacher.socket, 'lab:share-step', { ...step, shared: false })).changed).toBe(1);
+      expect(ids(await listOf(bo.socket, step))).toEqual([]);
+      expect(await rawRequest(teacher.socket, 'lab:share-step', { stepId: 'nope', shared: true })).toMatchObject({ ok: false, error: 'NOT_FOUND' });
     });
 
     it('deals each online student a λ of the gradient-ascent sweep', async () => {

@@ -15,6 +15,7 @@ import { useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps, LabRuntime } from '../lab-runtime';
 import { countPerLambda, formatNumber, formatScore, toAscentEntry } from './ascent-logic';
 import { ClassGallery, LambdaGrid, type Entry } from './class-views';
+import { ShareGalleryButton } from '../kit/share-gallery';
 
 /** Who made a submission, for the instructor. */
 export function authorOf(lab: Pick<LabRuntime, 'participants'>, s: Submission): string {
@@ -121,7 +122,10 @@ export function AscentInstructor({ lab }: LabPanelProps) {
           <h2 id="ascent-gallery-title" className="text-lg font-semibold text-slate-900">
             Gallery per class
           </h2>
-          {viewButton('gallery-by-class', 'gallery')}
+          <div className="flex flex-wrap items-center gap-2">
+            <ShareGalleryButton lab={lab} submissions={submissions} />
+            {viewButton('gallery-by-class', 'gallery')}
+          </div>
         </div>
         <ClassGallery
           entries={entries}

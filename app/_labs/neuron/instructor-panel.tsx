@@ -9,6 +9,7 @@ import type { PresentTarget, Submission } from '@convlab/protocol';
 import { useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
 import { NeuronGallery, neuronSubmissions } from './gallery';
+import { ShareGalleryButton } from '../kit/share-gallery';
 
 export const GALLERY_VIEW = 'gallery-by-layer';
 
@@ -38,9 +39,12 @@ export function NeuronInstructor({ lab }: LabPanelProps) {
             · {picks.length} pick{picks.length === 1 ? '' : 's'} from {students} student{students === 1 ? '' : 's'}
           </span>
         </h2>
-        <button type="button" className="btn btn-secondary" aria-pressed={galleryOnScreen} onClick={() => present(galleryOnScreen ? null : galleryTarget)}>
-          {galleryOnScreen ? 'Stop presenting the gallery' : 'Present the gallery'}
-        </button>
+        <div className="flex flex-wrap items-center gap-2">
+          <ShareGalleryButton lab={lab} submissions={picks.map((p) => p.submission)} />
+          <button type="button" className="btn btn-secondary" aria-pressed={galleryOnScreen} onClick={() => present(galleryOnScreen ? null : galleryTarget)}>
+            {galleryOnScreen ? 'Stop presenting the gallery' : 'Present the gallery'}
+          </button>
+        </div>
       </div>
       {actionError || error ? (
         <p role="alert" className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm text-red-800">

@@ -18,6 +18,7 @@ import { ClassMapView, classMapTarget } from './class-map-view';
 import { OcclusionSubmissionView } from './submission-view';
 import { splitSubmissions } from './shared';
 import { SweepView, gridOfProgress, gridOfResult, useLiveSweep } from './sweep-view';
+import { ShareGalleryButton } from '../kit/share-gallery';
 
 export function OcclusionInstructor({ lab }: LabPanelProps) {
   const params = lab.params as OcclusionParams;
@@ -141,9 +142,12 @@ export function OcclusionInstructor({ lab }: LabPanelProps) {
       </div>
 
       <section aria-labelledby="submissions-heading" className="space-y-3">
-        <h3 id="submissions-heading" className={sectionTitle}>
-          Submissions <span className="text-base font-normal text-slate-600">({masks.length})</span>
-        </h3>
+        <div className="flex flex-wrap items-center justify-between gap-2">
+          <h3 id="submissions-heading" className={sectionTitle}>
+            Submissions <span className="text-base font-normal text-slate-600">({masks.length})</span>
+          </h3>
+          <ShareGalleryButton lab={lab} submissions={masks.map((m) => m.submission)} />
+        </div>
         {masks.length === 0 ? <p className="text-sm text-slate-600">Students' masks appear here as they submit them.</p> : null}
         <div className="grid gap-4 @md:grid-cols-2 @3xl:grid-cols-3 @6xl:grid-cols-4">
           {[...masks].reverse().map(({ submission, result }) => (

@@ -321,6 +321,9 @@ export const LabSubmissionsPayloadSchema = z.strictObject({
 /** `lab:share` (instructor): show a submission to the class, or stop showing it. */
 export const LabSharePayloadSchema = z.strictObject({ submissionId: Id, shared: z.boolean() });
 
+/** `lab:share-step` (instructor): open (or close) the whole gallery of a lab step to the class at once. */
+export const LabShareStepPayloadSchema = z.strictObject({ stepId: StepIdSchema, shared: z.boolean() });
+
 /** `lab:shared` (server → the session): a submission was shared (with it) or unshared (id only). */
 export const LabSharedEventSchema = z.object({
   submissionId: Id,

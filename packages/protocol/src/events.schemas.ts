@@ -12,6 +12,7 @@ import {
   AscentLambdaEventSchema,
   DealLambdasPayloadSchema,
   LabSharePayloadSchema,
+  LabShareStepPayloadSchema,
   LabSharedEventSchema,
   LabSubmissionsPayloadSchema,
   LabSubmitPayloadSchema,
@@ -137,6 +138,11 @@ export const clientEvents = {
     payload: LabSharePayloadSchema,
     result: z.object({ submission: SubmissionSchema }),
   },
+  /** Instructor: share (or unshare) every submission of a lab step at once (`lab:shared` for each that changed). */
+  'lab:share-step': {
+    payload: LabShareStepPayloadSchema,
+    result: z.object({ changed: z.number().int().min(0) }),
+  },
   /**
    * Instructor: start the class occlusion sweep of a lab step. Shards go to the online students (`sweep:shard`);
    * late shards and those of students who leave are computed by the server; everyone gets `sweep:progress` and
@@ -215,6 +221,7 @@ export const INSTRUCTOR_EVENTS = [
   'session:reopen',
   'present:set',
   'lab:share',
+  'lab:share-step',
   'sweep:start',
   'ascent:deal-lambdas',
 ] as const satisfies readonly (keyof typeof clientEvents)[];
