@@ -1,46 +1,10 @@
 'use client';
 
-import { useId, type ReactNode } from 'react';
+import type { ReactNode } from 'react';
 import { describeNumberSpec, enumValues, type NumberSpec, type ParamSource } from '../../_lib/lab-params';
-import { FieldNotes } from '../form-field';
+import { Field } from '../form-field';
 
-/** The attributes a control needs to be labelled and described by its Field. */
-export interface ControlProps {
-  id: string;
-  'aria-describedby'?: string;
-  'aria-invalid'?: true;
-}
-
-/** A label, a control (render prop, so any input fits), a hint and an error wired through aria-describedby. */
-export function Field({
-  id: givenId,
-  label,
-  hint,
-  error,
-  className = '',
-  children,
-}: {
-  /** The control's id when something else needs it (focus after adding a step); generated otherwise. */
-  id?: string;
-  label: ReactNode;
-  hint?: ReactNode;
-  error?: string;
-  className?: string;
-  children: (control: ControlProps) => ReactNode;
-}) {
-  const generated = useId();
-  const id = givenId ?? generated;
-  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={className}>
-      <label htmlFor={id} className="field-label">
-        {label}
-      </label>
-      {children({ id, 'aria-describedby': describedBy, 'aria-invalid': error ? true : undefined })}
-      <FieldNotes id={id} hint={hint} error={error} />
-    </div>
-  );
-}
+export { Field, type ControlProps } from '../form-field';
 
 /** A number input bounded by `spec` (min, max, whole numbers), hinted in words; empty means unset. */
 export function NumberField({
@@ -115,5 +79,47 @@ export function EnumField({
         </select>
       )}
     </Field>
+  );
+}
+
+/**
+ * A set of checkboxes choosing some of `options`; the choice keeps the options' order whatever the order of the
+ * clicks. `children` go under the boxes (a note, an error).
+ */
+export function CheckboxSet<T extends string>({
+  legend,
+  options,
+  chosen,
+  onChange,
+  labelOf = (o) => o,
+  mono = false,
+  children,
+}: {
+  legend: ReactNode;
+  options: readonly T[];
+  chosen: readonly T[];
+  onChange: (chosen: T[]) => void;
+  labelOf?: (option: T) => ReactNode;
+  /** Show the options as code (parameter names). */
+  mono?: boolean;
+  children?: ReactNode;
+}) {
+  return (
+    <fieldset className="rounded-xl border border-slate-200 p-4">
+      <legend className="px-1 text-sm font-semibold text-slate-800">{legend}</legend>
+      <div className="flex flex-wrap gap-x-5 gap-y-2 text-sm">
+        {options.map((o) => (
+          <label key={o} className={`inline-flex items-center gap-2 ${mono ? 'font-mono' : ''}`}>
+            <input
+              type="checkbox"
+              checked={chosen.includes(o)}
+              onChange={(e) => onChange(e.target.checked ? options.filter((x) => x === o || chosen.includes(x)) : chosen.filter((x) => x !== o))}
+            />
+            {labelOf(o)}
+          </label>
+        ))}
+      </div>
+      {children}
+    </fieldset>
   );
 }

@@ -6,7 +6,7 @@ import { useState, type ComponentType } from 'react';
 import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
 import type { LessonCatalog } from '../../_lib/use-lesson-catalog';
 import { AscentForm } from './ascent-form';
-import { Field } from './field';
+import { CheckboxSet, Field } from './field';
 import { NeuronForm } from './neuron-form';
 import { OcclusionForm } from './occlusion-form';
 import type { ParamFormProps } from './param-form';
@@ -86,20 +86,7 @@ function StudentControls({ lab, step, onChange }: { lab: LabDefinition; step: La
   const chosen = step.studentControls ?? [...lab.studentControls];
   const isDefault = chosen.length === lab.studentControls.length && chosen.every((c) => lab.studentControls.includes(c));
   return (
-    <fieldset className="rounded-xl border border-slate-200 p-4">
-      <legend className="px-1 text-sm font-semibold text-slate-800">Students may change</legend>
-      <div className="flex flex-wrap gap-x-5 gap-y-2 text-sm">
-        {names.map((n) => (
-          <label key={n} className="inline-flex items-center gap-2 font-mono">
-            <input
-              type="checkbox"
-              checked={chosen.includes(n)}
-              onChange={(e) => onChange(e.target.checked ? names.filter((x) => x === n || chosen.includes(x)) : chosen.filter((x) => x !== n))}
-            />
-            {n}
-          </label>
-        ))}
-      </div>
+    <CheckboxSet legend="Students may change" options={names} chosen={chosen} onChange={onChange} mono>
       <p className="mt-2 text-xs text-slate-500">
         {isDefault ? "The lab's defaults." : (
           <button type="button" className="text-brand-700 underline" onClick={() => onChange([...lab.studentControls])}>
@@ -107,7 +94,7 @@ function StudentControls({ lab, step, onChange }: { lab: LabDefinition; step: La
           </button>
         )}
       </p>
-    </fieldset>
+    </CheckboxSet>
   );
 }
 

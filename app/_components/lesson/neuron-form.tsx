@@ -4,7 +4,7 @@ import { LESSON_MODELS, NEURON_METHODS, SQUEEZENET_LAYERS, type NeuronPick } fro
 import type { ImageRef } from '@convlab/protocol';
 import { useId } from 'react';
 import { ClassPicker } from './class-picker';
-import { Field, NumberField } from './field';
+import { CheckboxSet, Field, NumberField } from './field';
 import { ImagePicker } from './image-picker';
 import { ModelPicker } from './model-picker';
 import { NumberParam, ParamGroup, type ParamFormProps } from './param-form';
@@ -112,22 +112,9 @@ export function NeuronForm(form: ParamFormProps) {
         )}
         {errors.pick ? <p className="text-sm font-medium text-red-700 sm:col-span-2">Pick: {errors.pick}</p> : null}
       </ParamGroup>
-      <fieldset className="rounded-xl border border-slate-200 p-4">
-        <legend className="px-1 text-sm font-semibold text-slate-800">Images shown side by side</legend>
-        <div className="flex flex-wrap gap-x-5 gap-y-2 text-sm">
-          {NEURON_METHODS.map((m) => (
-            <label key={m} className="inline-flex items-center gap-2">
-              <input
-                type="checkbox"
-                checked={methods.includes(m)}
-                onChange={(e) => set('methods', e.target.checked ? NEURON_METHODS.filter((x) => x === m || methods.includes(x)) : methods.filter((x) => x !== m))}
-              />
-              {METHOD_NAMES[m] ?? m}
-            </label>
-          ))}
-        </div>
+      <CheckboxSet legend="Images shown side by side" options={NEURON_METHODS} chosen={methods} onChange={(next) => set('methods', next)} labelOf={(m) => METHOD_NAMES[m] ?? m}>
         {errors.methods ? <p className="mt-2 text-sm font-medium text-red-700">{errors.methods}</p> : null}
-      </fieldset>
+      </CheckboxSet>
       <NumberParam form={form} name="topChannels" label="Strongest channels offered per layer" />
     </div>
   );
