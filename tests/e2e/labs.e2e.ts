@@ -163,4 +163,13 @@ test('a class runs the three labs: local and server students submit, the instruc
     await expect(panel.getByTestId('lambda-grid')).toBeVisible();
     await snap(teacher, 'lab-ascent-instructor', testInfo, true);
   });
+
+  await test.step('after the session ends, the instructor still finds what the class submitted', async () => {
+    await teacher.getByRole('button', { name: 'End session…' }).click();
+    await teacher.getByRole('button', { name: 'End session', exact: true }).click();
+    const panel = teacher.getByTestId('lab-ascent');
+    await expect(panel.getByTestId('lab-archive-note')).toBeVisible();
+    await expect(panel.getByTestId('ascent-gallery').getByTestId('submission-card')).toHaveCount(2);
+    await expectComputedWhere(panel, REMOTE, 'server');
+  });
 });
