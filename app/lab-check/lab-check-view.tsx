@@ -171,7 +171,7 @@ export function LabCheckView({ code, backend = null }: { code: string | null; ba
                 {SAMPLES.map((s) => (
                   <label key={s.id} className={`group relative cursor-pointer overflow-hidden rounded-xl border-2 ${sample === s.id ? 'border-brand-600 ring-2 ring-brand-200' : 'border-transparent hover:border-slate-300'}`}>
                     <input type="radio" name="sample" value={s.id} checked={sample === s.id} onChange={() => setSample(s.id)} className="sr-only" />
-                    {/* eslint-disable-next-line @next/next/no-img-element -- a server-provided sample, shown as is */}
+                    {/* A server-provided sample, shown as is (not through next/image). */}
                     <img src={API.sample(s.id)} alt={s.name} className="aspect-square w-full object-cover" />
                     <span className="absolute inset-x-0 bottom-0 bg-gradient-to-t from-black/70 to-transparent px-2 pb-1.5 pt-4 text-xs font-semibold text-white">{s.name}</span>
                   </label>

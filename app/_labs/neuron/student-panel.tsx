@@ -93,7 +93,6 @@ export function NeuronStudent({ lab }: LabPanelProps) {
       live = false;
     };
     // `params` is fixed for the panel's life (it remounts on a new step).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [layer, mode, runMaps, canPick]);
 
   /** The picked channel's map, if it is among those shown. */
@@ -119,7 +118,6 @@ export function NeuronStudent({ lab }: LabPanelProps) {
       if (res) setPredictions(res.data.predictions);
     });
     // `params` is fixed for the panel's life (it remounts on a new step).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [mode, predictions, runMaps]);
 
   // ── 2. the pixels: one saliency job per method, one after the other ─────────────────────────────
@@ -154,7 +152,6 @@ export function NeuronStudent({ lab }: LabPanelProps) {
       live = false;
     };
     // The pick and methods count by value (`key`, the joined names): new objects with the same value must not rerun it.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key, methods.join(','), ready, runPixels, strongest?.y, strongest?.x]);
 
   const shown = methods.map((method) => ({ method, result: pixels[`${key}|${method}`] }));
@@ -188,7 +185,6 @@ export function NeuronStudent({ lab }: LabPanelProps) {
   useEffect(() => {
     if (predictions && pick.kind === 'class' && canPick && params.pick.kind !== 'class' && pick.index === 0) setPick({ kind: 'class', index: predictions[0]!.index });
     // Only when the predictions arrive, not on every later pick.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [predictions]);
 
   const toggleMethod = (method: NeuronMethod, on: boolean) => {

@@ -51,6 +51,13 @@ interface Group<Req, Res> {
   timer: unknown;
 }
 
+/** Calls `fn` in the next event-loop turn, after pending I/O: setImmediate in Node, a zero timer where it is absent. */
+function nextTurn(fn: () => void): void {
+  const { setImmediate } = globalThis as { setImmediate?: (fn: () => void) => unknown };
+  if (setImmediate) setImmediate(fn);
+  else setTimeout(fn, 0);
+}
+
 /** Gathers requests per key into batches and splits the results back. */
 export class DynamicBatcher<Req, Res> {
   readonly stats: BatcherStats = { batches: 0, requests: 0, rows: 0, sharedBatches: 0 };
@@ -119,7 +126,7 @@ export class DynamicBatcher<Req, Res> {
     // Each batch runs in its own event-loop turn (setImmediate, not a microtask): between two batches the thread
     // reads its messages (new jobs, cancellations) and I/O (images being read), which a chain of microtasks of
     // busy jobs would otherwise hold back until every one of them had finished.
-    new Promise<void>((resolve) => setImmediate(resolve))
+    new Promise<void>((resolve) => nextTurn(resolve))
       .then(() => this.run(key, items.map((i) => i.req)))
       .then(
         (results) => {

@@ -7,7 +7,6 @@ export const DISPLAY_NAME_MAX = 40;
  * The result may be empty; `DisplayNameSchema` rejects that.
  */
 export function normalizeDisplayName(input: string): string {
-  // eslint-disable-next-line no-control-regex
   return input.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, '').replace(/\s+/g, ' ').trim();
 }
 

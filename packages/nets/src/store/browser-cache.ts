@@ -33,7 +33,7 @@ export function createCachedModelReader(baseUrl: string, options: CachedModelRea
   const fetchFn = options.fetch ?? ((...a: Parameters<typeof fetch>) => fetch(...a));
   const storage = options.caches === undefined ? (globalThis as { caches?: CacheStorage }).caches ?? null : options.caches;
   const manifest = new Map((options.files ?? STORED_MODELS.flatMap((m) => m.files)).map((f) => [f.path, f] as const));
-  const absolute = (p: string) => new URL(p, new URL(base, (globalThis as { location?: Location }).location?.href ?? 'http://localhost/')).toString();
+  const absolute = (p: string) => new URL(p, new URL(base, (globalThis as { location?: { href: string } }).location?.href ?? 'http://localhost/')).toString();
 
   const readBytes = async (p: string): Promise<Uint8Array> => {
     const file = manifest.get(p);
