@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: the whole suite — unit and integration tests (Vitest, on SQLite and, when CONVLAB_TEST_PG_URL is
-// set, on PostgreSQL too), then the end-to-end tests in headless Chromium (Playwright) against a production build.
+// `npm test`: the whole suite — the type checks (the repository, then each package's own configs), the lint rules
+// that guard the boundaries between the parts, unit and integration tests (Vitest, on SQLite and, when
+// CONVLAB_TEST_PG_URL is set, on PostgreSQL too), then the end-to-end tests in headless Chromium (Playwright) against
+// a production build. A failed check fails the run; the tests run anyway.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,6 +28,10 @@ function run(command, args, extraEnv = {}) {
 
 const typecheckStatus = run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 if (typecheckStatus !== 0) console.error('Type check failed (see above); running the tests anyway.');
+const packagesStatus = run('node', ['scripts/typecheck-packages.mjs']);
+if (packagesStatus !== 0) console.error('Package type checks failed (see above); running the tests anyway.');
+const lintStatus = run('npx', ['eslint', '.']);
+if (lintStatus !== 0) console.error('Lint failed (see above); running the tests anyway.');
 
 const vitestJson = join(reports, 'vitest.json');
 const unitStatus = run('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`]);
@@ -44,7 +50,9 @@ function counts(file, read) {
 }
 const unit = counts(vitestJson, (r) => ({ passed: r.numPassedTests, failed: r.numFailedTests }));
 const e2e = counts(playwrightJson, (r) => ({ passed: r.stats.expected, failed: r.stats.unexpected }));
-console.log(`\nunit+integration (Vitest): ${unit.passed} passed, ${unit.failed} failed`);
+const verdict = (status) => (status === 0 ? 'ok' : 'FAILED');
+console.log(`\nchecks: type check ${verdict(typecheckStatus)}, package type checks ${verdict(packagesStatus)}, lint ${verdict(lintStatus)}`);
+console.log(`unit+integration (Vitest): ${unit.passed} passed, ${unit.failed} failed`);
 console.log(`end-to-end (Playwright): ${e2e.passed} passed, ${e2e.failed} failed`);
 console.log(`total: ${unit.passed + e2e.passed} passed, ${unit.failed + e2e.failed} failed`);
-process.exit(typecheckStatus || unitStatus || e2eStatus);
+process.exit(typecheckStatus || packagesStatus || lintStatus || unitStatus || e2eStatus);
