@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { windowCount, windowOrigin } from '@convlab/protocol';
 import { argmax, assertSingleImage, throwIfAborted, yieldToEventLoop, type LongRunOptions } from './common';
 import { gaussianBlur } from './image-ops';
 import { createRng, uniformArray } from './rng';
@@ -94,20 +95,33 @@ export function makeFillImage(input: tf.Tensor4D, opts: FillOptions = {}): tf.Te
   }
 }
 
-/** Grid of sliding-window positions: window top-left corners at (i·stride, j·stride). */
+/** Grid of sliding-window positions over a height×width input (see {@link windowAt}). */
 export interface OcclusionGrid {
   rows: number;
   cols: number;
   window: number;
   stride: number;
+  height: number;
+  width: number;
 }
 
-/** The window positions that fit entirely inside an h×w image. */
+/**
+ * The window positions over an h×w image: every stride, plus a last row and column flush with the far edges when the
+ * stride does not divide (size − window), so every pixel is covered (the protocol's window-grid rule).
+ */
 export function occlusionGrid(height: number, width: number, window: number, stride: number): OcclusionGrid {
   if (!Number.isInteger(window) || window < 1) throw new Error(`window must be a positive integer, got ${window}`);
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`stride must be a positive integer, got ${stride}`);
   if (window > height || window > width) throw new Error(`window ${window} is larger than the ${height}x${width} input`);
-  return { rows: Math.floor((height - window) / stride) + 1, cols: Math.floor((width - window) / stride) + 1, window, stride };
+  return { rows: windowCount(height, window, stride), cols: windowCount(width, window, stride), window, stride, height, width };
+}
+
+/** Top-left pixel (y, x) of the window at row-major position `index` of a grid. */
+export function windowAt(grid: OcclusionGrid, index: number): { y: number; x: number } {
+  return {
+    y: windowOrigin(Math.floor(index / grid.cols), grid.height, grid.window, grid.stride),
+    x: windowOrigin(index % grid.cols, grid.width, grid.window, grid.stride),
+  };
 }
 
 /** A half-open range [start, end) of row-major position indices. */
@@ -168,7 +182,7 @@ export interface OcclusionMap {
   grid: OcclusionGrid;
   classIndex: number;
   baseline: number;
-  /** probabilities[i][j]: target probability with the window's top-left corner at (i·stride, j·stride). */
+  /** probabilities[i][j]: target probability with the window's top-left corner at windowAt(grid, i·cols + j). */
   probabilities: number[][];
   topClass: number[][];
   topProbability: number[][];
@@ -274,8 +288,7 @@ async function runIncremental(
   await runBatches(range.start, range.end, batchSize, async (b0, b1) => {
     const patches: BoxPatch[] = [];
     for (let index = b0; index < b1; index++) {
-      const y = Math.floor(index / grid.cols) * grid.stride;
-      const x = (index % grid.cols) * grid.stride;
+      const { y, x } = windowAt(grid, index);
       const data = new Float32Array(win * win * c);
       for (let r = 0; r < win; r++) data.set(fillData.subarray(((y + r) * w + x) * c, ((y + r) * w + x + win) * c), r * win * c);
       patches.push({ y, x, data });
@@ -335,8 +348,7 @@ export async function occludeSlidingWindow(classify: BatchClassifier, input: tf.
       range.end,
       batchSize,
       (index, target, offset, fill) => {
-        const y0 = Math.floor(index / grid.cols) * grid.stride;
-        const x0 = (index % grid.cols) * grid.stride;
+        const { y: y0, x: x0 } = windowAt(grid, index);
         for (let y = y0; y < y0 + grid.window; y++) {
           const a = (y * w + x0) * c;
           target.set(fill.subarray(a, a + grid.window * c), offset + a);
@@ -362,7 +374,7 @@ export function mergeOcclusion(partials: OcclusionPartial[]): OcclusionMap {
   const top = new Int32Array(total);
   const topP = new Float32Array(total);
   for (const p of partials) {
-    if (p.grid.rows !== grid.rows || p.grid.cols !== grid.cols || p.grid.window !== grid.window || p.grid.stride !== grid.stride) {
+    if ((['rows', 'cols', 'window', 'stride', 'height', 'width'] as const).some((k) => p.grid[k] !== grid[k])) {
       throw new Error('mergeOcclusion: partial results come from different grids');
     }
     if (p.classIndex !== classIndex) throw new Error(`mergeOcclusion: partials target different classes (${classIndex} vs ${p.classIndex})`);
