@@ -13,6 +13,7 @@ import {
 } from '@convlab/nets';
 import { type AttributionProvider } from './attribution';
 import { type DifferentiableScore } from './gradient-ascent';
+import { strongestInChannel } from './neuron-position';
 import { type PatchReceptiveField, type LayerActivation } from './max-patches';
 import { type BatchClassifier, type IncrementalClassifier } from './occlusion';
 
@@ -94,6 +95,18 @@ export function netsAttributionProvider(model: Model, objective: VisObjective, g
 /** The activation of one node for a batch. */
 export function netsLayerActivation(model: Model, nodeId: string): LayerActivation {
   return (batch) => activations(model, batch, [nodeId])[nodeId] as tf.Tensor4D;
+}
+
+/** The strongest position of one channel of a feature-map node for a batch-1 input (first maximum on ties). */
+export function strongestNeuron(model: Model, input: tf.Tensor4D, nodeId: string, channel: number): { y: number; x: number; value: number } {
+  const act = activations(model, input, [nodeId])[nodeId];
+  try {
+    if (act.rank !== 4 || act.shape[0] !== 1) throw new Error(`node '${nodeId}' is not a feature map of one image (shape [${act.shape.join(', ')}])`);
+    const [, h, w, c] = act.shape;
+    return strongestInChannel(act.dataSync(), h, w, c, channel);
+  } finally {
+    act.dispose();
+  }
 }
 
 /** Receptive field of a feature-map node, with a clear error for vector nodes. */
