@@ -1,7 +1,6 @@
 /** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
 import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
-import type { BatcherStats } from './batcher';
-import type { RunnerProgress } from './job-runner';
+import type { BatcherStats, RunnerProgress } from '@convlab/engine';
 
 /** Backend preference of a worker: `auto` = tfjs-node-gpu, then tfjs-node, when installed; else wasm. */
 export type BackendPreference = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
