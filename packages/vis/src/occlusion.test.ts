@@ -6,11 +6,11 @@ import {
   occludeMasks,
   occludeSlidingWindow,
   occlusionGrid,
-  rasterizeMask,
   windowAt,
   splitPositions,
   type BatchClassifier,
 } from './occlusion';
+import { encodeBitmapMask, rasterizeMask } from '@convlab/protocol';
 import { createRng, normalArray } from './rng';
 import { expectNoLeak, useCpuBackend } from './test-backend';
 
@@ -128,7 +128,8 @@ describe('occlusion', () => {
     const masks = [
       { kind: 'rect' as const, y: 4, x: 6, height: 6, width: 6 },
       { kind: 'polygon' as const, points: [[6, 4], [12, 4], [12, 10], [6, 10]] as Array<[number, number]> },
-      { kind: 'bitmap' as const, height: H, width: W, data: rasterizeMask({ kind: 'rect', y: 4, x: 6, height: 6, width: 6 }, H, W) },
+      // A brush stroke on the input's own grid (W columns × H rows) covering the same square.
+      encodeBitmapMask(rasterizeMask({ kind: 'rect', y: 4, x: 6, height: 6, width: 6 }, W, H), W, H),
       { kind: 'rect' as const, y: 0, x: 0, height: H, width: W },
     ];
     const res = await expectNoLeak(() => occludeMasks(classify, input, masks, { classIndex: 1, batchSize: 3 }));
@@ -140,13 +141,6 @@ describe('occlusion', () => {
     const p = classify(blank);
     expect(res.probabilities[3]).toBeCloseTo(p.dataSync()[1], 6);
     tf.dispose([blank, p]);
-  });
-
-  it('rasterizes triangles by pixel centres and validates masks', () => {
-    const m = rasterizeMask({ kind: 'polygon', points: [[0, 0], [4, 0], [0, 4]] }, 4, 4);
-    expect(Array.from(m)).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0].map((v, i) => ((i % 4) + Math.floor(i / 4) < 3 ? 1 : 0)));
-    expect(() => rasterizeMask({ kind: 'polygon', points: [[0, 0], [1, 1]] }, 4, 4)).toThrow(/3 points/);
-    expect(() => rasterizeMask({ kind: 'bitmap', height: 2, width: 2, data: [1] }, 2, 2)).toThrow(/bitmap/);
   });
 
   it('reports progress, honours abort and rejects bad arguments', async () => {
