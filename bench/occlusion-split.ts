@@ -74,8 +74,16 @@ export async function benchOcclusionSplit(opts: { model?: string; workers?: numb
     })),
   );
   const ask = (w: Worker, t: Task) => new Promise<Done>((resolve, reject) => {
-    w.once('message', resolve);
-    w.once('error', reject);
+    const onError = (e: Error) => {
+      w.off('message', onMessage);
+      reject(e);
+    };
+    const onMessage = (d: Done) => {
+      w.off('error', onError);
+      resolve(d);
+    };
+    w.once('message', onMessage);
+    w.once('error', onError);
     w.postMessage(t);
   });
   const best = new Map<number, SplitRow>();

@@ -7,7 +7,10 @@ import { createRng, normalArray } from './rng';
  * A differentiable scalar score of an input image: its value and its gradient with respect to the
  * input (the caller's engine computes both; ascent disposes of the returned tensors).
  */
-export type DifferentiableScore = (x: tf.Tensor4D) => { value: tf.Scalar; gradient: tf.Tensor4D };
+export type DifferentiableScore = ((x: tf.Tensor4D) => { value: tf.Scalar; gradient: tf.Tensor4D }) & {
+  /** S(I) alone (a forward pass), for scoring snapshots without the gradient's cost; optional. */
+  value?: (x: tf.Tensor4D) => tf.Scalar;
+};
 
 /** A snapshot passed to the caller every `snapshotEvery` steps. */
 export interface AscentSnapshot {
@@ -124,10 +127,15 @@ export async function gradientAscent(score: DifferentiableScore, opts: AscentOpt
 
   /** S(I) and S(I) - λ‖I‖² of one image, unjittered. */
   const measure = async (img: tf.Tensor4D) => {
-    const out = score(img);
-    out.gradient.dispose();
-    const value = (await out.value.data())[0];
-    out.value.dispose();
+    let valueT: tf.Scalar;
+    if (score.value) valueT = score.value(img);
+    else {
+      const out = score(img);
+      out.gradient.dispose();
+      valueT = out.value;
+    }
+    const value = (await valueT.data())[0];
+    valueT.dispose();
     const sqT = tf.tidy(() => tf.sum(tf.square(img)));
     const sq = (await sqT.data())[0];
     sqT.dispose();
