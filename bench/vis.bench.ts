@@ -3,6 +3,8 @@
  * occlusion (224×224, window 32, stride 8 = 625 positions) with one forward pass per position vs batched passes
  * (batch 8–64) as positions/s and their ratio; saliency (vanilla gradient) and guided backprop ms; gradient-ascent
  * steps/s. Each figure is read against the backend's measured matmul GFLOP/s: the bound is GFLOP/s / FLOPs per pass.
+ * Then one 625-position incremental occlusion on one worker thread vs split across two (occlusion-split.ts), side by
+ * side: wall time and each share's CPU time.
  * The timing itself is in vis-bench-core.ts (browser-safe, for the Chromium page too).
  *
  * `runVisBench(options)` returns the numbers and `formatVisBench(result)` the table (for bench/index.ts). Run alone:
@@ -16,6 +18,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import type { Model } from '@convlab/nets';
 import type { VisBenchRow } from './vis-bench-core';
+import type { SplitRow } from './occlusion-split';
 
 export type { VisBenchRow } from './vis-bench-core';
 
@@ -46,6 +49,11 @@ export interface VisBenchOptions {
   log?: (line: string) => void;
   /** 'cpu': time occlusion with this process's CPU time (robust on a busy shared machine); default 'wall'. */
   clock?: 'wall' | 'cpu';
+  /**
+   * Worker counts of the split benchmark (one 625-position incremental occlusion on 1 worker vs split across n, on
+   * wasm, first model); default [1, 2]; [] skips it.
+   */
+  splitWorkers?: number[];
 }
 
 /** The whole run. */
@@ -53,6 +61,8 @@ export interface VisBenchResult {
   date: string;
   cpus: number;
   rows: VisBenchRow[];
+  /** One occlusion job on one worker vs split across workers (occlusion-split.ts). */
+  split?: SplitRow[];
   errors: string[];
 }
 
@@ -101,6 +111,16 @@ export async function runVisBench(options: VisBenchOptions = {}): Promise<VisBen
       }
     }
   }
+  const splitWorkers = options.splitWorkers ?? [1, 2];
+  if (backends.includes('wasm') && splitWorkers.length > 0) {
+    try {
+      const { benchOcclusionSplit } = await import('./occlusion-split');
+      result.split = await benchOcclusionSplit({ model: models[0], workers: splitWorkers, rounds: Math.min(3, options.rounds ?? 3), log });
+    } catch (e) {
+      result.errors.push(`occlusion split: ${(e as Error).message}`);
+      log(`occlusion split: FAILED ${(e as Error).message}`);
+    }
+  }
   return result;
 }
 
@@ -125,8 +145,26 @@ export function formatVisBench(r: VisBenchResult): string {
   const widths = header.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
   const lines = cells.map((c) => c.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  '));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  if (r.split?.length) {
+    lines.push('', 'One 625-position incremental occlusion (wasm): one worker vs split across workers', formatOcclusionSplitRows(r.split));
+  }
   if (r.errors.length) lines.push('', ...r.errors.map((e) => `error: ${e}`));
   return lines.join('\n');
+}
+
+/** The split table of occlusion-split.ts. */
+export function formatOcclusionSplitRows(rows: SplitRow[]): string {
+  const one = rows.find((x) => x.workers === 1);
+  const header = ['model', 'workers', 'wall ms', 'CPU ms per share', 'max CPU ms', 'wall × vs 1', 'max CPU × vs 1', 'same map'];
+  const body = rows.map((x) => [
+    x.model, String(x.workers), x.wallMs.toFixed(0), x.cpuMs.map((c) => c.toFixed(0)).join(' + '), Math.max(...x.cpuMs).toFixed(0),
+    one ? (one.wallMs / x.wallMs).toFixed(2) : '-', one ? (Math.max(...one.cpuMs) / Math.max(...x.cpuMs)).toFixed(2) : '-', x.identical ? 'yes' : 'NO',
+  ]);
+  const cells = [header, ...body];
+  const widths = header.map((_, i) => Math.max(...cells.map((c) => c[i]!.length)));
+  const out = cells.map((c) => c.map((v, i) => (i < 1 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  '));
+  out.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  return out.join('\n');
 }
 
 // Run alone: npx tsx bench/vis.bench.ts [--backends wasm,cpu] [--models a,b] [--positions n] [--json FILE]

@@ -31,12 +31,8 @@ export const METHOD_INFO: Record<NeuronMethod, { name: string; explain: string }
   'gradient-x-input': { name: 'Gradient × input', explain: 'The gradient times the pixel values: what the photo contributes.' },
 };
 
-/** The position of the largest value of a row-major map (the first one on ties). */
-export function strongestPosition(map: ArrayLike<number>, width: number): { y: number; x: number; value: number } {
-  let best = 0;
-  for (let i = 1; i < map.length; i++) if (map[i]! > map[best]!) best = i;
-  return { y: Math.floor(best / width), x: best % width, value: map[best] ?? 0 };
-}
+// The strongest position of a map: the one rule the executor, the CLI and this lab share (first maximum on ties).
+export { strongestPosition } from '@convlab/vis/neuron-position';
 
 const MOVES: Record<string, [number, number]> = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: [0, -1], ArrowRight: [0, 1] };
 

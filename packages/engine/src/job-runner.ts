@@ -8,35 +8,31 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { forward, outputToImageNetIndex, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
 import {
-  argmax,
   attribute,
-  colorize,
+  attributionImage,
   gradientAscent,
   greyValue,
   inputRange,
-  makeFillImage,
   maxActivatingPatches,
   netsAttributionProvider,
   netsClassifier,
   netsIncremental,
+  occludeMasks,
   occludeSlidingWindow,
   netsLayerActivation,
   netsReceptiveField,
   netsScore,
-  occlusionGrid,
   rankChannels,
-  rasterizeMask,
-  robustMax,
-  signedRgb,
   throwIfAborted,
   VisAbortError,
   inputToRgb,
   type AttributionMethod,
   type FeatureMap,
+  type OcclusionPartial,
   type RgbImage,
   type PatchImage,
 } from '@convlab/vis';
-import { rasterizeMask as maskPixels, type GradientTarget, type ImageRef, type JobResultData, type JobSpec, type JobSpecOf, type WireMap } from '@convlab/protocol';
+import { type GradientTarget, type ImageRef, type JobResultData, type JobSpec, type JobSpecOf, type WireMap } from '@convlab/protocol';
 
 /** One forward request: `input` rows ([n,H,W,C], owned by the caller), optional taps. */
 export interface ForwardRequest {
@@ -218,109 +214,51 @@ async function incrementalOcclusion(spec: JobSpecOf<'occlusion'>, model: Model, 
     session.dispose(); // idempotent where vis disposed it already
     throw err;
   }
-  const { grid } = r;
-  return {
-    data: { classIndex: r.classIndex, baseline: r.baseline, rows: grid.rows, cols: grid.cols, window: grid.window, stride: grid.stride, probabilities: r.probabilities, topClass: r.topClass, topProbability: r.topProbability },
-    batched: false,
-  };
+  return { data: slidingWindowData(r), batched: false };
 }
 
 /**
- * Sliding-window and mask occlusion with forward passes through `ctx.forward`, so rows of several students' jobs
- * share batches. The fill image, grid and mask rasterization are vis' own; the blend `input + (fill − input)·mask`
- * is the one vis uses, and the result equals vis' `occludeSlidingWindow` / `occludeMasks` (tested).
+ * Sliding-window and mask occlusion: vis' `occludeSlidingWindow` / `occludeMasks` (one implementation of the grid,
+ * fills, masks and batching), with forward passes through `ctx.forward`, so rows of several students' jobs share
+ * batches; sliding windows may take vis' incremental passes instead (`ctx.incremental`).
  */
 async function occlusion(spec: JobSpecOf<'occlusion'> | JobSpecOf<'occlusion-masks'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
   const input = await ctx.input(spec.image, model);
-  let batched = false;
   try {
     if (spec.kind === 'occlusion' && ctx.incremental) {
       const out = await incrementalOcclusion(spec, model, input, ctx);
       if (out) return out;
     }
-    const [, h, w] = input.shape;
-    const base = await ctx.forward(model, { input });
-    batched ||= base.batched;
-    const classes = base.rows.classes;
-    const classIndex = spec.params.classIndex ?? argmax(base.rows.probabilities);
-    if (classIndex >= classes) throw new Error(`class index ${classIndex} is outside 0..${classes - 1}`);
-    const baseline = base.rows.probabilities[classIndex];
-    const grid = spec.kind === 'occlusion' ? occlusionGrid(h, w, spec.params.window, spec.params.stride) : null;
-    // Brush strokes travel run-length encoded on their own grid: stretch them over the input first.
-    const rasters =
-      spec.kind === 'occlusion-masks'
-        ? spec.params.masks.map((m) => rasterizeMask(m.kind === 'bitmap' ? { kind: 'bitmap', height: h, width: w, data: maskPixels(m, w, h) } : m, h, w))
-        : null;
-    const total = grid ? grid.rows * grid.cols : rasters!.length;
-    const probabilities = new Float32Array(total);
-    const topClass = new Int32Array(total);
-    const topProbability = new Float32Array(total);
-    const fillImage = makeFillImage(input, { fill: spec.params.fill, greyValue: greyValue(model.meta.preprocessing), seed: spec.params.seed });
-    // Windows are rectangles of fill pixels: copy them into copies of the input (as vis does), no per-row masks.
-    // Masks may be fractional (antialiased edges): blend `input + (fill − input)·mask` on the backend.
-    const c = input.shape[3];
-    const pixels = grid ? (input.dataSync() as Float32Array) : null;
-    const fillPixels = grid ? (fillImage.dataSync() as Float32Array) : null;
-    const delta = grid ? null : tf.sub(fillImage, input);
-    fillImage.dispose();
-    const occluded = (first: number, n: number): tf.Tensor4D => {
-      if (grid) {
-        const size = h * w * c;
-        const data = new Float32Array(n * size);
-        for (let k = 0; k < n; k++) {
-          const off = k * size;
-          data.set(pixels!, off);
-          const y0 = Math.floor((first + k) / grid.cols) * grid.stride;
-          const x0 = ((first + k) % grid.cols) * grid.stride;
-          for (let y = y0; y < y0 + grid.window; y++) {
-            const a = (y * w + x0) * c;
-            data.set(fillPixels!.subarray(a, a + grid.window * c), off + a);
-          }
-        }
-        return tf.tensor4d(data, [n, h, w, c]);
-      }
-      const maskData = new Float32Array(n * h * w);
-      for (let k = 0; k < n; k++) maskData.set(rasters![first + k], k * h * w);
-      return tf.tidy(() => tf.add(input, tf.mul(delta!, tf.tensor4d(maskData, [n, h, w, 1]))) as tf.Tensor4D);
+    let batched = false;
+    const classify = async (batch: tf.Tensor4D) => {
+      const res = await ctx.forward(model, { input: batch });
+      batched ||= res.batched;
+      return res.rows;
     };
-    try {
-      const chunk = Math.max(1, ctx.rowsPerRequest);
-      for (let b0 = 0; b0 < total; b0 += chunk) {
-        throwIfAborted(ctx.signal);
-        const n = Math.min(chunk, total - b0);
-        const batch = occluded(b0, n);
-        let res;
-        try {
-          res = await ctx.forward(model, { input: batch });
-        } finally {
-          batch.dispose();
-        }
-        batched ||= res.batched;
-        for (let k = 0; k < n; k++) {
-          const row = res.rows.probabilities.subarray(k * classes, (k + 1) * classes);
-          probabilities[b0 + k] = row[classIndex];
-          const t = argmax(row);
-          topClass[b0 + k] = t;
-          topProbability[b0 + k] = row[t];
-        }
-        ctx.onProgress({ step: b0 + n, total });
-      }
-    } finally {
-      delta?.dispose();
-    }
-    if (grid) {
-      return {
-        data: { classIndex, baseline, rows: grid.rows, cols: grid.cols, window: grid.window, stride: grid.stride, probabilities, topClass, topProbability },
-        batched,
-      };
-    }
-    return {
-      data: { classIndex, baseline, probabilities: Array.from(probabilities), topClass: Array.from(topClass), topProbability: Array.from(topProbability) },
-      batched,
+    const opts = {
+      ...(spec.params.classIndex !== undefined ? { classIndex: spec.params.classIndex } : {}),
+      batchSize: Math.max(1, ctx.rowsPerRequest),
+      fill: spec.params.fill,
+      greyValue: greyValue(model.meta.preprocessing),
+      seed: spec.params.seed,
+      signal: ctx.signal,
+      onProgress: (p: { step: number; total: number }) => ctx.onProgress({ step: p.step, total: p.total }),
     };
+    if (spec.kind === 'occlusion') {
+      const r = await occludeSlidingWindow(classify, input, { ...opts, window: spec.params.window, stride: spec.params.stride, incremental: false });
+      return { data: slidingWindowData(r), batched };
+    }
+    const r = await occludeMasks(classify, input, spec.params.masks, opts);
+    return { data: r, batched };
   } finally {
     input.dispose();
   }
+}
+
+/** The wire form of a sliding-window result. */
+function slidingWindowData(r: OcclusionPartial): JobResultData['occlusion'] {
+  const { grid } = r;
+  return { classIndex: r.classIndex, baseline: r.baseline, rows: grid.rows, cols: grid.cols, window: grid.window, stride: grid.stride, probabilities: r.probabilities, topClass: r.topClass, topProbability: r.topProbability };
 }
 
 async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
@@ -344,21 +282,11 @@ async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerCo
       if (p.raw) raw = { height: h, width: w, channels: c, data: rawValues };
       r.raw.dispose();
     }
-    const png = ctx.encodePng?.(saliencyImage(p.method, r.map, rawValues));
+    const png = ctx.encodePng?.(attributionImage(p.method, r.map, rawValues));
     return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}) }, batched: false };
   } finally {
     input.dispose();
   }
-}
-
-/**
- * The picture of an attribution, as the lecture shows it: guided backprop and deconvnet as the signed RGB gradient
- * around grey; the other methods as a heatmap whose top is the 99.5th percentile, so a few extreme pixels do not
- * leave the rest black.
- */
-function saliencyImage(method: string, map: FeatureMap, raw: Float32Array | null): RgbImage {
-  if ((method === 'guided' || method === 'deconvnet') && raw && raw.length === map.width * map.height * 3) return signedRgb(raw, map.width, map.height);
-  return colorize(map.data, map.width, map.height, { colormap: 'inferno', min: 0, max: robustMax(map.data) });
 }
 
 async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {

@@ -166,4 +166,14 @@ describe('sweep heatmaps', () => {
     const centre = sweepPixelMap(overlap, new Float32Array([0.1, 0.2, 0.3, 0.4]), 1)[4]!;
     expect(centre).toBeCloseTo(1 - 0.25, 6);
   });
+
+  it('covers every pixel when the stride does not divide (size − window): the last windows sit flush with the edges', () => {
+    // 10 − 4 = 6 rows and 9 − 4 = 5 columns of slack at stride 4: windows at y 0, 4, 6 and x 0, 4, 5.
+    const plan = planSweep([10, 9], 4, 4, 100);
+    expect([plan.rows, plan.cols]).toEqual([3, 3]);
+    const last = shardPositions(plan, plan.shards[0]!).at(-1)!;
+    expect(last).toMatchObject({ row: 2, col: 2, y: 6, x: 5 });
+    const px = sweepPixelMap(plan, new Float32Array(9).fill(0.5), 1);
+    expect(px.some((v) => Number.isNaN(v))).toBe(false);
+  });
 });

@@ -4,6 +4,7 @@
  * rectangle per position); a shard not back by its deadline, or held by a student who left, is taken over by the
  * server; results merge into one grid that fills in live. Pure logic: the caller supplies the clock (`now`).
  */
+import { windowCount, windowOrigin } from '@convlab/protocol';
 import { z } from 'zod';
 import { ClassIndexSchema, InputSizeSchema, ProbabilitySchema } from './common.schemas';
 import type { RectMask } from './masks';
@@ -48,13 +49,19 @@ export function planSweep(inputSize: [number, number], window: number, stride: n
     if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name} must be a positive integer, got ${v}`);
   }
   if (window > Math.min(h, w)) throw new RangeError(`a ${window}-pixel window does not fit the ${h}×${w} input`);
-  const rows = Math.floor((h - window) / stride) + 1;
-  const cols = Math.floor((w - window) / stride) + 1;
+  // The last row and column of windows sit flush with the edges, so every pixel is covered (protocol window-grid).
+  const rows = windowCount(h, window, stride);
+  const cols = windowCount(w, window, stride);
   const total = rows * cols;
   if (total > SWEEP_POSITIONS_MAX) throw new RangeError(`${total} window positions; at most ${SWEEP_POSITIONS_MAX} (use a larger stride)`);
   const shards: ShardRange[] = [];
   for (let start = 0; start < total; start += shardSize) shards.push({ index: shards.length, start, count: Math.min(shardSize, total - start) });
   return { inputSize: [h, w], window, stride, rows, cols, shards };
+}
+
+/** Top-left pixel of the window in grid cell (row, col). */
+function windowTopLeft(plan: Pick<SweepPlan, 'inputSize' | 'window' | 'stride'>, row: number, col: number): { y: number; x: number } {
+  return { y: windowOrigin(row, plan.inputSize[0], plan.window, plan.stride), x: windowOrigin(col, plan.inputSize[1], plan.window, plan.stride) };
 }
 
 /** The window positions of one shard. */
@@ -63,7 +70,7 @@ export function shardPositions(plan: SweepPlan, shard: ShardRange): WindowPositi
   for (let i = shard.start; i < shard.start + shard.count; i++) {
     const row = Math.floor(i / plan.cols);
     const col = i % plan.cols;
-    out.push({ index: i, row, col, y: row * plan.stride, x: col * plan.stride });
+    out.push({ index: i, row, col, ...windowTopLeft(plan, row, col) });
   }
   return out;
 }
@@ -277,8 +284,7 @@ export function sweepPixelMap(plan: SweepPlan, grid: Float32Array, baseline: num
       const p = grid[r * plan.cols + c]!;
       if (Number.isNaN(p)) continue;
       const drop = baseline - p;
-      const y0 = r * plan.stride;
-      const x0 = c * plan.stride;
+      const { y: y0, x: x0 } = windowTopLeft(plan, r, c);
       for (let y = y0; y < y0 + plan.window; y++) {
         for (let x = x0; x < x0 + plan.window; x++) {
           sum[y * w + x]! += drop;

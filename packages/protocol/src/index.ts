@@ -12,5 +12,6 @@ export * from './events.schemas';
 export * from './events';
 export * from './http.schemas';
 export * from './masks';
+export * from './window-grid';
 export * from './jobs';
 export * from './job-wire';

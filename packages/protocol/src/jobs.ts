@@ -4,7 +4,7 @@
  * error codes. Depends on zod only (the hash is a small pure SHA-256, so it is synchronous in both places).
  */
 import { z } from 'zod';
-import { BitmapMaskSchema, RectMaskSchema } from './masks';
+import { MASK_LIMITS, OcclusionMaskSchema } from './masks';
 
 /** Hard bounds that keep one job from monopolizing a worker; refused before any work starts. */
 export const JOB_LIMITS = {
@@ -17,7 +17,7 @@ export const JOB_LIMITS = {
   /** Occlusion: positions (rows × cols) of one sliding-window job. */
   occlusionPositionsMax: 4096,
   occlusionMasksMax: 64,
-  polygonPointsMax: 64,
+  polygonPointsMax: MASK_LIMITS.polygonPointsMax,
   /** All polygon points of one job together: keeps a JobSpec well under the socket payload cap (16 KB). */
   maskPointsMax: 512,
   /** All brush-bitmap runs of one job together (a 224×224 stroke takes a few hundred). */
@@ -81,16 +81,6 @@ export const GradientTargetSchema = z.discriminatedUnion('kind', [
 export type GradientTarget = z.infer<typeof GradientTargetSchema>;
 
 const Fill = z.enum(['zero', 'grey', 'blur', 'noise']).default('zero');
-
-/** A region a student draws (pixels of the model input): a rectangle, a polygon or a brush stroke (masks.ts). */
-export const OcclusionMaskSchema = z.discriminatedUnion('kind', [
-  RectMaskSchema,
-  z.strictObject({
-    kind: z.literal('polygon'),
-    points: z.array(z.tuple([z.number().min(0).max(JOB_LIMITS.windowMax), z.number().min(0).max(JOB_LIMITS.windowMax)])).min(3).max(JOB_LIMITS.polygonPointsMax),
-  }),
-  BitmapMaskSchema,
-]);
 
 export const ATTRIBUTION_METHOD_NAMES = ['vanilla', 'saliency', 'guided', 'deconvnet', 'smoothgrad', 'gradient-x-input', 'gradcam'] as const;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BitmapMaskSchema, MaskSchema, decodeBitmapMask, encodeBitmapMask, maskCoverage, rasterizeMask, type BitmapMask } from './masks';
+import { BitmapMaskSchema, MaskSchema, OcclusionMaskSchema, decodeBitmapMask, encodeBitmapMask, maskCoverage, rasterizeMask, type BitmapMask } from './masks';
 
 describe('mask schemas', () => {
   it('accepts rectangles and consistent bitmaps, refuses the rest', () => {
@@ -36,6 +36,23 @@ describe('bitmap run-length encoding', () => {
 });
 
 describe('rasterizeMask', () => {
+  it('takes width then height, row-major, for every kind', () => {
+    // A 5-wide, 3-high input: the rectangle's last column and the bitmap's right half are on the right.
+    expect(Array.from(rasterizeMask({ kind: 'rect', x: 4, y: 0, width: 1, height: 3 }, 5, 3))).toEqual([0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]);
+    expect(Array.from(rasterizeMask(encodeBitmapMask([0, 1], 2, 1), 4, 2))).toEqual([0, 0, 1, 1, 0, 0, 1, 1]);
+    expect(Array.from(rasterizeMask({ kind: 'polygon', points: [[2, 0], [4, 0], [4, 3], [2, 3]] }, 4, 3))).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1]);
+    expect(() => rasterizeMask({ kind: 'rect', x: 0, y: 0, width: 1, height: 1 }, 0, 3)).toThrow(/positive integers/);
+  });
+
+  it('covers a polygon by pixel centres (even-odd) and refuses one of fewer than 3 points', () => {
+    const m = rasterizeMask({ kind: 'polygon', points: [[0, 0], [4, 0], [0, 4]] }, 4, 4);
+    // The centres (x + ½, y + ½) strictly inside x + y < 4: x + y < 3.
+    expect(Array.from(m)).toEqual(Array.from({ length: 16 }, (_, i) => ((i % 4) + Math.floor(i / 4) < 3 ? 1 : 0)));
+    expect(() => rasterizeMask({ kind: 'polygon', points: [[0, 0], [1, 1]] }, 4, 4)).toThrow(/3 points/);
+    expect(OcclusionMaskSchema.safeParse({ kind: 'polygon', points: [[0, 0], [1, 1]] }).success).toBe(false);
+    expect(OcclusionMaskSchema.safeParse({ kind: 'polygon', points: [[0, 0], [1, 1], [0, 2]] }).success).toBe(true);
+  });
+
   it('covers a rectangle, clipped to the input', () => {
     const px = rasterizeMask({ kind: 'rect', x: 2, y: 1, width: 10, height: 2 }, 4, 4);
     expect(Array.from(px)).toEqual([0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 0, 0]);

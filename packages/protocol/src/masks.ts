@@ -1,6 +1,7 @@
 /**
- * Occlusion masks a student draws on the model input: rectangles and brush strokes. Defined here, in the protocol,
- * because the same masks travel in a lab submission and in an `occlusion-masks` compute job. A brush stroke travels as a
+ * Occlusion masks a student draws on the model input: rectangles, polygons and brush strokes — the one mask model of
+ * ConvLab, defined here, in the protocol, because the same masks travel in a lab submission and in an
+ * `occlusion-masks` compute job, and vis occludes with them. Rasterized by `rasterizeMask(mask, width, height)`. A brush stroke travels as a
  * run-length-encoded bitmap on its own grid (coarser than the input is fine), so a 224×224 stroke costs a few
  * hundred numbers instead of 50,176 flags. Coordinates are pixels of the model input.
  */
@@ -14,6 +15,8 @@ export const MASK_LIMITS = {
   bitmapMax: 512,
   /** Runs of one brush bitmap. */
   runsMax: 65_536,
+  /** Corners of one polygon. */
+  polygonPointsMax: 64,
 } as const;
 
 const Px = z.number().int().min(0).max(MASK_LIMITS.inputMax);
@@ -46,8 +49,23 @@ export const BitmapMaskSchema = z
   });
 export type BitmapMask = z.infer<typeof BitmapMaskSchema>;
 
+/** A polygon: corners [x, y] in pixels; the pixels whose centres are inside (even-odd rule) are covered. */
+export const PolygonMaskSchema = z.strictObject({
+  kind: z.literal('polygon'),
+  points: z
+    .array(z.tuple([z.number().min(0).max(MASK_LIMITS.inputMax), z.number().min(0).max(MASK_LIMITS.inputMax)]))
+    .min(3)
+    .max(MASK_LIMITS.polygonPointsMax),
+});
+export type PolygonMask = z.infer<typeof PolygonMaskSchema>;
+
+/** The masks a lab submission stores: rectangles and brush strokes. */
 export const MaskSchema = z.union([RectMaskSchema, BitmapMaskSchema]);
 export type Mask = z.infer<typeof MaskSchema>;
+
+/** Every mask an `occlusion-masks` job (and vis' occludeMasks) takes: a rectangle, a polygon or a brush stroke. */
+export const OcclusionMaskSchema = z.discriminatedUnion('kind', [RectMaskSchema, PolygonMaskSchema, BitmapMaskSchema]);
+export type OcclusionMask = z.infer<typeof OcclusionMaskSchema>;
 
 /** Run-length encodes a bitmap (non-zero = covered) of `width`×`height` cells into a brush mask. */
 export function encodeBitmapMask(cells: ArrayLike<number>, width: number, height: number): BitmapMask {
@@ -81,10 +99,14 @@ export function decodeBitmapMask(mask: BitmapMask): Uint8Array {
 }
 
 /**
- * The pixels of a `width`×`height` input that a mask covers (1 = covered). Rectangles are clipped to the input;
- * a brush bitmap is stretched over the input (each pixel takes the cell its centre falls in).
+ * The pixels of a `width`×`height` input that a mask covers (1 = covered), row-major. Rectangles are clipped to the
+ * input; a polygon covers the pixels whose centres are inside; a brush bitmap is stretched over the input (each
+ * pixel takes the cell its centre falls in).
  */
-export function rasterizeMask(mask: Mask, width: number, height: number): Uint8Array {
+export function rasterizeMask(mask: OcclusionMask, width: number, height: number): Uint8Array {
+  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
+    throw new RangeError(`rasterizeMask: the input must be positive integers width × height, got ${width}×${height}`);
+  }
   const out = new Uint8Array(width * height);
   if (mask.kind === 'rect') {
     const x0 = Math.min(mask.x, width);
@@ -92,6 +114,25 @@ export function rasterizeMask(mask: Mask, width: number, height: number): Uint8A
     const x1 = Math.min(mask.x + mask.width, width);
     const y1 = Math.min(mask.y + mask.height, height);
     for (let y = y0; y < y1; y++) out.fill(1, y * width + x0, y * width + x1);
+    return out;
+  }
+  if (mask.kind === 'polygon') {
+    const pts = mask.points;
+    if (!Array.isArray(pts) || pts.length < 3) throw new RangeError('a polygon mask needs at least 3 points');
+    for (let y = 0; y < height; y++) {
+      const cy = y + 0.5;
+      for (let x = 0; x < width; x++) {
+        const cx = x + 0.5;
+        // Even-odd rule on the pixel centre.
+        let inside = false;
+        for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
+          const [xi, yi] = pts[i]!;
+          const [xj, yj] = pts[j]!;
+          if (yi > cy !== yj > cy && cx < ((xj - xi) * (cy - yi)) / (yj - yi) + xi) inside = !inside;
+        }
+        if (inside) out[y * width + x] = 1;
+      }
+    }
     return out;
   }
   const cells = decodeBitmapMask(mask);
@@ -105,7 +146,7 @@ export function rasterizeMask(mask: Mask, width: number, height: number): Uint8A
 }
 
 /** Fraction of the input a mask covers (0..1). */
-export function maskCoverage(mask: Mask, width: number, height: number): number {
+export function maskCoverage(mask: OcclusionMask, width: number, height: number): number {
   const px = rasterizeMask(mask, width, height);
   let n = 0;
   for (let i = 0; i < px.length; i++) n += px[i]!;

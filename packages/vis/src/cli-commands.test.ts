@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { encodeNpy, forward, inputGradient, loadBuiltinModel, parseNpy, type Model } from '@convlab/nets';
+import { activations, encodeNpy, forward, inputGradient, loadBuiltinModel, parseNpy, type Model } from '@convlab/nets';
 import { createFileReader, defaultModelsDir, pathExists } from '@convlab/nets/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, uniformArray } from './rng';
@@ -90,6 +90,35 @@ describe.skipIf(!HAVE)('convlab visualization subcommands', () => {
       expect(maxDiff).toBeLessThan(1e-6 * Math.max(1, maxRef));
       tf.dispose([x, g.gradient, g.value]);
     }
+  }, 120_000);
+
+  it('saliency --neuron LAYER:CHANNEL uses the channel\'s strongest position, as the executor and the labs do', async () => {
+    const file = path.join(dir, 'neuron.npy');
+    const r = await convlab(['saliency', '--model', MODEL, '--npy', inputFile, '--neuron', 'conv_pw_3_relu:5', '--method', 'vanilla', '--out-npy', file, '--json']);
+    expect(r.code).toBe(0);
+    const x = tf.tensor4d(input, [1, 224, 224, 3]);
+    // The strongest position by hand: the first maximum of channel 5 in row-major order.
+    const act = activations(model, x, ['conv_pw_3_relu'])['conv_pw_3_relu'];
+    const [, h, w, c] = act.shape;
+    const data = act.dataSync();
+    let best = 0;
+    for (let i = 1; i < h * w; i++) if (data[i * c + 5] > data[best * c + 5]) best = i;
+    const [y, xx] = [Math.floor(best / w), best % w];
+    expect(JSON.parse(r.stdout).objective).toBe(`neuron conv_pw_3_relu[5] at (${y}, ${xx}), its strongest position`);
+    expect([y, xx]).not.toEqual([0, 0]);
+    // The gradient is the executor's for the neuron without a position (its strongest-position rule).
+    const g = inputGradient(model, x, { kind: 'neuron', node: 'conv_pw_3_relu', channel: 5 });
+    const npy = parseNpy(new Uint8Array(readFileSync(file)));
+    const ref = g.gradient.dataSync();
+    let maxDiff = 0;
+    let maxRef = 0;
+    for (let i = 0; i < ref.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(ref[i] - npy.data[i]));
+      maxRef = Math.max(maxRef, Math.abs(ref[i]));
+    }
+    expect(maxRef).toBeGreaterThan(0);
+    expect(maxDiff).toBeLessThan(1e-6 * Math.max(1, maxRef));
+    tf.dispose([x, act, g.gradient, g.value]);
   }, 120_000);
 
   it('ascent --out-npy is the same image for the same seed, in the valid range', async () => {

@@ -7,15 +7,19 @@ import { createRng, normalArray } from './rng';
  * A differentiable scalar score of an input image: its value and its gradient with respect to the
  * input (the caller's engine computes both; ascent disposes of the returned tensors).
  */
-export type DifferentiableScore = (x: tf.Tensor4D) => { value: tf.Scalar; gradient: tf.Tensor4D };
+export type DifferentiableScore = ((x: tf.Tensor4D) => { value: tf.Scalar; gradient: tf.Tensor4D }) & {
+  /** S(I) alone (a forward pass), for scoring snapshots without the gradient's cost; optional. */
+  value?: (x: tf.Tensor4D) => tf.Scalar;
+};
 
 /** A snapshot passed to the caller every `snapshotEvery` steps. */
 export interface AscentSnapshot {
   step: number;
-  /** S(I) at this step, before the L2 term. */
+  /** S(I) of `image` (unjittered), before the L2 term. */
   score: number;
-  /** S(I) - λ‖I‖². */
+  /** S(I) - λ‖I‖² of `image`. */
   objective: number;
+  /** The image after this step's update and projections. */
   image: FeatureMap;
 }
 
@@ -60,7 +64,7 @@ export interface AscentResult {
   image: tf.Tensor4D;
   score: number;
   objective: number;
-  /** S(I) at every step (before that step's update). */
+  /** The score each step's gradient was taken at: S of that step's jittered image, before its update. */
   scores: number[];
 }
 
@@ -120,7 +124,24 @@ export async function gradientAscent(score: DifferentiableScore, opts: AscentOpt
   const beta2 = 0.999;
   const eps = 1e-8;
   const scores: number[] = [];
-  let lastScore = NaN;
+
+  /** S(I) and S(I) - λ‖I‖² of one image, unjittered. */
+  const measure = async (img: tf.Tensor4D) => {
+    let valueT: tf.Scalar;
+    if (score.value) valueT = score.value(img);
+    else {
+      const out = score(img);
+      out.gradient.dispose();
+      valueT = out.value;
+    }
+    const value = (await valueT.data())[0];
+    valueT.dispose();
+    const sqT = tf.tidy(() => tf.sum(tf.square(img)));
+    const sq = (await sqT.data())[0];
+    sqT.dispose();
+    return { score: value, objective: value - l2 * sq };
+  };
+  let shown: { step: number; score: number; objective: number } | null = null;
 
   const replace = (t: tf.Tensor4D) => {
     x.dispose();
@@ -137,9 +158,8 @@ export async function gradientAscent(score: DifferentiableScore, opts: AscentOpt
       shifted.dispose();
       const gradS = roll(out.gradient, -dy, -dx);
       out.gradient.dispose();
-      lastScore = (await out.value.data())[0];
+      scores.push((await out.value.data())[0]);
       out.value.dispose();
-      scores.push(lastScore);
 
       const next = tf.tidy(() => {
         // Ascent direction of S(I) - λ‖I‖².
@@ -167,21 +187,16 @@ export async function gradientAscent(score: DifferentiableScore, opts: AscentOpt
 
       opts.onProgress?.({ step, total: opts.steps });
       if (opts.onSnapshot && snapshotEvery > 0 && (step % snapshotEvery === 0 || step === opts.steps)) {
-        const data = (await x.data()) as Float32Array;
-        const sq = data.reduce((a, t) => a + t * t, 0);
-        await opts.onSnapshot({ step, score: lastScore, objective: lastScore - l2 * sq, image: { height: h, width: w, channels: c, data: Float32Array.from(data) } });
+        // The step's own score was taken on the jittered image before the update: score the image shown instead.
+        shown = { step, ...(await measure(x)) };
+        const data = Float32Array.from((await x.data()) as Float32Array);
+        await opts.onSnapshot({ step, score: shown.score, objective: shown.objective, image: { height: h, width: w, channels: c, data } });
       }
       if (step % 4 === 0) await yieldToEventLoop();
     }
-    // Score of the final image, so the result describes what is returned.
-    const final = score(x);
-    final.gradient.dispose();
-    const finalScore = (await final.value.data())[0];
-    final.value.dispose();
-    const sqT = tf.tidy(() => tf.sum(tf.square(x)));
-    const sq = (await sqT.data())[0];
-    sqT.dispose();
-    return { image: x, score: finalScore, objective: finalScore - l2 * sq, scores };
+    // Score of the final image, so the result describes what is returned (a snapshot of the last step scored it).
+    const final = shown?.step === opts.steps ? shown : await measure(x);
+    return { image: x, score: final.score, objective: final.objective, scores };
   } catch (e) {
     x.dispose();
     throw e;

@@ -129,7 +129,21 @@ describe('nets adapter: closed forms on tiny models', () => {
       for (let k = 0; k < 5; k++) s += a[i * 5 + k] * (w[k * 3 + 2] / 4);
       expect(cam.map.data[i]).toBeCloseTo(Math.max(0, s), 5);
     }
-    tf.dispose([t2, x]);
+    // The forward-only value of each objective equals the value the gradient pass reports (a batch of two: summed).
+    const x2 = tf.tensor4d(normalArray(rng, 216), [2, 6, 6, 3]);
+    for (const o of [
+      { kind: 'class', index: 2 },
+      { kind: 'neuron', node: 't1', channel: 3, y: 4, x: 1 },
+      { kind: 'neuron', node: 't1', channel: 3 },
+      { kind: 'channelMean', node: 't2', channel: 4 },
+    ] as const) {
+      const sc = netsScore(m, o);
+      const full = sc(x2);
+      const fwd = sc.value!(x2);
+      expect(fwd.dataSync()[0]).toBeCloseTo(full.value.dataSync()[0], 5);
+      tf.dispose([full.value, full.gradient, fwd]);
+    }
+    tf.dispose([t2, x, x2]);
   });
 
   it('derives the valid input range, grey and the first conv kernel from metadata', () => {

@@ -13,6 +13,7 @@ import {
 } from '@convlab/nets';
 import { type AttributionProvider } from './attribution';
 import { type DifferentiableScore } from './gradient-ascent';
+import { strongestInChannel } from './neuron-position';
 import { type PatchReceptiveField, type LayerActivation } from './max-patches';
 import { type BatchClassifier, type IncrementalClassifier } from './occlusion';
 
@@ -64,13 +65,50 @@ export function netsIncremental(model: Model): IncrementalClassifier {
 /** The per-image scalar a gradient-based method differentiates (class score before softmax, neuron, channel mean). */
 export type VisObjective = GradientObjective;
 
-/** S(I) and ∂S/∂I for gradient ascent (standard ReLU gradients). */
+/** S(I) and ∂S/∂I for gradient ascent (standard ReLU gradients), and S(I) alone by a forward pass. */
 export function netsScore(model: Model, objective: VisObjective): DifferentiableScore {
-  return (x) => {
+  const score: DifferentiableScore = (x) => {
     const { gradient, value } = inputGradient(model, x, objective);
     const total = tf.sum(value) as tf.Scalar;
     value.dispose();
     return { value: total, gradient: gradient as tf.Tensor4D };
+  };
+  const value = forwardObjective(model, objective);
+  return value ? Object.assign(score, { value }) : score;
+}
+
+/**
+ * The objective summed over the batch by a forward pass (the value `inputGradient` reports, without the backward
+ * pass), for the objectives of one class or one channel; null for the others.
+ */
+function forwardObjective(model: Model, o: VisObjective): ((x: tf.Tensor4D) => tf.Scalar) | null {
+  if (o.kind === 'class') {
+    if (Array.isArray(o.index)) return null;
+    const index = o.index;
+    return (x) => {
+      const r = forward(model, x);
+      try {
+        return tf.tidy(() => tf.sum(tf.slice(tf.reshape(r.logits, [x.shape[0], -1]), [0, index], [-1, 1])) as tf.Scalar);
+      } finally {
+        tf.dispose([r.output, r.logits, r.probabilities, ...Object.values(r.taps)]);
+      }
+    };
+  }
+  if (o.kind !== 'neuron' && o.kind !== 'channelMean') return null;
+  return (x) => {
+    const act = activations(model, x, [o.node])[o.node];
+    try {
+      if (act.rank !== 4) throw new Error(`node '${o.node}' is not a feature map (shape [${act.shape.join(', ')}])`);
+      return tf.tidy(() => {
+        const ch = tf.slice(act, [0, 0, 0, o.channel], [-1, -1, -1, 1]);
+        if (o.kind === 'channelMean') return tf.sum(tf.mean(ch, [1, 2, 3])) as tf.Scalar;
+        // A neuron without a position: the channel's strongest one in each image (the executor's rule).
+        if (o.y === undefined && o.x === undefined) return tf.sum(tf.max(ch, [1, 2, 3])) as tf.Scalar;
+        return tf.sum(tf.slice(ch, [0, o.y ?? 0, o.x ?? 0, 0], [-1, 1, 1, 1])) as tf.Scalar;
+      });
+    } finally {
+      act.dispose();
+    }
   };
 }
 
@@ -94,6 +132,18 @@ export function netsAttributionProvider(model: Model, objective: VisObjective, g
 /** The activation of one node for a batch. */
 export function netsLayerActivation(model: Model, nodeId: string): LayerActivation {
   return (batch) => activations(model, batch, [nodeId])[nodeId] as tf.Tensor4D;
+}
+
+/** The strongest position of one channel of a feature-map node for a batch-1 input (first maximum on ties). */
+export function strongestNeuron(model: Model, input: tf.Tensor4D, nodeId: string, channel: number): { y: number; x: number; value: number } {
+  const act = activations(model, input, [nodeId])[nodeId];
+  try {
+    if (act.rank !== 4 || act.shape[0] !== 1) throw new Error(`node '${nodeId}' is not a feature map of one image (shape [${act.shape.join(', ')}])`);
+    const [, h, w, c] = act.shape;
+    return strongestInChannel(act.dataSync(), h, w, c, channel);
+  } finally {
+    act.dispose();
+  }
 }
 
 /** Receptive field of a feature-map node, with a clear error for vector nodes. */

@@ -6,10 +6,11 @@ import {
   occludeMasks,
   occludeSlidingWindow,
   occlusionGrid,
-  rasterizeMask,
+  windowAt,
   splitPositions,
   type BatchClassifier,
 } from './occlusion';
+import { encodeBitmapMask, rasterizeMask } from '@convlab/protocol';
 import { createRng, normalArray } from './rng';
 import { expectNoLeak, useCpuBackend } from './test-backend';
 
@@ -30,16 +31,23 @@ beforeAll(() => {
   input = tf.tensor4d(normalArray(rng, H * W * C), [1, H, W, C]);
 });
 
+/** Window origins along an axis: 0, stride, 2·stride, … while the window fits, then one flush with the far edge. */
+function origins(size: number, window: number, stride: number): number[] {
+  const out: number[] = [];
+  for (let o = 0; o + window <= size; o += stride) out.push(o);
+  if (out[out.length - 1] !== size - window) out.push(size - window);
+  return out;
+}
+
 /** Reference: one forward pass per position on an image occluded by hand in JS. */
 function naiveOcclusion(window: number, stride: number, fill: Float32Array, cls: number) {
   const x = input.dataSync();
-  const rows = Math.floor((H - window) / stride) + 1, cols = Math.floor((W - window) / stride) + 1;
   const out: number[][] = [];
-  for (let i = 0; i < rows; i++) {
+  for (const y0 of origins(H, window, stride)) {
     const row: number[] = [];
-    for (let j = 0; j < cols; j++) {
+    for (const x0 of origins(W, window, stride)) {
       const img = Float32Array.from(x);
-      for (let y = i * stride; y < i * stride + window; y++) for (let xx = j * stride; xx < j * stride + window; xx++) {
+      for (let y = y0; y < y0 + window; y++) for (let xx = x0; xx < x0 + window; xx++) {
         for (let c = 0; c < C; c++) img[(y * W + xx) * C + c] = fill[(y * W + xx) * C + c];
       }
       const t = tf.tensor4d(img, [1, H, W, C]);
@@ -54,8 +62,31 @@ function naiveOcclusion(window: number, stride: number, fill: Float32Array, cls:
 
 describe('occlusion', () => {
   it('computes the grid of window positions', () => {
-    expect(occlusionGrid(224, 224, 32, 8)).toEqual({ rows: 25, cols: 25, window: 32, stride: 8 });
+    expect(occlusionGrid(224, 224, 32, 8)).toEqual({ rows: 25, cols: 25, window: 32, stride: 8, height: 224, width: 224 });
+    // 224 − 48 = 176 is not a multiple of 32: windows at 0, 32, …, 160 and one more flush with the edge at 176.
+    const g = occlusionGrid(224, 224, 48, 32);
+    expect([g.rows, g.cols]).toEqual([7, 7]);
+    expect(Array.from({ length: 7 }, (_, j) => windowAt(g, j).x)).toEqual([0, 32, 64, 96, 128, 160, 176]);
+    expect(windowAt(g, 7 * 7 - 1)).toEqual({ y: 176, x: 176 });
     expect(() => occlusionGrid(10, 10, 11, 1)).toThrow(/larger/);
+  });
+
+  it('covers every pixel of awkward sizes, the last windows flush with the edges', () => {
+    for (const [h, w, win, stride] of [[20, 18, 5, 3], [224, 224, 48, 32], [227, 200, 32, 8], [7, 13, 7, 4], [31, 17, 4, 5], [9, 9, 1, 2]]) {
+      const g = occlusionGrid(h, w, win, stride);
+      const covered = new Uint8Array(h * w);
+      for (let i = 0; i < g.rows * g.cols; i++) {
+        const { y, x } = windowAt(g, i);
+        expect(y + win).toBeLessThanOrEqual(h);
+        expect(x + win).toBeLessThanOrEqual(w);
+        for (let yy = y; yy < y + win; yy++) covered.fill(1, yy * w + x, yy * w + x + win);
+      }
+      // A stride larger than the window leaves gaps between windows by design; otherwise nothing is left out.
+      if (stride <= win) expect(covered.indexOf(0)).toBe(-1);
+      expect(windowAt(g, g.rows * g.cols - 1)).toEqual({ y: h - win, x: w - win });
+      expect(Array.from({ length: g.cols }, (_, j) => windowAt(g, j).x)).toEqual(origins(w, win, stride));
+      expect(Array.from({ length: g.rows }, (_, i) => windowAt(g, i * g.cols).y)).toEqual(origins(h, win, stride));
+    }
   });
 
   for (const fill of ['zero', 'grey', 'blur', 'noise'] as const) {
@@ -97,7 +128,8 @@ describe('occlusion', () => {
     const masks = [
       { kind: 'rect' as const, y: 4, x: 6, height: 6, width: 6 },
       { kind: 'polygon' as const, points: [[6, 4], [12, 4], [12, 10], [6, 10]] as Array<[number, number]> },
-      { kind: 'bitmap' as const, height: H, width: W, data: rasterizeMask({ kind: 'rect', y: 4, x: 6, height: 6, width: 6 }, H, W) },
+      // A brush stroke on the input's own grid (W columns × H rows) covering the same square.
+      encodeBitmapMask(rasterizeMask({ kind: 'rect', y: 4, x: 6, height: 6, width: 6 }, W, H), W, H),
       { kind: 'rect' as const, y: 0, x: 0, height: H, width: W },
     ];
     const res = await expectNoLeak(() => occludeMasks(classify, input, masks, { classIndex: 1, batchSize: 3 }));
@@ -111,17 +143,10 @@ describe('occlusion', () => {
     tf.dispose([blank, p]);
   });
 
-  it('rasterizes triangles by pixel centres and validates masks', () => {
-    const m = rasterizeMask({ kind: 'polygon', points: [[0, 0], [4, 0], [0, 4]] }, 4, 4);
-    expect(Array.from(m)).toEqual([1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 1, 0, 0, 0].map((v, i) => ((i % 4) + Math.floor(i / 4) < 3 ? 1 : 0)));
-    expect(() => rasterizeMask({ kind: 'polygon', points: [[0, 0], [1, 1]] }, 4, 4)).toThrow(/3 points/);
-    expect(() => rasterizeMask({ kind: 'bitmap', height: 2, width: 2, data: [1] }, 2, 2)).toThrow(/bitmap/);
-  });
-
   it('reports progress, honours abort and rejects bad arguments', async () => {
     const seen: number[] = [];
     await occludeSlidingWindow(classify, input, { window: 5, stride: 5, batchSize: 4, onProgress: (p) => seen.push(p.step) });
-    expect(seen).toEqual([4, 8, 12]);
+    expect(seen).toEqual([4, 8, 12, 16]);
     const ctrl = new AbortController();
     ctrl.abort();
     const before = tf.memory().numTensors;

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { rasterizeMask, windowCount, windowOrigin, type OcclusionMask } from '@convlab/protocol';
 import { argmax, assertSingleImage, throwIfAborted, yieldToEventLoop, type LongRunOptions } from './common';
 import { gaussianBlur } from './image-ops';
 import { createRng, uniformArray } from './rng';
@@ -13,6 +14,21 @@ import { createRng, uniformArray } from './rng';
  * It may carry an {@link IncrementalClassifier} for images that differ from one image only inside a box.
  */
 export type BatchClassifier = ((batch: tf.Tensor4D) => tf.Tensor2D) & { incremental?: IncrementalClassifier };
+
+/** [N, classes] probabilities as plain numbers, row-major (what a host's shared batcher returns). */
+export interface ClassRows {
+  probabilities: Float32Array;
+  classes: number;
+}
+
+/**
+ * A classifier behind a host that gathers rows of several jobs into one batch: a promise of plain rows (the batch
+ * stays the caller's and lives until the promise settles).
+ */
+export type RowClassifier = (batch: tf.Tensor4D) => Promise<ClassRows>;
+
+/** What the occlusion experiments classify with. */
+export type OcclusionClassifier = BatchClassifier | RowClassifier;
 
 /** A changed image: `data` (box height × width × channels, HWC) replaces the input at top-left (y, x). */
 export interface BoxPatch {
@@ -94,20 +110,33 @@ export function makeFillImage(input: tf.Tensor4D, opts: FillOptions = {}): tf.Te
   }
 }
 
-/** Grid of sliding-window positions: window top-left corners at (i·stride, j·stride). */
+/** Grid of sliding-window positions over a height×width input (see {@link windowAt}). */
 export interface OcclusionGrid {
   rows: number;
   cols: number;
   window: number;
   stride: number;
+  height: number;
+  width: number;
 }
 
-/** The window positions that fit entirely inside an h×w image. */
+/**
+ * The window positions over an h×w image: every stride, plus a last row and column flush with the far edges when the
+ * stride does not divide (size − window), so every pixel is covered (the protocol's window-grid rule).
+ */
 export function occlusionGrid(height: number, width: number, window: number, stride: number): OcclusionGrid {
   if (!Number.isInteger(window) || window < 1) throw new Error(`window must be a positive integer, got ${window}`);
   if (!Number.isInteger(stride) || stride < 1) throw new Error(`stride must be a positive integer, got ${stride}`);
   if (window > height || window > width) throw new Error(`window ${window} is larger than the ${height}x${width} input`);
-  return { rows: Math.floor((height - window) / stride) + 1, cols: Math.floor((width - window) / stride) + 1, window, stride };
+  return { rows: windowCount(height, window, stride), cols: windowCount(width, window, stride), window, stride, height, width };
+}
+
+/** Top-left pixel (y, x) of the window at row-major position `index` of a grid. */
+export function windowAt(grid: OcclusionGrid, index: number): { y: number; x: number } {
+  return {
+    y: windowOrigin(Math.floor(index / grid.cols), grid.height, grid.window, grid.stride),
+    x: windowOrigin(index % grid.cols, grid.width, grid.window, grid.stride),
+  };
 }
 
 /** A half-open range [start, end) of row-major position indices. */
@@ -168,24 +197,29 @@ export interface OcclusionMap {
   grid: OcclusionGrid;
   classIndex: number;
   baseline: number;
-  /** probabilities[i][j]: target probability with the window's top-left corner at (i·stride, j·stride). */
+  /** probabilities[i][j]: target probability with the window's top-left corner at windowAt(grid, i·cols + j). */
   probabilities: number[][];
   topClass: number[][];
   topProbability: number[][];
 }
 
-async function classifyRows(classify: BatchClassifier, batch: tf.Tensor4D): Promise<{ probs: Float32Array; classes: number }> {
-  const p = classify(batch);
+async function classifyRows(classify: OcclusionClassifier, batch: tf.Tensor4D): Promise<{ probs: Float32Array; classes: number }> {
+  const n = batch.shape[0];
+  const out = await classify(batch);
+  if (!(out instanceof tf.Tensor)) {
+    if (out.probabilities.length !== n * out.classes) throw new Error(`classifier must return ${n} rows of ${out.classes} classes, got ${out.probabilities.length} values`);
+    return { probs: out.probabilities, classes: out.classes };
+  }
   try {
-    if (p.rank !== 2 || p.shape[0] !== batch.shape[0]) throw new Error(`classifier must return [${batch.shape[0]}, classes], got [${p.shape.join(',')}]`);
-    return { probs: (await p.data()) as Float32Array, classes: p.shape[1] };
+    if (out.rank !== 2 || out.shape[0] !== n) throw new Error(`classifier must return [${n}, classes], got [${out.shape.join(',')}]`);
+    return { probs: (await out.data()) as Float32Array, classes: out.shape[1] };
   } finally {
-    p.dispose();
+    out.dispose();
   }
 }
 
 /** Probabilities of the unoccluded input: baseline and default class. */
-export async function classifyOne(classify: BatchClassifier, input: tf.Tensor4D): Promise<Float32Array> {
+export async function classifyOne(classify: OcclusionClassifier, input: tf.Tensor4D): Promise<Float32Array> {
   assertSingleImage(input);
   return (await classifyRows(classify, input)).probs;
 }
@@ -227,7 +261,7 @@ async function runBatches(
 }
 
 async function runMasked(
-  classify: BatchClassifier,
+  classify: OcclusionClassifier,
   input: tf.Tensor4D,
   fillImage: tf.Tensor4D,
   start: number,
@@ -274,8 +308,7 @@ async function runIncremental(
   await runBatches(range.start, range.end, batchSize, async (b0, b1) => {
     const patches: BoxPatch[] = [];
     for (let index = b0; index < b1; index++) {
-      const y = Math.floor(index / grid.cols) * grid.stride;
-      const x = (index % grid.cols) * grid.stride;
+      const { y, x } = windowAt(grid, index);
       const data = new Float32Array(win * win * c);
       for (let r = 0; r < win; r++) data.set(fillData.subarray(((y + r) * w + x) * c, ((y + r) * w + x + win) * c), r * win * c);
       patches.push({ y, x, data });
@@ -291,7 +324,7 @@ async function runIncremental(
 }
 
 /** Sliding-window occlusion over a range of positions (all by default) with batched forward passes. */
-export async function occludeSlidingWindow(classify: BatchClassifier, input: tf.Tensor4D, opts: OcclusionOptions): Promise<OcclusionPartial> {
+export async function occludeSlidingWindow(classify: OcclusionClassifier, input: tf.Tensor4D, opts: OcclusionOptions): Promise<OcclusionPartial> {
   assertSingleImage(input);
   const [, h, w, c] = input.shape;
   const grid = occlusionGrid(h, w, opts.window, opts.stride);
@@ -320,8 +353,9 @@ export async function occludeSlidingWindow(classify: BatchClassifier, input: tf.
   const mode = opts.incremental ?? 'auto';
   let session: IncrementalSession | null = null;
   try {
-    if (mode !== false && classify.incremental && n > 0) {
-      session = await classify.incremental.prepare(input, [grid.window, grid.window], mode === true);
+    const incremental = 'incremental' in classify ? classify.incremental : undefined;
+    if (mode !== false && incremental && n > 0) {
+      session = await incremental.prepare(input, [grid.window, grid.window], mode === true);
     }
     if (session) {
       await runIncremental(session, grid, fillImage, range, batchSize, onRows, opts);
@@ -335,8 +369,7 @@ export async function occludeSlidingWindow(classify: BatchClassifier, input: tf.
       range.end,
       batchSize,
       (index, target, offset, fill) => {
-        const y0 = Math.floor(index / grid.cols) * grid.stride;
-        const x0 = (index % grid.cols) * grid.stride;
+        const { y: y0, x: x0 } = windowAt(grid, index);
         for (let y = y0; y < y0 + grid.window; y++) {
           const a = (y * w + x0) * c;
           target.set(fill.subarray(a, a + grid.window * c), offset + a);
@@ -362,7 +395,7 @@ export function mergeOcclusion(partials: OcclusionPartial[]): OcclusionMap {
   const top = new Int32Array(total);
   const topP = new Float32Array(total);
   for (const p of partials) {
-    if (p.grid.rows !== grid.rows || p.grid.cols !== grid.cols || p.grid.window !== grid.window || p.grid.stride !== grid.stride) {
+    if ((['rows', 'cols', 'window', 'stride', 'height', 'width'] as const).some((k) => p.grid[k] !== grid[k])) {
       throw new Error('mergeOcclusion: partial results come from different grids');
     }
     if (p.classIndex !== classIndex) throw new Error(`mergeOcclusion: partials target different classes (${classIndex} vs ${p.classIndex})`);
@@ -381,48 +414,7 @@ export function mergeOcclusion(partials: OcclusionPartial[]): OcclusionMap {
   return { grid, classIndex, baseline, probabilities: rows(probs), topClass: rows(top), topProbability: rows(topP) };
 }
 
-/** A region a student draws: a rectangle, a polygon (pixel centres inside are occluded) or a bitmap. */
-export type OcclusionMask =
-  | { kind: 'rect'; y: number; x: number; height: number; width: number }
-  | { kind: 'polygon'; points: Array<[number, number]> }
-  | { kind: 'bitmap'; height: number; width: number; data: ArrayLike<number> };
-
-/** Rasterizes a mask to an h×w array of 0/1 (1 = occluded). Polygon points are [x, y] in pixels. */
-export function rasterizeMask(mask: OcclusionMask, height: number, width: number): Float32Array {
-  const out = new Float32Array(height * width);
-  if (mask.kind === 'rect') {
-    const y0 = Math.max(0, Math.round(mask.y));
-    const x0 = Math.max(0, Math.round(mask.x));
-    const y1 = Math.min(height, Math.round(mask.y + mask.height));
-    const x1 = Math.min(width, Math.round(mask.x + mask.width));
-    for (let y = y0; y < y1; y++) out.fill(1, y * width + Math.min(x0, x1), y * width + x1);
-  } else if (mask.kind === 'polygon') {
-    const pts = mask.points;
-    if (!Array.isArray(pts) || pts.length < 3) throw new Error('a polygon mask needs at least 3 points');
-    for (let y = 0; y < height; y++) {
-      const cy = y + 0.5;
-      for (let x = 0; x < width; x++) {
-        const cx = x + 0.5;
-        // Even-odd rule on the pixel centre.
-        let inside = false;
-        for (let i = 0, j = pts.length - 1; i < pts.length; j = i++) {
-          const [xi, yi] = pts[i];
-          const [xj, yj] = pts[j];
-          if (yi > cy !== yj > cy && cx < ((xj - xi) * (cy - yi)) / (yj - yi) + xi) inside = !inside;
-        }
-        if (inside) out[y * width + x] = 1;
-      }
-    }
-  } else if (mask.kind === 'bitmap') {
-    if (mask.height !== height || mask.width !== width || mask.data.length !== height * width) {
-      throw new Error(`a bitmap mask must be ${height}x${width} (${height * width} values), got ${mask.height}x${mask.width} with ${mask.data.length}`);
-    }
-    for (let i = 0; i < out.length; i++) out[i] = mask.data[i] ? 1 : 0;
-  } else {
-    throw new Error(`unknown mask kind "${(mask as { kind: string }).kind}"; use rect, polygon or bitmap`);
-  }
-  return out;
-}
+export type { OcclusionMask } from '@convlab/protocol';
 
 /** Options of the arbitrary-mask experiment. */
 export interface MaskOcclusionOptions extends FillOptions, LongRunOptions {
@@ -430,16 +422,16 @@ export interface MaskOcclusionOptions extends FillOptions, LongRunOptions {
   batchSize?: number;
 }
 
-/** The target probability (and top class) with each mask applied, in batches. */
+/** The target probability (and top class) with each mask (the protocol's mask model) applied, in batches. */
 export async function occludeMasks(
-  classify: BatchClassifier,
+  classify: OcclusionClassifier,
   input: tf.Tensor4D,
   masks: OcclusionMask[],
   opts: MaskOcclusionOptions = {},
 ): Promise<{ classIndex: number; baseline: number; probabilities: number[]; topClass: number[]; topProbability: number[] }> {
   assertSingleImage(input);
   const [, h, w, c] = input.shape;
-  const raster = masks.map((m) => rasterizeMask(m, h, w));
+  const raster = masks.map((m) => rasterizeMask(m, w, h));
   const base = await classifyOne(classify, input);
   const classIndex = opts.classIndex ?? argmax(base);
   checkClass(classIndex, base.length);

@@ -22,7 +22,7 @@ export default defineCommand({
   configure: (cmd) => cmd
     .requiredOption('--model <id|path>', 'built-in model id or a TensorFlow.js layers model')
     .option('--class <index|name>', "class score before softmax: output index or ImageNet name")
-    .option('--neuron <LAYER:CHANNEL:Y:X>', 'maximize one activation instead')
+    .option('--neuron <LAYER:CHANNEL[:Y:X]>', "maximize one activation instead (no Y:X: the channel's strongest position in each step's image)")
     .option('--channel-mean <LAYER:CHANNEL>', "maximize a channel's mean activation instead")
     .option('--preset <name>', `regularization preset: ${Object.keys(ASCENT_PRESETS).join(', ')} (explicit options override it)`)
     .option('--steps <n>', 'gradient steps', '200')
@@ -82,7 +82,9 @@ export default defineCommand({
     } else {
       const n = parseNeuron(String(opts.neuron ?? opts.channelMean));
       requireFeatureMapNode(model, n.node);
-      objective = opts.neuron ? { kind: 'neuron', node: n.node, channel: n.channel, y: n.y ?? 0, x: n.x ?? 0 } : { kind: 'channelMean', node: n.node, channel: n.channel };
+      // A neuron without a position is the channel's strongest one in each image (the executor's and the labs' rule).
+      const at = n.y !== undefined && n.x !== undefined ? { y: n.y, x: n.x } : {};
+      objective = opts.neuron ? { kind: 'neuron', node: n.node, channel: n.channel, ...at } : { kind: 'channelMean', node: n.node, channel: n.channel };
       label = String(opts.neuron ?? opts.channelMean);
     }
     const [h, w] = model.meta.inputSize;

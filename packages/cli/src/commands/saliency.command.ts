@@ -1,5 +1,5 @@
 /**
- * `convlab saliency --model M (--image F | --npy F) (--class C | --neuron LAYER:CHANNEL:Y:X) --method
+ * `convlab saliency --model M (--image F | --npy F) (--class C | --neuron LAYER:CHANNEL[:Y:X]) --method
  * vanilla|guided|deconvnet|smoothgrad|gradcam|gradient-x-input [--out-npy F] [--out F.png]`: attribution to pixels.
  * --out-npy holds the raw gradient with respect to the input (vanilla/guided/deconvnet), the mean gradient
  * (smoothgrad), gradient × input, or the Grad-CAM map at the layer's resolution.
@@ -9,6 +9,8 @@ import { forward, receptiveFieldBox } from '@convlab/nets';
 import {
   ATTRIBUTION_METHODS,
   attribute,
+  attributionHeatmap,
+  strongestNeuron,
   colorize,
   hconcat,
   inputToRgb,
@@ -18,7 +20,6 @@ import {
   upscaleNearest,
   type AttributionMethod,
   type VisObjective,
-  robustMax,
 } from '@convlab/vis';
 import {
   className,
@@ -43,7 +44,7 @@ export default defineCommand({
     .option('--image <file>', 'image file (centre-cropped, resized and scaled for the model)')
     .option('--npy <file>', 'already-preprocessed input [1,H,W,3] (NHWC)')
     .option('--class <index|name>', "class score before softmax: output index or ImageNet name (default: top-1)")
-    .option('--neuron <LAYER:CHANNEL:Y:X>', 'one activation of a layer instead of a class score')
+    .option('--neuron <LAYER:CHANNEL[:Y:X]>', "one activation of a layer instead of a class score (no Y:X: the channel's strongest position)")
     .option('--channel-mean <LAYER:CHANNEL>', "a channel's mean activation instead of a class score")
     .option('--method <name>', ATTRIBUTION_METHODS.join(' | '), 'vanilla')
     .option('--layer <id>', 'Grad-CAM layer (default: the last spatial feature map)')
@@ -70,9 +71,11 @@ export default defineCommand({
       if (opts.neuron) {
         const n = parseNeuron(String(opts.neuron));
         requireFeatureMapNode(model, n.node);
-        objective = { kind: 'neuron', node: n.node, channel: n.channel, y: n.y ?? 0, x: n.x ?? 0 };
-        label = `neuron ${n.node}[${n.channel}] at (${n.y ?? 0}, ${n.x ?? 0})`;
-        rfBox = receptiveFieldBox(netsReceptiveField(model, n.node), n.y ?? 0, n.x ?? 0);
+        // Without a position: the channel's strongest one for this image (the executor's and the labs' rule).
+        const at = n.y !== undefined && n.x !== undefined ? { y: n.y, x: n.x } : strongestNeuron(model, x, n.node, n.channel);
+        objective = { kind: 'neuron', node: n.node, channel: n.channel, y: at.y, x: at.x };
+        label = `neuron ${n.node}[${n.channel}] at (${at.y}, ${at.x})${n.y === undefined ? ', its strongest position' : ''}`;
+        rfBox = receptiveFieldBox(netsReceptiveField(model, n.node), at.y, at.x);
       } else if (opts.channelMean) {
         const n = parseNeuron(String(opts.channelMean));
         requireFeatureMapNode(model, n.node);
@@ -110,10 +113,9 @@ export default defineCommand({
           const heat = upscaleNearest(colorize(r.map.data, r.map.width, r.map.height, { colormap: 'jet' }), Math.max(1, Math.floor(rgb.width / r.map.width)));
           panels = [rgb, overlayHeatmap(rgb, r.map.data, r.map.width, r.map.height, { colormap: 'jet', alpha: 0.5 }), heat];
         } else if (method === 'guided' || method === 'deconvnet' || (method === 'smoothgrad' && r.raw)) {
-          panels = [rgb, signedToRgb(r.raw!), colorize(r.map.data, r.map.width, r.map.height, { colormap: 'gray', min: 0, max: robustMax(r.map.data) })];
+          panels = [rgb, signedToRgb(r.raw!), attributionHeatmap(method, r.map, 'gray')];
         } else {
-          const m = robustMax(r.map.data);
-          panels = [rgb, colorize(r.map.data, r.map.width, r.map.height, method === 'gradient-x-input' ? { colormap: 'coolwarm', min: -m, max: m } : { colormap: 'gray', min: 0, max: m })];
+          panels = [rgb, attributionHeatmap(method, r.map, 'gray')];
         }
         if (opts.cropRf && rfBox) {
           const box = rfBox;
