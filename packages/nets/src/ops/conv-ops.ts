@@ -84,33 +84,35 @@ function fusedKernel(
   return tf.engine().runKernel(spec.depthwise ? tf.FusedDepthwiseConv2D : tf.FusedConv2D, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
-/** Zero-dilates `[N, H, W, C]` by the strides: inserts (s-1) zeros between neighbouring rows/columns. */
+/**
+ * Zero-dilates `[N, H, W, C]` by the strides: (s-1) zeros after every row/column, the last one included. Pads of
+ * reshaped views do it (Pad is one native kernel; wasm's Slice would copy channel-sized pieces one by one).
+ */
 export function zeroDilate(dy: tf.Tensor4D, s: Pair): tf.Tensor4D {
-  let [n, h, w, c] = dy.shape;
+  const [n, h, w, c] = dy.shape;
   let out = dy;
-  if (s[0] > 1) {
-    const padded = tf.pad(tf.reshape(dy, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, s[0] - 1], [0, 0]]);
-    out = tf.slice(tf.reshape(padded, [n, h * s[0], w, c]), [0, 0, 0, 0], [n, (h - 1) * s[0] + 1, w, c]) as tf.Tensor4D;
-    h = (h - 1) * s[0] + 1;
-  }
-  if (s[1] > 1) {
-    const padded = tf.pad(tf.reshape(out, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, s[1] - 1], [0, 0]]);
-    out = tf.slice(tf.reshape(padded, [n, h, w * s[1], c]), [0, 0, 0, 0], [n, h, (w - 1) * s[1] + 1, c]) as tf.Tensor4D;
-  }
-  return out as tf.Tensor4D;
+  if (s[0] > 1) out = tf.reshape(tf.pad(tf.reshape(out, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, s[0] - 1], [0, 0]]), [n, h * s[0], w, c]);
+  if (s[1] > 1) out = tf.reshape(tf.pad(tf.reshape(out, [n * h * s[0], w, 1, c]), [[0, 0], [0, 0], [0, s[1] - 1], [0, 0]]), [n, h * s[0], w * s[1], c]);
+  return out;
 }
 
-/** Pads (positive) or crops (negative) the two spatial axes. */
-function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
+/**
+ * `x` moved down/right by (top, left) into a frame `height` × `width`: padded with `value` where the frame is larger,
+ * cropped where it is smaller (a negative top/left crops the start).
+ */
+export function fitFrame(x: tf.Tensor4D, top: number, left: number, height: number, width: number, value = 0): tf.Tensor4D {
+  const [n, h, w, c] = x.shape;
+  const bottom = height - h - top;
+  const right = width - w - left;
   let y = x;
-  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    y = tf.pad(y, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]);
+  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
+    y = tf.pad(y, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]], value);
   }
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    const [n, h, w, c] = y.shape;
-    const t = Math.max(-top, 0);
-    const l = Math.max(-left, 0);
-    y = tf.slice(y, [0, t, l, 0], [n, h - t - Math.max(-bottom, 0), w - l - Math.max(-right, 0), c]);
+  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
+    // As rows of width·c values: one contiguous piece per row.
+    const [, hy, wy] = y.shape;
+    const rows = tf.slice(tf.reshape(y, [n, hy, wy * c]), [0, Math.max(-top, 0), Math.max(-left, 0) * c], [n, height, width * c]);
+    y = tf.reshape(rows, [n, height, width, c]);
   }
   return y;
 }
@@ -132,11 +134,7 @@ function spreadGradient(dy: tf.Tensor4D, inShape: [number, number, number, numbe
   const pt = padBefore(h, ho, kh, sh, dh, spec.pad);
   const pl = padBefore(w, wo, kw, sw, dw, spec.pad);
   const dz = zeroDilate(dy, spec.strides);
-  const top = (kh - 1) * dh - pt;
-  const left = (kw - 1) * dw - pl;
-  const bottom = h + (kh - 1) * dh - top - dz.shape[1];
-  const right = w + (kw - 1) * dw - left - dz.shape[2];
-  return padOrCrop(dz, top, bottom, left, right);
+  return fitFrame(dz, (kh - 1) * dh - pt, (kw - 1) * dw - pl, h + (kh - 1) * dh, w + (kw - 1) * dw);
 }
 
 /**
