@@ -138,6 +138,15 @@ function spreadGradient(dy: tf.Tensor4D, inShape: [number, number, number, numbe
 }
 
 /**
+ * Whether the backward convolution is the forward one's 'same' padding again: stride 1, 'same', and an odd effective
+ * kernel size (padding (k-1)·d/2 on both sides, mirrored by the flipped kernel). Then no pad op is needed.
+ */
+function mirrorsSame(spec: ConvSpec, k: Pair): boolean {
+  const odd = (i: 0 | 1) => ((k[i] - 1) * spec.dilation[i]) % 2 === 0;
+  return spec.pad === 'same' && spec.strides[0] === 1 && spec.strides[1] === 1 && odd(0) && odd(1);
+}
+
+/**
  * Gradient of a depthwise convolution with respect to its input, from kernels every backend has:
  * depthwise conv (stride 1, same dilation) of the zero-dilated, re-padded incoming gradient with the flipped kernel.
  */
@@ -147,9 +156,10 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const [n, h, w, c] = inShape;
     const [kh, kw, , m] = filter.shape;
-    const padded = spreadGradient(dy, inShape, [kh, kw], spec);
     const flipped = back ?? backwardKernel(filter, spec);
-    const g = tf.depthwiseConv2d(padded, flipped, 1, 'valid', 'NHWC', spec.dilation);
+    const g = mirrorsSame(spec, [kh, kw])
+      ? tf.depthwiseConv2d(dy, flipped, 1, 'same', 'NHWC', spec.dilation)
+      : tf.depthwiseConv2d(spreadGradient(dy, inShape, [kh, kw], spec), flipped, 1, 'valid', 'NHWC', spec.dilation);
     return (m === 1 ? g : tf.sum(tf.reshape(g, [n, h, w, c, m]), 4)) as tf.Tensor4D;
   });
 }
@@ -166,8 +176,8 @@ function denseConvInputGrad(
     const flipped = back ?? backwardKernel(filter, spec);
     // 1x1 stride 1 needs no spreading: a matrix product with the transposed kernel.
     const unit = kh === 1 && kw === 1 && spec.strides[0] === 1 && spec.strides[1] === 1;
-    const padded = unit ? dy : spreadGradient(dy, inShape, [kh, kw], spec);
-    return tf.conv2d(padded, flipped, 1, 'valid', 'NHWC', spec.dilation);
+    if (unit || mirrorsSame(spec, [kh, kw])) return tf.conv2d(dy, flipped, 1, 'same', 'NHWC', spec.dilation);
+    return tf.conv2d(spreadGradient(dy, inShape, [kh, kw], spec), flipped, 1, 'valid', 'NHWC', spec.dilation);
   });
 }
 

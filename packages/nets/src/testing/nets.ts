@@ -44,3 +44,15 @@ export function depthwiseNet(): Graph {
   return b.build();
 }
 
+
+/** Net C: stride-1 'same' convolutions (odd kernels, dilated, depthwise with a multiplier, and an even kernel). */
+export function sameNet(): Graph {
+  const b = new GraphBuilder([7, 6, 3]);
+  b.depthwise('dw1', 3, { kernelSize: 3, multiplier: 2, activation: 'relu6' });
+  b.depthwise('dw2', 6, { kernelSize: 3, dilation: 2, bias: false });
+  b.conv2d('c1', { filters: 5, kernelSize: 3, activation: 'relu' });
+  b.conv2d('c2', { filters: 4, kernelSize: [2, 3] });
+  b.op('globalAvgPool', 'gap');
+  b.dense('fc', 3);
+  return b.build();
+}
