@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FusedActivation, Pair } from '../graph.types';
 import type { ReluMode } from '../executor.types';
 import { reluBackward, reluForward, type ReluLike } from './relu-modes';
+import { fitFrame } from './window-fold';
 
 /** Parameters of a convolution after explicit padding has been applied with `tf.pad`. */
 export interface ConvSpec {
@@ -94,27 +95,6 @@ export function zeroDilate(dy: tf.Tensor4D, s: Pair): tf.Tensor4D {
   if (s[0] > 1) out = tf.reshape(tf.pad(tf.reshape(out, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, s[0] - 1], [0, 0]]), [n, h * s[0], w, c]);
   if (s[1] > 1) out = tf.reshape(tf.pad(tf.reshape(out, [n * h * s[0], w, 1, c]), [[0, 0], [0, 0], [0, s[1] - 1], [0, 0]]), [n, h * s[0], w * s[1], c]);
   return out;
-}
-
-/**
- * `x` moved down/right by (top, left) into a frame `height` × `width`: padded with `value` where the frame is larger,
- * cropped where it is smaller (a negative top/left crops the start).
- */
-export function fitFrame(x: tf.Tensor4D, top: number, left: number, height: number, width: number, value = 0): tf.Tensor4D {
-  const [n, h, w, c] = x.shape;
-  const bottom = height - h - top;
-  const right = width - w - left;
-  let y = x;
-  if (top > 0 || left > 0 || bottom > 0 || right > 0) {
-    y = tf.pad(y, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]], value);
-  }
-  if (top < 0 || left < 0 || bottom < 0 || right < 0) {
-    // As rows of width·c values: one contiguous piece per row.
-    const [, hy, wy] = y.shape;
-    const rows = tf.slice(tf.reshape(y, [n, hy, wy * c]), [0, Math.max(-top, 0), Math.max(-left, 0) * c], [n, height, width * c]);
-    y = tf.reshape(rows, [n, height, width, c]);
-  }
-  return y;
 }
 
 /** Spatial 'same'/'valid' padding before the first pixel, as TensorFlow computes it. */

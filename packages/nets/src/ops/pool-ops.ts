@@ -7,16 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Pair } from '../graph.types';
-import { fitFrame, padBefore } from './conv-ops';
+import { padBefore } from './conv-ops';
+import { fitFrame, foldWindows } from './window-fold';
 
 /**
  * Gradient of `y = maxPool(x)` with respect to x, routed to the first maximum of each window.
  *
  * Gather: the value at window offset (a, b) of every window at once, `[n, ho, wo, c]`, is a strided depthwise conv
  * with a one-hot kernel; visiting offsets in row-major order, the first one equal to the window's max takes what is
- * left of dy. Scatter without a transposed convolution: input row s·u + p (phase p < stride) receives offset
- * a = p + s·t from window row u − t, so each phase's gradient is a sum of shifted `[n, ho, wo, c]` grids; pads of
- * reshaped views then interleave the phases into the full grid.
+ * left of dy. Scatter: {@link foldWindows} adds each offset's share back into place.
  */
 export function maxPoolInputGrad(
   dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, size: Pair, strides: Pair, pad: 'same' | 'valid',
@@ -28,10 +27,6 @@ export function maxPoolInputGrad(
     const [sh, sw] = strides;
     const pt = padBefore(h, ho, kh, sh, 1, pad);
     const pl = padBefore(w, wo, kw, sw, 1, pad);
-    // Window offset a = p + sh·t (phase p < sh) lands on phase row u + t for window row u.
-    const th = Math.ceil(kh / sh) - 1;
-    const tw = Math.ceil(kw / sw) - 1;
-    const [hp, wp] = [(ho + th) * sh, (wo + tw) * sw];
     // The frame the windows read; padding never wins the max (-3e38, not -Inf: 0·Inf is NaN).
     const xp = fitFrame(x, pt, pl, (ho - 1) * sh + kh, (wo - 1) * sw + kw, -3e38);
     // routed[a][b]: the gradient each window sends to its offset (a, b); `rest` is what no earlier offset took.
@@ -52,32 +47,7 @@ export function maxPoolInputGrad(
         rest = left;
       }
     }
-    // Phase (p, q) sums offsets a = p + sh·t, b = q + sw·u, moved down/right by (t, u) phase rows/columns.
-    const phase = (p: number, q: number): tf.Tensor4D => {
-      const parts: tf.Tensor4D[] = [];
-      for (let a = p, t = 0; a < kh; a += sh, t++) {
-        for (let b = q, u = 0; b < kw; b += sw, u++) {
-          parts.push(th === 0 && tw === 0 ? routed[a][b] : tf.pad(routed[a][b], [[0, 0], [t, th - t], [u, tw - u], [0, 0]]));
-        }
-      }
-      if (parts.length === 0) return tf.zeros([n, ho + th, wo + tw, c]);
-      return parts.length === 1 ? parts[0] : tf.addN(parts);
-    };
-    // Interleave the phases, full[sh·u + p, sw·v + q] = phase(p, q)[u, v], with pads that spread them out (fast
-    // kernels everywhere; stacking would copy channel-sized pieces one by one on wasm).
-    const rowPhases: tf.Tensor[] = [];
-    for (let p = 0; p < sh; p++) {
-      const cols: tf.Tensor[] = [];
-      for (let q = 0; q < sw; q++) {
-        const g = phase(p, q);
-        cols.push(sw === 1 ? g : tf.pad(tf.reshape(g, [n * (ho + th), wo + tw, 1, c]), [[0, 0], [0, 0], [q, sw - 1 - q], [0, 0]]));
-      }
-      const row = tf.reshape(cols.length === 1 ? cols[0] : tf.addN(cols), [n, ho + th, 1, wp * c]);
-      rowPhases.push(sh === 1 ? row : tf.pad(row, [[0, 0], [0, 0], [p, sh - 1 - p], [0, 0]]));
-    }
-    const full = tf.reshape(rowPhases.length === 1 ? rowPhases[0] : tf.addN(rowPhases), [n, hp, wp, c]) as tf.Tensor4D;
-    // Back to the input's frame: the inverse of fitFrame (rows/columns no window covers get 0).
-    return fitFrame(full, -pt, -pl, h, w, 0);
+    return foldWindows((a, b) => routed[a][b], n, c, { out: [ho, wo], size, strides, input: [h, w], padBefore: [pt, pl] });
   });
 }
 
