@@ -153,6 +153,7 @@ function denseConvInputGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw] = filter.shape;
+    if (subPixel(spec)) return subPixelInputGrad(dy, back ?? backwardKernel(filter, spec), [kh, kw], inShape, spec);
     const flipped = back ?? backwardKernel(filter, spec);
     // 1x1 stride 1 needs no spreading: a matrix product with the transposed kernel.
     const unit = kh === 1 && kw === 1 && spec.strides[0] === 1 && spec.strides[1] === 1;
@@ -161,11 +162,70 @@ function denseConvInputGrad(
   });
 }
 
+/** Whether an ordinary convolution's input gradient is a sub-pixel convolution (equal strides > 1, no dilation). */
+function subPixel(spec: ConvSpec): boolean {
+  const [sh, sw] = spec.strides;
+  return !spec.depthwise && spec.groups === 1 && sh > 1 && sh === sw && spec.dilation[0] === 1 && spec.dilation[1] === 1;
+}
+
+/**
+ * Input gradient of a strided convolution as a sub-pixel convolution: input pixel s·U + P (in the padded frame) takes
+ * kernel taps P + s·t from windows U − t, so one stride-1 convolution of the incoming gradient, with every phase's
+ * taps as its own output channels, then interleaved (depth to space), gives all phases at once. The same FLOPs as the forward
+ * pass, where a convolution of the zero-dilated gradient spends (s² − 1)/s² of them on zeros.
+ */
+function subPixelInputGrad(
+  dy: tf.Tensor4D, phases: tf.Tensor4D, [kh, kw]: Pair, inShape: [number, number, number, number], spec: ConvSpec,
+): tf.Tensor4D {
+  const [n, h, w, c] = inShape;
+  const [, ho, wo] = dy.shape;
+  const [th, tw] = phases.shape;
+  const s = spec.strides[0];
+  const padded = th > 1 || tw > 1 ? tf.pad(dy, [[0, 0], [th - 1, th - 1], [tw - 1, tw - 1], [0, 0]]) : dy;
+  const [hp, wp] = [ho + th - 1, wo + tw - 1];
+  // depthToSpace by a transpose: [n·hp, wp, P, (Q, i)] → [n·hp, P, wp, (Q, i)] (wasm's DepthToSpace is 7× slower).
+  const byPhase = tf.reshape(tf.conv2d(padded, phases, 1, 'valid'), [n * hp, wp, s, s * c]);
+  const full = tf.reshape(tf.transpose(byPhase, [0, 2, 1, 3]), [n, hp * s, wp * s, c]) as tf.Tensor4D;
+  const pt = padBefore(h, ho, kh, s, 1, spec.pad);
+  const pl = padBefore(w, wo, kw, s, 1, spec.pad);
+  return fitFrame(full, -pt, -pl, h, w);
+}
+
+/**
+ * The sub-pixel kernel `[T_h, T_w, cout, s·s·cin]` (T = ⌈k / s⌉): output channel (P·s + Q)·cin + i at tap (j1, j2)
+ * is the forward weight [P + s·(T_h − 1 − j1), Q + s·(T_w − 1 − j2), i, ·], or 0 beyond the kernel.
+ */
+function subPixelKernel(filter: tf.Tensor4D, s: number): tf.Tensor4D {
+  const [kh, kw, cin, cout] = filter.shape;
+  const [th, tw] = [Math.ceil(kh / s), Math.ceil(kw / s)];
+  const w = filter.dataSync();
+  const k = new Float32Array(th * tw * cout * s * s * cin);
+  for (let j1 = 0; j1 < th; j1++) {
+    for (let j2 = 0; j2 < tw; j2++) {
+      for (let p = 0; p < s; p++) {
+        for (let q = 0; q < s; q++) {
+          const a = p + s * (th - 1 - j1);
+          const b = q + s * (tw - 1 - j2);
+          if (a >= kh || b >= kw) continue;
+          for (let o = 0; o < cout; o++) {
+            for (let i = 0; i < cin; i++) {
+              k[((j1 * tw + j2) * cout + o) * s * s * cin + (p * s + q) * cin + i] = w[((a * kw + b) * cin + i) * cout + o];
+            }
+          }
+        }
+      }
+    }
+  }
+  return tf.tensor4d(k, [th, tw, cout, s * s * cin]);
+}
+
 /**
  * The kernel of the backward convolution: spatially flipped, with input and output channels swapped (depthwise:
- * flipped and flattened to `[kh, kw, c * m, 1]`). Constant per layer, so callers may compute it once and pass it in.
+ * flipped and flattened to `[kh, kw, c * m, 1]`; strided: the sub-pixel kernel, built once on the CPU). Constant per
+ * layer, so callers may compute it once and pass it in.
  */
 export function backwardKernel(filter: tf.Tensor4D, spec: ConvSpec): tf.Tensor4D {
+  if (subPixel(spec)) return subPixelKernel(filter, spec.strides[0]);
   return tf.tidy(() => {
     const [kh, kw, c, m] = filter.shape;
     const flipped = kh === 1 && kw === 1 ? filter : tf.reverse(filter, [0, 1]);
