@@ -171,8 +171,8 @@ function subPixel(spec: ConvSpec): boolean {
 /**
  * Input gradient of a strided convolution as a sub-pixel convolution: input pixel s·U + P (in the padded frame) takes
  * kernel taps P + s·t from windows U − t, so one stride-1 convolution of the incoming gradient, with every phase's
- * taps as its own output channels, then interleaved (depth to space), gives all phases at once. The same FLOPs as the forward
- * pass, where a convolution of the zero-dilated gradient spends (s² − 1)/s² of them on zeros.
+ * taps as its own output channels, then interleaved (depth to space), gives all phases at once: the forward pass's
+ * FLOPs, where a convolution of the zero-dilated gradient spends (s² − 1)/s² of them on zeros.
  */
 function subPixelInputGrad(
   dy: tf.Tensor4D, phases: tf.Tensor4D, [kh, kw]: Pair, inShape: [number, number, number, number], spec: ConvSpec,

@@ -56,3 +56,15 @@ export function sameNet(): Graph {
   b.dense('fc', 3);
   return b.build();
 }
+
+/** Net D: strided ordinary convolutions (sub-pixel backward): 'valid' with uncovered rows, k < s, k > s, stride 3. */
+export function stridedNet(): Graph {
+  const b = new GraphBuilder([16, 15, 3]);
+  b.conv2d('s1', { filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' });
+  b.conv2d('s2', { filters: 5, kernelSize: 2, strides: 3, padding: 'same' });
+  b.conv2d('s3', { filters: 3, kernelSize: [3, 2], strides: 1 });
+  b.conv2d('s4', { filters: 4, kernelSize: 5, strides: 3, padding: 'same', bias: false });
+  b.op('globalAvgPool', 'gap');
+  b.dense('fc', 2);
+  return b.build();
+}
