@@ -526,10 +526,9 @@ export class Executor {
         // Padding for max pooling must never win the max: pad with a very negative number (not -Inf: 0·Inf is NaN).
         const xin = pad4(x as tf.Tensor4D, node.padding, -3e38);
         const pad = node.padding === 'same' ? 'same' : 'valid';
-        // Deconvnet passes gradient through windows of tied values (zeros after a ReLU), where backends' MaxPoolGrad
-        // disagree on the winner: route it to the first maximum instead. Standard and guided backprop discard exactly
-        // that gradient at the ReLU below (its input was ≤ 0, or ≥ 6 for ReLU6), so the faster MaxPoolGrad agrees there.
-        return mode === 'deconvnet' ? maxPoolWithGrad(xin, node.poolSize, node.strides, pad) : tf.maxPool(xin, node.poolSize, node.strides, pad);
+        // Gradients go to each window's first maximum in row-major order, as in PyTorch and TensorFlow, on every
+        // backend: flat image regions tie POSITIVE values, where the backends' own MaxPoolGrad kernels disagree.
+        return mode === 'forward' ? tf.maxPool(xin, node.poolSize, node.strides, pad) : maxPoolWithGrad(xin, node.poolSize, node.strides, pad);
       }
       case 'avgPool': {
         const xin = pad4(x as tf.Tensor4D, node.padding, 0);

@@ -95,3 +95,60 @@ describe.skipIf(!pathExists(modelsDir) || !pathExists(image))('gradients on Mobi
     disposeModel(wm);
   });
 });
+
+/** How many (window, channel) pairs of a 3×3 stride-2 max pooling over `act` hold two or more equal positive maxima. */
+function positiveTies(act: tf.Tensor4D): number {
+  const [, h, w, c] = act.shape;
+  const v = act.dataSync();
+  let ties = 0;
+  for (let i = 0; i + 3 <= h; i += 2) {
+    for (let j = 0; j + 3 <= w; j += 2) {
+      for (let ch = 0; ch < c; ch++) {
+        let best = -Infinity;
+        let count = 0;
+        for (let a = 0; a < 3; a++) {
+          for (let b = 0; b < 3; b++) {
+            const x = v[((i + a) * w + j + b) * c + ch];
+            if (x > best) [best, count] = [x, 1];
+            else if (x === best) count++;
+          }
+        }
+        if (best > 0 && count > 1) ties++;
+      }
+    }
+  }
+  return ties;
+}
+
+describe.skipIf(!pathExists(path.join(modelsDir, 'squeezenet1.1_nchw')) || !pathExists(image))('max-pool ties on SqueezeNet 1.1', () => {
+  it('a photo with a flat sky: the wasm gradient equals a first-maximum reference, not a last-maximum one', async () => {
+    await useBackend('wasm');
+    const model = await loadBuiltinModel('squeezenet1.1_nchw', createFileReader(modelsDir));
+    const photo = await decodeImageFile(image);
+    // Paint the top 40 % of the photo one sky blue: a flat region, as in a real sky.
+    const [h, w] = photo.shape;
+    const rgb = photo.dataSync().slice();
+    for (let i = 0; i < Math.round(0.4 * h) * w; i++) rgb.set([135, 180, 225], i * 3);
+    const sky = tf.tensor3d(rgb, [h, w, 3], 'int32');
+    const x = preprocessImage(sky, model.meta);
+    const ex = new Executor(model);
+    const { conv1_relu: act } = ex.activations(x, ['conv1_relu']);
+    // The first pooling sees windows of equal positive values: about 47 000 (window, channel) pairs here.
+    expect(positiveTies(act as tf.Tensor4D)).toBeGreaterThan(10_000);
+    const logitsNode = findLogitsNode(model.graph).node;
+    // References: tfjs's own gradients through plain ops, max pooling by slow loops with one tie rule or the other.
+    const reference = (rule: 'first' | 'last') => tf.grad((a: tf.Tensor) => {
+      const l = referenceForward(model.graph, model.weights, a, { maxPoolTies: rule }).get(logitsNode)!;
+      return tf.sum(tf.slice(tf.reshape(l, [1, -1]), [0, ELEPHANT], [1, 1]));
+    })(x);
+    const first = reference('first');
+    const last = reference('last');
+    const g = ex.gradient(x, { kind: 'class', index: ELEPHANT });
+    expect(relError(g.gradient.dataSync(), first.dataSync())).toBeLessThan(1e-4);
+    // The rule matters on this image: last-maximum routing (wasm's MaxPoolGrad) is off by a third of the maximum.
+    expect(relError(last.dataSync(), first.dataSync())).toBeGreaterThan(0.1);
+    tf.dispose([photo, sky, x, act, first, last, g.gradient, g.value]);
+    ex.dispose();
+    disposeModel(model);
+  }, 180_000);
+});

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { relError, useBackend } from './testing/backends';
 import { randomTensor, randomWeights, referenceForward } from './testing/reference';
 import { Executor } from './executor';
-import { mixedNet, depthwiseNet } from './testing/nets';
+import { mixedNet, depthwiseNet, sameNet, stridedNet } from './testing/nets';
 import { analyzeGraph } from './graph.analysis';
 import type { Graph, GraphNode } from './graph.types';
 import type { GradientObjective } from './executor.types';
@@ -55,6 +55,20 @@ describe('standard gradients against tf.grad on cpu', () => {
         { o: { kind: 'class', index: 1 }, node: 'fc' },
         { o: { kind: 'neuron', node: 'dw2', channel: 4, y: 1, x: 1 }, node: 'dw2' },
         { o: { kind: 'channelMean', node: 'dw3', channel: 2 }, node: 'dw3' },
+      ],
+    },
+    {
+      name: 'stride-1 same', graph: sameNet, shape: [2, 7, 6, 3],
+      objectives: [
+        { o: { kind: 'class', index: 2 }, node: 'fc' },
+        { o: { kind: 'channelMean', node: 'c2', channel: 1 }, node: 'c2' },
+      ],
+    },
+    {
+      name: 'strided', graph: stridedNet, shape: [2, 16, 15, 3],
+      objectives: [
+        { o: { kind: 'class', index: 1 }, node: 'fc' },
+        { o: { kind: 'channelMean', node: 's2', channel: 3 }, node: 's2' },
       ],
     },
   ];

@@ -1,6 +1,7 @@
 /**
  * The executor in headless Chromium on WebGL (software, SwiftShader): MobileNet v1 0.25 loaded over HTTP with the
- * browser reader; forward output, a tap and the input gradients in all three ReLU modes must match the cpu backend.
+ * browser reader; forward output, a tap and the input gradients in all three ReLU modes must match the cpu backend;
+ * max pooling routes gradients to each window's first maximum in every mode.
  * Skips where Chromium or the shared models are missing, or with CONVLAB_SKIP_BROWSER=1.
  */
 import { describe, expect, it } from 'vitest';
@@ -10,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultModelsDir, pathExists } from './node';
+import { TIE_EXPECTED } from './testing/max-pool-ties';
+import type { ReluMode } from './executor.types';
 
 const CHROMIUM = process.env.CONVLAB_CHROMIUM ?? '/usr/bin/chromium';
 const modelsDir = defaultModelsDir();
@@ -21,6 +24,7 @@ interface PageResult {
   tap: number;
   grads: Record<string, number>;
   leftover: number[];
+  ties: Record<'standalone' | 'fused', Record<ReluMode, number[]>>;
 }
 
 describe.skipIf(skip)('executor on WebGL in headless Chromium', () => {
@@ -65,6 +69,10 @@ describe.skipIf(skip)('executor on WebGL in headless Chromium', () => {
       expect(r.tap).toBeLessThan(1e-4);
       for (const mode of ['standard', 'guided', 'deconvnet']) expect(r.grads[mode], mode).toBeLessThan(1e-3);
       expect(r.leftover).toEqual([0, 0]);
+      // Max pooling sends each window's gradient to its first maximum on webgl too (positive ties, overlapping windows).
+      for (const variant of ['standalone', 'fused'] as const) {
+        for (const mode of ['standard', 'guided', 'deconvnet'] as ReluMode[]) expect(r.ties[variant][mode], `${variant} ${mode}`).toEqual(TIE_EXPECTED[mode]);
+      }
     } finally {
       await browser.close();
       server.close();

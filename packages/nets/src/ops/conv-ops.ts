@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { FusedActivation, Pair } from '../graph.types';
 import type { ReluMode } from '../executor.types';
 import { reluBackward, reluForward, type ReluLike } from './relu-modes';
+import { fitFrame } from './window-fold';
 
 /** Parameters of a convolution after explicit padding has been applied with `tf.pad`. */
 export interface ConvSpec {
@@ -84,35 +85,16 @@ function fusedKernel(
   return tf.engine().runKernel(spec.depthwise ? tf.FusedDepthwiseConv2D : tf.FusedConv2D, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
-/** Zero-dilates `[N, H, W, C]` by the strides: inserts (s-1) zeros between neighbouring rows/columns. */
+/**
+ * Zero-dilates `[N, H, W, C]` by the strides: (s-1) zeros after every row/column, the last one included. Pads of
+ * reshaped views do it (Pad is one native kernel; wasm's Slice would copy channel-sized pieces one by one).
+ */
 export function zeroDilate(dy: tf.Tensor4D, s: Pair): tf.Tensor4D {
-  let [n, h, w, c] = dy.shape;
+  const [n, h, w, c] = dy.shape;
   let out = dy;
-  if (s[0] > 1) {
-    const padded = tf.pad(tf.reshape(dy, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, s[0] - 1], [0, 0]]);
-    out = tf.slice(tf.reshape(padded, [n, h * s[0], w, c]), [0, 0, 0, 0], [n, (h - 1) * s[0] + 1, w, c]) as tf.Tensor4D;
-    h = (h - 1) * s[0] + 1;
-  }
-  if (s[1] > 1) {
-    const padded = tf.pad(tf.reshape(out, [n * h, w, 1, c]), [[0, 0], [0, 0], [0, s[1] - 1], [0, 0]]);
-    out = tf.slice(tf.reshape(padded, [n, h, w * s[1], c]), [0, 0, 0, 0], [n, h, (w - 1) * s[1] + 1, c]) as tf.Tensor4D;
-  }
-  return out as tf.Tensor4D;
-}
-
-/** Pads (positive) or crops (negative) the two spatial axes. */
-function padOrCrop(x: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
-  let y = x;
-  if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    y = tf.pad(y, [[0, 0], [Math.max(top, 0), Math.max(bottom, 0)], [Math.max(left, 0), Math.max(right, 0)], [0, 0]]);
-  }
-  if (top < 0 || bottom < 0 || left < 0 || right < 0) {
-    const [n, h, w, c] = y.shape;
-    const t = Math.max(-top, 0);
-    const l = Math.max(-left, 0);
-    y = tf.slice(y, [0, t, l, 0], [n, h - t - Math.max(-bottom, 0), w - l - Math.max(-right, 0), c]);
-  }
-  return y;
+  if (s[0] > 1) out = tf.reshape(tf.pad(tf.reshape(out, [n, h, 1, w * c]), [[0, 0], [0, 0], [0, s[0] - 1], [0, 0]]), [n, h * s[0], w, c]);
+  if (s[1] > 1) out = tf.reshape(tf.pad(tf.reshape(out, [n * h * s[0], w, 1, c]), [[0, 0], [0, 0], [0, s[1] - 1], [0, 0]]), [n, h * s[0], w * s[1], c]);
+  return out;
 }
 
 /** Spatial 'same'/'valid' padding before the first pixel, as TensorFlow computes it. */
@@ -132,11 +114,16 @@ function spreadGradient(dy: tf.Tensor4D, inShape: [number, number, number, numbe
   const pt = padBefore(h, ho, kh, sh, dh, spec.pad);
   const pl = padBefore(w, wo, kw, sw, dw, spec.pad);
   const dz = zeroDilate(dy, spec.strides);
-  const top = (kh - 1) * dh - pt;
-  const left = (kw - 1) * dw - pl;
-  const bottom = h + (kh - 1) * dh - top - dz.shape[1];
-  const right = w + (kw - 1) * dw - left - dz.shape[2];
-  return padOrCrop(dz, top, bottom, left, right);
+  return fitFrame(dz, (kh - 1) * dh - pt, (kw - 1) * dw - pl, h + (kh - 1) * dh, w + (kw - 1) * dw);
+}
+
+/**
+ * Whether the backward convolution is the forward one's 'same' padding again: stride 1, 'same', and an odd effective
+ * kernel size (padding (k-1)·d/2 on both sides, mirrored by the flipped kernel). Then no pad op is needed.
+ */
+function mirrorsSame(spec: ConvSpec, k: Pair): boolean {
+  const odd = (i: 0 | 1) => ((k[i] - 1) * spec.dilation[i]) % 2 === 0;
+  return spec.pad === 'same' && spec.strides[0] === 1 && spec.strides[1] === 1 && odd(0) && odd(1);
 }
 
 /**
@@ -149,9 +136,10 @@ export function depthwiseInputGrad(
   return tf.tidy(() => {
     const [n, h, w, c] = inShape;
     const [kh, kw, , m] = filter.shape;
-    const padded = spreadGradient(dy, inShape, [kh, kw], spec);
     const flipped = back ?? backwardKernel(filter, spec);
-    const g = tf.depthwiseConv2d(padded, flipped, 1, 'valid', 'NHWC', spec.dilation);
+    const g = mirrorsSame(spec, [kh, kw])
+      ? tf.depthwiseConv2d(dy, flipped, 1, 'same', 'NHWC', spec.dilation)
+      : tf.depthwiseConv2d(spreadGradient(dy, inShape, [kh, kw], spec), flipped, 1, 'valid', 'NHWC', spec.dilation);
     return (m === 1 ? g : tf.sum(tf.reshape(g, [n, h, w, c, m]), 4)) as tf.Tensor4D;
   });
 }
@@ -165,19 +153,79 @@ function denseConvInputGrad(
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [kh, kw] = filter.shape;
+    if (subPixel(spec)) return subPixelInputGrad(dy, back ?? backwardKernel(filter, spec), [kh, kw], inShape, spec);
     const flipped = back ?? backwardKernel(filter, spec);
     // 1x1 stride 1 needs no spreading: a matrix product with the transposed kernel.
     const unit = kh === 1 && kw === 1 && spec.strides[0] === 1 && spec.strides[1] === 1;
-    const padded = unit ? dy : spreadGradient(dy, inShape, [kh, kw], spec);
-    return tf.conv2d(padded, flipped, 1, 'valid', 'NHWC', spec.dilation);
+    if (unit || mirrorsSame(spec, [kh, kw])) return tf.conv2d(dy, flipped, 1, 'same', 'NHWC', spec.dilation);
+    return tf.conv2d(spreadGradient(dy, inShape, [kh, kw], spec), flipped, 1, 'valid', 'NHWC', spec.dilation);
   });
+}
+
+/** Whether an ordinary convolution's input gradient is a sub-pixel convolution (equal strides > 1, no dilation). */
+function subPixel(spec: ConvSpec): boolean {
+  const [sh, sw] = spec.strides;
+  return !spec.depthwise && spec.groups === 1 && sh > 1 && sh === sw && spec.dilation[0] === 1 && spec.dilation[1] === 1;
+}
+
+/**
+ * Input gradient of a strided convolution as a sub-pixel convolution: input pixel s·U + P (in the padded frame) takes
+ * kernel taps P + s·t from windows U − t, so one stride-1 convolution of the incoming gradient, with every phase's
+ * taps as its own output channels, then interleaved (depth to space), gives all phases at once: the forward pass's
+ * FLOPs, where a convolution of the zero-dilated gradient spends (s² − 1)/s² of them on zeros.
+ */
+function subPixelInputGrad(
+  dy: tf.Tensor4D, phases: tf.Tensor4D, [kh, kw]: Pair, inShape: [number, number, number, number], spec: ConvSpec,
+): tf.Tensor4D {
+  const [n, h, w, c] = inShape;
+  const [, ho, wo] = dy.shape;
+  const [th, tw] = phases.shape;
+  const s = spec.strides[0];
+  const padded = th > 1 || tw > 1 ? tf.pad(dy, [[0, 0], [th - 1, th - 1], [tw - 1, tw - 1], [0, 0]]) : dy;
+  const [hp, wp] = [ho + th - 1, wo + tw - 1];
+  // depthToSpace by a transpose: [n·hp, wp, P, (Q, i)] → [n·hp, P, wp, (Q, i)] (wasm's DepthToSpace is 7× slower).
+  const byPhase = tf.reshape(tf.conv2d(padded, phases, 1, 'valid'), [n * hp, wp, s, s * c]);
+  const full = tf.reshape(tf.transpose(byPhase, [0, 2, 1, 3]), [n, hp * s, wp * s, c]) as tf.Tensor4D;
+  const pt = padBefore(h, ho, kh, s, 1, spec.pad);
+  const pl = padBefore(w, wo, kw, s, 1, spec.pad);
+  return fitFrame(full, -pt, -pl, h, w);
+}
+
+/**
+ * The sub-pixel kernel `[T_h, T_w, cout, s·s·cin]` (T = ⌈k / s⌉): output channel (P·s + Q)·cin + i at tap (j1, j2)
+ * is the forward weight [P + s·(T_h − 1 − j1), Q + s·(T_w − 1 − j2), i, ·], or 0 beyond the kernel.
+ */
+function subPixelKernel(filter: tf.Tensor4D, s: number): tf.Tensor4D {
+  const [kh, kw, cin, cout] = filter.shape;
+  const [th, tw] = [Math.ceil(kh / s), Math.ceil(kw / s)];
+  const w = filter.dataSync();
+  const k = new Float32Array(th * tw * cout * s * s * cin);
+  for (let j1 = 0; j1 < th; j1++) {
+    for (let j2 = 0; j2 < tw; j2++) {
+      for (let p = 0; p < s; p++) {
+        for (let q = 0; q < s; q++) {
+          const a = p + s * (th - 1 - j1);
+          const b = q + s * (tw - 1 - j2);
+          if (a >= kh || b >= kw) continue;
+          for (let o = 0; o < cout; o++) {
+            for (let i = 0; i < cin; i++) {
+              k[((j1 * tw + j2) * cout + o) * s * s * cin + (p * s + q) * cin + i] = w[((a * kw + b) * cin + i) * cout + o];
+            }
+          }
+        }
+      }
+    }
+  }
+  return tf.tensor4d(k, [th, tw, cout, s * s * cin]);
 }
 
 /**
  * The kernel of the backward convolution: spatially flipped, with input and output channels swapped (depthwise:
- * flipped and flattened to `[kh, kw, c * m, 1]`). Constant per layer, so callers may compute it once and pass it in.
+ * flipped and flattened to `[kh, kw, c * m, 1]`; strided: the sub-pixel kernel, built once on the CPU). Constant per
+ * layer, so callers may compute it once and pass it in.
  */
 export function backwardKernel(filter: tf.Tensor4D, spec: ConvSpec): tf.Tensor4D {
+  if (subPixel(spec)) return subPixelKernel(filter, spec.strides[0]);
   return tf.tidy(() => {
     const [kh, kw, c, m] = filter.shape;
     const flipped = kh === 1 && kw === 1 ? filter : tf.reverse(filter, [0, 1]);

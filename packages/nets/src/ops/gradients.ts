@@ -1,6 +1,6 @@
 /**
- * Gradient rules for the few core kernels that the executor's differentiable path uses (convolutions and ReLUs have
- * their own `customGrad`s). tfjs-core ships its rules only through `@tensorflow/tfjs-core/dist/register_all_gradients`,
+ * Gradient rules for the few core kernels that the executor's differentiable path uses (convolutions, ReLUs and max pooling
+ * have their own `customGrad`s). tfjs-core ships its rules only through `@tensorflow/tfjs-core/dist/register_all_gradients`,
  * an ESM tree with extensionless imports that plain Node ESM (tsx, the server, the CLI) cannot load; registering
  * these here keeps `@convlab/nets` working everywhere. A rule is registered only when none exists, so an app that also
  * loads tfjs's own rules keeps them.
@@ -109,20 +109,6 @@ const RULES: tf.GradConfig[] = [
       const shape = expandedShape(x.shape, (attrs as Attrs).axis);
       const n = x.size / shape.reduce((a, b) => a * b, 1);
       return { x: () => tf.div(tf.mul(tf.reshape(dy as tf.Tensor, shape), tf.ones(x.shape)), n) };
-    },
-  },
-  {
-    kernelName: tf.MaxPool,
-    inputsToSave: ['x'],
-    outputsToSave: [true],
-    gradFunc: (dy, saved, attrs) => {
-      const [x, y] = saved;
-      const a = attrs as Attrs;
-      return {
-        x: () => tf.engine().runKernel(tf.MaxPoolGrad, { dy: dy as tf.Tensor, input: x, output: y }, {
-          filterSize: pair(a.filterSize), strides: pair(a.strides), pad: a.pad, dimRoundingMode: a.dimRoundingMode,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      };
     },
   },
   {

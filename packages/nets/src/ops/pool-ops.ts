@@ -1,17 +1,21 @@
 /**
- * Max pooling with a gradient built from depthwise convolutions and elementwise kernels. It replaces MaxPoolGrad for two
- * reasons: wasm's MaxPoolGrad is slow, and backends break ties differently (a window of equal values — all zeros after
- * a ReLU — sends its gradient to a backend-chosen position, which deconvnet exposes). Here the gradient always goes to
- * the FIRST maximum of each window in row-major order, on every backend.
+ * Max pooling with a gradient that routes each window's gradient to the FIRST maximum of the window in row-major
+ * order — the rule of PyTorch, TensorFlow and Caffe — on every backend. Backends' own MaxPoolGrad kernels break ties
+ * differently (some send a window of equal values to its last maximum): flat image regions give windows of equal
+ * POSITIVE values, so the rule shows in every gradient mode. Built from depthwise convolutions, pads and elementwise
+ * kernels, it is also no slower than wasm's own MaxPoolGrad.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Pair } from '../graph.types';
-import { depthwiseInputGrad, padBefore } from './conv-ops';
+import { padBefore } from './conv-ops';
+import { fitFrame, foldWindows } from './window-fold';
 
 /**
- * Gradient of `y = maxPool(x)` with respect to x, routed to the first maximum of each window. A depthwise conv with
- * one-hot kernels gathers every window's values at once (`[n, ho, wo, c · k]`, exact: each output is one pixel times 1);
- * the first position equal to the max gets the gradient; the transposed depthwise conv puts it back in place.
+ * Gradient of `y = maxPool(x)` with respect to x, routed to the first maximum of each window.
+ *
+ * Gather: the value at window offset (a, b) of every window at once, `[n, ho, wo, c]`, is a strided depthwise conv
+ * with a one-hot kernel; visiting offsets in row-major order, the first one equal to the window's max takes what is
+ * left of dy. Scatter: {@link foldWindows} adds each offset's share back into place.
  */
 export function maxPoolInputGrad(
   dy: tf.Tensor4D, x: tf.Tensor4D, y: tf.Tensor4D, size: Pair, strides: Pair, pad: 'same' | 'valid',
@@ -20,24 +24,38 @@ export function maxPoolInputGrad(
     const [n, h, w, c] = x.shape;
     const [, ho, wo] = y.shape;
     const [kh, kw] = size;
-    const k = kh * kw;
-    const pt = padBefore(h, ho, kh, strides[0], 1, pad);
-    const pl = padBefore(w, wo, kw, strides[1], 1, pad);
-    const hp = Math.max(h + pt, (ho - 1) * strides[0] + kh);
-    const wp = Math.max(w + pl, (wo - 1) * strides[1] + kw);
-    const xp = tf.pad(x, [[0, 0], [pt, hp - h - pt], [pl, wp - w - pl], [0, 0]], -3e38);
-    // oneHot[a, b, ch, m] = 1 when m is window position a·kw + b, for every channel.
-    const oneHot = tf.tile(tf.reshape(tf.eye(k), [kh, kw, 1, k]), [1, 1, c, 1]) as tf.Tensor4D;
-    const spec = { strides, dilation: [1, 1] as Pair, pad: 'valid' as const, depthwise: true, groups: c };
-    const windows = tf.reshape(tf.depthwiseConv2d(xp, oneHot, strides, 'valid'), [n, ho, wo, c, k]);
-    // windows ≤ y, so 1 + sign(windows - y) is 1 exactly at the maxima (faster on wasm than a broadcast Equal).
-    const isMax = tf.add(1, tf.sign(tf.sub(windows, tf.expandDims(y, 4))));
-    // Weights k, k-1, …, 1 make the first maximum the unique argMax on every backend.
-    const first = tf.argMax(tf.mul(isMax, tf.range(k, 0, -1)), 4);
-    const routed = tf.mul(tf.oneHot(first, k), tf.expandDims(dy, 4));
-    const back = depthwiseInputGrad(tf.reshape(routed, [n, ho, wo, c * k]) as tf.Tensor4D, oneHot, [n, hp, wp, c], spec);
-    return tf.slice(back, [0, pt, pl, 0], [n, h, w, c]) as tf.Tensor4D;
+    const [sh, sw] = strides;
+    const pt = padBefore(h, ho, kh, sh, 1, pad);
+    const pl = padBefore(w, wo, kw, sw, 1, pad);
+    // The frame the windows read; padding never wins the max (-3e38, not -Inf: 0·Inf is NaN).
+    const xp = fitFrame(x, pt, pl, (ho - 1) * sh + kh, (wo - 1) * sw + kw, -3e38);
+    // routed[a][b]: the gradient each window sends to its offset (a, b); `rest` is what no earlier offset took.
+    const routed: tf.Tensor4D[][] = [];
+    let rest: tf.Tensor4D = dy;
+    for (let a = 0; a < kh; a++) {
+      routed.push([]);
+      for (let b = 0; b < kw; b++) {
+        if (a === kh - 1 && b === kw - 1) {
+          routed[a].push(rest);
+          break;
+        }
+        // Every window's value at offset (a, b): a depthwise conv with a one-hot kernel (exact: one value times 1).
+        const at = tf.depthwiseConv2d(xp, oneHotKernel(kh, kw, c, a, b), strides, 'valid');
+        // y - at ≥ 0, and 0 exactly at the window's maxima: step() is 0 there, 1 elsewhere.
+        const left = tf.mul(rest, tf.step(tf.sub(y, at))) as tf.Tensor4D;
+        routed[a].push(tf.sub(rest, left));
+        rest = left;
+      }
+    }
+    return foldWindows((a, b) => routed[a][b], n, c, { out: [ho, wo], size, strides, input: [h, w], padBefore: [pt, pl] });
   });
+}
+
+/** Depthwise kernel `[kh, kw, c, 1]` that is 1 at (a, b) for every channel, 0 elsewhere. */
+function oneHotKernel(kh: number, kw: number, c: number, a: number, b: number): tf.Tensor4D {
+  const k = new Float32Array(kh * kw * c);
+  k.fill(1, (a * kw + b) * c, (a * kw + b + 1) * c);
+  return tf.tensor4d(k, [kh, kw, c, 1]);
 }
 
 /** `tf.maxPool` whose gradient is {@link maxPoolInputGrad}. */

@@ -44,3 +44,27 @@ export function depthwiseNet(): Graph {
   return b.build();
 }
 
+
+/** Net C: stride-1 'same' convolutions (odd kernels, dilated, depthwise with a multiplier, and an even kernel). */
+export function sameNet(): Graph {
+  const b = new GraphBuilder([7, 6, 3]);
+  b.depthwise('dw1', 3, { kernelSize: 3, multiplier: 2, activation: 'relu6' });
+  b.depthwise('dw2', 6, { kernelSize: 3, dilation: 2, bias: false });
+  b.conv2d('c1', { filters: 5, kernelSize: 3, activation: 'relu' });
+  b.conv2d('c2', { filters: 4, kernelSize: [2, 3] });
+  b.op('globalAvgPool', 'gap');
+  b.dense('fc', 3);
+  return b.build();
+}
+
+/** Net D: strided ordinary convolutions (sub-pixel backward): 'valid' with uncovered rows, k < s, k > s, stride 3. */
+export function stridedNet(): Graph {
+  const b = new GraphBuilder([16, 15, 3]);
+  b.conv2d('s1', { filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' });
+  b.conv2d('s2', { filters: 5, kernelSize: 2, strides: 3, padding: 'same' });
+  b.conv2d('s3', { filters: 3, kernelSize: [3, 2], strides: 1 });
+  b.conv2d('s4', { filters: 4, kernelSize: 5, strides: 3, padding: 'same', bias: false });
+  b.op('globalAvgPool', 'gap');
+  b.dense('fc', 2);
+  return b.build();
+}

@@ -7,14 +7,21 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { analyzeGraph } from '../graph.analysis';
 import { topoSort, inputNode } from '../graph';
 export { randomTensor, randomWeights, rng } from './random';
-import type { Graph, Padding, WeightMap } from '../graph.types';
+import type { Graph, Padding, Pair, WeightMap } from '../graph.types';
+import { referenceMaxPoolGrad, type TieRule } from './max-pool-ties';
 
 function pad(p: Padding): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   return typeof p === 'string' ? p : [[0, 0], p[0], p[1], [0, 0]];
 }
 
+/** Options of {@link referenceForward}. */
+export interface ReferenceOptions {
+  /** Route max-pool gradients by this tie rule with a slow loop (default: the backend's own MaxPoolGrad). */
+  maxPoolTies?: TieRule;
+}
+
 /** Forward pass of `graph` with plain ops; returns every node's activation. */
-export function referenceForward(graph: Graph, weights: WeightMap, x: tf.Tensor): Map<string, tf.Tensor> {
+export function referenceForward(graph: Graph, weights: WeightMap, x: tf.Tensor, options: ReferenceOptions = {}): Map<string, tf.Tensor> {
   const v = new Map<string, tf.Tensor>();
   const n = x.shape[0];
   const shapes = new Map(analyzeGraph(graph).map((i) => [i.id, i.shape]));
@@ -56,7 +63,10 @@ export function referenceForward(graph: Graph, weights: WeightMap, x: tf.Tensor)
       case 'softmax': y = tf.softmax(a); break;
       case 'maxPool': {
         const xin = typeof node.padding === 'string' ? a : tf.pad(a, pad(node.padding) as Array<[number, number]>, -1e9);
-        y = tf.maxPool(xin as tf.Tensor4D, node.poolSize, node.strides, typeof node.padding === 'string' ? node.padding : 'valid');
+        const p = typeof node.padding === 'string' ? node.padding : 'valid';
+        y = options.maxPoolTies
+          ? maxPoolByLoops(xin as tf.Tensor4D, node.poolSize, node.strides, p, options.maxPoolTies)
+          : tf.maxPool(xin as tf.Tensor4D, node.poolSize, node.strides, p);
         break;
       }
       case 'avgPool': {
@@ -75,6 +85,23 @@ export function referenceForward(graph: Graph, weights: WeightMap, x: tf.Tensor)
     v.set(node.id, y);
   }
   return v;
+}
+
+/** `tf.maxPool` whose gradient is {@link referenceMaxPoolGrad} (plain loops on the CPU) with the given tie rule. */
+function maxPoolByLoops(x: tf.Tensor4D, size: Pair, strides: Pair, padding: 'same' | 'valid', rule: TieRule): tf.Tensor4D {
+  const f = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [input, save] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    save([input]);
+    return {
+      value: tf.maxPool(input, size, strides, padding),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const xs = saved[0] as tf.Tensor4D;
+        const g = referenceMaxPoolGrad(xs.dataSync(), xs.shape, dy.dataSync(), { size, strides, padding }, rule);
+        return tf.tensor4d(g, xs.shape);
+      },
+    };
+  });
+  return f(x) as tf.Tensor4D;
 }
 
 /** A kernel with (d-1) zero rows/columns between its taps: the same convolution without dilation. */

@@ -1,12 +1,14 @@
 /**
  * Browser page for webgl.browser.test.ts (bundled with esbuild): runs MobileNet v1 0.25 on webgl and on cpu in the
- * same page, loading the model over HTTP with the browser reader, and reports how far the results differ.
+ * same page, loading the model over HTTP with the browser reader, and reports how far the results differ; and the
+ * max-pool tie case's gradients on webgl (the test compares them with the hand-computed ones).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
 import { createHttpReader, loadBuiltinModel, Executor, disposeModel, disposeForward } from '../index';
 import type { ReluMode } from '../executor.types';
+import { tieGradients } from './max-pool-ties';
 
 const MODES: ReluMode[] = ['standard', 'guided', 'deconvnet'];
 
@@ -46,6 +48,7 @@ function rel(a: number[], b: number[]): number {
   const w = window as unknown as { __result: unknown };
   try {
     const gl = await run('webgl');
+    const ties = { standalone: tieGradients(false), fused: tieGradients(true) };
     const cpu = await run('cpu');
     w.__result = {
       backend: 'webgl',
@@ -53,6 +56,7 @@ function rel(a: number[], b: number[]): number {
       tap: rel(gl.tap, cpu.tap),
       grads: Object.fromEntries(MODES.map((m) => [m, rel(gl.grads[m], cpu.grads[m])])),
       leftover: [gl.tensors, cpu.tensors],
+      ties,
     };
   } catch (e) {
     w.__result = { error: String((e as Error).stack ?? e) };
