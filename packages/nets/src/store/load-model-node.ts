@@ -1,7 +1,7 @@
 /**
  * Loads a model named the way users name them (CLI `--model`, server jobs): a built-in id (through the store: local
- * copy or verified download), a TFLite file, a TensorFlow.js layers model (its folder or its model.json), or an
- * http(s) URL of either. Node-only.
+ * copy or verified download), a TFLite or ONNX file, a TensorFlow.js layers model (its folder or its model.json), or an
+ * http(s) URL of one of them. Node-only.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -124,8 +124,14 @@ async function loadFromUrl(url: string, options: LoadModelSpecOptions): Promise<
   if (!res.ok) throw new ModelStoreError(`cannot fetch model ${url}: HTTP ${res.status}`, 'download');
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (isTflite(bytes)) return loadTfliteBytes(bytes, url, 'url', options);
-  // Otherwise it must be a layers model.json; its shards are relative to it.
   const base = new URL('.', u).toString();
+  if (u.pathname.toLowerCase().endsWith('.onnx')) {
+    // External-data files are fetched from beside the model.
+    const id = options.meta?.id ?? idFromName(u.pathname);
+    const model = await importOnnx(bytes, { id, reader: createHttpReader(base, fetchFn), meta: { displayName: id, source: url, ...options.meta } });
+    return { model, kind: 'url', from: url };
+  }
+  // Otherwise it must be a layers model.json; its shards are relative to it.
   const name = u.pathname.slice(u.pathname.lastIndexOf('/') + 1) || 'model.json';
   const model = await importLayersModel(createHttpReader(base, fetchFn), {
     modelJson: name,
