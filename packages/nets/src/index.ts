@@ -1,7 +1,7 @@
 /**
  * @convlab/nets — ConvLab's model engine on tfjs-core: a JSON graph IR, its analysis (shapes, parameters, FLOPs,
  * receptive fields), an executor (forward with taps, pre/post-softmax scores, input gradients in three ReLU modes that
- * work on every backend including wasm), importers (TensorFlow.js layers, SqueezeNet .npy), the built-in model
+ * work on every backend including wasm), importers (TensorFlow.js layers, SqueezeNet .npy, TFLite, ONNX), the built-in model
  * registry, labels and image preprocessing. Browser-safe: no DOM, no fs (Node helpers live in `./node`).
  *
  * Typical use:
@@ -43,6 +43,7 @@ export {
 export { importSqueezeNet, squeezeNetGraph, type SqueezeNetVariant } from './importers/squeezenet-npy.importer';
 // The TFLite importer (written alongside) registers itself for loadBuiltinModel's 'tflite' format on import.
 export { importTflite, TFLITE_SUPPORTED_OPS, TfliteImportError, type TfliteImportOptions } from './importers/tflite';
+export { importOnnx, ONNX_SUPPORTED_OPS, ONNX_OPSETS, OnnxImportError, type OnnxImportOptions } from './importers/onnx.importer';
 
 export {
   BUILTIN_MODELS, getModelEntry, MINUS_ONE_TO_ONE, ZERO_TO_ONE, IMAGENET_MEAN_STD, type ModelEntry, type ModelFormat,

@@ -12,7 +12,7 @@ export default defineCommand({
   summary: "a layer's feature maps as a channel grid, channels ranked by mean activation",
   order: 105,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path>', 'built-in model id or a TensorFlow.js layers model')
+    .requiredOption('--model <id|path>', 'built-in model id, or an .onnx, .tflite or TensorFlow.js layers model file')
     .option('--image <file>', 'image file (centre-cropped, resized and scaled for the model)')
     .option('--npy <file>', 'already-preprocessed input [1,H,W,3] (NHWC)')
     .requiredOption('--layer <id>', 'node id of a feature-map layer (see `convlab inspect`)')

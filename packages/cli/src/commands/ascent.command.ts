@@ -20,7 +20,7 @@ export default defineCommand({
   summary: 'gradient ascent: an image that maximizes a class score (or a neuron) minus λ‖I‖²',
   order: 140,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path>', 'built-in model id or a TensorFlow.js layers model')
+    .requiredOption('--model <id|path>', 'built-in model id, or an .onnx, .tflite or TensorFlow.js layers model file')
     .option('--class <index|name>', "class score before softmax: output index or ImageNet name")
     .option('--neuron <LAYER:CHANNEL[:Y:X]>', "maximize one activation instead (no Y:X: the channel's strongest position in each step's image)")
     .option('--channel-mean <LAYER:CHANNEL>', "maximize a channel's mean activation instead")

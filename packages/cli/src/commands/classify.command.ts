@@ -8,7 +8,7 @@ export default defineCommand({
   summary: 'classify an image: top classes with probabilities and names',
   order: 30,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path|url>', 'built-in model id, TFLite file, layers model folder/model.json, or URL')
+    .requiredOption('--model <id|path|url>', 'built-in model id, ONNX or TFLite file, layers model folder/model.json, or URL')
     .requiredOption('--image <file>', 'image file (JPEG, PNG, WebP, …)')
     .option('--top <n>', 'how many classes', '5')
     .option('--json', 'print JSON'),

@@ -8,7 +8,7 @@ export default defineCommand({
   summary: "grid image of the first convolution's filters as RGB tiles",
   order: 100,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path>', 'built-in model id or a TensorFlow.js layers model')
+    .requiredOption('--model <id|path>', 'built-in model id, or an .onnx, .tflite or TensorFlow.js layers model file')
     .option('--out <file.png>', 'where to write the grid')
     .option('--normalize <mode>', 'per-filter (each tile stretched to its own range) or global (one range: compare strengths)', 'per-filter')
     .option('--scale <n>', 'pixels per weight (default: tiles of about 48 px)')

@@ -12,7 +12,7 @@ export default defineCommand({
   summary: 'run a preprocessed .npy input and write the raw output vector as .npy',
   order: 40,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path|url>', 'built-in model id, TFLite file, layers model folder/model.json, or URL')
+    .requiredOption('--model <id|path|url>', 'built-in model id, ONNX or TFLite file, layers model folder/model.json, or URL')
     .requiredOption('--npy <file>', 'input tensor [N,H,W,C] / [H,W,C] (nhwc) or [N,C,H,W] / [C,H,W] (nchw), float')
     .requiredOption('--out <file>', 'where to write the [N, outputs] float32 .npy')
     .option('--layout <layout>', 'nhwc or nchw', 'nhwc')

@@ -11,7 +11,7 @@ export default defineCommand({
   summary: 'show a model\'s nodes: output shapes, receptive fields, parameters, FLOPs',
   order: 20,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path|url>', 'built-in model id, TFLite file, layers model folder/model.json, or URL')
+    .requiredOption('--model <id|path|url>', 'built-in model id, ONNX or TFLite file, layers model folder/model.json, or URL')
     .option('--json', 'print JSON'),
   async run(opts, ctx) {
     const { model, from, kind, location } = await ctx.loadModelWithSource(String(opts.model));

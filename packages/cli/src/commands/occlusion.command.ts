@@ -24,7 +24,7 @@ export default defineCommand({
   summary: 'occlusion heatmap: the class probability with a window blanked at each position (Zeiler & Fergus)',
   order: 120,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path>', 'built-in model id or a TensorFlow.js layers model')
+    .requiredOption('--model <id|path>', 'built-in model id, or an .onnx, .tflite or TensorFlow.js layers model file')
     .option('--image <file>', 'image file (centre-cropped, resized and scaled for the model)')
     .option('--npy <file>', 'already-preprocessed input [1,H,W,3] (NHWC)')
     .option('--class <index|name>', "target: the model's output index or an ImageNet class name (default: top-1)")

@@ -16,7 +16,7 @@ export default defineCommand({
   summary: 'maximally activating patches of a channel over a set of images',
   order: 110,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path>', 'built-in model id or a TensorFlow.js layers model')
+    .requiredOption('--model <id|path>', 'built-in model id, or an .onnx, .tflite or TensorFlow.js layers model file')
     .requiredOption('--layer <id>', 'node id of a feature-map layer')
     .requiredOption('--channel <c>', 'channel of the layer')
     .option('--images <dir>', 'folder of images (sorted by name; the index in that order breaks ties)')

@@ -40,7 +40,7 @@ export default defineCommand({
   summary: 'attribution to pixels: gradient/saliency, guided backprop, deconvnet, SmoothGrad, gradient×input, Grad-CAM',
   order: 130,
   configure: (cmd) => cmd
-    .requiredOption('--model <id|path>', 'built-in model id or a TensorFlow.js layers model')
+    .requiredOption('--model <id|path>', 'built-in model id, or an .onnx, .tflite or TensorFlow.js layers model file')
     .option('--image <file>', 'image file (centre-cropped, resized and scaled for the model)')
     .option('--npy <file>', 'already-preprocessed input [1,H,W,3] (NHWC)')
     .option('--class <index|name>', "class score before softmax: output index or ImageNet name (default: top-1)")

@@ -1,13 +1,14 @@
 /**
  * Loads a model named the way users name them (CLI `--model`, server jobs): a built-in id (through the store: local
- * copy or verified download), a TFLite file, a TensorFlow.js layers model (its folder or its model.json), or an
- * http(s) URL of either. Node-only.
+ * copy or verified download), a TFLite or ONNX file, a TensorFlow.js layers model (its folder or its model.json), or an
+ * http(s) URL of one of them. Node-only.
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { createHttpReader } from '../io/readers';
 import { importLayersModel } from '../importers/tfjs-layers.importer';
 import { importTflite } from '../importers/tflite';
+import { importOnnx } from '../importers/onnx.importer';
 import { loadBuiltinModel } from '../load-model';
 import type { Model, ModelMeta } from '../model.types';
 import { createFileReader } from '../node';
@@ -38,11 +39,11 @@ function isTflite(bytes: Uint8Array): boolean {
 }
 
 function idFromName(name: string): string {
-  return path.basename(name).replace(/\.(tflite|json)$/i, '') || 'custom';
+  return path.basename(name).replace(/\.(tflite|json|onnx)$/i, '') || 'custom';
 }
 
 /**
- * Loads a model from a built-in id, a path (TFLite file, model.json, or a folder holding one of them) or an http(s)
+ * Loads a model from a built-in id, a path (TFLite file, ONNX file, model.json, or a folder holding one of them) or an http(s)
  * URL (of a .tflite file or a model.json). Errors say which of these `spec` was taken for and what went wrong.
  */
 export async function loadModelSpec(spec: string, options: LoadModelSpecOptions = {}): Promise<LoadedModel> {
@@ -67,16 +68,34 @@ export async function loadModelSpec(spec: string, options: LoadModelSpecOptions 
     if (names.includes('model.json')) return loadLayersFile(path.join(full, 'model.json'), options);
     const tflites = names.filter((n) => n.toLowerCase().endsWith('.tflite'));
     if (tflites.length === 1) return loadTfliteFile(path.join(full, tflites[0]), options);
+    const onnxs = names.filter((n) => n.toLowerCase().endsWith('.onnx'));
+    if (onnxs.length === 1 && tflites.length === 0) return loadOnnxFile(path.join(full, onnxs[0]), options);
+    const found = [...tflites, ...onnxs];
     throw new ModelStoreError(
-      `folder ${full} holds neither a model.json (TensorFlow.js layers model) nor exactly one .tflite file` +
-        (tflites.length > 1 ? ` (found ${tflites.join(', ')}: name the file)` : ''),
+      `folder ${full} holds neither a model.json (TensorFlow.js layers model) nor exactly one .tflite or .onnx file` +
+        (found.length > 1 ? ` (found ${found.join(', ')}: name the file)` : ''),
       'not-found',
     );
   }
+  if (full.toLowerCase().endsWith('.onnx')) return loadOnnxFile(full, options);
   const bytes = new Uint8Array(await readFile(full));
   if (isTflite(bytes)) return loadTfliteBytes(bytes, full, 'file', options);
   if (full.toLowerCase().endsWith('.json')) return loadLayersFile(full, options);
-  throw new ModelStoreError(`${full} is neither a TFLite file (no 'TFL3' identifier) nor a TensorFlow.js model.json`, 'not-found');
+  throw new ModelStoreError(`${full} is neither a TFLite file (no 'TFL3' identifier), an .onnx file nor a TensorFlow.js model.json`, 'not-found');
+}
+
+/** An ONNX file; external-data files are read from its folder (and only from there). */
+async function loadOnnxFile(file: string, options: LoadModelSpecOptions): Promise<LoadedModel> {
+  const id = options.meta?.id ?? idFromName(file);
+  const bytes = new Uint8Array(await readFile(file));
+  try {
+    const model = await importOnnx(bytes, {
+      id, reader: createFileReader(path.dirname(file)), meta: { displayName: id, source: file, ...options.meta },
+    });
+    return { model, kind: 'file', from: file };
+  } catch (e) {
+    throw new Error(`cannot import ONNX model ${file}: ${(e as Error).message}`);
+  }
 }
 
 async function loadTfliteFile(file: string, options: LoadModelSpecOptions): Promise<LoadedModel> {
@@ -105,8 +124,14 @@ async function loadFromUrl(url: string, options: LoadModelSpecOptions): Promise<
   if (!res.ok) throw new ModelStoreError(`cannot fetch model ${url}: HTTP ${res.status}`, 'download');
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (isTflite(bytes)) return loadTfliteBytes(bytes, url, 'url', options);
-  // Otherwise it must be a layers model.json; its shards are relative to it.
   const base = new URL('.', u).toString();
+  if (u.pathname.toLowerCase().endsWith('.onnx')) {
+    // External-data files are fetched from beside the model.
+    const id = options.meta?.id ?? idFromName(u.pathname);
+    const model = await importOnnx(bytes, { id, reader: createHttpReader(base, fetchFn), meta: { displayName: id, source: url, ...options.meta } });
+    return { model, kind: 'url', from: url };
+  }
+  // Otherwise it must be a layers model.json; its shards are relative to it.
   const name = u.pathname.slice(u.pathname.lastIndexOf('/') + 1) || 'model.json';
   const model = await importLayersModel(createHttpReader(base, fetchFn), {
     modelJson: name,
