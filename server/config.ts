@@ -32,8 +32,16 @@ const EnvSchema = z.object({
   CONVLAB_GRACE_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
   /** Skip Next.js (integration tests, API-only runs). */
   CONVLAB_NO_NEXT: flag,
-  /** Trust X-Forwarded-For / -Proto from a reverse proxy (for throttling by client IP and secure cookies). */
-  CONVLAB_TRUST_PROXY: flag,
+  /**
+   * Reverse proxies in front of the server (hops) whose X-Forwarded-For / -Host / -Proto are trusted; the client's
+   * address is the entry the outermost trusted proxy appended. `true`/`yes` mean 1, `false`/`no` 0.
+   */
+  CONVLAB_TRUST_PROXY: z
+    .string()
+    .trim()
+    .transform((v) => ({ true: '1', yes: '1', false: '0', no: '0' })[v.toLowerCase()] ?? v)
+    .pipe(z.coerce.number<string>().int('must be a number of proxy hops (0, 1, 2…)').min(0).max(16))
+    .default(0),
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   /** Compute worker threads (each its own TensorFlow.js runtime); default: the CPU count. */
   CONVLAB_COMPUTE_WORKERS: z.coerce.number().int('must be a whole number').min(1).max(256).optional(),
@@ -55,7 +63,8 @@ export interface Config {
   next: boolean;
   /** Next.js in development mode (compiles on demand) unless NODE_ENV=production. */
   dev: boolean;
-  trustProxy: boolean;
+  /** Trusted reverse-proxy hops (0: none). */
+  trustProxy: number;
   /** The compute service (started with the first job). */
   compute: { workers: number; backend: ComputeBackendPreference };
 }

@@ -4,7 +4,7 @@ import type { LiveSession } from '@convlab/protocol';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import type { DbKind, MigrationStatus } from './db';
-import { FailureThrottle, type ThrottleRule } from './security/rate-limit';
+import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
 export interface Limits {
@@ -17,12 +17,12 @@ export interface Limits {
   /** Per-socket token bucket. */
   socketBurst: number;
   socketRefillPerSecond: number;
-  /** Wrong join codes per socket and per IP. */
+  /** Wrong join codes per socket and per address (only wrong codes count and only wrong codes are refused). */
   joinFailuresPerSocket: ThrottleRule;
   joinFailuresPerIp: ThrottleRule;
-  /** Failed sign-ins per IP and per email; sign-ups per IP. */
+  /** Failed sign-ins per (account, address): growing delays; per address across accounts; sign-ups per address. */
+  signinBackoff: BackoffRule;
   signinFailuresPerIp: ThrottleRule;
-  signinFailuresPerEmail: ThrottleRule;
   signupsPerIp: ThrottleRule;
 }
 
@@ -35,8 +35,9 @@ export const DEFAULT_LIMITS: Limits = {
   joinFailuresPerSocket: { maxFailures: 5, windowMs: 60_000 },
   // A whole class may sit behind one NAT address, so the per-IP budget is larger.
   joinFailuresPerIp: { maxFailures: 30, windowMs: 60_000 },
-  signinFailuresPerIp: { maxFailures: 20, windowMs: 10 * 60_000 },
-  signinFailuresPerEmail: { maxFailures: 10, windowMs: 10 * 60_000 },
+  signinBackoff: { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, forgetAfterMs: 24 * 60 * 60_000 },
+  // Guessing many accounts from one address; high, since a school's staff may share one NAT address too.
+  signinFailuresPerIp: { maxFailures: 100, windowMs: 10 * 60_000 },
   signupsPerIp: { maxFailures: 20, windowMs: 60 * 60_000 },
 };
 
@@ -52,20 +53,18 @@ export interface ServerContext {
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
   throttles: {
-    joinPerIp: FailureThrottle;
-    signinPerIp: FailureThrottle;
-    signinPerEmail: FailureThrottle;
-    signupPerIp: FailureThrottle;
+    joinCodes: JoinCodeLimiter;
+    signin: SignInLimiter;
+    signupPerIp: FailureCounter;
   };
 }
 
-/** Builds the shared throttles for a set of limits. */
+/** Builds the shared limiters for a set of limits (memory store: one node). */
 export function createThrottles(limits: Limits): ServerContext['throttles'] {
   return {
-    joinPerIp: new FailureThrottle(limits.joinFailuresPerIp),
-    signinPerIp: new FailureThrottle(limits.signinFailuresPerIp),
-    signinPerEmail: new FailureThrottle(limits.signinFailuresPerEmail),
-    signupPerIp: new FailureThrottle(limits.signupsPerIp),
+    joinCodes: new JoinCodeLimiter({ perSocket: limits.joinFailuresPerSocket, perAddress: limits.joinFailuresPerIp }),
+    signin: new SignInLimiter({ perAccountAndAddress: limits.signinBackoff, perAddress: limits.signinFailuresPerIp }),
+    signupPerIp: new FailureCounter(limits.signupsPerIp, 'signup-address'),
   };
 }
 

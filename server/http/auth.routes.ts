@@ -26,9 +26,12 @@ export function registerAuthRoutes(router: Router): void {
     'POST',
     API.signup,
     async (req, ctx) => {
-      const t = ctx.throttles.signupPerIp;
-      if (t.blocked(req.ip)) throw throttled(t.retryAfterMs(req.ip));
-      t.fail(req.ip); // every sign-up counts: accounts are cheap to request, expensive to hash
+      // Every sign-up counts: accounts are cheap to request, expensive to hash.
+      const wait = await ctx.throttles.signupPerIp.fail(req.ip);
+      if (wait > 0) {
+        console.warn(`[limits] refused a sign-up from ${req.ip}: too many sign-ups`);
+        throw throttled(wait);
+      }
       const instructor = await signUp(ctx.store, req.body);
       const cookie = sessionSetCookie(signSession(ctx.secret, instructor.id), { secure: secureCookies(req, ctx) });
       return { status: 201, body: { instructor }, headers: { 'set-cookie': cookie } };
@@ -40,17 +43,15 @@ export function registerAuthRoutes(router: Router): void {
     'POST',
     API.signin,
     async (req, ctx) => {
-      const { signinPerIp, signinPerEmail } = ctx.throttles;
+      const limiter = ctx.throttles.signin;
       const email = req.body.email;
-      if (signinPerIp.blocked(req.ip) || signinPerEmail.blocked(email)) {
-        throw throttled(Math.max(signinPerIp.retryAfterMs(req.ip), signinPerEmail.retryAfterMs(email)));
-      }
+      await limiter.check(email, req.ip);
       const instructor = await signIn(ctx.store, email, req.body.password);
       if (!instructor) {
-        signinPerIp.fail(req.ip);
-        signinPerEmail.fail(email);
+        await limiter.failed(email, req.ip);
         throw new ProtocolError('INVALID_CREDENTIALS', 'wrong email or password');
       }
+      await limiter.succeeded(email, req.ip);
       const cookie = sessionSetCookie(signSession(ctx.secret, instructor.id), { secure: secureCookies(req, ctx) });
       return { status: 200, body: { instructor }, headers: { 'set-cookie': cookie } };
     },

@@ -55,21 +55,14 @@ export function registerSessionRoutes(router: Router): void {
   });
 
   router.add('GET', '/api/join/:code', async (req, ctx) => {
-    // Shares the wrong-code budget with `student:join`, so the page cannot be used to scan codes.
-    const throttle = ctx.throttles.joinPerIp;
-    if (throttle.blocked(req.ip)) {
-      throw new ProtocolError('RATE_LIMITED', `too many wrong codes; try again in ${Math.ceil(throttle.retryAfterMs(req.ip) / 1000)} s`);
-    }
-    const code = JoinCodeSchema.safeParse(req.params.code);
-    if (!code.success) {
-      throttle.fail(req.ip);
-      throw new ProtocolError('NOT_FOUND', 'no session has this join code');
-    }
+    // Shares the wrong-code budget with `student:join`, so the page cannot be used to scan codes; a valid code is
+    // never refused by it (a whole class may share one address).
     try {
+      const code = JoinCodeSchema.safeParse(req.params.code);
+      if (!code.success) throw new ProtocolError('NOT_FOUND', 'no session has this join code');
       return { status: 200, body: await ctx.classroom.joinInfo(code.data) };
     } catch (err) {
-      if ((err as ProtocolError).code === 'NOT_FOUND') throttle.fail(req.ip);
-      throw err;
+      throw await ctx.throttles.joinCodes.answerFor(err, { address: req.ip });
     }
   });
 }

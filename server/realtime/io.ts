@@ -8,7 +8,7 @@ import { Server } from 'socket.io';
 import { sessionFromCookieHeader } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
-import { FailureThrottle, TokenBucket } from '../security/rate-limit';
+import { TokenBucket } from '../security/rate-limit';
 import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
 import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
@@ -52,7 +52,6 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
       instructorExp: claims?.exp,
       ip: clientIp(headers, socket.conn.remoteAddress, ctx.config.trustProxy),
       bucket: new TokenBucket(ctx.limits.socketBurst, ctx.limits.socketRefillPerSecond),
-      joinFailures: new FailureThrottle(ctx.limits.joinFailuresPerSocket),
     };
     next();
   });

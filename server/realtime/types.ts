@@ -2,7 +2,6 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@convlab/protocol';
 import type { Server, Socket } from 'socket.io';
 import type { TokenBucket } from '../security/rate-limit';
-import type { FailureThrottle } from '../security/rate-limit';
 
 /**
  * Server-side state of one connection. The role lives here and only here: set from the signed cookie at
@@ -20,7 +19,6 @@ export interface SocketData {
   participantId?: string;
   ip: string;
   bucket: TokenBucket;
-  joinFailures: FailureThrottle;
 }
 
 export type InterServerEvents = Record<string, never>;
