@@ -1,6 +1,7 @@
 /** What the HTTP routes and socket handlers share: configuration, the classroom, storage, limits, compute. */
 import type { Classroom, ClassroomStore, LiveSessionDTO } from '@convlab/classroom';
 import type { LiveSession } from '@convlab/protocol';
+import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import type { DbKind, MigrationStatus } from './db';
@@ -47,6 +48,8 @@ export interface ServerContext {
   version: string;
   secret: string;
   store: ClassroomStore;
+  /** Instructors' server-side sign-in sessions. */
+  auth: AuthSessions;
   classroom: Classroom;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;

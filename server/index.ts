@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Classroom } from '@convlab/classroom';
 import { createModelFilesHandler } from '@convlab/nets/node';
+import { AuthSessions } from './auth/auth-sessions';
 import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
 import { createComputeLauncher } from './compute-launcher';
@@ -68,6 +69,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     version: readVersion(),
     secret,
     store: opened.store,
+    auth: new AuthSessions(opened.instructorSessions, secret),
     classroom,
     dbKind: opened.kind,
     migrationStatus: () => opened.migrationStatus(),

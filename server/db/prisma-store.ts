@@ -17,6 +17,7 @@ import type { Db } from './client';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { InstructorRepository } from './instructor.repository';
+import { InstructorSessionRepository } from './instructor-session.repository';
 import { ParticipantRepository } from './participant.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
@@ -30,6 +31,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   private readonly submissions: SubmissionRepository;
   /** The compute result cache's table (JobResultStore), on the same client. */
   readonly jobResults: JobResultRepository;
+  /** Instructors' signed-in sessions (server/auth/auth-sessions.ts), on the same client. */
+  readonly instructorSessions: InstructorSessionRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -43,6 +46,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.images = new ImageRepository(db);
     this.submissions = new SubmissionRepository(db);
     this.jobResults = new JobResultRepository(db);
+    this.instructorSessions = new InstructorSessionRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

@@ -20,7 +20,7 @@ export function toImageAsset(image: ImageAssetDTO): ImageAsset {
 /** Registers the image routes; `limits` lets tests shrink the upload limits. */
 export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): void {
   router.addRaw(API.images, async (req, ctx: ServerContext) => {
-    const instructorId = requireInstructorId(req, ctx);
+    const instructorId = await requireInstructorId(req, ctx);
     const type = String(req.raw.headers['content-type'] ?? '')
       .split(';')[0]!
       .trim()

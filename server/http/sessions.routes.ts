@@ -12,7 +12,7 @@ function baseUrl(req: ApiRequest, ctx: ServerContext): string {
 /** Registers the session routes. */
 export function registerSessionRoutes(router: Router): void {
   router.add('GET', API.sessions, async (req, ctx) => {
-    const instructorId = requireInstructorId(req, ctx);
+    const instructorId = await requireInstructorId(req, ctx);
     const sessions = await ctx.classroom.listSessions({ role: 'instructor', instructorId });
     const base = baseUrl(req, ctx);
     return { status: 200, body: { sessions: sessions.map((s) => toLiveSession(s, base)) } };
@@ -22,7 +22,7 @@ export function registerSessionRoutes(router: Router): void {
     'POST',
     API.sessions,
     async (req, ctx) => {
-      const instructorId = requireInstructorId(req, ctx);
+      const instructorId = await requireInstructorId(req, ctx);
       try {
         // Lab steps carry their lab's parameters; the protocol only bounds them, the lab definitions check them.
         checkLessonSteps(req.body.steps);
@@ -37,7 +37,7 @@ export function registerSessionRoutes(router: Router): void {
   );
 
   router.add('GET', '/api/sessions/:id', async (req, ctx) => {
-    const instructorId = requireInstructorId(req, ctx);
+    const instructorId = await requireInstructorId(req, ctx);
     const { session, participants } = await ctx.classroom.getSessionRecord({ role: 'instructor', instructorId }, req.params.id!);
     return {
       status: 200,

@@ -5,7 +5,6 @@
 import type { Server as HttpServer } from 'node:http';
 import { LAB_LIMITS, PROTOCOL_VERSION, type ErrorCode, type SessionState } from '@convlab/protocol';
 import { Server } from 'socket.io';
-import { sessionFromCookieHeader } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { TokenBucket } from '../security/rate-limit';
@@ -34,7 +33,7 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     serveClient: false,
   });
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const { headers } = socket.handshake;
     if (!originAllowed(headers, { publicUrl: ctx.config.publicUrl, trustProxy: ctx.config.trustProxy })) {
       return next(refusal('FORBIDDEN', 'connections from other sites are refused'));
@@ -45,11 +44,13 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
         refusal('PROTOCOL_MISMATCH', `this server speaks protocol ${PROTOCOL_VERSION}, the client ${String(version)}; reload the page`),
       );
     }
-    const claims = sessionFromCookieHeader(ctx.secret, headers.cookie);
+    // A signed-out or revoked cookie makes a guest (the student pages connect without one anyway).
+    const signedIn = await ctx.auth.verify(headers.cookie).catch(() => null);
     socket.data = {
       role: 'guest',
-      instructorId: claims?.sub,
-      instructorExp: claims?.exp,
+      instructorId: signedIn?.instructorId,
+      instructorExp: signedIn?.exp,
+      authSessionId: signedIn?.sessionId,
       ip: clientIp(headers, socket.conn.remoteAddress, ctx.config.trustProxy),
       bucket: new TokenBucket(ctx.limits.socketBurst, ctx.limits.socketRefillPerSecond),
     };
@@ -78,6 +79,11 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
       leave(socket, ctx);
       labs.disconnected(participantId);
     });
+  });
+
+  // A revoked sign-in (sign-out elsewhere, or from the list of sessions) loses its live sockets at once.
+  ctx.auth.onRevoked((sessionId) => {
+    for (const socket of io.of('/').sockets.values()) if (socket.data.authSessionId === sessionId) socket.disconnect(true);
   });
 
   ctx.classroom.on({

@@ -12,6 +12,8 @@ export interface SocketData {
   instructorId?: string;
   /** When that cookie expires (ms since epoch). */
   instructorExp?: number;
+  /** The server-side sign-in session of that cookie (revoking it disconnects the socket). */
+  authSessionId?: string;
   /** 'instructor' after `instructor:watch`, 'participant' after `student:join`. */
   role: 'guest' | 'instructor' | 'participant';
   /** Session watched or joined. */
