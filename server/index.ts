@@ -21,6 +21,7 @@ import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from
 import { openStore } from './db';
 import { createApiRouter } from './http/api';
 import { createRealtime } from './realtime/io';
+import { applySecurityHeaders } from './security/headers';
 import type { IoServer } from './realtime/types';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -90,6 +91,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const httpServer = createServer((req, res) => {
     void (async () => {
       try {
+        applySecurityHeaders(req, res, { dev: config.next && config.dev });
         if (await api.handle(req, res, context)) return;
         if (await modelFiles(req, res)) return;
         if (nextHandler) return await nextHandler(req, res);

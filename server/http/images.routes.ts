@@ -55,7 +55,7 @@ export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAUL
       'cache-control': 'public, max-age=31536000, immutable',
       etag,
       'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'none'; sandbox",
+      'content-security-policy': "default-src 'none'; sandbox; frame-ancestors 'none'",
     };
     const match = String(req.raw.headers['if-none-match'] ?? '');
     if (match.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) return { status: 304, headers };

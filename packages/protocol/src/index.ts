@@ -3,6 +3,7 @@
  * event maps derived from them, the protocol version, error codes and join codes.
  * Shared by the server and the browser; depends on zod only.
  */
+import './zod-config';
 export * from './version';
 export * from './errors';
 export * from './join-code';
