@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       dev: false,
       trustProxy: 1,
       compute: { workers: 3, backend: 'wasm' },
+      quotas: { studentImageBytes: 20 * 1024 * 1024, sessionImageBytes: 1024 * 1024 * 1024, imageGraceMs: 24 * 3_600_000, connectionsPerAddress: 1000 },
     });
   });
 

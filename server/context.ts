@@ -4,7 +4,9 @@ import type { LiveSession } from '@convlab/protocol';
 import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
-import type { DbKind, MigrationStatus } from './db';
+import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
+import type { ImageQuota } from './images/image-quota';
+import type { ConnectionCap } from './security/connection-cap';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
@@ -53,6 +55,11 @@ export interface ServerContext {
   classroom: Classroom;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;
+  /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */
+  imageUsage: ImageUsageStore;
+  imageQuota: ImageQuota;
+  /** Open Socket.io connections per client address. */
+  connections: ConnectionCap;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
   throttles: {

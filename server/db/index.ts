@@ -15,6 +15,7 @@ import {
   type DbKind,
   type MigrationStatus,
 } from './migrate';
+import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
 import { PrismaClassroomStore } from './prisma-store';
 
@@ -22,6 +23,7 @@ export type { DbKind, MigrationStatus } from './migrate';
 export { PrismaClassroomStore } from './prisma-store';
 export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
+export type { ImageUsageStore } from './image-usage.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -42,6 +44,8 @@ export interface OpenedStore {
   jobResults: JobResultStore;
   /** Instructors' signed-in sessions, on the same connection. */
   instructorSessions: InstructorSessionStore;
+  /** Students' image usage (quotas) and unreferenced images (garbage collection), on the same connection. */
+  imageUsage: ImageUsageStore;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -96,5 +100,5 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

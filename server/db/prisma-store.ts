@@ -17,6 +17,7 @@ import type { Db } from './client';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { InstructorRepository } from './instructor.repository';
+import { ImageUsageRepository } from './image-usage.repository';
 import { InstructorSessionRepository } from './instructor-session.repository';
 import { ParticipantRepository } from './participant.repository';
 import { SessionRepository } from './session.repository';
@@ -33,6 +34,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly jobResults: JobResultRepository;
   /** Instructors' signed-in sessions (server/auth/auth-sessions.ts), on the same client. */
   readonly instructorSessions: InstructorSessionRepository;
+  /** What students' images cost, and which ones nothing references (quotas, garbage collection). */
+  readonly imageUsage: ImageUsageRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -47,6 +50,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.submissions = new SubmissionRepository(db);
     this.jobResults = new JobResultRepository(db);
     this.instructorSessions = new InstructorSessionRepository(db);
+    this.imageUsage = new ImageUsageRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

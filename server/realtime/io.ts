@@ -57,6 +57,16 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     next();
   });
 
+  // Last, once the address is known: the per-address connection cap (logged when it refuses).
+  io.use((socket, next) => {
+    const address = socket.data.ip;
+    if (!ctx.connections.tryOpen(address)) {
+      return next(refusal('RATE_LIMITED', 'too many connections from your network address; try again later'));
+    }
+    socket.once('disconnect', () => ctx.connections.close(address));
+    next();
+  });
+
   // Text frames (every event's JSON) keep the general transport cap: a bigger one closes the connection, as before.
   io.engine.on('connection', (raw: { on(ev: 'packet', fn: (p: { type: string; data?: unknown }) => void): void; close(): void }) => {
     raw.on('packet', (packet) => {
