@@ -3,7 +3,7 @@
  * per-socket limits, the session and compute handlers, and the classroom's announcements turned into broadcasts.
  */
 import type { Server as HttpServer } from 'node:http';
-import { LAB_LIMITS, PROTOCOL_VERSION, type ErrorCode, type SessionState } from '@convlab/protocol';
+import { LAB_LIMITS, PROTOCOL_VERSION, SOCKET_PING, type ErrorCode, type SessionState } from '@convlab/protocol';
 import { Server } from 'socket.io';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
@@ -28,8 +28,9 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     maxHttpBufferSize: Math.max(ctx.limits.maxHttpBufferSize, LAB_LIMITS.resultImageMaxBytes + 64 * 1024),
     // Other upgrade requests (Next.js dev HMR) are routed by server/index.ts, not destroyed here.
     destroyUpgrade: false,
-    pingInterval: 10_000,
-    pingTimeout: 10_000,
+    // Clients wait as long for a join's ack before asking again (JOIN_ACK_TIMEOUT_MS).
+    pingInterval: SOCKET_PING.intervalMs,
+    pingTimeout: SOCKET_PING.timeoutMs,
     serveClient: false,
   });
 
@@ -124,9 +125,13 @@ function prewarmLabModel(state: SessionState, ctx: ServerContext): void {
   const step = state.steps[state.currentStep];
   const model = step?.kind === 'lab' ? step.params['model'] : undefined;
   if (state.status !== 'live' || typeof model !== 'string') return;
-  ctx.compute
-    .get()
-    .then((service) => service.describeModel(model))
-    // A missing model is reported when a job names it; warming up is best effort.
-    .catch(() => {});
+  // After this turn of the event loop, so the step change is answered and broadcast first; the workers then start at a
+  // lower CPU priority than the event loop (server/compute/worker-boot.mjs), so joins never wait for their warm-up.
+  setImmediate(() => {
+    ctx.compute
+      .get()
+      .then((service) => service.describeModel(model))
+      // A missing model is reported when a job names it; warming up is best effort.
+      .catch(() => {});
+  });
 }

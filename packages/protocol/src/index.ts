@@ -5,6 +5,7 @@
  */
 import './zod-config';
 export * from './version';
+export * from './timing';
 export * from './errors';
 export * from './join-code';
 export * from './display-name';
