@@ -1,9 +1,11 @@
 /** What the HTTP routes and socket handlers share: configuration, the classroom, storage, limits, compute. */
+import { networkInterfaces } from 'node:os';
 import type { Classroom, ClassroomStore, LiveSessionDTO } from '@convlab/classroom';
 import type { LiveSession } from '@convlab/protocol';
 import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
+import { chooseJoinAddress, type JoinAddress } from './net/join-address';
 import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
 import type { ConnectionCap } from './security/connection-cap';
@@ -78,13 +80,27 @@ export function createThrottles(limits: Limits): ServerContext['throttles'] {
   };
 }
 
-/** The base URL students use: CONVLAB_PUBLIC_URL, else what the request was addressed to. */
-export function publicBaseUrl(config: Config, host: string | undefined, secure: boolean): string {
-  if (config.publicUrl) return config.publicUrl;
-  return `${secure ? 'https' : 'http'}://${host ?? `localhost:${config.port}`}`;
+/**
+ * Where students join: CONVLAB_PUBLIC_URL, else what the request was addressed to — unless that is localhost, which
+ * no student can reach: then this machine's LAN address, with a note (server/net/join-address.ts).
+ */
+export function joinAddressFor(config: Config, host: string | undefined, secure: boolean, interfaces = networkInterfaces()): JoinAddress {
+  const fallback = `http://localhost:${config.port}`;
+  let requestBase = `${secure ? 'https' : 'http'}://${host ?? `localhost:${config.port}`}`;
+  try {
+    new URL(requestBase);
+  } catch {
+    requestBase = fallback; // a Host header that is no host
+  }
+  return chooseJoinAddress({ publicUrl: config.publicUrl, requestBase, interfaces, listenHost: config.host });
 }
 
-/** A stored session as its instructor sees it over HTTP, with the join URL. */
-export function toLiveSession(s: LiveSessionDTO, baseUrl: string): LiveSession {
-  return { ...s, joinUrl: `${baseUrl}/join/${s.code}` };
+/** A stored session as its instructor sees it over HTTP, with the join URL (and why it is not the page's address). */
+export function toLiveSession(s: LiveSessionDTO, join: JoinAddress): LiveSession {
+  return {
+    ...s,
+    joinUrl: `${join.base}/join/${s.code}`,
+    ...(join.note ? { joinNote: join.note } : {}),
+    ...(join.alternatives.length ? { joinAlternatives: join.alternatives.map((base) => `${base}/join/${s.code}`) } : {}),
+  };
 }

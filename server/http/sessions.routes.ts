@@ -1,12 +1,13 @@
 /** `/api/sessions*` (instructor) and `/api/join/:code` (a student's join page). */
 import { LabError, checkLessonSteps } from '@convlab/labs';
 import { API, CreateSessionBodySchema, JoinCodeSchema, ProtocolError } from '@convlab/protocol';
-import { publicBaseUrl, toLiveSession, type ServerContext } from '../context';
+import { joinAddressFor, toLiveSession, type ServerContext } from '../context';
+import type { JoinAddress } from '../net/join-address';
 import { requireInstructorId } from './auth.routes';
 import type { ApiRequest, Router } from './router';
 
-function baseUrl(req: ApiRequest, ctx: ServerContext): string {
-  return publicBaseUrl(ctx.config, req.raw.headers.host, req.secure);
+function baseUrl(req: ApiRequest, ctx: ServerContext): JoinAddress {
+  return joinAddressFor(ctx.config, req.raw.headers.host, req.secure);
 }
 
 /** Registers the session routes. */

@@ -97,7 +97,7 @@ test('/lab-check computes on every backend this browser has, under the CSP', asy
   expect(results.wasm).toMatch(/^computed/);
 });
 
-test('a lab page computes in the browser under the CSP; the dashboard lists signed-in sessions', async ({ browser }, testInfo) => {
+test('a lab page computes in the browser under the CSP; the dashboard lists signed-in sessions; the join panel avoids localhost', async ({ browser }, testInfo) => {
   const teacherContext = await instructorContext(browser);
   const teacher = await teacherContext.newPage();
   const teacherViolations = await watchViolations(teacher);
@@ -108,6 +108,10 @@ test('a lab page computes in the browser under the CSP; the dashboard lists sign
   await teacher.getByRole('button', { name: /Start .*How CNNs see/ }).click();
   await expect(teacher).toHaveURL(/\/teach\/[^/]+$/, { timeout: 30_000 });
   const code = ((await teacher.getByTestId('join-code').textContent()) ?? '').replace(/\s/g, '');
+  // Opened at 127.0.0.1, which no student can reach, on a server listening on 127.0.0.1 only (HOST, as in this run):
+  // the join panel says so instead of showing a link that cannot work elsewhere.
+  await expect(teacher.getByTestId('join-note')).toContainText('listens on 127.0.0.1 only');
+  await snap(teacher, 'teach-join-panel-lan-address', testInfo);
 
   // The student's context reports every violation from its first page load on (DOM events and console messages).
   const studentViolations: string[] = [];
