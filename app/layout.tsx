@@ -7,6 +7,9 @@ export const metadata: Metadata = {
   description: 'A live classroom for looking inside convolutional networks.',
 };
 
+// Every page renders per request, so Next.js puts the request's CSP nonce (server/security/headers.ts) on its scripts.
+export const dynamic = 'force-dynamic';
+
 export const viewport: Viewport = {
   width: 'device-width',
   initialScale: 1,

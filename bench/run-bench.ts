@@ -33,7 +33,7 @@ function chromiumVisOptions(backend: 'webgl' | 'wasm', quick: boolean): PageVisO
     : { batchSizes: [8, 16, 32, 64], positions: 64, rounds: 2, iterations: 3, ascentSteps: 5 };
 }
 
-const ALL_SUITES = ['models', 'vis', 'compute'] as const;
+const ALL_SUITES = ['models', 'vis', 'compute', 'join'] as const;
 type Suite = (typeof ALL_SUITES)[number];
 
 interface Options {
@@ -190,6 +190,19 @@ export async function runBench(argv: string[]): Promise<number> {
       process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n`);
     } catch (e) {
       errors.push(`compute suite: ${(e as Error).message.split('\n')[0]}`);
+      log(errors.at(-1)!);
+    }
+  }
+
+  if (opts.suites.includes('join')) {
+    try {
+      const { runJoinBench, formatJoinBench } = await import('./join.bench');
+      // 300 students join at once, on a slide and while the compute workers warm up (--quick: 100).
+      const r = await runJoinBench({ students: opts.quick ? 100 : 300 });
+      suites.join = r;
+      process.stdout.write(`\n${formatJoinBench(r)}\n`);
+    } catch (e) {
+      errors.push(`join suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);
     }
   }

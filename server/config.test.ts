@@ -5,7 +5,7 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('has working defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 3000, host: undefined, databaseUrl: undefined, graceMs: 30_000, next: true, dev: true, trustProxy: false });
+    expect(c).toMatchObject({ port: 3000, host: undefined, databaseUrl: undefined, graceMs: 30_000, next: true, dev: true, trustProxy: 0 });
     expect(c.dataDir).toBe(resolve('./data'));
     expect(c.compute.backend).toBe('auto');
     expect(c.compute.workers).toBeGreaterThanOrEqual(1);
@@ -36,9 +36,17 @@ describe('loadConfig', () => {
       graceMs: 2500,
       next: false,
       dev: false,
-      trustProxy: true,
+      trustProxy: 1,
       compute: { workers: 3, backend: 'wasm' },
+      quotas: { studentImageBytes: 20 * 1024 * 1024, sessionImageBytes: 1024 * 1024 * 1024, imageGraceMs: 24 * 3_600_000, connectionsPerAddress: 1000 },
     });
+  });
+
+  it('reads CONVLAB_TRUST_PROXY as proxy hops (true/yes = 1)', () => {
+    expect(loadConfig({ CONVLAB_TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ CONVLAB_TRUST_PROXY: 'yes' }).trustProxy).toBe(1);
+    expect(loadConfig({ CONVLAB_TRUST_PROXY: 'false' }).trustProxy).toBe(0);
+    expect(() => loadConfig({ CONVLAB_TRUST_PROXY: 'maybe' })).toThrow(/CONVLAB_TRUST_PROXY/);
   });
 
   it('treats empty values as unset', () => {

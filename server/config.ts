@@ -32,8 +32,22 @@ const EnvSchema = z.object({
   CONVLAB_GRACE_SECONDS: z.coerce.number().min(0).max(86_400).default(30),
   /** Skip Next.js (integration tests, API-only runs). */
   CONVLAB_NO_NEXT: flag,
-  /** Trust X-Forwarded-For / -Proto from a reverse proxy (for throttling by client IP and secure cookies). */
-  CONVLAB_TRUST_PROXY: flag,
+  /**
+   * Reverse proxies in front of the server (hops) whose X-Forwarded-For / -Host / -Proto are trusted; the client's
+   * address is the entry the outermost trusted proxy appended. `true`/`yes` mean 1, `false`/`no` 0.
+   */
+  CONVLAB_TRUST_PROXY: z
+    .string()
+    .trim()
+    .transform((v) => ({ true: '1', yes: '1', false: '0', no: '0' })[v.toLowerCase()] ?? v)
+    .pipe(z.coerce.number<string>().int('must be a number of proxy hops (0, 1, 2…)').min(0).max(16))
+    .default(0),
+  /** Students' stored images: MB per student and per session; unreferenced ones are collected after the grace hours. */
+  CONVLAB_IMAGE_QUOTA_STUDENT_MB: z.coerce.number().positive().default(20),
+  CONVLAB_IMAGE_QUOTA_SESSION_MB: z.coerce.number().positive().default(1024),
+  CONVLAB_IMAGE_GC_GRACE_HOURS: z.coerce.number().min(0).default(24),
+  /** Open Socket.io connections per client address (a lecture hall behind one NAT shares one). */
+  CONVLAB_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int('must be a whole number').min(1).default(1000),
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   /** Compute worker threads (each its own TensorFlow.js runtime); default: the CPU count. */
   CONVLAB_COMPUTE_WORKERS: z.coerce.number().int('must be a whole number').min(1).max(256).optional(),
@@ -55,9 +69,12 @@ export interface Config {
   next: boolean;
   /** Next.js in development mode (compiles on demand) unless NODE_ENV=production. */
   dev: boolean;
-  trustProxy: boolean;
+  /** Trusted reverse-proxy hops (0: none). */
+  trustProxy: number;
   /** The compute service (started with the first job). */
   compute: { workers: number; backend: ComputeBackendPreference };
+  /** Storage quotas of students' images, their collection, and the per-address connection cap. */
+  quotas: { studentImageBytes: number; sessionImageBytes: number; imageGraceMs: number; connectionsPerAddress: number };
 }
 
 /** Thrown for an invalid environment; its message lists every bad variable. */
@@ -90,5 +107,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dev: e.NODE_ENV !== 'production',
     trustProxy: e.CONVLAB_TRUST_PROXY,
     compute: { workers: e.CONVLAB_COMPUTE_WORKERS ?? Math.max(1, availableParallelism()), backend: e.CONVLAB_COMPUTE_BACKEND },
+    quotas: {
+      studentImageBytes: Math.round(e.CONVLAB_IMAGE_QUOTA_STUDENT_MB * 1024 * 1024),
+      sessionImageBytes: Math.round(e.CONVLAB_IMAGE_QUOTA_SESSION_MB * 1024 * 1024),
+      imageGraceMs: Math.round(e.CONVLAB_IMAGE_GC_GRACE_HOURS * 3_600_000),
+      connectionsPerAddress: e.CONVLAB_MAX_CONNECTIONS_PER_ADDRESS,
+    },
   };
 }

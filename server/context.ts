@@ -1,10 +1,15 @@
 /** What the HTTP routes and socket handlers share: configuration, the classroom, storage, limits, compute. */
+import { networkInterfaces } from 'node:os';
 import type { Classroom, ClassroomStore, LiveSessionDTO } from '@convlab/classroom';
 import type { LiveSession } from '@convlab/protocol';
+import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
-import type { DbKind, MigrationStatus } from './db';
-import { FailureThrottle, type ThrottleRule } from './security/rate-limit';
+import { chooseJoinAddress, type JoinAddress } from './net/join-address';
+import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
+import type { ImageQuota } from './images/image-quota';
+import type { ConnectionCap } from './security/connection-cap';
+import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
 export interface Limits {
@@ -17,12 +22,12 @@ export interface Limits {
   /** Per-socket token bucket. */
   socketBurst: number;
   socketRefillPerSecond: number;
-  /** Wrong join codes per socket and per IP. */
+  /** Wrong join codes per socket and per address (only wrong codes count and only wrong codes are refused). */
   joinFailuresPerSocket: ThrottleRule;
   joinFailuresPerIp: ThrottleRule;
-  /** Failed sign-ins per IP and per email; sign-ups per IP. */
+  /** Failed sign-ins per (account, address): growing delays; per address across accounts; sign-ups per address. */
+  signinBackoff: BackoffRule;
   signinFailuresPerIp: ThrottleRule;
-  signinFailuresPerEmail: ThrottleRule;
   signupsPerIp: ThrottleRule;
 }
 
@@ -35,8 +40,9 @@ export const DEFAULT_LIMITS: Limits = {
   joinFailuresPerSocket: { maxFailures: 5, windowMs: 60_000 },
   // A whole class may sit behind one NAT address, so the per-IP budget is larger.
   joinFailuresPerIp: { maxFailures: 30, windowMs: 60_000 },
-  signinFailuresPerIp: { maxFailures: 20, windowMs: 10 * 60_000 },
-  signinFailuresPerEmail: { maxFailures: 10, windowMs: 10 * 60_000 },
+  signinBackoff: { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, forgetAfterMs: 24 * 60 * 60_000 },
+  // Guessing many accounts from one address; high, since a school's staff may share one NAT address too.
+  signinFailuresPerIp: { maxFailures: 100, windowMs: 10 * 60_000 },
   signupsPerIp: { maxFailures: 20, windowMs: 60 * 60_000 },
 };
 
@@ -46,36 +52,55 @@ export interface ServerContext {
   version: string;
   secret: string;
   store: ClassroomStore;
+  /** Instructors' server-side sign-in sessions. */
+  auth: AuthSessions;
   classroom: Classroom;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;
+  /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */
+  imageUsage: ImageUsageStore;
+  imageQuota: ImageQuota;
+  /** Open Socket.io connections per client address. */
+  connections: ConnectionCap;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
   throttles: {
-    joinPerIp: FailureThrottle;
-    signinPerIp: FailureThrottle;
-    signinPerEmail: FailureThrottle;
-    signupPerIp: FailureThrottle;
+    joinCodes: JoinCodeLimiter;
+    signin: SignInLimiter;
+    signupPerIp: FailureCounter;
   };
 }
 
-/** Builds the shared throttles for a set of limits. */
+/** Builds the shared limiters for a set of limits (memory store: one node). */
 export function createThrottles(limits: Limits): ServerContext['throttles'] {
   return {
-    joinPerIp: new FailureThrottle(limits.joinFailuresPerIp),
-    signinPerIp: new FailureThrottle(limits.signinFailuresPerIp),
-    signinPerEmail: new FailureThrottle(limits.signinFailuresPerEmail),
-    signupPerIp: new FailureThrottle(limits.signupsPerIp),
+    joinCodes: new JoinCodeLimiter({ perSocket: limits.joinFailuresPerSocket, perAddress: limits.joinFailuresPerIp }),
+    signin: new SignInLimiter({ perAccountAndAddress: limits.signinBackoff, perAddress: limits.signinFailuresPerIp }),
+    signupPerIp: new FailureCounter(limits.signupsPerIp, 'signup-address'),
   };
 }
 
-/** The base URL students use: CONVLAB_PUBLIC_URL, else what the request was addressed to. */
-export function publicBaseUrl(config: Config, host: string | undefined, secure: boolean): string {
-  if (config.publicUrl) return config.publicUrl;
-  return `${secure ? 'https' : 'http'}://${host ?? `localhost:${config.port}`}`;
+/**
+ * Where students join: CONVLAB_PUBLIC_URL, else what the request was addressed to — unless that is localhost, which
+ * no student can reach: then this machine's LAN address, with a note (server/net/join-address.ts).
+ */
+export function joinAddressFor(config: Config, host: string | undefined, secure: boolean, interfaces = networkInterfaces()): JoinAddress {
+  const fallback = `http://localhost:${config.port}`;
+  let requestBase = `${secure ? 'https' : 'http'}://${host ?? `localhost:${config.port}`}`;
+  try {
+    new URL(requestBase);
+  } catch {
+    requestBase = fallback; // a Host header that is no host
+  }
+  return chooseJoinAddress({ publicUrl: config.publicUrl, requestBase, interfaces, listenHost: config.host });
 }
 
-/** A stored session as its instructor sees it over HTTP, with the join URL. */
-export function toLiveSession(s: LiveSessionDTO, baseUrl: string): LiveSession {
-  return { ...s, joinUrl: `${baseUrl}/join/${s.code}` };
+/** A stored session as its instructor sees it over HTTP, with the join URL (and why it is not the page's address). */
+export function toLiveSession(s: LiveSessionDTO, join: JoinAddress): LiveSession {
+  return {
+    ...s,
+    joinUrl: `${join.base}/join/${s.code}`,
+    ...(join.note ? { joinNote: join.note } : {}),
+    ...(join.alternatives.length ? { joinAlternatives: join.alternatives.map((base) => `${base}/join/${s.code}`) } : {}),
+  };
 }

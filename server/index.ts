@@ -12,6 +12,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Classroom } from '@convlab/classroom';
 import { createModelFilesHandler } from '@convlab/nets/node';
+import { AuthSessions } from './auth/auth-sessions';
 import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
 import { createComputeLauncher } from './compute-launcher';
@@ -19,7 +20,11 @@ import { loadConfig, type Config } from './config';
 import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from './context';
 import { openStore } from './db';
 import { createApiRouter } from './http/api';
+import { collectUnreferencedImages } from './images/image-gc';
+import { ImageQuota } from './images/image-quota';
 import { createRealtime } from './realtime/io';
+import { ConnectionCap } from './security/connection-cap';
+import { applySecurityHeaders } from './security/headers';
 import type { IoServer } from './realtime/types';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -68,7 +73,11 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     version: readVersion(),
     secret,
     store: opened.store,
+    auth: new AuthSessions(opened.instructorSessions, secret),
     classroom,
+    imageUsage: opened.imageUsage,
+    imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
+    connections: new ConnectionCap(config.quotas.connectionsPerAddress),
     dbKind: opened.kind,
     migrationStatus: () => opened.migrationStatus(),
     // Lazy: the worker pool starts with the first job, not here.
@@ -88,6 +97,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const httpServer = createServer((req, res) => {
     void (async () => {
       try {
+        applySecurityHeaders(req, res, { dev: config.next && config.dev });
         if (await api.handle(req, res, context)) return;
         if (await modelFiles(req, res)) return;
         if (nextHandler) return await nextHandler(req, res);
@@ -152,9 +162,21 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
 
   log(`ConvLab ${context.version} listening on ${url} (database: ${opened.kind} ${opened.location}${config.next ? `, next: ${config.dev ? 'dev' : 'production'}` : ', no next'})`);
 
+  // Students' images nothing references are collected after their grace period: soon after start, then hourly.
+  const collectImages = () =>
+    void collectUnreferencedImages({ usage: opened.imageUsage, imagesDir: resolve(config.dataDir, 'images'), graceMs: config.quotas.imageGraceMs, log }).catch(
+      (err: unknown) => console.error('[images] collection failed:', err),
+    );
+  const gcFirst = setTimeout(collectImages, 60_000);
+  const gcEvery = setInterval(collectImages, 3_600_000);
+  gcFirst.unref();
+  gcEvery.unref();
+
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      clearTimeout(gcFirst);
+      clearInterval(gcEvery);
       // Classroom first: the disconnects that closing Socket.io causes must not start grace timers.
       await classroom.close();
       // Compute before Socket.io, so jobs still running tell their students the server is shutting down.

@@ -16,6 +16,7 @@ import {
   type SessionListResponse,
   type SessionResponse,
   type SigninBody,
+  type SignedInSessionListResponse,
   type SignupBody,
   type Submission,
 } from '@convlab/protocol';
@@ -74,6 +75,10 @@ export const api = {
   signIn: (body: SigninBody) => apiFetch<InstructorResponse>(API.signin, { method: 'POST', body }),
   signOut: () => apiFetch<void>(API.signout, { method: 'POST' }),
   me: () => apiFetch<InstructorResponse>(API.me),
+  /** The instructor's signed-in sessions (browsers), newest first. */
+  listSignedInSessions: () => apiFetch<SignedInSessionListResponse>(API.authSessions),
+  /** Ends one of them on the server. */
+  revokeSignedInSession: (id: string) => apiFetch<void>(API.revokeAuthSession(id), { method: 'POST' }),
   listSessions: () => apiFetch<SessionListResponse>(API.sessions),
   createSession: (body: CreateSessionBody) => apiFetch<SessionResponse>(API.sessions, { method: 'POST', body }),
   getSession: (id: string) => apiFetch<SessionDetailResponse>(API.session(id)),

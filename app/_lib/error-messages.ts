@@ -7,6 +7,7 @@ const MESSAGES: Record<string, string> = {
   NOT_FOUND: "We couldn't find that. Check the code or link.",
   SESSION_ENDED: 'This session has ended.',
   RATE_LIMITED: 'Too many attempts. Wait a few seconds and try again.',
+  QUOTA_EXCEEDED: 'The storage for your pictures in this session is full.',
   PROTOCOL_MISMATCH: 'ConvLab was updated. Reload the page to continue.',
   REMOVED: 'The instructor removed you from this session.',
   INTERNAL: 'Something went wrong on the server. Try again in a moment.',

@@ -9,8 +9,10 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
 import {
+  JOIN_ACK_TIMEOUT_MS,
   PROTOCOL_VERSION,
   connectErrorCode,
+  joinRetryDelayMs,
   type Ack,
   type ClientEventName,
   type ClientPayload,
@@ -95,6 +97,8 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
     let removed = false;
     let everJoined = false;
     const timers = new Set<ReturnType<typeof setTimeout>>();
+    // Join/watch attempts since the last success: retries back off (with jitter) so a class does not ask in step.
+    let attempts = 0;
     const later = (fn: () => void, ms: number) => {
       const t = setTimeout(() => {
         timers.delete(t);
@@ -112,9 +116,13 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
     });
     socketRef.current = socket;
     setSocket(socket);
-    const emitter = () => socket.timeout(ACK_TIMEOUT_MS) as unknown as LooseTimeoutEmitter;
+    // The join's ack may take as long as the server keeps a silent connection (JOIN_ACK_TIMEOUT_MS): asking again
+    // sooner would only queue a second join behind the first.
+    const emitter = () => socket.timeout(JOIN_ACK_TIMEOUT_MS) as unknown as LooseTimeoutEmitter;
+    const announceLater = () => later(announce, joinRetryDelayMs(attempts++, Math.random()));
 
     const onJoined = (nextState: SessionState) => {
+      attempts = 0;
       everJoined = true;
       setState(nextState);
       setJoinError(null);
@@ -133,7 +141,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
       const payload = resumeToken ? { code, resumeToken } : { code, displayName: displayName! };
       emitter().emit('student:join', payload, (err, res) => {
         if (disposed) return;
-        if (err) return later(announce, 2000); // no answer: ask again while the socket lives
+        if (err) return announceLater(); // no answer: ask again while the socket lives
         if (res.ok) {
           const data = res.data as ClientResult<'student:join'>;
           saveResumeToken(code, data.resumeToken);
@@ -149,7 +157,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
             socket.disconnect();
             return;
           case 'RATE_LIMITED':
-            return later(announce, 3000);
+            return announceLater();
           case 'NOT_FOUND':
           case 'FORBIDDEN':
           case 'UNAUTHORIZED':
@@ -173,14 +181,14 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
     const announceInstructor = (sessionId: string) => {
       emitter().emit('instructor:watch', { sessionId }, (err, res) => {
         if (disposed) return;
-        if (err) return later(announce, 2000);
+        if (err) return announceLater();
         if (res.ok) {
           const data = res.data as ClientResult<'instructor:watch'>;
           setParticipants(data.participants);
           onJoined(data.state);
           return;
         }
-        if (res.error === 'RATE_LIMITED') return later(announce, 3000);
+        if (res.error === 'RATE_LIMITED') return announceLater();
         setJoinError({ code: res.error, message: humanizeError(res.error, res.message) });
         setStatus(res.error === 'SESSION_ENDED' ? 'live' : 'failed');
       });

@@ -9,6 +9,7 @@ import { api } from '../_lib/api-client';
 import type { LiveSession } from '@convlab/protocol';
 import { useInstructor } from '../_lib/use-instructor';
 import { ReadyLessonCard } from './ready-lesson-card';
+import { SignedInSessions } from './signed-in-sessions';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
@@ -108,6 +109,8 @@ export default function DashboardPage() {
             </div>
           ) : null}
         </div>
+
+        <SignedInSessions enabled={instructor !== null} />
       </main>
     </>
   );

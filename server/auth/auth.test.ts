@@ -29,12 +29,12 @@ describe('password hashing', () => {
 describe('session cookie', () => {
   it('round-trips and refuses forged, foreign and expired values', () => {
     const now = 1_800_000_000_000;
-    const value = signSession(SECRET, 'inst_1', now, 60_000);
-    expect(verifySession(SECRET, value, now + 1)).toEqual({ sub: 'inst_1', exp: now + 60_000 });
+    const value = signSession(SECRET, 'inst_1', 'sid_1', now, 60_000);
+    expect(verifySession(SECRET, value, now + 1)).toEqual({ sub: 'inst_1', sid: 'sid_1', exp: now + 60_000 });
     expect(verifySession(SECRET, value, now + 60_000)).toBeNull(); // expired
     expect(verifySession('x'.repeat(43), value, now)).toBeNull(); // other secret
     const [payload, mac] = value.split('.');
-    const forgedPayload = Buffer.from(JSON.stringify({ sub: 'inst_2', exp: now + 60_000 })).toString('base64url');
+    const forgedPayload = Buffer.from(JSON.stringify({ sub: 'inst_2', sid: 'sid_1', exp: now + 60_000 })).toString('base64url');
     expect(verifySession(SECRET, `${forgedPayload}.${mac}`, now)).toBeNull();
     expect(verifySession(SECRET, `${payload}.`, now)).toBeNull();
     expect(verifySession(SECRET, 'nodot', now)).toBeNull();
@@ -42,7 +42,7 @@ describe('session cookie', () => {
   });
 
   it('reads the cookie from a Cookie header and builds Set-Cookie values', () => {
-    const value = signSession(SECRET, 'inst_1');
+    const value = signSession(SECRET, 'inst_1', 'sid_1');
     expect(sessionFromCookieHeader(SECRET, `a=1; convlab_session=${value}; b=2`)?.sub).toBe('inst_1');
     expect(parseCookies('a=1; a=2; b="x%20y"; junk')).toEqual(new Map([['a', '1'], ['b', 'x y']]));
     expect(sessionSetCookie(value, { secure: true })).toMatch(/^convlab_session=.+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604800; Secure$/);

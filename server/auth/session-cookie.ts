@@ -1,7 +1,7 @@
 /**
- * The instructor's session cookie: `<payload>.<mac>`, payload = base64url JSON `{ sub, exp }`,
- * mac = HMAC-SHA256 over the payload with the server secret. Stateless, so it survives a restart
- * as long as the secret does (see secret.ts).
+ * The instructor's session cookie: `<payload>.<mac>`, payload = base64url JSON `{ sub, sid, exp }`,
+ * mac = HMAC-SHA256 over the payload with the server secret. `sid` names the server-side session record
+ * (auth-sessions.ts), so signing out or revoking ends it; the MAC keeps ids from being made up.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SESSION_COOKIE } from '@convlab/protocol';
@@ -12,6 +12,8 @@ export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export interface SessionClaims {
   /** Instructor id. */
   sub: string;
+  /** Server-side session id (InstructorSession). */
+  sid: string;
   /** Expiry, ms since the epoch. */
   exp: number;
 }
@@ -20,9 +22,9 @@ function mac(secret: string, payload: string): Buffer {
   return createHmac('sha256', secret).update(payload).digest();
 }
 
-/** Signs a session for `instructorId` that expires `ttlMs` from `now`. */
-export function signSession(secret: string, instructorId: string, now = Date.now(), ttlMs = SESSION_TTL_MS): string {
-  const payload = Buffer.from(JSON.stringify({ sub: instructorId, exp: now + ttlMs })).toString('base64url');
+/** Signs session `sessionId` of `instructorId` that expires `ttlMs` from `now`. */
+export function signSession(secret: string, instructorId: string, sessionId: string, now = Date.now(), ttlMs = SESSION_TTL_MS): string {
+  const payload = Buffer.from(JSON.stringify({ sub: instructorId, sid: sessionId, exp: now + ttlMs })).toString('base64url');
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 }
 
@@ -37,8 +39,8 @@ export function verifySession(secret: string, value: string | undefined, now = D
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
   try {
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Partial<SessionClaims>;
-    if (typeof claims.sub !== 'string' || typeof claims.exp !== 'number' || claims.exp <= now) return null;
-    return { sub: claims.sub, exp: claims.exp };
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string' || typeof claims.exp !== 'number' || claims.exp <= now) return null;
+    return { sub: claims.sub, sid: claims.sid, exp: claims.exp };
   } catch {
     return null;
   }

@@ -15,11 +15,15 @@ import {
   type DbKind,
   type MigrationStatus,
 } from './migrate';
+import type { ImageUsageStore } from './image-usage.repository';
+import type { InstructorSessionStore } from './instructor-session.repository';
 import { PrismaClassroomStore } from './prisma-store';
 
 export type { DbKind, MigrationStatus } from './migrate';
 export { PrismaClassroomStore } from './prisma-store';
 export { JobResultRepository } from './job-result.repository';
+export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
+export type { ImageUsageStore } from './image-usage.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -38,6 +42,10 @@ export interface OpenedStore {
   store: ClassroomStore;
   /** Compute results kept across restarts (the compute service's persistent cache), on the same connection. */
   jobResults: JobResultStore;
+  /** Instructors' signed-in sessions, on the same connection. */
+  instructorSessions: InstructorSessionStore;
+  /** Students' image usage (quotas) and unreferenced images (garbage collection), on the same connection. */
+  imageUsage: ImageUsageStore;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -92,5 +100,5 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

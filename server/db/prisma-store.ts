@@ -17,6 +17,8 @@ import type { Db } from './client';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { InstructorRepository } from './instructor.repository';
+import { ImageUsageRepository } from './image-usage.repository';
+import { InstructorSessionRepository } from './instructor-session.repository';
 import { ParticipantRepository } from './participant.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
@@ -30,6 +32,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   private readonly submissions: SubmissionRepository;
   /** The compute result cache's table (JobResultStore), on the same client. */
   readonly jobResults: JobResultRepository;
+  /** Instructors' signed-in sessions (server/auth/auth-sessions.ts), on the same client. */
+  readonly instructorSessions: InstructorSessionRepository;
+  /** What students' images cost, and which ones nothing references (quotas, garbage collection). */
+  readonly imageUsage: ImageUsageRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -43,6 +49,8 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.images = new ImageRepository(db);
     this.submissions = new SubmissionRepository(db);
     this.jobResults = new JobResultRepository(db);
+    this.instructorSessions = new InstructorSessionRepository(db);
+    this.imageUsage = new ImageUsageRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

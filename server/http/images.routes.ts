@@ -20,7 +20,7 @@ export function toImageAsset(image: ImageAssetDTO): ImageAsset {
 /** Registers the image routes; `limits` lets tests shrink the upload limits. */
 export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): void {
   router.addRaw(API.images, async (req, ctx: ServerContext) => {
-    const instructorId = requireInstructorId(req, ctx);
+    const instructorId = await requireInstructorId(req, ctx);
     const type = String(req.raw.headers['content-type'] ?? '')
       .split(';')[0]!
       .trim()
@@ -55,7 +55,7 @@ export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAUL
       'cache-control': 'public, max-age=31536000, immutable',
       etag,
       'x-content-type-options': 'nosniff',
-      'content-security-policy': "default-src 'none'; sandbox",
+      'content-security-policy': "default-src 'none'; sandbox; frame-ancestors 'none'",
     };
     const match = String(req.raw.headers['if-none-match'] ?? '');
     if (match.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) return { status: 304, headers };

@@ -18,7 +18,7 @@ const TYPES: Record<string, string> = { jpg: 'image/jpeg', jpeg: 'image/jpeg', p
 /** Registers the lesson and sample-image routes. The images directory is read from `env` on each request. */
 export function registerLessonRoutes(router: Router, env: Record<string, string | undefined> = process.env): void {
   router.add('GET', '/api/lessons', async (req, ctx) => {
-    requireInstructorId(req, ctx);
+    await requireInstructorId(req, ctx);
     const lesson = loadHowCnnsSeeLesson({ imagesDir: resolveImagesDir(env) });
     const ready: ReadyLesson = {
       id: 'how-cnns-see',

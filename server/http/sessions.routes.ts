@@ -1,18 +1,19 @@
 /** `/api/sessions*` (instructor) and `/api/join/:code` (a student's join page). */
 import { LabError, checkLessonSteps } from '@convlab/labs';
 import { API, CreateSessionBodySchema, JoinCodeSchema, ProtocolError } from '@convlab/protocol';
-import { publicBaseUrl, toLiveSession, type ServerContext } from '../context';
+import { joinAddressFor, toLiveSession, type ServerContext } from '../context';
+import type { JoinAddress } from '../net/join-address';
 import { requireInstructorId } from './auth.routes';
 import type { ApiRequest, Router } from './router';
 
-function baseUrl(req: ApiRequest, ctx: ServerContext): string {
-  return publicBaseUrl(ctx.config, req.raw.headers.host, req.secure);
+function baseUrl(req: ApiRequest, ctx: ServerContext): JoinAddress {
+  return joinAddressFor(ctx.config, req.raw.headers.host, req.secure);
 }
 
 /** Registers the session routes. */
 export function registerSessionRoutes(router: Router): void {
   router.add('GET', API.sessions, async (req, ctx) => {
-    const instructorId = requireInstructorId(req, ctx);
+    const instructorId = await requireInstructorId(req, ctx);
     const sessions = await ctx.classroom.listSessions({ role: 'instructor', instructorId });
     const base = baseUrl(req, ctx);
     return { status: 200, body: { sessions: sessions.map((s) => toLiveSession(s, base)) } };
@@ -22,7 +23,7 @@ export function registerSessionRoutes(router: Router): void {
     'POST',
     API.sessions,
     async (req, ctx) => {
-      const instructorId = requireInstructorId(req, ctx);
+      const instructorId = await requireInstructorId(req, ctx);
       try {
         // Lab steps carry their lab's parameters; the protocol only bounds them, the lab definitions check them.
         checkLessonSteps(req.body.steps);
@@ -37,7 +38,7 @@ export function registerSessionRoutes(router: Router): void {
   );
 
   router.add('GET', '/api/sessions/:id', async (req, ctx) => {
-    const instructorId = requireInstructorId(req, ctx);
+    const instructorId = await requireInstructorId(req, ctx);
     const { session, participants } = await ctx.classroom.getSessionRecord({ role: 'instructor', instructorId }, req.params.id!);
     return {
       status: 200,
@@ -55,21 +56,14 @@ export function registerSessionRoutes(router: Router): void {
   });
 
   router.add('GET', '/api/join/:code', async (req, ctx) => {
-    // Shares the wrong-code budget with `student:join`, so the page cannot be used to scan codes.
-    const throttle = ctx.throttles.joinPerIp;
-    if (throttle.blocked(req.ip)) {
-      throw new ProtocolError('RATE_LIMITED', `too many wrong codes; try again in ${Math.ceil(throttle.retryAfterMs(req.ip) / 1000)} s`);
-    }
-    const code = JoinCodeSchema.safeParse(req.params.code);
-    if (!code.success) {
-      throttle.fail(req.ip);
-      throw new ProtocolError('NOT_FOUND', 'no session has this join code');
-    }
+    // Shares the wrong-code budget with `student:join`, so the page cannot be used to scan codes; a valid code is
+    // never refused by it (a whole class may share one address).
     try {
+      const code = JoinCodeSchema.safeParse(req.params.code);
+      if (!code.success) throw new ProtocolError('NOT_FOUND', 'no session has this join code');
       return { status: 200, body: await ctx.classroom.joinInfo(code.data) };
     } catch (err) {
-      if ((err as ProtocolError).code === 'NOT_FOUND') throttle.fail(req.ip);
-      throw err;
+      throw await ctx.throttles.joinCodes.answerFor(err, { address: req.ip });
     }
   });
 }

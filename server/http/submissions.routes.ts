@@ -9,7 +9,7 @@ const NAME = /^[A-Za-z0-9_-]{1,64}$/;
 /** Registers the submission routes. */
 export function registerSubmissionRoutes(router: Router): void {
   router.add('GET', '/api/sessions/:id/submissions', async (req, ctx) => {
-    const instructorId = requireInstructorId(req, ctx);
+    const instructorId = await requireInstructorId(req, ctx);
     // Throws NOT_FOUND / FORBIDDEN unless this instructor owns the session.
     const { session } = await ctx.classroom.getSessionRecord({ role: 'instructor', instructorId }, req.params.id!);
     const filter: SubmissionFilter = {};

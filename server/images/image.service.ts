@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { ClassroomStore, ImageAssetDTO, ImageMime, UploaderKind } from '@convlab/classroom';
 import { IMAGE_UPLOAD_LIMITS, ProtocolError } from '@convlab/protocol';
 import sharp, { type OutputInfo } from 'sharp';
+import type { ImageQuota } from './image-quota';
 
 /** What an upload may be; the route uses the protocol's limits, tests may shrink them. */
 export interface ImageLimits {
@@ -52,13 +53,16 @@ export class ImageService {
     dataDir: string,
     private readonly store: ClassroomStore,
     private readonly limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+    /** Students' storage quotas; checked before a new image is written. */
+    private readonly quota?: ImageQuota,
   ) {
     this.dir = join(dataDir, 'images');
   }
 
   /**
    * Checks, re-encodes and stores an image; throws ProtocolError with a message for the user: UNSUPPORTED_MEDIA_TYPE
-   * (not JPEG, PNG or WebP), PAYLOAD_TOO_LARGE (too many bytes or pixels), BAD_REQUEST (cannot be decoded). Returns
+   * (not JPEG, PNG or WebP), PAYLOAD_TOO_LARGE (too many bytes or pixels), BAD_REQUEST (cannot be decoded),
+   * QUOTA_EXCEEDED (a student's or their session's images would pass a quota). Returns
    * the stored image and whether it was new.
    */
   async ingest(bytes: Uint8Array, uploader: { kind: UploaderKind; id: string | null }): Promise<{ image: ImageAssetDTO; created: boolean }> {
@@ -93,8 +97,10 @@ export class ImageService {
       throw corrupt(format, err);
     }
     const hash = createHash('sha256').update(output.data).digest('hex');
-    await this.writeOnce(hash, output.data);
     const before = await this.store.findImageAsset(hash);
+    // An image already stored costs nothing more; a new one must fit its uploader's quotas (QUOTA_EXCEEDED).
+    if (before === null) await this.quota?.check(uploader, output.data.byteLength);
+    await this.writeOnce(hash, output.data);
     const image = await this.store.saveImageAsset({
       hash,
       mime: MIME_OF[format],

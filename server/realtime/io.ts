@@ -3,12 +3,11 @@
  * per-socket limits, the session and compute handlers, and the classroom's announcements turned into broadcasts.
  */
 import type { Server as HttpServer } from 'node:http';
-import { LAB_LIMITS, PROTOCOL_VERSION, type ErrorCode, type SessionState } from '@convlab/protocol';
+import { LAB_LIMITS, PROTOCOL_VERSION, SOCKET_PING, type ErrorCode, type SessionState } from '@convlab/protocol';
 import { Server } from 'socket.io';
-import { sessionFromCookieHeader } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
-import { FailureThrottle, TokenBucket } from '../security/rate-limit';
+import { TokenBucket } from '../security/rate-limit';
 import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
 import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
@@ -29,12 +28,13 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     maxHttpBufferSize: Math.max(ctx.limits.maxHttpBufferSize, LAB_LIMITS.resultImageMaxBytes + 64 * 1024),
     // Other upgrade requests (Next.js dev HMR) are routed by server/index.ts, not destroyed here.
     destroyUpgrade: false,
-    pingInterval: 10_000,
-    pingTimeout: 10_000,
+    // Clients wait as long for a join's ack before asking again (JOIN_ACK_TIMEOUT_MS).
+    pingInterval: SOCKET_PING.intervalMs,
+    pingTimeout: SOCKET_PING.timeoutMs,
     serveClient: false,
   });
 
-  io.use((socket, next) => {
+  io.use(async (socket, next) => {
     const { headers } = socket.handshake;
     if (!originAllowed(headers, { publicUrl: ctx.config.publicUrl, trustProxy: ctx.config.trustProxy })) {
       return next(refusal('FORBIDDEN', 'connections from other sites are refused'));
@@ -45,15 +45,26 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
         refusal('PROTOCOL_MISMATCH', `this server speaks protocol ${PROTOCOL_VERSION}, the client ${String(version)}; reload the page`),
       );
     }
-    const claims = sessionFromCookieHeader(ctx.secret, headers.cookie);
+    // A signed-out or revoked cookie makes a guest (the student pages connect without one anyway).
+    const signedIn = await ctx.auth.verify(headers.cookie).catch(() => null);
     socket.data = {
       role: 'guest',
-      instructorId: claims?.sub,
-      instructorExp: claims?.exp,
+      instructorId: signedIn?.instructorId,
+      instructorExp: signedIn?.exp,
+      authSessionId: signedIn?.sessionId,
       ip: clientIp(headers, socket.conn.remoteAddress, ctx.config.trustProxy),
       bucket: new TokenBucket(ctx.limits.socketBurst, ctx.limits.socketRefillPerSecond),
-      joinFailures: new FailureThrottle(ctx.limits.joinFailuresPerSocket),
     };
+    next();
+  });
+
+  // Last, once the address is known: the per-address connection cap (logged when it refuses).
+  io.use((socket, next) => {
+    const address = socket.data.ip;
+    if (!ctx.connections.tryOpen(address)) {
+      return next(refusal('RATE_LIMITED', 'too many connections from your network address; try again later'));
+    }
+    socket.once('disconnect', () => ctx.connections.close(address));
     next();
   });
 
@@ -79,6 +90,11 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
       leave(socket, ctx);
       labs.disconnected(participantId);
     });
+  });
+
+  // A revoked sign-in (sign-out elsewhere, or from the list of sessions) loses its live sockets at once.
+  ctx.auth.onRevoked((sessionId) => {
+    for (const socket of io.of('/').sockets.values()) if (socket.data.authSessionId === sessionId) socket.disconnect(true);
   });
 
   ctx.classroom.on({
@@ -109,9 +125,13 @@ function prewarmLabModel(state: SessionState, ctx: ServerContext): void {
   const step = state.steps[state.currentStep];
   const model = step?.kind === 'lab' ? step.params['model'] : undefined;
   if (state.status !== 'live' || typeof model !== 'string') return;
-  ctx.compute
-    .get()
-    .then((service) => service.describeModel(model))
-    // A missing model is reported when a job names it; warming up is best effort.
-    .catch(() => {});
+  // After this turn of the event loop, so the step change is answered and broadcast first; the workers then start at a
+  // lower CPU priority than the event loop (server/compute/worker-boot.mjs), so joins never wait for their warm-up.
+  setImmediate(() => {
+    ctx.compute
+      .get()
+      .then((service) => service.describeModel(model))
+      // A missing model is reported when a job names it; warming up is best effort.
+      .catch(() => {});
+  });
 }

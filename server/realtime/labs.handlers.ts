@@ -132,7 +132,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     maxBytes: LAB_LIMITS.resultImageMaxBytes,
     maxWidth: LAB_LIMITS.resultImageMaxSide,
     maxHeight: LAB_LIMITS.resultImageMaxSide,
-  });
+  }, ctx.imageQuota);
   const sweeps = new Map<string, RunningSweep>();
   /** λ handed out per session and step ("sessionId stepId" → participant → index), so re-dealing keeps them. */
   const lambdaDeals = new Map<string, Map<string, number>>();

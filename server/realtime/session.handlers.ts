@@ -59,12 +59,6 @@ export function registerSessionHandlers(socket: IoSocket, ctx: ServerContext): v
   const { classroom } = ctx;
 
   handle(socket, ctx, 'student:join', async (payload) => {
-    const ipThrottle = ctx.throttles.joinPerIp;
-    const socketThrottle = socket.data.joinFailures;
-    if (socketThrottle.blocked(socket.id) || ipThrottle.blocked(socket.data.ip)) {
-      const wait = Math.max(socketThrottle.retryAfterMs(socket.id), ipThrottle.retryAfterMs(socket.data.ip));
-      throw new ProtocolError('RATE_LIMITED', `too many wrong codes; try again in ${Math.ceil(wait / 1000)} s`);
-    }
     if (socket.data.role === 'instructor') leave(socket, ctx);
     // Release this socket's previous seat first (a tab that switches sessions).
     if (socket.data.participantId) leave(socket, ctx);
@@ -78,11 +72,7 @@ export function registerSessionHandlers(socket: IoSocket, ctx: ServerContext): v
       await enter(socket, result.participant.sessionId, 'participant', result.participant.id);
       return result;
     } catch (err) {
-      if (err instanceof ProtocolError && err.code === 'NOT_FOUND') {
-        socketThrottle.fail(socket.id);
-        ipThrottle.fail(socket.data.ip);
-      }
-      throw err;
+      throw await ctx.throttles.joinCodes.answerFor(err, { address: socket.data.ip, socketId: socket.id });
     }
   });
 

@@ -2,7 +2,6 @@
 import type { ClientToServerEvents, ServerToClientEvents } from '@convlab/protocol';
 import type { Server, Socket } from 'socket.io';
 import type { TokenBucket } from '../security/rate-limit';
-import type { FailureThrottle } from '../security/rate-limit';
 
 /**
  * Server-side state of one connection. The role lives here and only here: set from the signed cookie at
@@ -13,6 +12,8 @@ export interface SocketData {
   instructorId?: string;
   /** When that cookie expires (ms since epoch). */
   instructorExp?: number;
+  /** The server-side sign-in session of that cookie (revoking it disconnects the socket). */
+  authSessionId?: string;
   /** 'instructor' after `instructor:watch`, 'participant' after `student:join`. */
   role: 'guest' | 'instructor' | 'participant';
   /** Session watched or joined. */
@@ -20,7 +21,6 @@ export interface SocketData {
   participantId?: string;
   ip: string;
   bucket: TokenBucket;
-  joinFailures: FailureThrottle;
 }
 
 export type InterServerEvents = Record<string, never>;

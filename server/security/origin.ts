@@ -6,7 +6,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
 /** True when the request's Origin (if any) is the server's own origin or the configured public URL. */
-export function originAllowed(headers: IncomingHttpHeaders, opts: { publicUrl?: string; trustProxy: boolean }): boolean {
+export function originAllowed(headers: IncomingHttpHeaders, opts: { publicUrl?: string; trustProxy: number }): boolean {
   const origin = headers.origin;
   if (origin === undefined) return true;
   let parsed: URL;
@@ -17,22 +17,30 @@ export function originAllowed(headers: IncomingHttpHeaders, opts: { publicUrl?: 
   }
   if (opts.publicUrl && parsed.origin === new URL(opts.publicUrl).origin) return true;
   const hosts = [headers.host];
-  if (opts.trustProxy) hosts.push(firstHeader(headers['x-forwarded-host']));
+  if (opts.trustProxy > 0) hosts.push(firstHeader(headers['x-forwarded-host']));
   return hosts.some((h) => h !== undefined && h.toLowerCase() === parsed.host.toLowerCase());
 }
 
-/** The client's IP for throttling: the socket address, or the first X-Forwarded-For entry behind a trusted proxy. */
-export function clientIp(headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustProxy: boolean): string {
-  if (trustProxy) {
-    const fwd = firstHeader(headers['x-forwarded-for'])?.split(',')[0]?.trim();
-    if (fwd) return fwd;
+/**
+ * The client's address for limits. Behind `trustProxyHops` trusted proxies, each appends the address it received the
+ * request from to X-Forwarded-For, so the client is the entry `hops` places from the right; everything left of it was
+ * written by the client and is never trusted. Without trusted proxies (or a shorter list): the socket's address.
+ */
+export function clientIp(headers: IncomingHttpHeaders, remoteAddress: string | undefined, trustProxyHops: number): string {
+  if (trustProxyHops > 0) {
+    const entries = (headers['x-forwarded-for'] === undefined ? [] : [headers['x-forwarded-for']].flat())
+      .flatMap((h) => h.split(','))
+      .map((e) => e.trim())
+      .filter((e) => e !== '');
+    const client = entries[entries.length - trustProxyHops];
+    if (client) return client;
   }
   return remoteAddress ?? 'unknown';
 }
 
 /** True when the client reached us over https (directly or through a trusted proxy). */
-export function isSecureRequest(headers: IncomingHttpHeaders, encrypted: boolean, trustProxy: boolean): boolean {
-  return encrypted || (trustProxy && firstHeader(headers['x-forwarded-proto'])?.split(',')[0]?.trim() === 'https');
+export function isSecureRequest(headers: IncomingHttpHeaders, encrypted: boolean, trustProxy: number): boolean {
+  return encrypted || (trustProxy > 0 && firstHeader(headers['x-forwarded-proto'])?.split(',')[0]?.trim() === 'https');
 }
 
 function firstHeader(v: string | string[] | undefined): string | undefined {

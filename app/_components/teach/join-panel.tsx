@@ -12,7 +12,23 @@ function spaced(code: string) {
  * The join code, join URL and QR code, large enough to read from the back of a lecture hall, with a
  * "present" mode that fills the screen (a native <dialog>: Esc closes it and focus stays inside).
  */
-export function JoinPanel({ code, title, joinUrl, closed = false }: { code: string; title: string; joinUrl?: string; closed?: boolean }) {
+export function JoinPanel({
+  code,
+  title,
+  joinUrl,
+  joinNote,
+  joinAlternatives = [],
+  closed = false,
+}: {
+  code: string;
+  title: string;
+  joinUrl?: string;
+  /** Why the join address is not this page's (opened at localhost), from the server. */
+  joinNote?: string;
+  /** The join link at this machine's other network addresses. */
+  joinAlternatives?: string[];
+  closed?: boolean;
+}) {
   const [origin, setOrigin] = useState('');
   const [copied, setCopied] = useState(false);
   const dialogRef = useRef<HTMLDialogElement>(null);
@@ -60,6 +76,16 @@ export function JoinPanel({ code, title, joinUrl, closed = false }: { code: stri
       <p className="mt-3 text-center text-base font-semibold break-all text-brand-700 2xl:text-lg" data-testid="join-url">
         {origin ? shortUrl : `/join/${code}`}
       </p>
+      {joinNote ? (
+        <div className="mt-2 rounded-lg border border-amber-300 bg-amber-50 px-3 py-2 text-xs text-amber-900" data-testid="join-note">
+          <p>{joinNote}</p>
+          {joinAlternatives.length > 0 ? (
+            <p className="mt-1">
+              If students cannot open it, try: <span className="font-mono break-all">{joinAlternatives.map((u) => u.replace(/^https?:\/\//, '')).join(', ')}</span>
+            </p>
+          ) : null}
+        </div>
+      ) : null}
       {origin ? (
         <div className="mx-auto mt-4 w-full max-w-[260px] 2xl:max-w-[320px]">
           <QrCode value={url} label={`QR code for ${url}`} />

@@ -187,7 +187,14 @@ export function TeachView({ sessionId }: { sessionId: string }) {
             <div className="grid gap-6 lg:grid-cols-[300px_minmax(0,1fr)] xl:grid-cols-[320px_minmax(0,1fr)_300px] 2xl:grid-cols-[400px_minmax(0,1fr)_340px]">
               <div className="flex flex-col gap-6 xl:contents">
                 <div className="xl:order-1">
-                  <JoinPanel code={state.code} title={state.title} joinUrl={record?.session.joinUrl} closed={ended} />
+                  <JoinPanel
+                    code={state.code}
+                    title={state.title}
+                    joinUrl={record?.session.joinUrl}
+                    joinNote={record?.session.joinNote}
+                    joinAlternatives={record?.session.joinAlternatives}
+                    closed={ended}
+                  />
                 </div>
                 <div className="flex flex-col gap-6 xl:order-3">
                   <section aria-labelledby="controls-title" className="card p-5">

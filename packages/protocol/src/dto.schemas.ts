@@ -201,6 +201,10 @@ export const LiveSessionSchema = z.object({
   endedAt: IsoDate.nullable(),
   /** Absolute URL a student opens to join (`<public url>/join/<code>`). */
   joinUrl: z.string(),
+  /** Why `joinUrl` is not the page's own address (opened at localhost: students use the LAN address), or a warning. */
+  joinNote: z.string().optional(),
+  /** The same join link at this machine's other network addresses. */
+  joinAlternatives: z.array(z.string()).optional(),
 });
 export type LiveSession = z.infer<typeof LiveSessionSchema>;
 

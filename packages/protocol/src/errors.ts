@@ -12,6 +12,8 @@ const CORE_ERROR_CODES = [
   'NOT_FOUND',
   'SESSION_ENDED',
   'RATE_LIMITED',
+  /** A storage quota (a student's or a session's images) is full. */
+  'QUOTA_EXCEEDED',
   'PROTOCOL_MISMATCH',
   'REMOVED',
   'INVALID_CREDENTIALS',
@@ -35,6 +37,7 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   SESSION_ENDED: 409,
   RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 413,
   PROTOCOL_MISMATCH: 426,
   REMOVED: 403,
   INVALID_CREDENTIALS: 401,

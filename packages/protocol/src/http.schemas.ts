@@ -17,6 +17,10 @@ export const API = {
   signin: '/api/auth/signin',
   signout: '/api/auth/signout',
   me: '/api/auth/me',
+  /** GET (instructor): their signed-in sessions (browsers), newest first. */
+  authSessions: '/api/auth/sessions',
+  /** POST (instructor): end one of their signed-in sessions on the server. */
+  revokeAuthSession: (id: string) => `/api/auth/sessions/${encodeURIComponent(id)}/revoke`,
   sessions: '/api/sessions',
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
   join: (code: string) => `/api/join/${encodeURIComponent(code)}`,
@@ -107,6 +111,22 @@ export type SigninBody = z.input<typeof SigninBodySchema>;
 
 export const InstructorResponseSchema = z.object({ instructor: InstructorSchema });
 export type InstructorResponse = z.infer<typeof InstructorResponseSchema>;
+
+/** One of an instructor's signed-in sessions (a browser that signed in), as listed to them. */
+export const SignedInSessionSchema = z.object({
+  id: z.string(),
+  createdAt: z.string(),
+  lastSeenAt: z.string(),
+  expiresAt: z.string(),
+  userAgent: z.string().nullable(),
+  address: z.string().nullable(),
+  /** The session of the request that asked. */
+  current: z.boolean(),
+});
+export type SignedInSession = z.infer<typeof SignedInSessionSchema>;
+
+export const SignedInSessionListResponseSchema = z.object({ sessions: z.array(SignedInSessionSchema) });
+export type SignedInSessionListResponse = z.infer<typeof SignedInSessionListResponseSchema>;
 
 export const CreateSessionBodySchema = z.strictObject({
   title: z.string().trim().min(1, 'a title is required').max(LIMITS.titleMax),

@@ -3,7 +3,9 @@
  * event maps derived from them, the protocol version, error codes and join codes.
  * Shared by the server and the browser; depends on zod only.
  */
+import './zod-config';
 export * from './version';
+export * from './timing';
 export * from './errors';
 export * from './join-code';
 export * from './display-name';
