@@ -4,5 +4,7 @@
  */
 import { z } from 'zod';
 
-const inBrowser = typeof window !== 'undefined' || typeof (globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== 'undefined';
+// A page has a `document`, a Web Worker a `WorkerGlobalScope`; Node has neither (checked on globalThis: this file is browser-safe).
+const scope = globalThis as { document?: unknown; WorkerGlobalScope?: unknown };
+const inBrowser = scope.document !== undefined || scope.WorkerGlobalScope !== undefined;
 if (inBrowser) z.config({ jitless: true });
