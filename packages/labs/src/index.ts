@@ -9,6 +9,7 @@ export * from './masks';
 export * from './occlusion.lab';
 export * from './class-map';
 export * from './sweep';
+export * from './sweep-runner';
 export * from './neuron.lab';
 export * from './ascent.lab';
 export * from './registry';
