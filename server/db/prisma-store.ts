@@ -16,6 +16,7 @@ import type {
 import type { Db } from './client';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
+import { LiveStateRepository } from './live-state.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ParticipantRepository } from './participant.repository';
 import { SessionRepository } from './session.repository';
@@ -30,6 +31,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   private readonly submissions: SubmissionRepository;
   /** The compute result cache's table (JobResultStore), on the same client. */
   readonly jobResults: JobResultRepository;
+  /** λ assignments and running sweeps (LiveStateStore), on the same client. */
+  readonly liveState: LiveStateRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -43,6 +46,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.images = new ImageRepository(db);
     this.submissions = new SubmissionRepository(db);
     this.jobResults = new JobResultRepository(db);
+    this.liveState = new LiveStateRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

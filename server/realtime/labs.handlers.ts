@@ -21,6 +21,7 @@ import {
   type AscentParams,
   type OcclusionParams,
   type SweepComputation,
+  type SweepRecord,
   type SweepResult,
   type SweepRun,
 } from '@convlab/labs';
@@ -116,14 +117,16 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     maxHeight: LAB_LIMITS.resultImageMaxSide,
   });
   const verifier = new LabVerifier(ctx.compute);
-  /** λ handed out per session and step ("sessionId stepId" → participant → index), so re-dealing keeps them. */
-  const lambdaDeals = new Map<string, Map<string, number>>();
   const compute = sweepComputePort(ctx.compute);
   const sweeps = new SweepRunner({
     clock: systemClock,
     // While the server shuts down, a computation it cannot start is not the sweep's failure: it resumes after the restart.
     compute: { run: (sweep, job, purpose) => unlessClosing(compute.run(sweep, job, purpose)) },
-    store: { save: async () => {}, remove: async () => {} },
+    // Saved after every change, so a restarted server resumes the sweep (below).
+    store: {
+      save: (record) => ctx.store.liveState.saveRunningSweep({ id: record.id, sessionId: record.sessionId, stepId: record.stepId, state: record as unknown as Record<string, JsonValue> }),
+      remove: (id) => ctx.store.liveState.removeRunningSweep(id),
+    },
     events: {
       shard: (participantId, dealt) => io.to(rooms.participant(participantId)).emit('sweep:shard', dealt),
       progress: (sweep) => io.to(rooms.session(sweep.sessionId)).emit('sweep:progress', progressOf(sweep)),
@@ -133,6 +136,21 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     newId: () => `sweep-${randomBytes(6).toString('hex')}`,
     onStoreError: (err) => console.error('[labs] storing a sweep failed:', err),
   });
+
+  /** Sweeps that were running when the server stopped go on (late shards accepted, `sweep:done` at the end). */
+  const resumed = ctx.store.liveState.listRunningSweeps().then(
+    (saved) => {
+      for (const { id, state } of saved) {
+        try {
+          sweeps.resume([state as unknown as SweepRecord]);
+        } catch (err) {
+          console.error(`[labs] sweep ${id} could not be resumed:`, err);
+          void ctx.store.liveState.removeRunningSweep(id).catch(() => {});
+        }
+      }
+    },
+    (err: unknown) => console.error('[labs] reading the running sweeps failed:', err),
+  );
 
   function unlessClosing(c: SweepComputation): SweepComputation {
     return { cancel: c.cancel, result: c.result.catch((err: unknown) => (ctx.classroom.isClosed ? null : Promise.reject(err))) };
@@ -342,6 +360,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         if (who.role !== 'instructor') throw new ProtocolError('FORBIDDEN', 'only the instructor can do this');
         const { session, step } = await labStep(sessionId, stepId, 'occlusion');
         if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
+        await resumed;
         if (sweeps.list().some((s) => s.sessionId === sessionId && s.stepId === stepId)) {
           throw new ProtocolError('BAD_REQUEST', `a sweep of step "${stepId}" is already running`);
         }
@@ -384,6 +403,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       async ({ sweepId, shard, probabilities, baseline }) => {
         const who = sender(socket);
         if (who.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'only students answer shards');
+        await resumed;
         const sweep = sweeps.get(sweepId);
         if (!sweep || sweep.sessionId !== who.sessionId) return { accepted: false, reason: 'the sweep is over' };
         try {
@@ -404,7 +424,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         const who = sender(socket);
         if (who.role !== 'participant') return { assignment: null };
         const { step } = await labStep(who.sessionId, stepId, 'ascent');
-        const index = lambdaDeals.get(`${who.sessionId} ${stepId}`)?.get(who.participantId);
+        const index = (await ctx.store.liveState.listLambdaDeals(who.sessionId, stepId)).get(who.participantId);
         const sweep = (parseLabParams('ascent', step.params) as AscentParams).sweep;
         if (index === undefined || !sweep) return { assignment: null };
         const lambdas = lambdaValues(sweep);
@@ -429,9 +449,9 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         }
         if (!params.sweep) throw new ProtocolError('BAD_REQUEST', `step "${stepId}" has no λ sweep (params.sweep)`);
         const lambdas = lambdaValues(params.sweep);
-        const key = `${sessionId} ${stepId}`;
-        const deal = dealLambdas(lambdas, await onlineStudents(sessionId), lambdaDeals.get(key));
-        lambdaDeals.set(key, new Map([...(lambdaDeals.get(key) ?? []), ...deal]));
+        // Kept in the database: dealing again, and a restart, keep each student's λ.
+        const deal = dealLambdas(lambdas, await onlineStudents(sessionId), await ctx.store.liveState.listLambdaDeals(sessionId, stepId));
+        await ctx.store.liveState.saveLambdaDeals(sessionId, stepId, deal);
         const assignments = [...deal].map(([participantId, index]) => ({ participantId, index, lambda: lambdas[index]! }));
         for (const a of assignments) io.to(rooms.participant(a.participantId)).emit('ascent:lambda', { stepId, lambda: a.lambda, index: a.index, lambdas });
         return { lambdas, assignments };

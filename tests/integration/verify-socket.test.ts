@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildClassMap, classMapMean, howCnnsSeeLesson, type OcclusionResult } from '@convlab/labs';
+import { buildClassMap, classMapMean, galleryByLayer, howCnnsSeeLesson, latestPerStudent, type NeuronResult, type OcclusionResult } from '@convlab/labs';
 import type { Ack, JobOutcome, LabStep, ServerPayload, Submission } from '@convlab/protocol';
 import { startServer, type RunningServer } from '../../server/index';
 import { InstructorClient, StudentClient, api, rawRequest, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
@@ -151,6 +151,27 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
       // Not the magenta square: the server's guided-backprop picture of the photo.
       expect(data.subarray(0, 3).equals(Buffer.from([255, 0, 255]))).toBe(false);
     }, 180_000);
+
+    it('counts a student who resubmits once, with their latest work; every submission stays stored', async () => {
+      const mask = { kind: 'rect', x: 0, y: 0, width: 224, height: 224 };
+      const again = ok<{ submission: Submission }>(
+        await slow(ada.socket, 'lab:submit', { stepId: OCC_STEP.id, params: OCC_STEP.params, result: { classIndex: 285, baseline: 0.5, inputSize: [224, 224], masks: [{ mask, probability: 0.5 }] }, computedWhere: 'browser', backend: 'webgl', ms: 5 }),
+      ).submission;
+      const occlusion = ok<{ submissions: Submission[] }>(await rawRequest(teacher.socket, 'lab:submissions', { stepId: OCC_STEP.id })).submissions;
+      const adas = occlusion.filter((s) => s.participantId === ada.participant!.id);
+      expect(adas).toHaveLength(2);
+      const latest = latestPerStudent(occlusion);
+      expect(latest.filter((s) => s.participantId === ada.participant!.id).map((s) => s.id)).toEqual([again.id]);
+      const map = buildClassMap(latest.filter((s) => 'masks' in (s.result as object)).map((s) => s.result as OcclusionResult), 285, 224, 224);
+      expect(map).toMatchObject({ submissions: 1, masks: 1 });
+      // The gallery too: one card per student.
+      const pick = { kind: 'neuron', layer: 'fire9_concat', channel: 7, y: 3, x: 4 };
+      await slow(ada.socket, 'lab:submit', { stepId: neuron.id, params: { ...neuron.params, pick, methods: ['guided'] }, result: { pick, caption: 'again', value: 0, images: [] }, computedWhere: 'browser', backend: 'webgl', ms: 5, image: await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer() });
+      const picks = ok<{ submissions: Submission[] }>(await rawRequest(teacher.socket, 'lab:submissions', { stepId: neuron.id })).submissions;
+      expect(picks).toHaveLength(2);
+      const cards = galleryByLayer(latestPerStudent(picks).map((s) => ({ ...s, result: s.result as NeuronResult })));
+      expect(cards.flatMap((g) => g.items).map((s) => s.result.caption)).toEqual(['again']);
+    }, 120_000);
 
     it('rejects a forged shard and a forged baseline; the server recomputes every shard of that student', async () => {
       const adaId = ada.participant!.id;

@@ -8,6 +8,7 @@ export * from './lab.types';
 export * from './masks';
 export * from './occlusion.lab';
 export * from './class-map';
+export * from './latest';
 export * from './sweep';
 export * from './sweep-runner';
 export * from './neuron.lab';
