@@ -382,6 +382,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
           if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
           throw err;
         }
+        // Answered once stored: a sweep the instructor was told about survives a crash.
+        await started.saved;
         const { plan } = started.sweep.coordinator;
         return {
           sweepId: started.sweep.id,

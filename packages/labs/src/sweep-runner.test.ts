@@ -58,7 +58,9 @@ describe('SweepRunner', () => {
     const w = world();
     const { sweep, dealt } = w.runner.start({ sessionId: 's', stepId: 'st', params, classIndex: 3, inputSize: [10, 10], participants: ['ana', 'bo'] });
     expect(Object.fromEntries(dealt)).toEqual({ ana: [0, 2, 4], bo: [1, 3] });
-    expect(w.shards).toHaveLength(0); // sent on the clock's next turn
+    expect(w.shards).toHaveLength(0); // sent once saved, on the clock's next turn
+    await settle();
+    expect(w.saved.has(sweep.id)).toBe(true);
     w.clock.advance(0);
     expect(mine(w, 'ana').map((d) => d.shard.index)).toEqual([0, 2, 4]);
     expect(mine(w, 'ana')[1]!.deadline).toBe(20_000);
@@ -67,6 +69,8 @@ describe('SweepRunner', () => {
     const honest = (d: ShardDealt) => truthOf(d.job).map((p, i) => p + (i % 2 ? 0.0015 : -0.0015));
     const a0 = await w.runner.result(sweep.id, 'ana', 0, honest(mine(w, 'ana')[0]!), 0.9015);
     expect(a0).toEqual({ accepted: true });
+    // Acknowledged only once saved: a crash right after the ack keeps the answer.
+    expect(w.saved.get(sweep.id)!.coordinator.states[0]).toMatchObject({ status: 'done', by: 'ana' });
     const check = w.jobs.find((j) => j.purpose === 'check')!;
     expect(check.job.params.masks).toHaveLength(3);
     expect(sweep.baseline).toBe(BASELINE);
@@ -96,7 +100,9 @@ describe('SweepRunner', () => {
 
   it('takes a shard over at its deadline on the injected clock; a late answer still counts', async () => {
     const w = world();
-    const { sweep } = w.runner.start({ sessionId: 's', stepId: 'st', params: { ...params, shardSize: 25 }, classIndex: 3, inputSize: [10, 10], participants: ['ana'] });
+    const { sweep, saved } = w.runner.start({ sessionId: 's', stepId: 'st', params: { ...params, shardSize: 25 }, classIndex: 3, inputSize: [10, 10], participants: ['ana'] });
+    await saved;
+    await settle();
     w.clock.advance(0);
     expect(w.jobs).toHaveLength(0);
     w.clock.advance(9_999);
@@ -114,6 +120,7 @@ describe('SweepRunner', () => {
   it('resumes a saved sweep after a restart: pending checks rerun, late shards accepted, done once', async () => {
     const w = world({ holdChecks: true });
     const { sweep } = w.runner.start({ sessionId: 's', stepId: 'st', params, classIndex: 3, inputSize: [10, 10], participants: ['ana', 'bo'] });
+    await settle();
     w.clock.advance(0);
     const pending = w.runner.result(sweep.id, 'ana', 0, truthOf(mine(w, 'ana')[0]!.job));
     await settle();
@@ -147,6 +154,7 @@ describe('SweepRunner', () => {
       events: { shard() {}, progress() {}, finished: async () => {}, failed: (_s, m) => void w.failed.push(m) },
     });
     broken.start({ sessionId: 's', stepId: 'st', params, classIndex: 3, inputSize: [10, 10], participants: [] });
+    await settle();
     w.clock.advance(0);
     await settle();
     expect(w.failed[0]).toMatch(/could not compute shard 0: no model/);

@@ -154,12 +154,14 @@ export class SweepRunner {
 
   /**
    * Starts a sweep: plans it (RangeError for an impossible one), deals the shards round-robin to `participants`
-   * and returns at once; the shards go out, and the server starts on its own, on the clock's next turn (so the
-   * caller can answer first).
+   * and returns at once; once it is stored, the shards go out and the server starts on its own, on the clock's
+   * next turn (so the caller can answer first).
    */
   start(input: { sessionId: string; stepId: string; params: OcclusionParams; classIndex: number; inputSize: [number, number]; participants: readonly string[] }): {
     sweep: SweepRun;
     dealt: Map<string, number[]>;
+    /** Settles once the new sweep is stored. */
+    saved: Promise<void>;
   } {
     const { params } = input;
     const plan = planSweep(input.inputSize, params.window, params.stride, params.shardSize);
@@ -178,14 +180,18 @@ export class SweepRunner {
     });
     const dealt = coordinator.start(input.participants, now);
     this.persist(run);
-    this.opts.clock.setTimeout(() => {
-      if (run.finished) return;
-      for (const [participantId, shards] of dealt) for (const index of shards) this.sendShard(run, participantId, index);
-      this.opts.events.progress(run);
-      this.pump(run);
-      this.schedule(run);
-    }, 0);
-    return { sweep: run, dealt };
+    const saved = run.saving;
+    // Once saved (a crash from here on resumes it), on the clock's next turn (after the caller's answer).
+    void saved.then(() =>
+      this.opts.clock.setTimeout(() => {
+        if (run.finished) return;
+        for (const [participantId, shards] of dealt) for (const index of shards) this.sendShard(run, participantId, index);
+        this.opts.events.progress(run);
+        this.pump(run);
+        this.schedule(run);
+      }, 0),
+    );
+    return { sweep: run, dealt, saved };
   }
 
   /** Resumes persisted sweeps (after a restart): their timers, the server's shards and the pending spot checks. */
@@ -311,19 +317,30 @@ export class SweepRunner {
         const passed = spotCheckPasses(state, offsets, server);
         const { taken } = run.coordinator.verified(index, passed, this.now());
         for (const i of taken) if (i !== index) this.cancelCheck(run, i);
-        this.answer(run, index, passed ? { accepted: true } : { accepted: false, reason: 'failed-check' });
-        for (const i of taken) this.answer(run, i, { accepted: false, reason: 'failed-check' });
-        this.afterChange(run);
+        const refused: ShardAnswer = { accepted: false, reason: 'failed-check' };
+        this.commit(run, [[index, passed ? { accepted: true } : refused], ...taken.filter((i) => i !== index).map((i): [number, ShardAnswer] => [i, refused])]);
       },
       (err: unknown) => {
         run.checks.delete(index);
         if (run.finished) return;
         // The server could not check it (busy): it computes the shard itself, without blaming the student.
         run.coordinator.uncheck(index, this.now());
-        this.answer(run, index, { accepted: false, reason: `the server could not check it and computes it itself (${err instanceof Error ? err.message : String(err)})` });
-        this.afterChange(run);
+        this.commit(run, [[index, { accepted: false, reason: `the server could not check it and computes it itself (${err instanceof Error ? err.message : String(err)})` }]]);
       },
     );
+  }
+
+  /** Saves a change, then answers the acks waiting on it: an accepted answer survives a crash right after its ack. */
+  private commit(run: Run, replies: Array<[number, ShardAnswer]>): void {
+    const waiting = replies.map(([index, answer]) => {
+      const resolvers = run.waiting.get(index) ?? [];
+      run.waiting.delete(index);
+      return { resolvers, answer };
+    });
+    this.afterChange(run);
+    void run.saving.then(() => {
+      for (const { resolvers, answer } of waiting) for (const resolve of resolvers) resolve(answer);
+    });
   }
 
   private answer(run: Run, index: number, answer: ShardAnswer): void {
@@ -363,8 +380,7 @@ export class SweepRunner {
           } catch (err) {
             return this.fail(run, err instanceof Error ? err.message : 'a shard result did not fit');
           }
-          this.answer(run, index, { accepted: false, reason: 'duplicate' });
-          this.afterChange(run);
+          this.commit(run, [[index, { accepted: false, reason: 'duplicate' }]]);
         },
         (err: unknown) => {
           if (run.serverJobs.get(index) === computation) run.serverJobs.delete(index);
