@@ -4,11 +4,12 @@
  * students, `sweep:result` back, `sweep:progress` / `sweep:done` to everyone; late shards and those of students who
  * leave are computed by the server's compute service) and the λ sweep of gradient ascent (`ascent:deal-lambdas` →
  * `ascent:lambda` to each online student). Roles come from the socket (never from a payload); the lab definitions of
- * @convlab/labs check parameters, student controls and results before anything is stored.
+ * @convlab/labs check parameters, student controls and results before anything is stored, and the server's own
+ * values replace the browser's (server/verify). The sweeps themselves run in @convlab/labs' SweepRunner: this file
+ * wires it to Socket.io, the compute service and the database (running sweeps and λ deals are kept there).
  */
 import { randomBytes } from 'node:crypto';
-import type { Actor, JsonValue, LiveSessionDTO, SubmissionDTO } from '@convlab/classroom';
-import { systemClock } from '@convlab/classroom';
+import { systemClock, type Actor, type JsonValue, type LiveSessionDTO, type SubmissionDTO } from '@convlab/classroom';
 import {
   LabError,
   SweepError,

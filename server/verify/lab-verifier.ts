@@ -56,10 +56,11 @@ export function runServerJob(compute: ComputeLauncher, spec: unknown, who: Reque
 
 /** The compute port of the sweep runner: takeovers at the instructor's priority, spot checks at `verify`. */
 export function sweepComputePort(compute: ComputeLauncher): SweepComputePort {
+  let checks = 0;
   return {
     run(sweep, job, purpose) {
       // One owner per spot check, so a class answering at once is not refused by the per-owner cap.
-      const who: Requester = purpose === 'check' ? { ownerId: `verify:${sweep.id}:${job.params.masks[0]!.x},${job.params.masks[0]!.y}:${job.params.masks.length}`, role: 'verify' } : { ownerId: `sweep:${sweep.id}`, role: 'instructor' };
+      const who: Requester = purpose === 'check' ? { ownerId: `verify:${sweep.id}:${++checks}`, role: 'verify' } : { ownerId: `sweep:${sweep.id}`, role: 'instructor' };
       const running = runServerJob(compute, job, who);
       return {
         cancel: running.cancel,
