@@ -186,8 +186,11 @@ export async function runBench(argv: string[]): Promise<number> {
       // What batching can save on this backend: the per-row cost of a forward pass by batch size.
       const { runBatchRowsBench, formatBatchRows } = await import('./batch-rows.bench');
       const rowCost = await runBatchRowsBench(opts.quick ? { batches: [1, 4, 8, 16], rounds: 3 } : {});
-      suites.compute = { ...r, rowCost };
-      process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n`);
+      // What the server's checks of browser results cost (sweep shards, submissions).
+      const { runVerifyBench, formatVerifyBench } = await import('./verify.bench');
+      const verification = await runVerifyBench(opts.quick ? { repeat: 3 } : {});
+      suites.compute = { ...r, rowCost, verification };
+      process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n${formatVerifyBench(verification)}\n`);
     } catch (e) {
       errors.push(`compute suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);

@@ -53,6 +53,9 @@ type ClassroomSocketIo = Socket<ServerToClientEvents, ClientToServerEvents>;
 type LooseTimeoutEmitter = { emit: (event: string, payload: unknown, cb: (err: Error | null, res: Ack<unknown>) => void) => void };
 
 const ACK_TIMEOUT_MS = 10_000;
+/** Acks that wait for the server's own recomputation of a browser's result (at the lowest compute priority). */
+const CHECKED_ACK_TIMEOUT_MS = 120_000;
+const ackTimeout = (event: string) => (event === 'lab:submit' || event === 'sweep:result' ? CHECKED_ACK_TIMEOUT_MS : ACK_TIMEOUT_MS);
 
 export interface ClassroomSocket {
   status: ConnectionStatus;
@@ -258,7 +261,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
           reject(new ClassroomRequestError('OFFLINE', 'Not connected to the server right now. Wait for the connection to come back.'));
           return;
         }
-        (socket.timeout(ACK_TIMEOUT_MS) as unknown as LooseTimeoutEmitter).emit(event, payload, (err, res) => {
+        (socket.timeout(ackTimeout(event)) as unknown as LooseTimeoutEmitter).emit(event, payload, (err, res) => {
           if (err) return reject(new ClassroomRequestError('TIMEOUT', describeError('TIMEOUT')));
           if (!res.ok) return reject(new ClassroomRequestError(res.error, humanizeError(res.error, res.message)));
           const data = res.data as ClientResult<E>;

@@ -32,10 +32,13 @@ import { WorkerPool, type PoolOptions } from './pool';
 import { FairQueue, PRIORITY, type Clock } from './queue';
 import type { ModelDescription } from './worker-messages';
 
-/** Who submits: the id fairness is computed over, and the server-side role (never from a payload). */
+/**
+ * Who submits: the id fairness is computed over, and the server-side role (never from a payload); `verify` is the
+ * server checking a browser's result (lowest priority).
+ */
 export interface Requester {
   ownerId: string;
-  role: 'instructor' | 'student';
+  role: keyof typeof PRIORITY;
 }
 
 /** Receives a job's events. `result` is called exactly once. */

@@ -16,6 +16,7 @@ import type {
 import type { Db } from './client';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
+import { LiveStateRepository } from './live-state.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ImageUsageRepository } from './image-usage.repository';
 import { InstructorSessionRepository } from './instructor-session.repository';
@@ -36,6 +37,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly instructorSessions: InstructorSessionRepository;
   /** What students' images cost, and which ones nothing references (quotas, garbage collection). */
   readonly imageUsage: ImageUsageRepository;
+  /** λ assignments and running sweeps (LiveStateStore), on the same client. */
+  readonly liveState: LiveStateRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -51,6 +54,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.jobResults = new JobResultRepository(db);
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
+    this.liveState = new LiveStateRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

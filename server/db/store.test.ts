@@ -1,6 +1,6 @@
 /** The ClassroomStore contract on the real databases: SQLite always, PostgreSQL when CONVLAB_TEST_PG_URL is set. */
 import { describe, expect, it } from 'vitest';
-import { describeClassroomStoreContract, describeJobResultStoreContract } from '@convlab/classroom/testing';
+import { describeClassroomStoreContract, describeJobResultStoreContract, describeLiveStateStoreContract } from '@convlab/classroom/testing';
 import type { Db } from './client';
 import { openStore, type PrismaClassroomStore } from './index';
 import { TEST_PG_URL, freshPostgres, freshSqlite, type TestDatabase } from './test-databases';
@@ -86,4 +86,9 @@ describeJobResultStoreContract('sqlite', async () => harness(freshSqlite()).then
 
 describe.skipIf(!TEST_PG_URL)('postgresql job results (CONVLAB_TEST_PG_URL)', () => {
   describeJobResultStoreContract('postgresql', async () => harness(await freshPostgres()).then((h) => ({ store: (h.store as PrismaClassroomStore).jobResults, dispose: h.dispose })));
+});
+
+describeLiveStateStoreContract('sqlite', async () => harness(freshSqlite()).then((h) => ({ store: h.store.liveState, sessionId: 'session-1', dispose: h.dispose })));
+describe.skipIf(!TEST_PG_URL)('postgresql (CONVLAB_TEST_PG_URL)', () => {
+  describeLiveStateStoreContract('postgresql', async () => harness(await freshPostgres()).then((h) => ({ store: h.store.liveState, sessionId: 'session-1', dispose: h.dispose })));
 });

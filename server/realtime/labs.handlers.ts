@@ -4,34 +4,34 @@
  * students, `sweep:result` back, `sweep:progress` / `sweep:done` to everyone; late shards and those of students who
  * leave are computed by the server's compute service) and the λ sweep of gradient ascent (`ascent:deal-lambdas` →
  * `ascent:lambda` to each online student). Roles come from the socket (never from a payload); the lab definitions of
- * @convlab/labs check parameters, student controls and results before anything is stored.
+ * @convlab/labs check parameters, student controls and results before anything is stored, and the server's own
+ * values replace the browser's (server/verify). The sweeps themselves run in @convlab/labs' SweepRunner: this file
+ * wires it to Socket.io, the compute service and the database (running sweeps and λ deals are kept there).
  */
 import { randomBytes } from 'node:crypto';
-import type { Actor, JsonValue, LiveSessionDTO, SubmissionDTO } from '@convlab/classroom';
+import { systemClock, type Actor, type JsonValue, type LiveSessionDTO, type SubmissionDTO } from '@convlab/classroom';
 import {
   LabError,
-  SERVER,
-  SweepCoordinator,
   SweepError,
+  SweepRunner,
   checkSubmission,
   dealLambdas,
   getLab,
   lambdaValues,
   parseLabParams,
-  planSweep,
-  shardJob,
-  sweepResult,
   type AscentParams,
   type OcclusionParams,
+  type SweepComputation,
+  type SweepRecord,
+  type SweepResult,
+  type SweepRun,
 } from '@convlab/labs';
 import { LAB_LIMITS, ProtocolError, type LabStep, type ServerPayload, type Submission } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { ImageService } from '../images/image.service';
+import { LabVerifier, sweepComputePort } from '../verify/lab-verifier';
 import { handle } from './validate';
 import { rooms, type IoServer, type IoSocket } from './types';
-
-/** Server shards of one sweep computing at once (the compute queue caps jobs per owner). */
-const SERVER_SHARDS_AT_ONCE = 2;
 
 /** Who sends a lab event. */
 type LabSender =
@@ -99,22 +99,6 @@ function toSubmission(s: SubmissionDTO): Submission {
   return s as Submission;
 }
 
-interface RunningSweep {
-  id: string;
-  sessionId: string;
-  step: LabStep;
-  params: OcclusionParams;
-  classIndex: number;
-  inputSize: [number, number];
-  coordinator: SweepCoordinator;
-  baseline: number | null;
-  startedAt: number;
-  /** Server jobs running, by shard index. */
-  serverJobs: Map<number, string>;
-  timer?: ReturnType<typeof setTimeout>;
-  finished: boolean;
-}
-
 export interface LabsHub {
   /** Registers the lab events on a connected socket. */
   register(socket: IoSocket): void;
@@ -133,9 +117,45 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     maxWidth: LAB_LIMITS.resultImageMaxSide,
     maxHeight: LAB_LIMITS.resultImageMaxSide,
   }, ctx.imageQuota);
-  const sweeps = new Map<string, RunningSweep>();
-  /** λ handed out per session and step ("sessionId stepId" → participant → index), so re-dealing keeps them. */
-  const lambdaDeals = new Map<string, Map<string, number>>();
+  const verifier = new LabVerifier(ctx.compute);
+  const compute = sweepComputePort(ctx.compute);
+  const sweeps = new SweepRunner({
+    clock: systemClock,
+    // While the server shuts down, a computation it cannot start is not the sweep's failure: it resumes after the restart.
+    compute: { run: (sweep, job, purpose) => unlessClosing(compute.run(sweep, job, purpose)) },
+    // Saved after every change, so a restarted server resumes the sweep (below).
+    store: {
+      save: (record) => ctx.store.liveState.saveRunningSweep({ id: record.id, sessionId: record.sessionId, stepId: record.stepId, state: record as unknown as Record<string, JsonValue> }),
+      remove: (id) => ctx.store.liveState.removeRunningSweep(id),
+    },
+    events: {
+      shard: (participantId, dealt) => io.to(rooms.participant(participantId)).emit('sweep:shard', dealt),
+      progress: (sweep) => io.to(rooms.session(sweep.sessionId)).emit('sweep:progress', progressOf(sweep)),
+      finished: (sweep, result) => storeSweep(sweep, result),
+      failed: (sweep, message) => io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.stepId, ok: false, message }),
+    },
+    newId: () => `sweep-${randomBytes(6).toString('hex')}`,
+    onStoreError: (err) => console.error('[labs] storing a sweep failed:', err),
+  });
+
+  /** Sweeps that were running when the server stopped go on (late shards accepted, `sweep:done` at the end). */
+  const resumed = ctx.store.liveState.listRunningSweeps().then(
+    (saved) => {
+      for (const { id, state } of saved) {
+        try {
+          sweeps.resume([state as unknown as SweepRecord]);
+        } catch (err) {
+          console.error(`[labs] sweep ${id} could not be resumed:`, err);
+          void ctx.store.liveState.removeRunningSweep(id).catch(() => {});
+        }
+      }
+    },
+    (err: unknown) => console.error('[labs] reading the running sweeps failed:', err),
+  );
+
+  function unlessClosing(c: SweepComputation): SweepComputation {
+    return { cancel: c.cancel, result: c.result.catch((err: unknown) => (ctx.classroom.isClosed ? null : Promise.reject(err))) };
+  }
 
   async function sessionOf(sessionId: string): Promise<LiveSessionDTO> {
     const session = await ctx.store.findSessionById(sessionId);
@@ -171,11 +191,11 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
 
   // ── sweeps ──────────────────────────────────────────────────────────────────────────────────────
 
-  function progressOf(sweep: RunningSweep): ServerPayload<'sweep:progress'> {
+  function progressOf(sweep: SweepRun): ServerPayload<'sweep:progress'> {
     const p = sweep.coordinator.progress();
     return {
       sweepId: sweep.id,
-      stepId: sweep.step.id,
+      stepId: sweep.stepId,
       classIndex: sweep.classIndex,
       inputSize: sweep.inputSize,
       baseline: sweep.baseline,
@@ -185,143 +205,30 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     };
   }
 
-  function broadcastProgress(sweep: RunningSweep): void {
-    io.to(rooms.session(sweep.sessionId)).emit('sweep:progress', progressOf(sweep));
+  /** Stores a finished sweep as a shared submission with no participant and tells the class. */
+  async function storeSweep(sweep: SweepRun, result: SweepResult): Promise<void> {
+    const { step } = await labStep(sweep.sessionId, sweep.stepId, 'occlusion');
+    const params = { ...sweep.params, classIndex: sweep.classIndex };
+    const checked = checkSubmission(step, { params, result, resultImageHash: null }, 'server');
+    const stored = await ctx.store.createSubmission({
+      sessionId: sweep.sessionId,
+      participantId: null,
+      labId: step.labId,
+      stepId: step.id,
+      params: checked.params as Record<string, JsonValue>,
+      result: checked.result as Record<string, JsonValue>,
+      resultImageHash: null,
+      computedWhere: sweep.coordinator.progress().byServer > 0 ? 'server' : 'browser',
+      backend: 'class sweep',
+      ms: Date.now() - sweep.startedAt,
+      shared: true,
+    });
+    io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.stepId, ok: true, submission: toSubmission(stored) });
   }
 
-  function fail(sweep: RunningSweep, message: string): void {
-    if (sweep.finished) return;
-    sweep.finished = true;
-    stop(sweep);
-    io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.step.id, ok: false, message });
-  }
-
-  function stop(sweep: RunningSweep): void {
-    if (sweep.timer) clearTimeout(sweep.timer);
-    sweep.timer = undefined;
-    const service = ctx.compute.current();
-    for (const jobId of sweep.serverJobs.values()) service?.cancel(jobId, null);
-    sweep.serverJobs.clear();
-    sweeps.delete(sweep.id);
-  }
-
-  async function finish(sweep: RunningSweep): Promise<void> {
-    if (sweep.finished) return;
-    sweep.finished = true;
-    stop(sweep);
-    try {
-      const result = sweepResult(sweep.coordinator, sweep.classIndex, sweep.baseline ?? 0);
-      const params = { ...sweep.params, classIndex: sweep.classIndex };
-      const checked = checkSubmission(sweep.step, { params, result, resultImageHash: null }, 'server');
-      const byServer = sweep.coordinator.progress().byServer;
-      const stored = await ctx.store.createSubmission({
-        sessionId: sweep.sessionId,
-        participantId: null,
-        labId: sweep.step.labId,
-        stepId: sweep.step.id,
-        params: checked.params as Record<string, JsonValue>,
-        result: checked.result as Record<string, JsonValue>,
-        resultImageHash: null,
-        computedWhere: byServer > 0 ? 'server' : 'browser',
-        backend: 'class sweep',
-        ms: Date.now() - sweep.startedAt,
-        shared: true,
-      });
-      io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.step.id, ok: true, submission: toSubmission(stored) });
-    } catch (err) {
-      console.error('[labs] storing a sweep failed:', err);
-      io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.step.id, ok: false, message: 'the sweep could not be stored' });
-    }
-  }
-
-  /** Records a shard's probabilities; finishes the sweep when it was the last. */
-  function record(sweep: RunningSweep, shard: number, by: string, probabilities: readonly number[], baseline: number | undefined) {
-    const outcome = sweep.coordinator.complete(shard, by, probabilities, Date.now());
-    if (!outcome.accepted) return outcome;
-    if (baseline !== undefined && (sweep.baseline === null || by === SERVER)) sweep.baseline = baseline;
-    if (outcome.cancelServerJob) {
-      const jobId = sweep.serverJobs.get(shard);
-      sweep.serverJobs.delete(shard);
-      if (jobId) ctx.compute.current()?.cancel(jobId, null);
-    }
-    broadcastProgress(sweep);
-    if (outcome.complete) void finish(sweep);
-    else pump(sweep);
-    return outcome;
-  }
-
-  /** Starts server jobs for the shards the server holds, a few at a time. */
-  function pump(sweep: RunningSweep): void {
-    if (sweep.finished) return;
-    const waiting = sweep.coordinator.serverQueue().filter((i) => !sweep.serverJobs.has(i));
-    for (const index of waiting) {
-      if (sweep.serverJobs.size >= SERVER_SHARDS_AT_ONCE) break;
-      sweep.serverJobs.set(index, 'starting');
-      void runServerShard(sweep, index);
-    }
-  }
-
-  async function runServerShard(sweep: RunningSweep, index: number): Promise<void> {
-    try {
-      const service = await ctx.compute.get();
-      const spec = shardJob(sweep.params, sweep.coordinator.plan, sweep.coordinator.plan.shards[index]!, sweep.classIndex);
-      let ended = false;
-      const accepted = await service.submit(spec, { ownerId: `sweep:${sweep.id}`, role: 'instructor' }, {
-        result: (outcome) => {
-          ended = true;
-          const current = sweep.serverJobs.get(index);
-          if (current === outcome.jobId || current === 'starting') sweep.serverJobs.delete(index);
-          if (sweep.finished) return;
-          if (!outcome.ok) {
-            if (outcome.error === 'JOB_CANCELLED') return; // a student's result came first
-            fail(sweep, `the server could not compute shard ${index}: ${outcome.message}`);
-            return;
-          }
-          if (sweep.coordinator.state(index).status === 'done') return pump(sweep);
-          const data = outcome.data as { baseline: number; probabilities: number[] };
-          try {
-            record(sweep, index, SERVER, data.probabilities, data.baseline);
-          } catch (err) {
-            fail(sweep, err instanceof Error ? err.message : 'a shard result did not fit');
-          }
-        },
-      });
-      if (!ended && sweep.serverJobs.get(index) === 'starting') sweep.serverJobs.set(index, accepted.jobId);
-      if (sweep.finished || sweep.coordinator.state(index).status === 'done') service.cancel(accepted.jobId, null);
-    } catch (err) {
-      sweep.serverJobs.delete(index);
-      fail(sweep, `the server could not take over shard ${index}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-
-  /** Arms the timer for the next deadline; at it, late shards go to the server. */
-  function schedule(sweep: RunningSweep): void {
-    if (sweep.timer) clearTimeout(sweep.timer);
-    sweep.timer = undefined;
-    const next = sweep.coordinator.nextDeadline();
-    if (next === null || sweep.finished) return;
-    sweep.timer = setTimeout(() => {
-      sweep.timer = undefined;
-      if (sweep.finished) return;
-      const taken = sweep.coordinator.expire(Date.now());
-      if (taken.length) {
-        broadcastProgress(sweep);
-        pump(sweep);
-      }
-      schedule(sweep);
-    }, Math.max(0, next - Date.now()));
-    sweep.timer.unref?.();
-  }
-
+  /** A student left for good or closed their last tab: the server takes over their shards (not while shutting down). */
   function takeOver(participantId: string): void {
-    for (const sweep of sweeps.values()) {
-      const taken = sweep.coordinator.leave(participantId, Date.now());
-      if (taken.length) {
-        broadcastProgress(sweep);
-        pump(sweep);
-        schedule(sweep);
-      }
-    }
+    if (!ctx.classroom.isClosed) sweeps.leave(participantId);
   }
 
   // ── handlers ────────────────────────────────────────────────────────────────────────────────────
@@ -344,10 +251,18 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         } catch (err) {
           throw asProtocolError(err);
         }
-        const resultImageHash = bytes ? (await images.ingest(bytes, uploaderOf(who))).image.hash : null;
+        const submittedImageHash = bytes ? (await images.ingest(bytes, uploaderOf(who))).image.hash : null;
         let checked: { params: Record<string, unknown>; result: Record<string, unknown> };
         try {
-          checked = checkSubmission(step, { params, result, resultImageHash }, by);
+          checked = checkSubmission(step, { params, result, resultImageHash: submittedImageHash }, by);
+        } catch (err) {
+          throw asProtocolError(err);
+        }
+        // What the class will see is the server's: recomputed numbers, server-rendered method images.
+        const verified = await verifier.verify(step, { ...checked, resultImageHash: submittedImageHash }, participantId ?? who.sessionId, async (png) => (await images.ingest(png, { kind: 'server', id: null })).image.hash);
+        const resultImageHash = verified.resultImageHash;
+        try {
+          checked = checkSubmission(step, verified, by);
         } catch (err) {
           throw asProtocolError(err);
         }
@@ -446,8 +361,9 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         if (who.role !== 'instructor') throw new ProtocolError('FORBIDDEN', 'only the instructor can do this');
         const { session, step } = await labStep(sessionId, stepId, 'occlusion');
         if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
-        for (const s of sweeps.values()) {
-          if (s.sessionId === sessionId && s.step.id === stepId) throw new ProtocolError('BAD_REQUEST', `a sweep of step "${stepId}" is already running`);
+        await resumed;
+        if (sweeps.list().some((s) => s.sessionId === sessionId && s.stepId === stepId)) {
+          throw new ProtocolError('BAD_REQUEST', `a sweep of step "${stepId}" is already running`);
         }
         let params: OcclusionParams;
         try {
@@ -459,57 +375,25 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         if (target === undefined) throw new ProtocolError('BAD_REQUEST', `step "${stepId}" names no target class; pass classIndex`);
         const service = await ctx.compute.get();
         const model = await service.describeModel(params.model);
-        let coordinator: SweepCoordinator;
+        let started: ReturnType<SweepRunner['start']>;
         try {
-          const plan = planSweep(model.inputSize, params.window, params.stride, params.shardSize);
-          coordinator = new SweepCoordinator(plan, params.shardTimeoutSeconds * 1000);
+          // The shards go out after this ack: the instructor learns the sweep id before its first events.
+          started = sweeps.start({ sessionId, stepId, params, classIndex: target, inputSize: model.inputSize, participants: await onlineStudents(sessionId) });
         } catch (err) {
           if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
           throw err;
         }
-        const sweep: RunningSweep = {
-          id: `sweep-${randomBytes(6).toString('hex')}`,
-          sessionId,
-          step,
-          params,
-          classIndex: target,
-          inputSize: model.inputSize,
-          coordinator,
-          baseline: null,
-          startedAt: Date.now(),
-          serverJobs: new Map(),
-          finished: false,
-        };
-        sweeps.set(sweep.id, sweep);
-        const dealt = coordinator.start(await onlineStudents(sessionId), Date.now());
-        // After the ack: the instructor learns the sweep id before its first events.
-        setImmediate(() => {
-          if (sweep.finished) return;
-          for (const [participantId, shards] of dealt) {
-            for (const index of shards) {
-              const shard = coordinator.plan.shards[index]!;
-              const state = coordinator.state(index);
-              io.to(rooms.participant(participantId)).emit('sweep:shard', {
-                sweepId: sweep.id,
-                stepId,
-                shard,
-                job: shardJob(params, coordinator.plan, shard, target),
-                deadline: state.status === 'assigned' ? state.deadline : Date.now(),
-              });
-            }
-          }
-          broadcastProgress(sweep);
-          pump(sweep);
-          schedule(sweep);
-        });
+        // Answered once stored: a sweep the instructor was told about survives a crash.
+        await started.saved;
+        const { plan } = started.sweep.coordinator;
         return {
-          sweepId: sweep.id,
+          sweepId: started.sweep.id,
           stepId,
           classIndex: target,
-          rows: coordinator.plan.rows,
-          cols: coordinator.plan.cols,
-          shards: coordinator.plan.shards.length,
-          dealt: Object.fromEntries([...dealt].map(([p, s]) => [p, s.length])),
+          rows: plan.rows,
+          cols: plan.cols,
+          shards: plan.shards.length,
+          dealt: Object.fromEntries([...started.dealt].map(([p, s]) => [p, s.length])),
         };
       },
       { authorize: authorizeInstructor },
@@ -522,12 +406,12 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       async ({ sweepId, shard, probabilities, baseline }) => {
         const who = sender(socket);
         if (who.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'only students answer shards');
+        await resumed;
         const sweep = sweeps.get(sweepId);
         if (!sweep || sweep.sessionId !== who.sessionId) return { accepted: false, reason: 'the sweep is over' };
-        if (shard >= sweep.coordinator.plan.shards.length) throw new ProtocolError('BAD_REQUEST', `the sweep has ${sweep.coordinator.plan.shards.length} shards`);
         try {
-          const outcome = record(sweep, shard, who.participantId, probabilities, baseline);
-          return outcome.accepted ? { accepted: true } : { accepted: false, reason: outcome.reason };
+          // Answered once the server's spot check is back (`failed-check`: the server recomputes it).
+          return await sweeps.result(sweepId, who.participantId, shard, probabilities, baseline);
         } catch (err) {
           throw asProtocolError(err);
         }
@@ -543,7 +427,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         const who = sender(socket);
         if (who.role !== 'participant') return { assignment: null };
         const { step } = await labStep(who.sessionId, stepId, 'ascent');
-        const index = lambdaDeals.get(`${who.sessionId} ${stepId}`)?.get(who.participantId);
+        const index = (await ctx.store.liveState.listLambdaDeals(who.sessionId, stepId)).get(who.participantId);
         const sweep = (parseLabParams('ascent', step.params) as AscentParams).sweep;
         if (index === undefined || !sweep) return { assignment: null };
         const lambdas = lambdaValues(sweep);
@@ -568,9 +452,9 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         }
         if (!params.sweep) throw new ProtocolError('BAD_REQUEST', `step "${stepId}" has no λ sweep (params.sweep)`);
         const lambdas = lambdaValues(params.sweep);
-        const key = `${sessionId} ${stepId}`;
-        const deal = dealLambdas(lambdas, await onlineStudents(sessionId), lambdaDeals.get(key));
-        lambdaDeals.set(key, new Map([...(lambdaDeals.get(key) ?? []), ...deal]));
+        // Kept in the database: dealing again, and a restart, keep each student's λ.
+        const deal = dealLambdas(lambdas, await onlineStudents(sessionId), await ctx.store.liveState.listLambdaDeals(sessionId, stepId));
+        await ctx.store.liveState.saveLambdaDeals(sessionId, stepId, deal);
         const assignments = [...deal].map(([participantId, index]) => ({ participantId, index, lambda: lambdas[index]! }));
         for (const a of assignments) io.to(rooms.participant(a.participantId)).emit('ascent:lambda', { stepId, lambda: a.lambda, index: a.index, lambdas });
         return { lambdas, assignments };
@@ -582,12 +466,12 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
   return {
     register,
     disconnected(participantId) {
-      if (!participantId || sweeps.size === 0) return;
+      if (!participantId || sweeps.list().length === 0) return;
       // Another tab of the same student keeps their shards.
       if ((io.sockets.adapter.rooms.get(rooms.participant(participantId))?.size ?? 0) > 0) return;
       takeOver(participantId);
     },
     left: takeOver,
-    sweeps: () => new Map([...sweeps].map(([id, s]) => [id, { sessionId: s.sessionId, stepId: s.step.id }])),
+    sweeps: () => new Map(sweeps.list().map((s) => [s.id, { sessionId: s.sessionId, stepId: s.stepId }])),
   };
 }

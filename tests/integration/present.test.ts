@@ -61,7 +61,8 @@ describe.each(databaseTargets())('present view on $kind', (target) => {
       computedWhere: 'browser',
       backend: 'webgl',
       ms: 30,
-    });
+      // The ack waits for the server's own recomputation (the first one also starts the compute workers).
+    }, 120_000);
     if (!submitted.ok) throw new Error(`lab:submit refused: ${submitted.error} ${submitted.message}`);
     const submission: Submission = submitted.data.submission;
 

@@ -5,7 +5,7 @@
  * class × λ grid of a sweep and the gallery per class.
  */
 import { useId, type ReactNode } from 'react';
-import { ascentSweepGrid, galleryByClass } from '@convlab/labs';
+import { ascentSweepGrid, galleryByClass, latestPerStudent } from '@convlab/labs';
 import type { Submission } from '@convlab/protocol';
 import { storedImageUrl } from '../kit/images';
 import { formatNumber, formatScore, formatShort, type AscentEntry } from './ascent-logic';
@@ -20,7 +20,8 @@ export function LambdaGrid({ entries, classes, lambdas, name, large = false }: {
   name: (classIndex: number) => string;
   large?: boolean;
 }) {
-  const grid = ascentSweepGrid(entries, classes, lambdas);
+  // Each student once: their latest image (every submission stays stored).
+  const grid = ascentSweepGrid(latestPerStudent(entries, (e) => e.submission), classes, lambdas);
   const cellSize = 'aspect-square w-full';
   return (
     <div data-testid="lambda-grid" data-filled={grid.filled} className="space-y-2">
@@ -99,7 +100,7 @@ export function ClassGallery({ entries, classes, name, renderItem, large = false
   large?: boolean;
   empty: ReactNode;
 }) {
-  const groups = galleryByClass(entries, classes);
+  const groups = galleryByClass(latestPerStudent(entries, (e) => e.submission), classes);
   const idBase = useId();
   return (
     <div data-testid="ascent-gallery" className={large ? 'grid grid-cols-[repeat(auto-fill,minmax(26rem,1fr))] gap-x-10 gap-y-8' : 'space-y-5'}>

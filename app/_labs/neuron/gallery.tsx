@@ -4,7 +4,7 @@
  * Neuron picks grouped by layer (the step's layers in network order, class picks last): each card shows the method
  * images, the caption, the pick, who made it and where it was computed; the instructor can share and present each.
  */
-import { galleryByLayer, NeuronParamsSchema, NeuronResultSchema, type NeuronMethod, type NeuronParams, type NeuronResult } from '@convlab/labs';
+import { galleryByLayer, latestPerStudent, NeuronParamsSchema, NeuronResultSchema, type NeuronMethod, type NeuronParams, type NeuronResult } from '@convlab/labs';
 import type { Submission } from '@convlab/protocol';
 import { useClassNames } from '../kit/class-names';
 import { storedImageUrl } from '../kit/images';
@@ -53,7 +53,8 @@ export function NeuronGallery({ lab, submissions, viewer, ...actions }: {
 } & SubmissionActions) {
   const { name: className } = useClassNames();
   const params = lab.params as NeuronParams;
-  const groups = galleryByLayer(neuronSubmissions(submissions), params.layers);
+  // Each student once: their latest pick (every submission stays stored).
+  const groups = galleryByLayer(latestPerStudent(neuronSubmissions(submissions), (e) => e.submission), params.layers);
   return (
     <div className="space-y-5" data-testid="gallery-by-layer">
       {groups.map((group) => (

@@ -4,7 +4,7 @@
  * The neuron lab on the projector: one pick large (the method images side by side, the caption big), or the whole
  * gallery by layer. Dark on light, big type, readable from the back of a hall.
  */
-import { galleryByLayer, type NeuronParams } from '@convlab/labs';
+import { galleryByLayer, latestPerStudent, type NeuronParams } from '@convlab/labs';
 import { useClassNames } from '../kit/class-names';
 import { imageRefUrl } from '../kit/images';
 import type { LabPresentProps } from '../registry';
@@ -35,7 +35,7 @@ export function NeuronPresent({ lab, target, submissions }: LabPresentProps) {
   }
 
   if (target.view !== GALLERY_VIEW) return <p className="text-3xl text-slate-700">The neuron lab has no view “{target.view}”.</p>;
-  const groups = galleryByLayer(picks, params.layers);
+  const groups = galleryByLayer(latestPerStudent(picks, (e) => e.submission), params.layers);
   return (
     <div className="space-y-8 bg-white text-slate-950" data-testid="present-gallery-by-layer">
       <h2 className="text-4xl font-bold">What the neurons respond to</h2>

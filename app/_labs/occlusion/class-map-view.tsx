@@ -5,7 +5,7 @@
  * masks of one target class), over the photo; pixels no mask covers stay clear.
  */
 import { useMemo } from 'react';
-import { buildClassMap, classMapMean, classMapRange, type OcclusionResult } from '@convlab/labs';
+import { buildClassMap, classMapMean, classMapRange, latestPerStudent, type OcclusionResult } from '@convlab/labs';
 import type { Submission } from '@convlab/protocol';
 import { ColorLegend, Heatmap } from '../kit/heatmap';
 import { pct } from './shared';
@@ -30,7 +30,8 @@ export function ClassMapView({ entries, classIndex, className: targetName, image
 }) {
   const view = useMemo(() => {
     if (classIndex === null) return null;
-    const matching = entries.filter((e) => e.result.classIndex === classIndex);
+    // Each student counts once: their latest masks for this class (every submission stays stored).
+    const matching = latestPerStudent(entries.filter((e) => e.result.classIndex === classIndex), (e) => e.submission);
     const first = matching[0];
     if (!first) return null;
     const [h, w] = first.result.inputSize;

@@ -50,10 +50,18 @@ export function SweepShards({ lab, imageUrl, targetName, stored }: {
           const res = await compute.run(shard.job as JobSpecInput, { prefer });
           if (!alive.current) break;
           const data = res.data as { probabilities: number[]; baseline: number };
-          const ack = await live.request('sweep:result', { sweepId: shard.sweepId, shard: shard.shard.index, probabilities: data.probabilities, baseline: data.baseline });
           const where = res.computedBy.where === 'browser' ? `your browser (${res.computedBy.backend})` : 'the server for you';
-          // Not accepted: the server had already finished that shard (it took it over when it was late).
-          setMine((m) => (ack.accepted ? { ...m, done: m.done + 1, where } : { ...m, late: (m.late ?? 0) + 1 }));
+          // The ack comes once the server has spot-checked the answer: the next shard need not wait for it. Not
+          // accepted: the server had already finished that shard (it took it over when it was late), or computes it.
+          void live
+            .request('sweep:result', { sweepId: shard.sweepId, shard: shard.shard.index, probabilities: data.probabilities, baseline: data.baseline })
+            .then(
+              (ack) => setMine((m) => (ack.accepted ? { ...m, done: m.done + 1, where } : { ...m, late: (m.late ?? 0) + 1 })),
+              (err: unknown) => {
+                console.warn('[occlusion] a sweep answer was not acknowledged; the server takes the shard over:', describeJobError(err));
+                setMine((m) => ({ ...m, failed: m.failed + 1 }));
+              },
+            );
         } catch (err) {
           console.warn('[occlusion] a sweep shard failed; the server takes it over:', describeJobError(err));
           setMine((m) => ({ ...m, failed: m.failed + 1 }));

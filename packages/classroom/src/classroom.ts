@@ -312,6 +312,11 @@ export class Classroom {
     if (this.inFlight.size > 0) await this.settled();
   }
 
+  /** True once close() has begun (the server is shutting down). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Stops every grace timer and waits for queued work; the store stays open (its owner closes it). */
   async close(): Promise<void> {
     this.closed = true;

@@ -11,3 +11,4 @@ export * from './display-names';
 export * from './tokens';
 export * from './keyed-queue';
 export * from './job-results';
+export * from './live-state';

@@ -3,6 +3,7 @@
  * (the same contract suite runs against all of them): DTOs are copies, steps round-trip through JSON,
  * instants have millisecond precision, names and emails collide case-insensitively.
  */
+import { MemoryLiveStateStore } from './live-state';
 import {
   CodeTakenError,
   EmailTakenError,
@@ -68,6 +69,7 @@ export class MemoryClassroomStore implements ClassroomStore {
   private readonly participants = new Map<string, Row<ParticipantRecord>>();
   private readonly images = new Map<string, ImageAssetDTO>();
   private readonly submissions = new Map<string, Row<SubmissionDTO>>();
+  readonly liveState = new MemoryLiveStateStore();
 
   private nextId(prefix: string): string {
     return `${prefix}_${(++this.seq).toString(36).padStart(6, '0')}_${globalThis.crypto.randomUUID().slice(0, 8)}`;

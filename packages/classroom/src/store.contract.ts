@@ -472,3 +472,4 @@ export function describeClassroomStoreContract(name: string, open: () => Promise
   });
 }
 export * from './job-results.contract';
+export * from './live-state.contract';

@@ -5,6 +5,7 @@
  * Nothing here knows Prisma, SQL or sockets.
  */
 import type { PresentTarget } from '@convlab/protocol';
+import type { LiveStateStore } from './live-state';
 
 /** A step of a lesson plan: slides and labs share one list (same union as `StepSchema` in @convlab/protocol). */
 export type Step = SlideStep | LabStep;
@@ -196,6 +197,9 @@ export interface ClassroomStore {
   listSubmissions(sessionId: string, filter?: SubmissionFilter): Promise<SubmissionDTO[]>;
   /** Shares or unshares; throws `NotFoundError` for an unknown id. */
   setSubmissionShared(id: string, shared: boolean): Promise<SubmissionDTO>;
+
+  /** λ assignments and running sweeps, kept across restarts (`live-state.ts`). */
+  readonly liveState: LiveStateStore;
 
   /** Releases connections. */
   close(): Promise<void>;

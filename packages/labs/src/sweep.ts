@@ -96,12 +96,70 @@ export function shardJob(params: Pick<OcclusionParams, 'model' | 'image' | 'fill
 export type ShardState =
   | { status: 'assigned'; to: string; deadline: number }
   | { status: 'server'; since: number; /** The student it was taken from (null: never handed out). */ from: string | null }
+  /** A student's answer, waiting for the server's spot check before it enters the grid. */
+  | { status: 'checking'; by: string; probabilities: number[]; baseline: number | null }
   | { status: 'done'; by: string; at: number };
 
 /** The answer to a shard result. */
 export type CompleteOutcome =
-  | { accepted: true; /** The server was running it: cancel that job. */ cancelServerJob: boolean; complete: boolean }
-  | { accepted: false; reason: 'duplicate' | 'not-assigned' };
+  | {
+      accepted: true;
+      /** The server was running it: cancel that job. */
+      cancelServerJob: boolean;
+      complete: boolean;
+      /** A student's answer: it enters the grid only once `verified` says the spot check passed. */
+      check: boolean;
+    }
+  | { accepted: false; reason: 'duplicate' | 'not-assigned' | 'untrusted' };
+
+/** Largest absolute difference of a probability from the server's that a spot check accepts (WebGL vs wasm). */
+export const SPOT_CHECK_TOLERANCE = 2e-3;
+/** Window positions of each student shard the server recomputes. */
+export const SPOT_CHECK_POSITIONS = 3;
+
+/**
+ * The offsets (within the shard) of the positions a spot check recomputes: `n` distinct ones drawn with `random`
+ * (every position of a smaller shard), ascending.
+ */
+export function spotCheckOffsets(count: number, random: () => number, n = SPOT_CHECK_POSITIONS): number[] {
+  const all = Array.from({ length: count }, (_, i) => i);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, Math.min(n, count)).sort((a, b) => a - b);
+}
+
+/** The `occlusion-masks` job recomputing the given offsets of a shard (the same masks the shard's own job holds). */
+export function spotCheckJob(params: Pick<OcclusionParams, 'model' | 'image' | 'fill'>, plan: SweepPlan, shard: ShardRange, classIndex: number, offsets: readonly number[]) {
+  const job = shardJob(params, plan, shard, classIndex);
+  return { ...job, params: { ...job.params, masks: offsets.map((k) => job.params.masks[k]!) } };
+}
+
+/**
+ * True when a student's probabilities agree with the server's at the checked offsets (and their baseline, when
+ * they sent one, with the server's), each within {@link SPOT_CHECK_TOLERANCE}.
+ */
+export function spotCheckPasses(
+  student: { probabilities: readonly number[]; baseline: number | null },
+  offsets: readonly number[],
+  server: { probabilities: readonly number[]; baseline: number },
+  tolerance = SPOT_CHECK_TOLERANCE,
+): boolean {
+  if (server.probabilities.length !== offsets.length) throw new SweepError(`the spot check computed ${server.probabilities.length} positions for ${offsets.length}`);
+  const close = (a: number, b: number) => Math.abs(a - b) <= tolerance;
+  if (student.baseline !== null && !close(student.baseline, server.baseline)) return false;
+  return offsets.every((k, i) => close(student.probabilities[k]!, server.probabilities[i]!));
+}
+
+/** A coordinator's state as plain JSON (persisted so a restarted server resumes the sweep). */
+export interface CoordinatorState {
+  states: ShardState[];
+  /** Row-major grid; null where unknown. */
+  grid: (number | null)[];
+  /** Students whose answers failed a spot check. */
+  untrusted: string[];
+}
 
 /** Thrown for a malformed shard result (wrong shard, wrong length, not a probability). */
 export class SweepError extends Error {
@@ -119,7 +177,7 @@ export interface SweepSnapshot {
   stride: number;
   /** Row-major target probability per position; null until its shard is back. */
   probabilities: (number | null)[];
-  shards: Array<{ index: number; status: ShardState['status']; holder: string | null }>;
+  shards: Array<{ index: number; status: 'assigned' | 'server' | 'done'; holder: string | null }>;
   done: number;
   total: number;
 }
@@ -127,7 +185,9 @@ export interface SweepSnapshot {
 /** Hands out shards, takes them over when late, and merges the results. */
 export class SweepCoordinator {
   readonly grid: Float32Array;
-  private readonly states: ShardState[] = [];
+  private states: ShardState[] = [];
+  /** Students whose answers failed a spot check: none of their shards is trusted any more. */
+  private readonly untrusted = new Set<string>();
 
   constructor(
     readonly plan: SweepPlan,
@@ -157,6 +217,69 @@ export class SweepCoordinator {
       mine.push(shard.index);
     });
     return dealt;
+  }
+
+  /** The coordinator as plain JSON. */
+  toJSON(): CoordinatorState {
+    return { states: this.states.map((s) => ({ ...s })), grid: Array.from(this.grid, (v) => (Number.isNaN(v) ? null : v)), untrusted: [...this.untrusted] };
+  }
+
+  /** A coordinator resumed from {@link toJSON} (the plan and timeout as when it started). */
+  static restore(plan: SweepPlan, timeoutMs: number, saved: CoordinatorState): SweepCoordinator {
+    const c = new SweepCoordinator(plan, timeoutMs);
+    if (saved.states.length !== plan.shards.length || saved.grid.length !== c.grid.length) throw new SweepError('the saved sweep does not fit its plan');
+    c.states = saved.states.map((s) => ({ ...s }));
+    saved.grid.forEach((v, i) => (c.grid[i] = v ?? Number.NaN));
+    for (const u of saved.untrusted) c.untrusted.add(u);
+    return c;
+  }
+
+  /** Shards whose student answers wait for their spot check. */
+  checking(): number[] {
+    return this.states.flatMap((s, i) => (s.status === 'checking' ? [i] : []));
+  }
+
+  /** True when a student's answers are no longer trusted. */
+  isUntrusted(participant: string): boolean {
+    return this.untrusted.has(participant);
+  }
+
+  /**
+   * The spot check of a shard in `checking` came back. Passed: its probabilities enter the grid. Failed: the shard
+   * goes to the server, and so does every other shard of that student — dealt, waiting or already merged (those
+   * leave the grid again) — since their answers are no longer trusted. Returns the shards the server takes.
+   */
+  verified(index: number, passed: boolean, now: number): { taken: number[]; complete: boolean } {
+    const state = this.state(index);
+    if (state.status !== 'checking') return { taken: [], complete: this.isComplete() };
+    if (passed) {
+      const shard = this.plan.shards[index]!;
+      state.probabilities.forEach((p, k) => (this.grid[shard.start + k] = p));
+      this.states[index] = { status: 'done', by: state.by, at: now };
+      return { taken: [], complete: this.isComplete() };
+    }
+    const cheat = state.by;
+    this.untrusted.add(cheat);
+    const taken: number[] = [];
+    this.states.forEach((s, i) => {
+      const held = s.status === 'assigned' ? s.to : s.status === 'checking' || s.status === 'done' ? s.by : null;
+      if (held !== cheat) return;
+      if (s.status === 'done') {
+        const shard = this.plan.shards[i]!;
+        this.grid.fill(Number.NaN, shard.start, shard.start + shard.count);
+      }
+      this.states[i] = { status: 'server', since: now, from: cheat };
+      taken.push(i);
+    });
+    return { taken, complete: false };
+  }
+
+  /** A spot check that could not run (the server was busy): the server computes the shard itself, nobody is blamed. */
+  uncheck(index: number, now: number): boolean {
+    const state = this.state(index);
+    if (state.status !== 'checking') return false;
+    this.states[index] = { status: 'server', since: now, from: state.by };
+    return true;
   }
 
   /** The state of one shard. */
@@ -210,21 +333,26 @@ export class SweepCoordinator {
   /**
    * Records a shard's probabilities (one per position, in position order). The first result wins. A student may
    * complete only a shard dealt to them, even after the server took it over (then the server's job can be
-   * cancelled); the server may complete any shard.
+   * cancelled), and their answer waits in `checking` for the server's spot check (`verified`); a student whose
+   * answer failed a check is refused. The server may complete any shard, a shard in `checking` included.
    */
-  complete(index: number, by: string, probabilities: readonly number[], now: number): CompleteOutcome {
+  complete(index: number, by: string, probabilities: readonly number[], now: number, baseline?: number): CompleteOutcome {
     const state = this.state(index);
     const shard = this.plan.shards[index]!;
     if (probabilities.length !== shard.count) throw new SweepError(`shard ${index} has ${shard.count} positions; got ${probabilities.length} probabilities`);
     if (probabilities.some((p) => typeof p !== 'number' || !(p >= 0 && p <= 1))) throw new SweepError(`shard ${index}: probabilities must be numbers in [0, 1]`);
+    if (by !== SERVER && this.untrusted.has(by)) return { accepted: false, reason: 'untrusted' };
     if (state.status === 'done') return { accepted: false, reason: 'duplicate' };
     if (by !== SERVER) {
+      if (state.status === 'checking') return { accepted: false, reason: 'duplicate' };
       const holder = state.status === 'assigned' ? state.to : state.from;
       if (holder !== by) return { accepted: false, reason: 'not-assigned' };
+      this.states[index] = { status: 'checking', by, probabilities: [...probabilities], baseline: baseline ?? null };
+      return { accepted: true, cancelServerJob: state.status === 'server', complete: false, check: true };
     }
     probabilities.forEach((p, k) => (this.grid[shard.start + k] = p));
     this.states[index] = { status: 'done', by, at: now };
-    return { accepted: true, cancelServerJob: state.status === 'server' && by !== SERVER, complete: this.isComplete() };
+    return { accepted: true, cancelServerJob: false, complete: this.isComplete(), check: false };
   }
 
   /** True once every shard is back. */
@@ -240,7 +368,7 @@ export class SweepCoordinator {
         p.done++;
         if (s.by === SERVER) p.byServer++;
         else p.byStudents++;
-      } else if (s.status === 'assigned') p.assigned++;
+      } else if (s.status === 'assigned' || s.status === 'checking') p.assigned++;
       else p.server++;
     }
     return p;
@@ -255,10 +383,11 @@ export class SweepCoordinator {
       window,
       stride,
       probabilities: Array.from(this.grid, (v) => (Number.isNaN(v) ? null : v)),
+      // A shard being checked is still waiting: shown as its student's.
       shards: this.states.map((s, index) => ({
         index,
-        status: s.status,
-        holder: s.status === 'assigned' ? s.to : s.status === 'done' ? s.by : SERVER,
+        status: s.status === 'checking' ? 'assigned' : s.status,
+        holder: s.status === 'assigned' ? s.to : s.status === 'done' || s.status === 'checking' ? s.by : SERVER,
       })),
       done: this.progress().done,
       total: this.plan.shards.length,
