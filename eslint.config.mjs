@@ -16,7 +16,7 @@ const BROWSER_SAFE = ['protocol', 'classroom', 'nets', 'vis', 'labs', 'engine'];
 /** Their Node-only (or test-only) files, reached through the `/node` and `/testing` entry points only. */
 const NODE_ONLY = {
   protocol: [],
-  classroom: ['src/store.contract.ts', 'src/job-results.contract.ts'],
+  classroom: ['src/store.contract.ts', 'src/job-results.contract.ts', 'src/live-state.contract.ts'],
   nets: [
     'src/node.ts',
     'src/store/model-store-node.ts',
