@@ -9,13 +9,14 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { LabError, checkLabStep, getLab } from '@convlab/labs';
 import type { LabStep, SessionState } from '@convlab/protocol';
 import { Alert } from '../_components/alert';
+import { LockIcon, PauseIcon } from '../_components/icons';
 import type { Preference } from '../_lib/compute/placement';
 import { createSocketJobTransport } from '../_lib/compute/socket-transport';
 import { useCompute } from '../_lib/compute/use-compute';
 import { BACKEND_ORDER, type BrowserBackend } from '../_lib/compute/worker-messages';
 import type { ClassroomSocket } from '../_lib/use-classroom-socket';
 import { ComputeChoice } from './kit/compute-choice';
-import type { LabRuntime } from './lab-runtime';
+import { labBlockOf, type LabRuntime } from './lab-runtime';
 import { LAB_PANELS, type LabPanels } from './registry';
 
 const PREFERENCE_KEY = 'convlab:compute-preference';
@@ -83,13 +84,15 @@ export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['r
   const panels = LAB_PANELS[step.labId];
   if (!checked.ok) return { ok: false, message: checked.message };
   if (!panels) return { ok: false, message: `ConvLab has no panels for the lab "${step.labId}" (known: ${Object.keys(LAB_PANELS).join(', ')}).` };
+  const blocked = labBlockOf(role, state);
   const lab: LabRuntime = {
     role,
     session: state,
     step,
     params: checked.params,
-    controls: role === 'student' && state.locked ? [] : checked.studentControls,
+    controls: blocked ? [] : checked.studentControls,
     locked: state.locked,
+    blocked,
     me: live.me,
     participants: live.participants,
     live,
@@ -112,6 +115,12 @@ export function LabStage({ role, step, state, live }: { role: LabRuntime['role']
         </p>
       ) : role === 'student' ? (
         <ComputeChoice value={lab.prefer} onChange={setPrefer} status={computeStatus(lab)} />
+      ) : null}
+      {lab.blocked && lab.blocked.reason !== 'ended' ? (
+        <p className="flex items-center gap-2 rounded-lg border border-slate-300 bg-slate-800 px-4 py-2 text-sm font-semibold text-white" role="status" data-testid="lab-blocked" data-reason={lab.blocked.reason}>
+          {lab.blocked.reason === 'locked' ? <LockIcon className="size-4 shrink-0" /> : <PauseIcon className="size-4 shrink-0" />}
+          {lab.blocked.message}
+        </p>
       ) : null}
       {/* Remount on a new step so no state leaks from one lab step into the next. */}
       <Panel key={step.id} lab={lab} />
