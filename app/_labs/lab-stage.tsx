@@ -10,7 +10,7 @@ import { LabError, checkLabStep, getLab } from '@convlab/labs';
 import type { LabStep, SessionState } from '@convlab/protocol';
 import { Alert } from '../_components/alert';
 import { LockIcon, PauseIcon } from '../_components/icons';
-import type { Preference } from '../_lib/compute/placement';
+import { isSoftwareRenderer, type Preference } from '../_lib/compute/placement';
 import { createSocketJobTransport } from '../_lib/compute/socket-transport';
 import { useCompute } from '../_lib/compute/use-compute';
 import { BACKEND_ORDER, type BrowserBackend } from '../_lib/compute/worker-messages';
@@ -48,13 +48,20 @@ function forcedBackends(): BrowserBackend[] | undefined {
   return b && (BACKEND_ORDER as readonly string[]).includes(b) ? [b] : undefined;
 }
 
+/** What the compute choice says about this browser: its backend, or why the class server computes instead. */
 function computeStatus(lab: LabRuntime): string {
-  const { capability, probing } = lab.compute.snapshot;
+  const { capability, probing, fallback } = lab.compute.snapshot;
   if (lab.prefer === 'server') return 'Everything runs on the class server.';
   if (capability.state === 'unavailable') return 'This browser cannot compute; the class server does it.';
+  const auto = lab.prefer === 'auto';
+  if (auto && capability.stalled) return `The class server computes for you: ${capability.stalled}.`;
   if (capability.state === 'unknown' || probing) return 'Checking this browser…';
+  if (auto && capability.backend === 'webgl' && isSoftwareRenderer(capability.renderer)) {
+    return 'The class server computes for you: WebGL here is drawn in software (no graphics card), slower than the server.';
+  }
   const ms = capability.forwardMs !== undefined ? ` · ${Math.round(capability.forwardMs)} ms per pass` : '';
-  return `This browser: ${capability.backend ?? '?'}${ms}`;
+  const last = fallback ? ` · last job: ${fallback}` : '';
+  return `This browser: ${capability.backend ?? '?'}${ms}${last}`;
 }
 
 /** What `useLabRuntime` gives: the runtime and the lab's panels, or why the step cannot run. */
