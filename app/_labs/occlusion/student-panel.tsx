@@ -197,7 +197,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
                   aria-pressed={tool === t}
                   disabled={frozen}
                   onClick={() => setTool(t)}
-                  className={`rounded-md px-3 py-1.5 text-sm font-semibold ${tool === t ? 'bg-brand-600 text-white' : 'text-slate-700 hover:bg-slate-100'}`}
+                  className={`rounded-md px-3 py-1.5 text-sm font-semibold disabled:cursor-not-allowed disabled:opacity-50 ${tool === t ? 'bg-brand-600 text-white' : 'text-slate-700 enabled:hover:bg-slate-100'}`}
                 >
                   {t === 'rect' ? 'Rectangle' : 'Brush'}
                 </button>
