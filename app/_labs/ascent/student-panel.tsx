@@ -17,6 +17,7 @@ import { useJob } from '../kit/use-job';
 import { useServerEvent } from '../kit/use-server-event';
 import { useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps, LabRuntime } from '../lab-runtime';
+import type { LabReviewProps } from '../registry';
 import { formatNumber, formatScore, matchingPreset, presetValues, snapshotEveryFor, studentChanges, type AscentControl } from './ascent-logic';
 import { AscentImage, AscentThumb } from './ascent-image';
 import { LambdaField, NumberField } from './fields';
@@ -319,8 +320,15 @@ export function AscentStudent({ lab }: LabPanelProps) {
   );
 }
 
+/** A student's images and the shared ones, read-only (the step's review after the session ended). */
+export function AscentReview({ me, submissions }: LabReviewProps) {
+  const mine = submissions.filter((s) => s.participantId === me?.id);
+  const shared = submissions.filter((s) => s.participantId !== me?.id && s.shared);
+  return mine.length || shared.length ? <SubmittedImages lab={{ me }} mine={mine} shared={shared} /> : null;
+}
+
 /** The student's own submitted images and the ones the instructor shares. */
-function SubmittedImages({ lab, mine, shared }: { lab: LabRuntime; mine: Submission[]; shared: Submission[] }) {
+function SubmittedImages({ lab, mine, shared }: { lab: Pick<LabRuntime, 'me'>; mine: Submission[]; shared: Submission[] }) {
   // Your own images need no name; shared ones say they are a classmate's.
   const author = (s: Submission) => (s.participantId === lab.me?.id ? undefined : s.participantId ? 'A classmate' : 'The class');
   return (

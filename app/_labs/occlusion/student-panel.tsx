@@ -22,6 +22,7 @@ import { coveragePercent, masksForJob } from './geometry';
 import { MaskCanvas, type Tool } from './mask-canvas';
 import { dropText, inputSizeOf, maskColor, pct, splitSubmissions } from './shared';
 import { SweepShards } from './sweep-shards';
+import { OcclusionWork } from './work-gallery';
 
 const FILL_LABELS: Record<Fill, string> = { grey: 'Grey', zero: 'Black', blur: 'Blur', noise: 'Noise' };
 
@@ -424,6 +425,8 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
           </div>
         </div>
       </div>
+
+      <OcclusionWork step={lab.step} params={lab.params} me={lab.me} submissions={submissions} />
 
       <SweepShards lab={lab} imageUrl={imageUrl} targetName={classLabel} stored={splitSubmissions(submissions).sweeps.at(-1)?.result ?? null} />
     </div>
