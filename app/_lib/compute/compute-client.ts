@@ -245,8 +245,11 @@ export class ComputeClient {
     const spec = parsed.data;
     const placement = await this.place(spec, opts.prefer ?? 'auto');
     if (placement.where === 'server') return { ...(await this.runOnServer(spec, opts)), placement };
+    // Automatic with a server to fall back to never waits past a job's budget; "This laptop" runs as long as it takes
+    // (the student chose it, and can cancel).
+    const budgeted = (opts.prefer ?? 'auto') === 'auto' && this.serverAvailable();
     try {
-      return { ...(await this.runInBrowser(spec, opts)), placement };
+      return { ...(await this.runInBrowser(spec, opts, budgeted)), placement };
     } catch (e) {
       const err = e instanceof ComputeJobError ? e : new ComputeJobError('JOB_FAILED', String((e as Error)?.message ?? e), 'browser');
       if (err.code === 'JOB_CANCELLED' || opts.signal?.aborted || !this.serverAvailable()) throw err;
@@ -268,17 +271,18 @@ export class ComputeClient {
   }
 
   /**
-   * Runs a job in the worker within its time budget (worker start included). Past the budget the job is cancelled
-   * there, the browser counts as stalled for Automatic, and it fails with JOB_TIMEOUT (the caller goes to the server).
+   * Runs a job in the worker, `budgeted`: within its time budget (worker start included). Past the budget the job is
+   * cancelled there, the browser counts as stalled for Automatic, and it fails with JOB_TIMEOUT (the caller goes to
+   * the server).
    */
-  private async runInBrowser(spec: JobSpec, opts: RunOptions): Promise<JobResult> {
+  private async runInBrowser(spec: JobSpec, opts: RunOptions, budgeted: boolean): Promise<JobResult> {
     const id = this.nextId++;
     const onAbort = () => this.post({ type: 'cancel', id });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    const budgetMs = jobBudgetMs(spec, this.snapshot.capability, this.limits, this.snapshot.probe?.inputSize);
+    const budgetMs = budgeted ? jobBudgetMs(spec, this.snapshot.capability, this.limits, this.snapshot.probe?.inputSize) : Number.POSITIVE_INFINITY;
     try {
       const work = this.start().then(() => this.call({ type: 'run', id, spec }, opts.onProgress));
-      const outcome = await withinBudget(work, budgetMs, this.clock);
+      const outcome = budgeted ? await withinBudget(work, budgetMs, this.clock) : { ok: true as const, value: await work };
       if (!outcome.ok) {
         this.post({ type: 'cancel', id });
         this.pending.delete(id);
