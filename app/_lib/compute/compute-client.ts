@@ -244,7 +244,11 @@ export class ComputeClient {
     }
     const spec = parsed.data;
     const placement = await this.place(spec, opts.prefer ?? 'auto');
-    if (placement.where === 'server') return { ...(await this.runOnServer(spec, opts)), placement };
+    if (placement.where === 'server') {
+      // A job Automatic would have run here, had the browser answered in time: say so even after a late answer.
+      if (placement.reason === 'stalled') this.update({ fallback: `${placement.message}, so the class server computed it` });
+      return { ...(await this.runOnServer(spec, opts)), placement };
+    }
     // Automatic with a server to fall back to never waits past a job's budget; "This laptop" runs as long as it takes
     // (the student chose it, and can cancel).
     const budgeted = (opts.prefer ?? 'auto') === 'auto' && this.serverAvailable();
