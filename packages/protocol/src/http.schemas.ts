@@ -134,17 +134,6 @@ export type SessionDetailResponse = z.infer<typeof SessionDetailResponseSchema>;
 export const JoinInfoResponseSchema = z.object({ code: z.string(), title: z.string(), status: SessionStatusSchema });
 export type JoinInfoResponse = z.infer<typeof JoinInfoResponseSchema>;
 
-/** `POST /api/join/:code/work`: who asks (the resume token this browser saved when it joined the session). */
-export const MyWorkBodySchema = z.strictObject({ resumeToken: ResumeTokenSchema });
-export type MyWorkBody = z.infer<typeof MyWorkBodySchema>;
-
-/**
- * A student's work in a session, readable also after the session ended: the session as students see it, who they
- * are, and the submissions they may see (their own and those the instructor shared), oldest first.
- */
-export const MyWorkResponseSchema = z.object({ state: SessionStateSchema, participant: ParticipantSelfSchema, submissions: z.array(SubmissionSchema) });
-export type MyWorkResponse = z.infer<typeof MyWorkResponseSchema>;
-
 /**
  * The compute service in /api/health. It starts with the first job: before that `started: false` and the backend
  * that will serve ('wasm', 'cpu' or 'tensorflow'), with `configured` as set (e.g. 'auto').
@@ -182,3 +171,14 @@ export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 
 export const SubmissionListResponseSchema = z.object({ submissions: z.array(SubmissionSchema) });
 export type SubmissionListResponse = z.infer<typeof SubmissionListResponseSchema>;
+
+/** `POST /api/join/:code/work`: who asks (the resume token this browser saved when it joined the session). */
+export const MyWorkBodySchema = z.strictObject({ resumeToken: ResumeTokenSchema });
+export type MyWorkBody = z.infer<typeof MyWorkBodySchema>;
+
+/**
+ * A student's work in a session, readable also after the session ended: the session as students see it, who they
+ * are, and the submissions they may see (their own and those the instructor shared), oldest first.
+ */
+export const MyWorkResponseSchema = z.object({ state: SessionStateSchema, participant: ParticipantSelfSchema, submissions: z.array(SubmissionSchema) });
+export type MyWorkResponse = z.infer<typeof MyWorkResponseSchema>;
