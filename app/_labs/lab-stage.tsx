@@ -24,21 +24,22 @@ const PREFERENCES: readonly Preference[] = ['auto', 'browser', 'server'];
 
 /**
  * The student's choice of where to compute: `?compute=server|browser|auto` in the address (a lab machine's bookmark,
- * the end-to-end tests) wins over the choice this browser remembers.
+ * the end-to-end tests) wins over the choice this browser remembers. `known` turns true once it was read (after the
+ * first render), so no job starts under the default before the student's own choice is known.
  */
-function useComputePreference(): [Preference, (p: Preference) => void] {
-  const [prefer, setPrefer] = useState<Preference>('auto');
+function useComputePreference(): { prefer: Preference; choose: (p: Preference) => void; known: boolean } {
+  const [state, setState] = useState<{ prefer: Preference; known: boolean }>({ prefer: 'auto', known: false });
   useEffect(() => {
     const fromUrl = new URLSearchParams(location.search).get('compute') as Preference | null;
     const stored = localStorage.getItem(PREFERENCE_KEY) as Preference | null;
     const chosen = [fromUrl, stored].find((p): p is Preference => !!p && PREFERENCES.includes(p));
-    if (chosen) setPrefer(chosen);
+    setState({ prefer: chosen ?? 'auto', known: true });
   }, []);
   const choose = (p: Preference) => {
-    setPrefer(p);
+    setState({ prefer: p, known: true });
     localStorage.setItem(PREFERENCE_KEY, p);
   };
-  return [prefer, choose];
+  return { ...state, choose };
 }
 
 /** `?backend=wasm` forces the browser backend (diagnostics, as on the lab check page). */
@@ -66,7 +67,7 @@ function computeStatus(lab: LabRuntime): string {
 
 /** What `useLabRuntime` gives: the runtime and the lab's panels, or why the step cannot run. */
 export type LabRuntimeResult =
-  | { ok: true; lab: LabRuntime; panels: LabPanels; setPrefer: (p: Preference) => void }
+  | { ok: true; lab: LabRuntime; panels: LabPanels; setPrefer: (p: Preference) => void; preferenceKnown: boolean }
   | { ok: false; message: string };
 
 /**
@@ -74,7 +75,7 @@ export type LabRuntimeResult =
  * parameters, the controls a student may change, the live connection and the page's compute client.
  */
 export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }): LabRuntimeResult {
-  const [prefer, setPrefer] = useComputePreference();
+  const { prefer, choose: setPrefer, known: preferenceKnown } = useComputePreference();
   const statusRef = useRef(live.status);
   statusRef.current = live.status;
   const transport = useMemo(() => (live.socket ? createSocketJobTransport(live.socket, () => statusRef.current === 'live') : null), [live.socket]);
@@ -106,13 +107,13 @@ export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['r
     compute,
     prefer,
   };
-  return { ok: true, lab, panels, setPrefer };
+  return { ok: true, lab, panels, setPrefer, preferenceKnown };
 }
 
 export function LabStage({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }) {
   const runtime = useLabRuntime({ role, step, state, live });
   if (!runtime.ok) return <Alert title="This lab cannot start">{runtime.message}</Alert>;
-  const { lab, panels, setPrefer } = runtime;
+  const { lab, panels, setPrefer, preferenceKnown } = runtime;
   const Panel = role === 'student' ? panels.Student : panels.Instructor;
   return (
     <section className="space-y-4" aria-label={`${getLab(step.labId)?.title ?? step.labId} lab`} data-testid={`lab-${step.labId}`} data-role={role}>
@@ -129,8 +130,8 @@ export function LabStage({ role, step, state, live }: { role: LabRuntime['role']
           {lab.blocked.message}
         </p>
       ) : null}
-      {/* Remount on a new step so no state leaks from one lab step into the next. */}
-      <Panel key={step.id} lab={lab} />
+      {/* Remount on a new step so no state leaks from one lab step into the next; start once the compute choice is known. */}
+      {preferenceKnown ? <Panel key={step.id} lab={lab} /> : null}
     </section>
   );
 }
