@@ -14,10 +14,15 @@ export interface LabRuntime {
   step: LabStep;
   /** The step's parameters with the lab's defaults filled in. */
   params: Record<string, unknown>;
-  /** Parameters a student may change in this step (none while the instructor locks controls). */
+  /** Parameters a student may change in this step (none while the student is {@link LabRuntime.blocked}). */
   controls: readonly string[];
   /** True while the instructor has locked student controls (students look, do not change). */
   locked: boolean;
+  /**
+   * Why a student may not act now (draw, pick, run, submit), or null: the instructor locked the controls, paused the
+   * class, or ended the session. Always null for the instructor.
+   */
+  blocked: LabBlock | null;
   me: ParticipantSelf | null;
   /** Students of the session with their presence (instructor only; empty for students). */
   participants: readonly ParticipantPresence[];
@@ -25,6 +30,21 @@ export interface LabRuntime {
   compute: UseCompute;
   /** Where jobs should run: the student's choice (auto, this browser, the server). */
   prefer: Preference;
+}
+
+/** Why a student's lab is read-only for now, with the sentence the panels show. */
+export interface LabBlock {
+  reason: 'locked' | 'paused' | 'ended';
+  message: string;
+}
+
+/** The block a student is under in this session state (paused first: it hides the screen), or null. */
+export function labBlockOf(role: LabRuntime['role'], session: Pick<SessionState, 'locked' | 'paused' | 'status'>): LabBlock | null {
+  if (role !== 'student') return null;
+  if (session.status === 'ended') return { reason: 'ended', message: 'This session has ended: you can look at your work, not change or submit it.' };
+  if (session.paused) return { reason: 'paused', message: 'Paused by your instructor: nothing can be drawn, run or submitted until the lesson resumes.' };
+  if (session.locked) return { reason: 'locked', message: 'Your instructor has locked the controls: you can look, not draw, run or submit, until they unlock them.' };
+  return null;
 }
 
 /** Props of a lab's student panel and of its instructor panel. */

@@ -3,7 +3,7 @@
  * definition there and one entry here.
  */
 import type { ComponentType } from 'react';
-import type { PresentTarget, Submission } from '@convlab/protocol';
+import type { LabStep, ParticipantSelf, PresentTarget, Submission } from '@convlab/protocol';
 import type { LabPanelProps, LabRuntime } from './lab-runtime';
 import { ascentPanels } from './ascent/panels';
 import { neuronPanels } from './neuron/panels';
@@ -17,6 +17,16 @@ export interface LabPresentProps {
   submissions: readonly Submission[];
 }
 
+/** What a lab's review shows a student: their own stored work in a step and what the instructor shared. */
+export interface LabReviewProps {
+  step: LabStep;
+  /** The step's parameters with the lab's defaults filled in. */
+  params: Record<string, unknown>;
+  me: ParticipantSelf | null;
+  /** The step's submissions this student may see (their own and the shared ones). */
+  submissions: readonly Submission[];
+}
+
 export interface LabPanels {
   /** What a student works in. */
   Student: ComponentType<LabPanelProps>;
@@ -24,6 +34,8 @@ export interface LabPanels {
   Instructor: ComponentType<LabPanelProps>;
   /** Large, high-contrast rendering of one submission or one class view for the projector. */
   Present: ComponentType<LabPresentProps>;
+  /** A student's stored work in the step, read-only and without computing (also after the session ended). */
+  Review: ComponentType<LabReviewProps>;
 }
 
 export const LAB_PANELS: Readonly<Record<string, LabPanels>> = {

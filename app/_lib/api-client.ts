@@ -10,6 +10,7 @@ import {
   type InstructorResponse,
   type JoinInfoResponse,
   type LessonsResponse,
+  type MyWorkResponse,
   type ModelsResponse,
   type SamplesResponse,
   type SessionDetailResponse,
@@ -83,6 +84,8 @@ export const api = {
   createSession: (body: CreateSessionBody) => apiFetch<SessionResponse>(API.sessions, { method: 'POST', body }),
   getSession: (id: string) => apiFetch<SessionDetailResponse>(API.session(id)),
   lookupJoinCode: (code: string) => apiFetch<JoinInfoResponse>(API.join(code)),
+  /** A student's own work in a session (and what was shared), by the resume token saved on joining; also after the end. */
+  myWork: (code: string, resumeToken: string) => apiFetch<MyWorkResponse>(API.myWork(code), { method: 'POST', body: { resumeToken } }),
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
   listModels: () => apiFetch<ModelsResponse>(API.models),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),

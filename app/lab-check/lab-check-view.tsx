@@ -8,8 +8,7 @@ import Link from 'next/link';
 import { useCallback, useEffect, useState } from 'react';
 import { API } from '@convlab/protocol';
 import type { ComputeRunResult } from '../_lib/compute/compute-client';
-import type { Preference } from '../_lib/compute/placement';
-import { DEFAULT_LIMITS } from '../_lib/compute/placement';
+import { DEFAULT_LIMITS, isSoftwareRenderer, type BrowserCapability, type Preference } from '../_lib/compute/placement';
 import { DEFAULT_PROBE_MODEL, useCompute } from '../_lib/compute/use-compute';
 import { useComputeServer } from '../_lib/compute/use-compute-server';
 import type { BrowserBackend } from '../_lib/compute/worker-messages';
@@ -28,11 +27,15 @@ const CHOICES: Array<{ value: Preference; label: string; hint: string }> = [
 
 type Verdict = { tone: 'good' | 'ok' | 'bad' | 'pending'; title: string; text: string; detail?: string };
 
-function verdictOf(state: string, forwardMs: number | undefined, probing: boolean, reason?: string): Verdict {
+function verdictOf({ state, forwardMs, reason, stalled, backend, renderer }: BrowserCapability, probing: boolean): Verdict {
   if (state === 'unavailable') {
     return { tone: 'bad', title: 'This browser cannot compute the labs', text: 'Every lab will run on the class’s compute server instead; this browser just shows the results.', detail: reason };
   }
+  if (stalled) return { tone: 'bad', title: 'This browser did not answer in time', text: `In Automatic, labs run on the class’s compute server: ${stalled}.` };
   if (forwardMs === undefined) return { tone: 'pending', title: probing ? 'Measuring…' : 'Starting…', text: 'Loading the lesson’s model and timing one pass through it.' };
+  if (backend === 'webgl' && isSoftwareRenderer(renderer)) {
+    return { tone: 'ok', title: 'Yes, but without a graphics card', text: 'WebGL here is drawn in software, so in Automatic the labs run on the class’s compute server; choose “This browser” to compute here anyway.', detail: renderer };
+  }
   if (forwardMs <= 300) return { tone: 'good', title: 'Yes — this laptop runs the labs itself', text: 'Labs compute right here; only very heavy jobs are sent to the server.' };
   if (forwardMs <= DEFAULT_LIMITS.maxForwardMs) return { tone: 'ok', title: 'Yes, a little slowly', text: 'Quick labs run here; longer ones (occlusion sweeps, gradient ascent) go to the server.' };
   return { tone: 'bad', title: 'Too slow to compute here', text: 'Labs will run on the class’s compute server; this browser just shows the results.' };
@@ -55,7 +58,7 @@ export function LabCheckView({ code, backend = null }: { code: string | null; ba
   const server = useComputeServer(code);
   const { snapshot, run } = useCompute({ server: server.transport, autoProbe: true, backends: backend ? [backend] : undefined });
   const { capability, probe, info, attempts, probing } = snapshot;
-  const verdict = verdictOf(capability.state, capability.forwardMs, probing, capability.reason);
+  const verdict = verdictOf(capability, probing);
   const tone = TONES[verdict.tone];
   const failed = capability.state === 'unavailable';
 

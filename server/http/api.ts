@@ -6,6 +6,7 @@ import { registerImageRoutes } from './images.routes';
 import { registerLessonRoutes } from './lessons.routes';
 import { Router } from './router';
 import { registerSessionRoutes } from './sessions.routes';
+import { registerStudentWorkRoutes } from './student-work.routes';
 import { registerSubmissionRoutes } from './submissions.routes';
 
 /** Builds the router with every API route of the contract. */
@@ -14,6 +15,7 @@ export function createApiRouter(): Router {
   registerAuthRoutes(router);
   registerSessionRoutes(router);
   registerSubmissionRoutes(router);
+  registerStudentWorkRoutes(router);
   registerHealthRoutes(router);
   registerImageRoutes(router);
   registerLessonRoutes(router);

@@ -113,5 +113,17 @@ describe.each(databaseTargets())('present view on $kind', (target) => {
     expect(cleared).toMatchObject({ ok: true, data: { state: { presenting: null } } });
     await waitFor(() => projector.state?.presenting === null && ada.state?.presenting === null, 'everyone sees the pin cleared');
     expect(((await api(server!.url, `/api/sessions/${sessionId}`, { cookie })).body.session as { presenting: SessionState['presenting'] }).presenting).toBeNull();
+
+    // A pin belongs to the step it was made on: moving on clears it for everyone; a move that goes nowhere keeps it.
+    const here = ((await api(server!.url, `/api/sessions/${sessionId}`, { cookie })).body.session as { currentStep: number }).currentStep;
+    expect(await request(teacher.socket, 'present:set', { target: view })).toMatchObject({ ok: true });
+    await waitFor(() => projector.state?.presenting?.kind === 'view', 'the projector gets the new pin');
+    expect(await request(teacher.socket, 'step:goto', { index: here })).toMatchObject({ ok: true, data: { state: { presenting: view } } });
+    const moved = await request(teacher.socket, 'step:goto', { index: here + 1 });
+    expect(moved).toMatchObject({ ok: true, data: { state: { currentStep: here + 1, presenting: null } } });
+    await waitFor(() => projector.state?.presenting === null && ada.state?.presenting === null, 'the pin is cleared on every screen');
+    expect(await request(teacher.socket, 'present:set', { target: view })).toMatchObject({ ok: true });
+    expect(await request(teacher.socket, 'step:prev', {})).toMatchObject({ ok: true, data: { state: { currentStep: here, presenting: null } } });
+    expect(((await api(server!.url, `/api/sessions/${sessionId}`, { cookie })).body.session as { presenting: SessionState['presenting'] }).presenting).toBeNull();
   }, 60_000);
 });

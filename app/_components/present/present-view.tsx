@@ -4,17 +4,20 @@
  * The instructor's present view, made for the projector: a slim bar (session title, the join code large with a small
  * QR code, the step counter) over one large, high-contrast area that shows what the instructor pinned
  * (`state.presenting`: a submission or a lab's class view, drawn by the lab's `Present` panel) or, when nothing is
- * pinned, the current step. It follows the session live; Escape or "Back" returns to the live view, "Clear" unpins.
+ * pinned, the current step. It follows the session live; ←/→ and PageUp/PageDown (a presenter clicker) change the
+ * step, Escape or "Back" returns to the live view, "Clear" unpins. Students' names are hidden unless the instructor
+ * shows them (remembered per session in this browser): the room reads "a student", as students do.
  */
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useCallback, useEffect, useState, type CSSProperties } from 'react';
+import { useCallback, useEffect, useMemo, useState, type CSSProperties } from 'react';
 import { api } from '../../_lib/api-client';
 import { useClassroomSocket } from '../../_lib/use-classroom-socket';
 import { useInstructor } from '../../_lib/use-instructor';
 import { ConnectionBanner } from '../connection-banner';
 import { QrCode } from '../qr-code';
 import { StepView } from '../step-view';
+import { useStepKeys } from '../teach/use-step-keys';
 import { PresentMessage, PresentTargetView, describeTarget, usePinnedSubmission } from './present-target-view';
 import { useProjectorScale } from './use-projector-scale';
 
@@ -40,6 +43,30 @@ function useJoinUrl(sessionId: string, code: string | undefined, enabled: boolea
   return origin && code ? `${origin}/join/${code}` : null;
 }
 
+const namesKey = (sessionId: string) => `convlab:present-names:${sessionId}`;
+
+/** Whether the projector shows students' names: off unless the instructor turned it on for this session here. */
+function useShowNames(sessionId: string): [boolean, (show: boolean) => void] {
+  const [show, setShow] = useState(false);
+  useEffect(() => {
+    try {
+      setShow(localStorage.getItem(namesKey(sessionId)) === 'shown');
+    } catch {
+      // No storage (private mode): names stay hidden.
+    }
+  }, [sessionId]);
+  const choose = (next: boolean) => {
+    setShow(next);
+    try {
+      if (next) localStorage.setItem(namesKey(sessionId), 'shown');
+      else localStorage.removeItem(namesKey(sessionId));
+    } catch {
+      // Not remembered; the choice holds for this page.
+    }
+  };
+  return [show, choose];
+}
+
 export function PresentView({ sessionId }: { sessionId: string }) {
   const scale = useProjectorScale();
   const zoom = { zoom: scale };
@@ -47,6 +74,9 @@ export function PresentView({ sessionId }: { sessionId: string }) {
   const { instructor, error: authError } = useInstructor();
   const live = useClassroomSocket(instructor ? { role: 'instructor', sessionId } : null);
   const { state, request } = live;
+  const [showNames, setShowNames] = useShowNames(sessionId);
+  // Anonymous by default: without the participant list every lab's Present panel says "a student".
+  const shown = useMemo(() => (showNames ? live : { ...live, participants: [] }), [live, showNames]);
   const joinUrl = useJoinUrl(sessionId, state?.code, !!instructor);
   const target = state?.presenting ?? null;
   const pinned = usePinnedSubmission(live, target?.kind === 'submission' ? target.submissionId : null);
@@ -70,12 +100,22 @@ export function PresentView({ sessionId }: { sessionId: string }) {
 
   const clear = useCallback(() => {
     setActionError(null);
-    request('present:set', { target: null }).catch((err: Error) => setActionError(err.message));
+    request('present:set', { target: null }).catch((err: Error) => setActionError(`Could not unpin: ${err.message}`));
   }, [request]);
+  const step = useCallback(
+    (event: 'step:next' | 'step:prev') => {
+      setActionError(null);
+      request(event, {}).catch((err: Error) => setActionError(`Could not change the step: ${err.message}`));
+    },
+    [request],
+  );
+  const next = useCallback(() => step('step:next'), [step]);
+  const prev = useCallback(() => step('step:prev'), [step]);
 
   const fatal = authError ?? (!state && live.joinError ? live.joinError.message : null);
-  const step = state ? state.steps[state.currentStep] : undefined;
+  const current = state ? state.steps[state.currentStep] : undefined;
   const ended = state?.status === 'ended';
+  useStepKeys(!!state && !ended && live.status === 'live', next, prev);
 
   return (
     <div className="flex h-dvh flex-col overflow-hidden bg-white text-slate-950" data-testid="present-view">
@@ -109,6 +149,16 @@ export function PresentView({ sessionId }: { sessionId: string }) {
           </p>
         ) : null}
         <nav aria-label="Present view" className="flex shrink-0 items-center gap-2">
+          <button
+            type="button"
+            className="btn btn-ghost"
+            aria-pressed={showNames}
+            onClick={() => setShowNames(!showNames)}
+            data-testid="present-names"
+            title={showNames ? "Students' names are on the projector" : 'The projector says "a student" instead of names'}
+          >
+            {showNames ? 'Hide names' : 'Show names'}
+          </button>
           {target ? (
             <button type="button" className="btn btn-secondary" onClick={clear} disabled={live.status !== 'live'}>
               Clear
@@ -123,12 +173,12 @@ export function PresentView({ sessionId }: { sessionId: string }) {
       {target && state ? (
         <div className="flex shrink-0 items-center gap-3 bg-slate-900 px-6 py-1.5 text-lg font-semibold text-white" data-testid="present-caption" style={zoom}>
           <span className="badge bg-amber-300 text-base text-slate-950">Pinned</span>
-          <span className="truncate">{describeTarget(target, state, pinned.submission, live)}</span>
+          <span className="truncate">{describeTarget(target, state, pinned.submission, shown)}</span>
         </div>
       ) : null}
       {actionError ? (
         <p role="alert" className="shrink-0 bg-red-700 px-6 py-2 text-lg font-semibold text-white" style={zoom}>
-          Could not unpin: {actionError}
+          {actionError}
         </p>
       ) : null}
 
@@ -139,11 +189,11 @@ export function PresentView({ sessionId }: { sessionId: string }) {
         ) : !state ? (
           <PresentMessage title="Connecting…" />
         ) : target ? (
-          <PresentTargetView key={JSON.stringify(target)} target={target} pinned={pinned} state={state} live={live} />
-        ) : step ? (
+          <PresentTargetView key={JSON.stringify(target)} target={target} pinned={pinned} state={state} live={shown} />
+        ) : current ? (
           // `zoom` magnifies viewport units too: the step's image keeps to 42% of the real screen height.
           <div className="mx-auto max-w-6xl [&_img]:max-h-[calc(42vh/var(--present-zoom))]" style={{ ...zoom, '--present-zoom': scale } as CSSProperties}>
-            <StepView step={step} size="large" headingLevel={2} />
+            <StepView step={current} size="large" headingLevel={2} />
           </div>
         ) : (
           <PresentMessage title="This plan has no steps" />

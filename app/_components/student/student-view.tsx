@@ -11,6 +11,7 @@ import { ConnectionBanner } from '../connection-banner';
 import { LockIcon } from '../icons';
 import { SiteHeader } from '../site-header';
 import { StepView } from '../step-view';
+import { MyWork } from './my-work';
 import { PauseOverlay } from './pause-overlay';
 
 /**
@@ -58,12 +59,17 @@ export function StudentView({ rawCode }: { rawCode: string }) {
   }
   if (state?.status === 'ended' || joinError?.code === 'SESSION_ENDED') {
     return (
-      <Notice title="This session has ended" testId="ended-notice" banner={<ConnectionBanner status={live.status} />}>
-        <p>Thanks for taking part{state ? ` in “${state.title}”` : ''}. If your instructor reopens it, this page picks it up again.</p>
-        <button type="button" className="btn btn-secondary mt-4" onClick={live.retry}>
-          Check again
-        </button>
-      </Notice>
+      <>
+        <Notice title="This session has ended" testId="ended-notice" banner={<ConnectionBanner status={live.status} />}>
+          <p>Thanks for taking part{state ? ` in “${state.title}”` : ''}. Your work is below. If your instructor reopens the session, this page picks it up again.</p>
+          <button type="button" className="btn btn-secondary mt-4" onClick={live.retry}>
+            Check again
+          </button>
+        </Notice>
+        <div className="mx-auto max-w-5xl px-4 pb-16">
+          <MyWork code={code} />
+        </div>
+      </>
     );
   }
   if (joinError && joinError.code !== 'NEEDS_NAME') {

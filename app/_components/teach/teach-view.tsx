@@ -16,15 +16,10 @@ import { StepView } from '../step-view';
 import { JoinPanel } from './join-panel';
 import { SessionControls } from './session-controls';
 import { StepOutline, StepPager } from './step-navigator';
+import { useStepKeys } from './use-step-keys';
 
 type SessionRecord = { session: LiveSession; participants: ParticipantRecord[] };
 
-
-/** Typing in a field must not turn the page: keyboard shortcuts only apply outside form controls and dialogs. */
-function isTypingTarget(el: EventTarget | null): boolean {
-  if (!(el instanceof HTMLElement)) return false;
-  return el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName) || el.closest('dialog[open]') !== null;
-}
 
 /**
  * The instructor's live view: join code and QR, what students see now, step navigation (also with
@@ -106,16 +101,7 @@ export function TeachView({ sessionId }: { sessionId: string }) {
   const next = useCallback(() => run(() => request('step:next', {})), [run, request]);
   const prev = useCallback(() => run(() => request('step:prev', {})), [run, request]);
 
-  useEffect(() => {
-    if (!state || ended) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey || isTypingTarget(e.target)) return;
-      if (e.key === 'ArrowRight' || e.key === 'PageDown') (e.preventDefault(), next());
-      else if (e.key === 'ArrowLeft' || e.key === 'PageUp') (e.preventDefault(), prev());
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [state, ended, next, prev]);
+  useStepKeys(!!state && !ended, next, prev);
 
   // Without any state there is nothing to show; with live state a failed HTTP load is only a warning.
   const fatal =

@@ -62,11 +62,14 @@ export function AscentInstructor({ lab }: LabPanelProps) {
       .request('present:set', { target })
       .catch((err: unknown) => setActionError(`Could not change the projector: ${err instanceof Error ? err.message : String(err)}`));
   };
+  // An ended session is an archive: nothing is handed out, shared or put on the projector until it is reopened.
+  const ended = lab.session.status === 'ended';
   const viewButton = (view: string, label: string) => (
     <button
       type="button"
       className="btn btn-secondary"
       aria-pressed={viewOnScreen(view)}
+      disabled={ended}
       onClick={() => present(viewOnScreen(view) ? null : { kind: 'view', stepId: lab.step.id, view })}
     >
       {viewOnScreen(view) ? `Stop presenting the ${label}` : `Present ${label}`}
@@ -104,7 +107,7 @@ export function AscentInstructor({ lab }: LabPanelProps) {
               </p>
             </div>
             <div className="flex flex-wrap gap-2">
-              <button type="button" className="btn btn-primary" disabled={dealing} onClick={() => void handOut()}>
+              <button type="button" className="btn btn-primary" disabled={ended || dealing} onClick={() => void handOut()}>
                 {dealing ? 'Handing out…' : 'Hand out λ'}
               </button>
               {viewButton('lambda-sweep', 'grid')}
@@ -136,8 +139,8 @@ export function AscentInstructor({ lab }: LabPanelProps) {
             <SubmissionCard
               submission={e.submission}
               author={authorOf(lab, e.submission)}
-              onShare={share}
-              onPresent={(s) => present(presentingId === s.id ? null : { kind: 'submission', submissionId: s.id })}
+              onShare={ended ? undefined : share}
+              onPresent={ended ? undefined : (s) => present(presentingId === s.id ? null : { kind: 'submission', submissionId: s.id })}
               presentingId={presentingId}
             >
               {e.submission.resultImageHash ? (

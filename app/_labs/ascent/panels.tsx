@@ -3,6 +3,6 @@
 import type { LabPanels } from '../registry';
 import { AscentInstructor } from './instructor-panel';
 import { AscentPresent } from './present';
-import { AscentStudent } from './student-panel';
+import { AscentReview, AscentStudent } from './student-panel';
 
-export const ascentPanels: LabPanels = { Student: AscentStudent, Instructor: AscentInstructor, Present: AscentPresent };
+export const ascentPanels: LabPanels = { Student: AscentStudent, Instructor: AscentInstructor, Present: AscentPresent, Review: AscentReview };

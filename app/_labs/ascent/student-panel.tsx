@@ -17,6 +17,7 @@ import { useJob } from '../kit/use-job';
 import { useServerEvent } from '../kit/use-server-event';
 import { useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps, LabRuntime } from '../lab-runtime';
+import type { LabReviewProps } from '../registry';
 import { formatNumber, formatScore, matchingPreset, presetValues, snapshotEveryFor, studentChanges, type AscentControl } from './ascent-logic';
 import { AscentImage, AscentThumb } from './ascent-image';
 import { LambdaField, NumberField } from './fields';
@@ -84,6 +85,8 @@ export function AscentStudent({ lab }: LabPanelProps) {
   const classId = useId();
 
   const lambdaAssigned = !!assigned && lab.controls.includes('lambda');
+  /** Running and submitting stop while the instructor locks or pauses the class. */
+  const frozen = lab.blocked !== null;
   /** What a field shows and a run uses: the student's value, the step's for a locked control, the assigned λ. */
   const valueOf = (key: AscentControl): number => {
     if (key === 'lambda' && lambdaAssigned) return assigned.lambda;
@@ -92,7 +95,7 @@ export function AscentStudent({ lab }: LabPanelProps) {
   const whyLocked = (key: AscentControl): string | null => {
     if (key === 'lambda' && lambdaAssigned) return 'Assigned by your instructor for the class sweep.';
     if (lab.controls.includes(key)) return null;
-    return lab.locked ? 'Locked by your instructor for now.' : 'Set by your instructor for this step.';
+    return frozen ? 'Not now: see the note above.' : 'Set by your instructor for this step.';
   };
   const set = (key: AscentControl) => (v: number) => setValues((old) => ({ ...old, [key]: v }));
 
@@ -113,6 +116,7 @@ export function AscentStudent({ lab }: LabPanelProps) {
   };
 
   const run = async () => {
+    if (frozen) return;
     setFormError(null);
     let params: AscentParams;
     try {
@@ -149,7 +153,7 @@ export function AscentStudent({ lab }: LabPanelProps) {
   };
 
   const submit = async () => {
-    if (!finished) return;
+    if (!finished || frozen) return;
     setSubmitting(true);
     setSubmitError(null);
     const result: AscentResult = { classIndex: finished.params.classIndex, score: finished.score, objective: finished.objective, scores: finished.scores.slice(0, 1001) };
@@ -256,10 +260,10 @@ export function AscentStudent({ lab }: LabPanelProps) {
 
           {formError ? <Alert title="Cannot run">{formError}</Alert> : null}
           <div className="flex items-center gap-3">
-            <button type="submit" className="btn btn-primary btn-lg" disabled={job.state.running}>
+            <button type="submit" className="btn btn-primary btn-lg" disabled={frozen || job.state.running}>
               Run
             </button>
-            <span className="text-sm text-slate-600">{job.state.running ? 'Running…' : `${valueOf('steps')} steps for “${name(valueOf('classIndex'))}”`}</span>
+            <span className="text-sm text-slate-600">{frozen ? lab.blocked!.message : job.state.running ? 'Running…' : `${valueOf('steps')} steps for “${name(valueOf('classIndex'))}”`}</span>
           </div>
         </form>
 
@@ -297,7 +301,7 @@ export function AscentStudent({ lab }: LabPanelProps) {
                   λ {formatNumber(finished.params.lambda)} · lr {formatNumber(finished.params.learningRate)} · {finished.params.steps} steps
                 </span>
               </div>
-              <button type="button" className="btn btn-primary" disabled={submitting} onClick={() => void submit()}>
+              <button type="button" className="btn btn-primary" disabled={frozen || submitting} onClick={() => void submit()}>
                 {submitting ? 'Submitting…' : 'Submit image'}
               </button>
               {submitted ? (
@@ -316,8 +320,15 @@ export function AscentStudent({ lab }: LabPanelProps) {
   );
 }
 
+/** A student's images and the shared ones, read-only (the step's review after the session ended). */
+export function AscentReview({ me, submissions }: LabReviewProps) {
+  const mine = submissions.filter((s) => s.participantId === me?.id);
+  const shared = submissions.filter((s) => s.participantId !== me?.id && s.shared);
+  return mine.length || shared.length ? <SubmittedImages lab={{ me }} mine={mine} shared={shared} /> : null;
+}
+
 /** The student's own submitted images and the ones the instructor shares. */
-function SubmittedImages({ lab, mine, shared }: { lab: LabRuntime; mine: Submission[]; shared: Submission[] }) {
+function SubmittedImages({ lab, mine, shared }: { lab: Pick<LabRuntime, 'me'>; mine: Submission[]; shared: Submission[] }) {
   // Your own images need no name; shared ones say they are a classmate's.
   const author = (s: Submission) => (s.participantId === lab.me?.id ? undefined : s.participantId ? 'A classmate' : 'The class');
   return (

@@ -36,7 +36,7 @@ export function SubmissionCard({ submission, author, children, caption, onShare,
         <p className="truncate text-sm font-semibold text-slate-900" data-testid="submission-author">
           {author}
         </p>
-        {submission.shared ? <span className="badge bg-violet-100 text-violet-800">{viewer === 'instructor' ? 'Shared' : 'Shared with the class'}</span> : null}
+        {submission.shared ? <span className="badge bg-violet-100 text-violet-800">Shared</span> : null}
       </div>
       {children}
       {caption ? <div className="text-sm text-slate-700">{caption}</div> : null}

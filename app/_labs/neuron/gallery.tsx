@@ -10,6 +10,7 @@ import { useClassNames } from '../kit/class-names';
 import { storedImageUrl } from '../kit/images';
 import { SubmissionCard, type SubmissionActions } from '../kit/submission-card';
 import type { LabRuntime } from '../lab-runtime';
+import type { LabReviewProps } from '../registry';
 import { describePick, layerLabel } from './neuron-logic';
 import { MethodImages } from './method-images';
 
@@ -47,7 +48,7 @@ export function authorOf(lab: Pick<LabRuntime, 'participants' | 'me'>, submissio
 }
 
 export function NeuronGallery({ lab, submissions, viewer, ...actions }: {
-  lab: LabRuntime;
+  lab: Pick<LabRuntime, 'params' | 'participants' | 'me'>;
   submissions: readonly Submission[];
   viewer: 'instructor' | 'student';
 } & SubmissionActions) {
@@ -87,4 +88,10 @@ export function NeuronGallery({ lab, submissions, viewer, ...actions }: {
       ))}
     </div>
   );
+}
+
+/** A student's picks and the shared ones, read-only (the step's review after the session ended). */
+export function NeuronReview({ params, me, submissions }: LabReviewProps) {
+  if (submissions.length === 0) return null;
+  return <NeuronGallery lab={{ params, me, participants: [] }} submissions={submissions} viewer="student" />;
 }

@@ -29,6 +29,8 @@ export function NeuronInstructor({ lab }: LabPanelProps) {
   };
   const share = (s: Submission, shared: boolean) => act(request('lab:share', { submissionId: s.id, shared }).then(({ submission }) => upsert(submission)));
   const present = (target: PresentTarget | null) => act(request('present:set', { target }));
+  // An ended session is an archive: nothing is shared or put on the projector until it is reopened.
+  const ended = lab.session.status === 'ended';
 
   return (
     <div className="space-y-4">
@@ -41,7 +43,7 @@ export function NeuronInstructor({ lab }: LabPanelProps) {
         </h2>
         <div className="flex flex-wrap items-center gap-2">
           <ShareGalleryButton lab={lab} submissions={picks.map((p) => p.submission)} />
-          <button type="button" className="btn btn-secondary" aria-pressed={galleryOnScreen} onClick={() => present(galleryOnScreen ? null : galleryTarget)}>
+          <button type="button" className="btn btn-secondary" aria-pressed={galleryOnScreen} disabled={ended} onClick={() => present(galleryOnScreen ? null : galleryTarget)}>
             {galleryOnScreen ? 'Stop presenting the gallery' : 'Present the gallery'}
           </button>
         </div>
@@ -56,8 +58,8 @@ export function NeuronInstructor({ lab }: LabPanelProps) {
           lab={lab}
           submissions={submissions}
           viewer="instructor"
-          onShare={share}
-          onPresent={(s) => present(presenting?.kind === 'submission' && presenting.submissionId === s.id ? null : { kind: 'submission', submissionId: s.id })}
+          onShare={ended ? undefined : share}
+          onPresent={ended ? undefined : (s) => present(presenting?.kind === 'submission' && presenting.submissionId === s.id ? null : { kind: 'submission', submissionId: s.id })}
           presentingId={presenting?.kind === 'submission' ? presenting.submissionId : null}
         />
       ) : (

@@ -40,6 +40,8 @@ const pickKey = (p: NeuronPick) => JSON.stringify(p);
 export function NeuronStudent({ lab }: LabPanelProps) {
   const params = lab.params as NeuronParams;
   const canPick = lab.controls.includes('pick');
+  /** Picking, captioning and submitting stop while the instructor locks or pauses the class. */
+  const frozen = lab.blocked !== null;
   const canChooseMethods = lab.controls.includes('methods');
   const { name: className, names: classNames } = useClassNames();
   const mapsJob = useJob(lab);
@@ -196,7 +198,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
   const { request } = lab.live;
   const submit = useCallback(async () => {
     const results = shown.map((s) => s.result).filter((r): r is Pixels => !!r);
-    if (results.length !== methods.length || results.length === 0) return;
+    if (results.length !== methods.length || results.length === 0 || frozen) return;
     setSubmitting(true);
     setSubmitError(null);
     try {
@@ -230,13 +232,13 @@ export function NeuronStudent({ lab }: LabPanelProps) {
     } finally {
       setSubmitting(false);
     }
-  }, [shown, methods, canPick, canChooseMethods, pick, caption, strongest, lab.step, request, upsert]);
+  }, [shown, methods, canPick, canChooseMethods, frozen, pick, caption, strongest, lab.step, request, upsert]);
 
   // ── layout ─────────────────────────────────────────────────────────────────────────────────────
   const ranking = useMemo(() => new Map(maps?.ranking.map((r) => [r.channel, r.mean]) ?? []), [maps]);
   const channelOptions = maps && pick.kind !== 'class' && !maps.channels.includes(pick.channel) ? [pick.channel, ...maps.channels] : (maps?.channels ?? []);
   const locked = !canPick;
-  const lockNote = lab.locked ? 'The instructor has locked the controls for now.' : 'This step fixes it.';
+  const lockNote = lab.blocked ? lab.blocked.message : 'This step fixes it.';
   const progressLabel = running ? `${METHOD_INFO[running].name} (${methods.indexOf(running) + 1} of ${methods.length})` : 'Computing';
 
   return (
@@ -397,7 +399,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
                 {METHOD_INFO[m].name}
               </label>
             ))}
-            {!canChooseMethods ? <span className="text-xs text-slate-500">({lab.locked ? 'locked by the instructor' : 'fixed by this step'})</span> : null}
+            {!canChooseMethods ? <span className="text-xs text-slate-500">({frozen ? 'not now' : 'fixed by this step'})</span> : null}
           </fieldset>
 
           {/* 3 ── submit */}
@@ -417,6 +419,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
               <input
                 className="field-input"
                 value={caption}
+                disabled={frozen}
                 maxLength={CAPTION_MAX}
                 placeholder="e.g. eyes, fur texture, round edges"
                 aria-describedby="neuron-caption-count"
@@ -424,13 +427,19 @@ export function NeuronStudent({ lab }: LabPanelProps) {
               />
             </label>
             <div className="flex flex-wrap items-center gap-3">
-              <button type="submit" className="btn btn-primary" disabled={!allReady || submitting}>
+              <button type="submit" className="btn btn-primary" disabled={frozen || !allReady || submitting}>
                 {submitting ? 'Submitting…' : 'Submit pick'}
               </button>
               <span id="neuron-caption-count" className="text-xs text-slate-500">
                 {caption.length}/{CAPTION_MAX} characters
               </span>
-              {!allReady ? <span className="text-sm text-slate-500">The images are still being computed.</span> : null}
+              {frozen ? (
+                <span className="text-sm text-slate-600" data-testid="submit-blocked">
+                  {lab.blocked!.message}
+                </span>
+              ) : !allReady ? (
+                <span className="text-sm text-slate-500">The images are still being computed.</span>
+              ) : null}
             </div>
             <div aria-live="polite">
               {submitted ? (

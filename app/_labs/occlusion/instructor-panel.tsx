@@ -26,6 +26,8 @@ export function OcclusionInstructor({ lab }: LabPanelProps) {
   const { name } = useClassNames();
   const { submissions, error, upsert } = useSubmissions(lab);
   const { masks, sweeps } = useMemo(() => splitSubmissions(submissions), [submissions]);
+  // An ended session is an archive: nothing is swept, shared or put on the projector until it is reopened.
+  const ended = lab.session.status === 'ended';
   const authorOf = (s: Submission) => (s.participantId === null ? 'You (instructor)' : (lab.participants.find((p) => p.id === s.participantId)?.displayName ?? 'A student who left'));
 
   // The sweep needs a target class: the step's, else the model's top class for the photo.
@@ -100,7 +102,7 @@ export function OcclusionInstructor({ lab }: LabPanelProps) {
             <h3 id="class-map-heading" className={sectionTitle}>
               Class map · {targetName}
             </h3>
-            <button type="button" className="btn btn-secondary px-3 py-1 text-sm" aria-pressed={presenting === 'class-map'} onClick={() => void present({ kind: 'view', stepId: lab.step.id, view: 'class-map' }, 'class-map')}>
+            <button type="button" className="btn btn-secondary px-3 py-1 text-sm" aria-pressed={presenting === 'class-map'} disabled={ended} onClick={() => void present({ kind: 'view', stepId: lab.step.id, view: 'class-map' }, 'class-map')}>
               {presenting === 'class-map' ? 'On the projector' : 'Present'}
             </button>
           </div>
@@ -115,10 +117,10 @@ export function OcclusionInstructor({ lab }: LabPanelProps) {
               Sweep together
             </h3>
             <div className="flex gap-2">
-              <button type="button" className="btn btn-primary px-3 py-1 text-sm" onClick={() => void startSweep()} disabled={starting || sweep.running}>
+              <button type="button" className="btn btn-primary px-3 py-1 text-sm" onClick={() => void startSweep()} disabled={ended || starting || sweep.running} data-testid="start-sweep">
                 {sweep.running ? 'Sweeping…' : starting ? 'Starting…' : 'Sweep together'}
               </button>
-              <button type="button" className="btn btn-secondary px-3 py-1 text-sm" aria-pressed={presenting === 'sweep'} disabled={!grid} onClick={() => void present({ kind: 'view', stepId: lab.step.id, view: 'sweep' }, 'sweep')}>
+              <button type="button" className="btn btn-secondary px-3 py-1 text-sm" aria-pressed={presenting === 'sweep'} disabled={ended || !grid} onClick={() => void present({ kind: 'view', stepId: lab.step.id, view: 'sweep' }, 'sweep')}>
                 {presenting === 'sweep' ? 'On the projector' : 'Present'}
               </button>
             </div>
@@ -155,8 +157,8 @@ export function OcclusionInstructor({ lab }: LabPanelProps) {
               key={submission.id}
               submission={submission}
               author={authorOf(submission)}
-              onShare={(s, shared) => void share(s, shared)}
-              onPresent={(s) => void present({ kind: 'submission', submissionId: s.id }, s.id)}
+              onShare={ended ? undefined : (s, shared) => void share(s, shared)}
+              onPresent={ended ? undefined : (s) => void present({ kind: 'submission', submissionId: s.id }, s.id)}
               presentingId={presenting}
             >
               <OcclusionSubmissionView result={result} imageUrl={imageUrl} targetName={name(result.classIndex)} nameOf={name} />

@@ -16,7 +16,7 @@ export type Tool = 'rect' | 'brush';
 const KEY_STEP = 8;
 const KEY_STEP_FAST = 32;
 
-export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, onAdd, alt }: {
+export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, disabled = false, onAdd, alt }: {
   imageUrl: string;
   inputSize: [number, number];
   masks: readonly Mask[];
@@ -25,6 +25,8 @@ export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, 
   brushSize: number;
   /** No more masks may be added (the step's maximum). */
   full: boolean;
+  /** Nothing may be drawn now (the instructor locked or paused the class): the photo is only shown. */
+  disabled?: boolean;
   onAdd: (mask: Mask) => void;
   alt: string;
 }) {
@@ -68,7 +70,7 @@ export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, 
   });
 
   const onPointerDown = (e: PointerEvent<HTMLDivElement>) => {
-    if (e.button !== 0 || full) return;
+    if (e.button !== 0 || full || disabled) return;
     e.preventDefault();
     wrapper.current?.focus({ preventScroll: true });
     e.currentTarget.setPointerCapture(e.pointerId);
@@ -90,6 +92,13 @@ export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, 
     }
   };
   const onPointerUp = (e: PointerEvent<HTMLDivElement>) => {
+    if (disabled) {
+      // Locked mid-stroke: what was being drawn is dropped, not added.
+      setDrag(null);
+      stroke.current = null;
+      drawStroke();
+      return;
+    }
     if (drag) {
       const rect = rectFromDrag(drag.from, toInput(e), w, h);
       setDrag(null);
@@ -104,6 +113,7 @@ export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, 
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
+    if (disabled) return;
     const arrows: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
     const dir = arrows[e.key];
     if (dir) {
@@ -117,7 +127,7 @@ export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, 
   };
 
   const preview = drag ? rectFromDrag(drag.from, drag.to, w, h, 1) : null;
-  const cursor = full ? 'not-allowed' : tool === 'rect' ? 'crosshair' : 'none';
+  const cursor = full || disabled ? 'not-allowed' : tool === 'rect' ? 'crosshair' : 'none';
   return (
     <div
       ref={wrapper}
@@ -125,8 +135,10 @@ export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, 
       data-tool={tool}
       role="application"
       aria-roledescription="mask drawing area"
-      aria-label={`${alt}. ${full ? 'The most masks are drawn; remove one to draw another.' : 'Drag to draw a mask. Keyboard: arrow keys move the dashed box, Shift+arrows resize it, Alt+arrows move it faster, Enter adds it as a mask.'}`}
-      tabIndex={0}
+      aria-disabled={disabled || undefined}
+      data-disabled={disabled || undefined}
+      aria-label={`${alt}. ${disabled ? 'Drawing is not possible right now.' : full ? 'The most masks are drawn; remove one to draw another.' : 'Drag to draw a mask. Keyboard: arrow keys move the dashed box, Shift+arrows resize it, Alt+arrows move it faster, Enter adds it as a mask.'}`}
+      tabIndex={disabled ? -1 : 0}
       className="relative w-full touch-none rounded-lg outline-none focus-visible:ring-4 focus-visible:ring-brand-500"
       style={{ cursor }}
       onPointerDown={onPointerDown}
@@ -144,10 +156,10 @@ export function MaskCanvas({ imageUrl, inputSize, masks, tool, brushSize, full, 
     >
       <PhotoWithMasks imageUrl={imageUrl} masks={masks} inputSize={inputSize} alt="">
         {preview ? <rect x={preview.x} y={preview.y} width={preview.width} height={preview.height} fill={maskColor(masks.length)} fillOpacity={0.35} stroke={maskColor(masks.length)} strokeWidth={3} vectorEffect="non-scaling-stroke" /> : null}
-        {focused && !drag && !full ? (
+        {focused && !drag && !full && !disabled ? (
           <rect x={box.x} y={box.y} width={box.width} height={box.height} fill="white" fillOpacity={0.15} stroke="white" strokeWidth={3} strokeDasharray="8 5" vectorEffect="non-scaling-stroke" data-testid="keyboard-box" />
         ) : null}
-        {tool === 'brush' && hover && !full ? <circle cx={hover.x} cy={hover.y} r={brushSize / 2} fill="none" stroke="white" strokeWidth={2} vectorEffect="non-scaling-stroke" /> : null}
+        {tool === 'brush' && hover && !full && !disabled ? <circle cx={hover.x} cy={hover.y} r={brushSize / 2} fill="none" stroke="white" strokeWidth={2} vectorEffect="non-scaling-stroke" /> : null}
       </PhotoWithMasks>
       <canvas ref={brushCanvas} className="pointer-events-none absolute inset-0 h-full w-full rounded-lg" style={{ imageRendering: 'pixelated' }} aria-hidden="true" />
     </div>

@@ -22,6 +22,7 @@ import { coveragePercent, masksForJob } from './geometry';
 import { MaskCanvas, type Tool } from './mask-canvas';
 import { dropText, inputSizeOf, maskColor, pct, splitSubmissions } from './shared';
 import { SweepShards } from './sweep-shards';
+import { OcclusionWork } from './work-gallery';
 
 const FILL_LABELS: Record<Fill, string> = { grey: 'Grey', zero: 'Black', blur: 'Blur', noise: 'Noise' };
 
@@ -38,8 +39,8 @@ interface MaskOutcome {
   computed: ComputeRunResult<'occlusion-masks'>['computedBy'];
 }
 
-function LockedNote({ locked }: { locked: boolean }) {
-  return <p className="mt-1 text-xs text-slate-500">{locked ? 'Locked by the instructor for now.' : 'Set by the instructor for this step.'}</p>;
+function LockedNote({ blocked }: { blocked: boolean }) {
+  return <p className="mt-1 text-xs text-slate-500">{blocked ? 'Not now: see the note above.' : 'Set by the instructor for this step.'}</p>;
 }
 
 export function OcclusionStudent({ lab }: LabPanelProps) {
@@ -49,6 +50,8 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
   const [h, w] = inputSize;
   const imageUrl = imageRefUrl(params.image);
   const may = (p: string) => lab.controls.includes(p);
+  /** Drawing, removing and submitting masks stop while the instructor locks or pauses the class. */
+  const frozen = lab.blocked !== null;
 
   // Student choices (only where the step lets them change the parameter).
   const [fill, setFill] = useState<Fill>(params.fill);
@@ -118,11 +121,13 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
   const current = outcome && outcome.masks === masks && outcome.classIndex === target && outcome.fill === fill ? outcome : null;
 
   const changeMasks = (next: Mask[]) => {
+    if (frozen) return;
     setHistory((hst) => [...hst.slice(-30), masks]);
     setMasks(next);
     setSubmitted(null);
   };
   const undo = () => {
+    if (frozen) return;
     setMasks(history.at(-1) ?? []);
     setHistory((hst) => hst.slice(0, -1));
     setSubmitted(null);
@@ -136,7 +141,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<string | null>(null);
   const submit = async () => {
-    if (!current || target === null) return;
+    if (!current || target === null || frozen) return;
     setSubmitting(true);
     setSubmitError(null);
     try {
@@ -191,17 +196,18 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
                   key={t}
                   type="button"
                   aria-pressed={tool === t}
+                  disabled={frozen}
                   onClick={() => setTool(t)}
-                  className={`rounded-md px-3 py-1.5 text-sm font-semibold ${tool === t ? 'bg-brand-600 text-white' : 'text-slate-700 hover:bg-slate-100'}`}
+                  className={`rounded-md px-3 py-1.5 text-sm font-semibold disabled:cursor-not-allowed disabled:opacity-50 ${tool === t ? 'bg-brand-600 text-white' : 'text-slate-700 enabled:hover:bg-slate-100'}`}
                 >
                   {t === 'rect' ? 'Rectangle' : 'Brush'}
                 </button>
               ))}
             </div>
-            <button type="button" className="btn btn-secondary px-3 py-1.5" onClick={undo} disabled={history.length === 0}>
+            <button type="button" className="btn btn-secondary px-3 py-1.5" onClick={undo} disabled={frozen || history.length === 0}>
               Undo
             </button>
-            <button type="button" className="btn btn-secondary px-3 py-1.5" onClick={() => changeMasks([])} disabled={masks.length === 0}>
+            <button type="button" className="btn btn-secondary px-3 py-1.5" onClick={() => changeMasks([])} disabled={frozen || masks.length === 0}>
               Clear
             </button>
             <span className="ml-auto text-sm text-slate-600" aria-live="polite">
@@ -215,11 +221,14 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
             tool={tool}
             brushSize={brushSize}
             full={full}
+            disabled={frozen}
             onAdd={(m) => changeMasks([...masks, m])}
             alt={`The photo as the model sees it (${w}×${h} pixels)`}
           />
           <p className="text-xs text-slate-500">
-            {full
+            {frozen
+              ? lab.blocked!.message
+              : full
               ? `That is the most masks for this step (${params.maxMasks}). Undo or clear to draw another.`
               : tool === 'rect'
                 ? 'Drag over the photo to hide a part of it. Keyboard: focus the photo, move the dashed box with the arrow keys (Shift+arrows resize), Enter adds it.'
@@ -231,7 +240,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
                 Brush size: {brushSize} px
               </label>
               <input id="occlusion-brush" type="range" min={4} max={96} step={2} value={brushSize} disabled={!may('brushSize')} onChange={(e) => setBrushSize(Number(e.target.value))} className="mt-2 w-full" />
-              {!may('brushSize') ? <LockedNote locked={lab.locked} /> : null}
+              {!may('brushSize') ? <LockedNote blocked={frozen} /> : null}
             </div>
             <div>
               <label className="field-label" htmlFor="occlusion-fill">
@@ -244,7 +253,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
                   </option>
                 ))}
               </select>
-              {!may('fill') ? <LockedNote locked={lab.locked} /> : null}
+              {!may('fill') ? <LockedNote blocked={frozen} /> : null}
             </div>
           </div>
         </div>
@@ -317,7 +326,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
                         <span className="text-slate-400">…</span>
                       )}
                     </span>
-                    <button type="button" className="btn btn-ghost px-2 py-0.5 text-xs" aria-label={`Remove mask ${i + 1}`} onClick={() => changeMasks(masks.filter((_, k) => k !== i))}>
+                    <button type="button" className="btn btn-ghost px-2 py-0.5 text-xs" aria-label={`Remove mask ${i + 1}`} disabled={frozen} onClick={() => changeMasks(masks.filter((_, k) => k !== i))}>
                       Remove
                     </button>
                   </li>
@@ -327,7 +336,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
           ) : null}
 
           <div className="flex flex-wrap items-center gap-3">
-            <button type="button" className="btn btn-primary" onClick={() => void submit()} disabled={!current || submitting || masksJob.state.running}>
+            <button type="button" className="btn btn-primary" onClick={() => void submit()} disabled={frozen || !current || submitting || masksJob.state.running}>
               {submitting ? 'Submitting…' : `Submit masks${masks.length ? ` (${masks.length})` : ''}`}
             </button>
             {submitted ? (
@@ -412,10 +421,12 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
                 </>
               ) : null}
             </div>
-            {!may('classIndex') ? <LockedNote locked={lab.locked} /> : null}
+            {!may('classIndex') ? <LockedNote blocked={frozen} /> : null}
           </div>
         </div>
       </div>
+
+      <OcclusionWork step={lab.step} params={lab.params} me={lab.me} submissions={submissions} />
 
       <SweepShards lab={lab} imageUrl={imageUrl} targetName={classLabel} stored={splitSubmissions(submissions).sweeps.at(-1)?.result ?? null} />
     </div>

@@ -1,11 +1,13 @@
 /**
  * The browser compute client: owns the compute Web Worker, probes the browser once (backend, one forward pass of the
  * lesson's model), places each JobSpec with {@link decidePlacement}, and runs it in the worker or on the server
- * through a {@link ServerJobTransport}. A job that fails locally (other than by cancellation) falls back to the
- * server by itself. Every result is the protocol's envelope: `computedBy.where` says where it ran.
+ * through a {@link ServerJobTransport}. Nothing waits forever: the probe and every local job have a time budget
+ * (time-budget.ts); a job that fails locally, or runs past its budget, falls back to the server by itself, and the
+ * snapshot says why in words. Every result is the protocol's envelope: `computedBy.where` says where it ran.
  */
 import { JobSpecSchema, jobHash, type ComputeErrorCode, type JobOutcome, type JobProgress, type JobResult, type JobSpec, type JobSpecInput } from '@convlab/protocol';
 import { decidePlacement, DEFAULT_LIMITS, type BrowserCapability, type Placement, type PlacementLimits, type Preference } from './placement';
+import { budgetText, jobBudgetMs, realClock, withinBudget, type BudgetClock } from './time-budget';
 import type { BackendAttempt, FromWorker, ToWorker, WorkerSetup } from './worker-messages';
 
 /** Sends a job to the compute server and follows it to its outcome (see socket-transport.ts). */
@@ -62,6 +64,8 @@ export interface ClientSnapshot {
   attempts: BackendAttempt[];
   probe: { model: string; loadMs: number; warmupMs: number; forwardMs: number; inputSize: [number, number] } | null;
   probing: boolean;
+  /** Why the latest job that was meant for this browser ran on the server instead, in words (null: none did). */
+  fallback: string | null;
 }
 
 export interface ComputeClientOptions {
@@ -72,6 +76,8 @@ export interface ComputeClientOptions {
   limits?: PlacementLimits;
   /** Starts the worker; tests and odd hosts may pass their own. */
   createWorker?: () => Worker;
+  /** The timers of the time budgets (tests pass their own). */
+  clock?: BudgetClock;
 }
 
 type Pending = { resolve(m: FromWorker): void; onProgress?: RunOptions['onProgress'] };
@@ -89,12 +95,16 @@ export class ComputeClient {
   private readonly listeners = new Set<() => void>();
   private ready: Promise<void> | null = null;
   private probed: Promise<void> | null = null;
-  private snapshot: ClientSnapshot = { capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false };
+  private snapshot: ClientSnapshot = { capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false, fallback: null };
   private server: ServerJobTransport | null = null;
   private readonly limits: PlacementLimits;
+  private readonly clock: BudgetClock;
+  /** The stall the probe's budget recorded (a late answer of the probe clears this one, not a job's). */
+  private probeStall: string | null = null;
 
   constructor(private readonly options: ComputeClientOptions) {
     this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.clock = options.clock ?? realClock;
   }
 
   /** The current view of this browser (stable object until something changes, for useSyncExternalStore). */
@@ -132,7 +142,9 @@ export class ComputeClient {
         const msg = event.data;
         if (msg.type === 'ready') {
           this.update({
-            capability: msg.backend ? { ...this.snapshot.capability, state: 'ready', backend: msg.backend } : { state: 'unavailable', reason: msg.attempts.map((a) => `${a.backend}: ${a.error}`).join('; ') },
+            capability: msg.backend
+              ? { ...this.snapshot.capability, state: 'ready', backend: msg.backend, ...(msg.renderer ? { renderer: msg.renderer } : {}) }
+              : { state: 'unavailable', reason: msg.attempts.map((a) => `${a.backend}: ${a.error}`).join('; ') },
             info: msg.info,
             attempts: msg.attempts,
           });
@@ -173,30 +185,44 @@ export class ComputeClient {
     return this.ready;
   }
 
-  /** Starts the worker and measures the probe model once (a failure leaves the browser usable but unmeasured). */
+  /**
+   * Starts the worker and measures the probe model once (a failure leaves the browser usable but unmeasured). Resolves
+   * within the probe's time budget: past it the browser counts as stalled (Automatic uses the server) until the
+   * check answers after all.
+   */
   probe(): Promise<void> {
     this.probed ??= (async () => {
-      await this.start();
-      if (this.snapshot.capability.state !== 'ready') return;
-      this.update({ probing: true });
-      const msg = await this.call({ type: 'probe', id: 0, model: this.options.probeModel });
-      if (msg.type === 'probed') {
-        this.update({
-          probing: false,
-          capability: { ...this.snapshot.capability, backend: msg.backend, forwardMs: msg.forwardMs },
-          probe: { model: msg.model, loadMs: msg.loadMs, warmupMs: msg.warmupMs, forwardMs: msg.forwardMs, inputSize: msg.inputSize },
-        });
-      } else if (msg.type === 'failed') {
-        const oom = msg.code === 'OUT_OF_MEMORY';
-        this.update({
-          probing: false,
-          capability: oom
-            ? { ...this.snapshot.capability, outOfMemory: true }
-            : { state: 'unavailable', backend: this.snapshot.capability.backend, reason: msg.message },
-        });
+      const checked = await withinBudget(this.measure(), this.limits.probeBudgetMs, this.clock);
+      if (!checked.ok) {
+        this.probeStall = `checking this browser took longer than ${budgetText(checked.budgetMs)}`;
+        this.update({ probing: false, capability: { ...this.snapshot.capability, stalled: this.probeStall } });
       }
     })();
     return this.probed;
+  }
+
+  /** Starts the worker and times one forward pass of the probe model (no time limit: see {@link probe}). */
+  private async measure(): Promise<void> {
+    await this.start();
+    if (this.snapshot.capability.state !== 'ready') return;
+    this.update({ probing: true });
+    const msg = await this.call({ type: 'probe', id: 0, model: this.options.probeModel });
+    if (msg.type === 'probed') {
+      this.update({
+        probing: false,
+        // A check that answers late still counts: this browser works, just slowly at first.
+        capability: { ...this.snapshot.capability, backend: msg.backend, forwardMs: msg.forwardMs, stalled: this.snapshot.capability.stalled === this.probeStall ? undefined : this.snapshot.capability.stalled },
+        probe: { model: msg.model, loadMs: msg.loadMs, warmupMs: msg.warmupMs, forwardMs: msg.forwardMs, inputSize: msg.inputSize },
+      });
+    } else if (msg.type === 'failed') {
+      const oom = msg.code === 'OUT_OF_MEMORY';
+      this.update({
+        probing: false,
+        capability: oom
+          ? { ...this.snapshot.capability, outOfMemory: true }
+          : { state: 'unavailable', backend: this.snapshot.capability.backend, reason: msg.message },
+      });
+    }
   }
 
   /** Where a job would run now (after the probe), without running it. */
@@ -206,8 +232,9 @@ export class ComputeClient {
   }
 
   /**
-   * Runs a JobSpec where the policy places it and resolves with the result envelope. A local failure (not a
-   * cancellation) is retried on the server when one is connected. Rejects with a {@link ComputeJobError}.
+   * Runs a JobSpec where the policy places it and resolves with the result envelope. A local failure of any kind (an
+   * error of the worker, or the job running past its time budget), but not a cancellation, is retried on the server
+   * when one is connected. Rejects with a {@link ComputeJobError}.
    */
   async run(input: JobSpecInput | JobSpec, opts: RunOptions = {}): Promise<ComputeRunResult> {
     const parsed = JobSpecSchema.safeParse(input);
@@ -217,14 +244,20 @@ export class ComputeClient {
     }
     const spec = parsed.data;
     const placement = await this.place(spec, opts.prefer ?? 'auto');
-    if (placement.where === 'server') return { ...(await this.runOnServer(spec, opts)), placement };
+    if (placement.where === 'server') {
+      // A job Automatic would have run here, had the browser answered in time: say so even after a late answer.
+      if (placement.reason === 'stalled') this.update({ fallback: `${placement.message}, so the class server computed it` });
+      return { ...(await this.runOnServer(spec, opts)), placement };
+    }
+    // Automatic with a server to fall back to never waits past a job's budget; "This laptop" runs as long as it takes
+    // (the student chose it, and can cancel).
+    const budgeted = (opts.prefer ?? 'auto') === 'auto' && this.serverAvailable();
     try {
-      return { ...(await this.runInBrowser(spec, opts)), placement };
+      return { ...(await this.runInBrowser(spec, opts, budgeted)), placement };
     } catch (e) {
-      const err = e as ComputeJobError;
+      const err = e instanceof ComputeJobError ? e : new ComputeJobError('JOB_FAILED', String((e as Error)?.message ?? e), 'browser');
       if (err.code === 'JOB_CANCELLED' || opts.signal?.aborted || !this.serverAvailable()) throw err;
-      // Ask the server only about failures the server may not share: a bad job fails there the same way.
-      if (err.code === 'BAD_JOB' || err.code === 'UNKNOWN_MODEL') throw err;
+      this.update({ fallback: `${err.code === 'JOB_TIMEOUT' ? err.message : `it failed in this browser (${err.message})`}, so the class server computed it` });
       const result = await this.runOnServer(spec, opts);
       return { ...result, placement: { ...placement, where: 'server', fallbackFrom: { code: err.code, message: err.message } } };
     }
@@ -238,16 +271,30 @@ export class ComputeClient {
     this.probed = null;
     for (const [id, p] of this.pending) p.resolve({ type: 'failed', id, code: 'JOB_CANCELLED', message: 'the compute worker stopped' });
     this.pending.clear();
-    this.update({ capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false });
+    this.update({ capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false, fallback: null });
   }
 
-  private async runInBrowser(spec: JobSpec, opts: RunOptions): Promise<JobResult> {
-    await this.start();
+  /**
+   * Runs a job in the worker, `budgeted`: within its time budget (worker start included). Past the budget the job is
+   * cancelled there, the browser counts as stalled for Automatic, and it fails with JOB_TIMEOUT (the caller goes to
+   * the server).
+   */
+  private async runInBrowser(spec: JobSpec, opts: RunOptions, budgeted: boolean): Promise<JobResult> {
     const id = this.nextId++;
     const onAbort = () => this.post({ type: 'cancel', id });
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const budgetMs = budgeted ? jobBudgetMs(spec, this.snapshot.capability, this.limits, this.snapshot.probe?.inputSize) : Number.POSITIVE_INFINITY;
     try {
-      const msg = await this.call({ type: 'run', id, spec }, opts.onProgress);
+      const work = this.start().then(() => this.call({ type: 'run', id, spec }, opts.onProgress));
+      const outcome = budgeted ? await withinBudget(work, budgetMs, this.clock) : { ok: true as const, value: await work };
+      if (!outcome.ok) {
+        this.post({ type: 'cancel', id });
+        this.pending.delete(id);
+        const message = `this browser took longer than ${budgetText(budgetMs)} on a job`;
+        this.update({ capability: { ...this.snapshot.capability, stalled: message } });
+        throw new ComputeJobError('JOB_TIMEOUT', message, 'browser');
+      }
+      const msg = outcome.value;
       if (msg.type === 'done') {
         return {
           jobId: `browser-${id}`,

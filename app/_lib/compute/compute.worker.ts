@@ -84,16 +84,21 @@ async function pickBackend(order: readonly BrowserBackend[]): Promise<{ backend:
   return { backend: null, attempts };
 }
 
+/** The WebGL renderer's name (unmasked where the browser allows), e.g. to tell SwiftShader from a real GPU. */
+function webglRenderer(): string {
+  try {
+    const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
+    const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+    return gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : gl ? String(gl.getParameter(gl.RENDERER)) : '';
+  } catch {
+    return '';
+  }
+}
+
 function backendInfo(backend: string | null): string {
   if (backend === 'webgl') {
-    try {
-      const gl = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl;
-      const ext = gl?.getExtension('WEBGL_debug_renderer_info');
-      const renderer = gl && ext ? String(gl.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : gl ? String(gl.getParameter(gl.RENDERER)) : '';
-      return `WebGL ${tf.env().getNumber('WEBGL_VERSION')}${renderer ? ` · ${renderer}` : ''}`;
-    } catch {
-      return 'WebGL';
-    }
+    const renderer = webglRenderer();
+    return `WebGL ${tf.env().getNumber('WEBGL_VERSION')}${renderer ? ` · ${renderer}` : ''}`;
   }
   if (backend === 'wasm') return `WebAssembly${tf.env().getBool('WASM_HAS_SIMD_SUPPORT') ? ' · SIMD' : ''}${tf.env().getBool('WASM_HAS_MULTITHREAD_SUPPORT') ? ' · threads' : ''}`;
   if (backend === 'webgpu') return 'WebGPU';
@@ -278,7 +283,8 @@ scope.onmessage = (event: MessageEvent<ToWorker>) => {
       setup = msg.setup;
       reader = createCachedModelReader(setup.modelsUrl);
       backendReady = pickBackend(setup.backends ?? BACKEND_ORDER).then(({ backend, attempts }) => {
-        send({ type: 'ready', backend, attempts, info: backendInfo(backend) });
+        const renderer = backend === 'webgl' ? webglRenderer() : '';
+        send({ type: 'ready', backend, attempts, info: backendInfo(backend), ...(renderer ? { renderer } : {}) });
         return backend;
       });
       return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { JobSpecSchema, type JobSpec } from '@convlab/protocol';
-import { decidePlacement, estimateForwardPasses, isOutOfMemoryError, type BrowserCapability } from './placement';
+import { DEFAULT_LIMITS, decidePlacement, estimateForwardPasses, isOutOfMemoryError, isSoftwareRenderer, type BrowserCapability } from './placement';
 
 const classify = JobSpecSchema.parse({ kind: 'classify', model: 'mobilenet_v1_0.75_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' } });
 const occlusion = (window: number, stride: number): JobSpec =>
@@ -8,7 +8,7 @@ const occlusion = (window: number, stride: number): JobSpec =>
 const ascent = JobSpecSchema.parse({ kind: 'ascent', model: 'squeezenet1.1_nchw', params: { target: { kind: 'class', index: 1 }, steps: 200, learningRate: 1 } });
 
 const fast: BrowserCapability = { state: 'ready', backend: 'webgl', forwardMs: 20 };
-const limits = { maxForwardMs: 1000, maxJobMs: 10_000 };
+const limits = { ...DEFAULT_LIMITS, maxForwardMs: 1000, maxJobMs: 10_000 };
 
 describe('decidePlacement', () => {
   it('runs locally when the measured forward pass is fast enough', () => {
@@ -55,6 +55,40 @@ describe('decidePlacement', () => {
     const p = decidePlacement({ spec: classify, prefer: 'auto', capability: slow, serverAvailable: false, limits });
     expect(p).toMatchObject({ where: 'browser', reason: 'no-server' });
     expect(decidePlacement({ spec: classify, prefer: 'server', capability: fast, serverAvailable: false, limits })).toMatchObject({ where: 'browser', reason: 'no-server' });
+  });
+});
+
+describe('decidePlacement in Automatic never prefers a stalled or software-rendered browser', () => {
+  const swiftshader = 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device (Subzero) (0x0000C0DE)), SwiftShader driver)';
+
+  it('sends jobs to the server once the browser stalled, saying why', () => {
+    const stalled: BrowserCapability = { ...fast, stalled: 'checking this browser took longer than 10 s' };
+    const p = decidePlacement({ spec: classify, prefer: 'auto', capability: stalled, serverAvailable: true, limits });
+    expect(p).toMatchObject({ where: 'server', reason: 'stalled', message: 'checking this browser took longer than 10 s' });
+    // The student who insists on this laptop still gets it (a job there has its own time budget)…
+    expect(decidePlacement({ spec: classify, prefer: 'browser', capability: stalled, serverAvailable: true, limits })).toMatchObject({ where: 'browser', reason: 'choice' });
+    // …and without a server the browser is all there is.
+    expect(decidePlacement({ spec: classify, prefer: 'auto', capability: stalled, serverAvailable: false, limits })).toMatchObject({ where: 'browser', reason: 'no-server' });
+  });
+
+  it('sends jobs to the server when WebGL is software-rendered (SwiftShader), however fast its pass measured', () => {
+    const software: BrowserCapability = { state: 'ready', backend: 'webgl', forwardMs: 20, renderer: swiftshader };
+    expect(decidePlacement({ spec: classify, prefer: 'auto', capability: software, serverAvailable: true, limits })).toMatchObject({ where: 'server', reason: 'software-rendering' });
+    expect(decidePlacement({ spec: classify, prefer: 'browser', capability: software, serverAvailable: true, limits })).toMatchObject({ where: 'browser', reason: 'choice' });
+    // A real GPU's renderer, or wasm on the same machine, stays local.
+    const gpu: BrowserCapability = { ...software, renderer: 'ANGLE (NVIDIA, NVIDIA GeForce RTX 3060 Direct3D11 vs_5_0 ps_5_0, D3D11)' };
+    expect(decidePlacement({ spec: classify, prefer: 'auto', capability: gpu, serverAvailable: true, limits })).toMatchObject({ where: 'browser', reason: 'fast-enough' });
+    expect(decidePlacement({ spec: classify, prefer: 'auto', capability: { ...software, backend: 'wasm' }, serverAvailable: true, limits }).where).toBe('browser');
+  });
+
+  it('recognizes software renderers by name', () => {
+    expect(isSoftwareRenderer(swiftshader)).toBe(true);
+    expect(isSoftwareRenderer('Google SwiftShader')).toBe(true);
+    expect(isSoftwareRenderer('llvmpipe (LLVM 15.0.6, 256 bits)')).toBe(true);
+    expect(isSoftwareRenderer('Microsoft Basic Render Driver')).toBe(true);
+    expect(isSoftwareRenderer('Apple M2')).toBe(false);
+    expect(isSoftwareRenderer('ANGLE (Intel, Mesa Intel(R) UHD Graphics 620 (KBL GT2), OpenGL 4.6)')).toBe(false);
+    expect(isSoftwareRenderer(undefined)).toBe(false);
   });
 });
 

@@ -20,6 +20,13 @@ export interface BrowserCapability {
   outOfMemory?: boolean;
   /** Why no backend is usable, for the UI. */
   reason?: string;
+  /** The WebGL renderer (WEBGL_debug_renderer_info), e.g. "ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device …))". */
+  renderer?: string;
+  /**
+   * Set when this browser's compute stopped answering in time (the check or a job ran past its time budget), in
+   * words for the panel: Automatic sends jobs to the server from then on. A late answer of the check clears it.
+   */
+  stalled?: string;
 }
 
 /** Limits of the policy. */
@@ -28,15 +35,21 @@ export interface PlacementLimits {
   maxForwardMs: number;
   /** A job whose estimated local time exceeds this goes to the server. */
   maxJobMs: number;
+  /** How long the browser's check (backend, model load, one measured pass) may take before Automatic stops waiting. */
+  probeBudgetMs: number;
+  /** A local job may run this many times its estimate before it is given up and sent to the server… */
+  jobBudgetFactor: number;
+  /** …but never less than this (a job's first use of a model also downloads it). */
+  jobBudgetFloorMs: number;
 }
 
 /** Defaults: a lab should answer within a few seconds; past that the shared server is the better bet. */
-export const DEFAULT_LIMITS: PlacementLimits = { maxForwardMs: 1500, maxJobMs: 20_000 };
+export const DEFAULT_LIMITS: PlacementLimits = { maxForwardMs: 1500, maxJobMs: 20_000, probeBudgetMs: 10_000, jobBudgetFactor: 4, jobBudgetFloorMs: 15_000 };
 
 /** The outcome, with a sentence the UI can show ("why did this run on the server?"). */
 export interface Placement {
   where: 'browser' | 'server';
-  reason: 'choice' | 'fast-enough' | 'too-slow' | 'job-too-heavy' | 'no-backend' | 'out-of-memory' | 'no-server';
+  reason: 'choice' | 'fast-enough' | 'too-slow' | 'job-too-heavy' | 'no-backend' | 'out-of-memory' | 'stalled' | 'software-rendering' | 'no-server';
   message: string;
 }
 
@@ -72,10 +85,16 @@ export function estimateForwardPasses(spec: JobSpec, inputSize: [number, number]
   }
 }
 
+/** True for a WebGL renderer drawn by the CPU (SwiftShader, llvmpipe, …): slower than the class server. */
+export function isSoftwareRenderer(renderer: string | undefined): boolean {
+  return !!renderer && /swiftshader|llvmpipe|softpipe|lavapipe|software|microsoft basic render/i.test(renderer);
+}
+
 /**
  * Decides where one job runs. Local unless: the student chose the server; no backend started; a local job ran out
- * of memory; one forward pass is slower than `maxForwardMs`; or the job's estimate exceeds `maxJobMs`. Without a
- * server connection everything that can run locally does ('no-server' when even that is impossible).
+ * of memory; in Automatic, the browser's compute stalled (past its time budget) or its WebGL is software-rendered;
+ * one forward pass is slower than `maxForwardMs`; or the job's estimate exceeds `maxJobMs`. Without a server
+ * connection everything that can run locally does ('no-server' when even that is impossible).
  */
 export function decidePlacement(input: {
   spec: JobSpec;
@@ -101,6 +120,10 @@ export function decidePlacement(input: {
     return server('no-backend', capability.backend ? 'the model does not run in this browser' : 'this browser has no usable TensorFlow.js backend');
   }
   if (capability.outOfMemory) return server('out-of-memory', 'this browser ran out of memory on an earlier job');
+  if (prefer === 'auto' && capability.stalled) return server('stalled', capability.stalled);
+  if (prefer === 'auto' && capability.backend === 'webgl' && isSoftwareRenderer(capability.renderer)) {
+    return server('software-rendering', 'WebGL in this browser is drawn in software (no graphics card), slower than the class server');
+  }
   if (prefer === 'browser' && usable) return { where: 'browser', reason: 'choice', message: 'you chose to compute in this browser' };
   if (capability.state === 'ready' && capability.forwardMs !== undefined) {
     if (capability.forwardMs > limits.maxForwardMs) {

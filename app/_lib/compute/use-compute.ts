@@ -24,7 +24,7 @@ export function getComputeClient(probeModel: string = DEFAULT_PROBE_MODEL, backe
   return shared;
 }
 
-const SERVER_SNAPSHOT: ClientSnapshot = { capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false };
+const SERVER_SNAPSHOT: ClientSnapshot = { capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false, fallback: null };
 
 export interface UseCompute {
   snapshot: ClientSnapshot;

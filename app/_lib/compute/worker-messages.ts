@@ -34,7 +34,8 @@ export interface BackendAttempt {
 }
 
 export type FromWorker =
-  | { type: 'ready'; backend: string | null; attempts: BackendAttempt[]; info: string }
+  /** `renderer`: the WebGL renderer string (WEBGL_debug_renderer_info) when the backend is webgl. */
+  | { type: 'ready'; backend: string | null; attempts: BackendAttempt[]; info: string; renderer?: string }
   | { type: 'probed'; id: number; model: string; backend: string; loadMs: number; forwardMs: number; warmupMs: number; inputSize: [number, number] }
   | { type: 'progress'; id: number; progress: RunnerProgress }
   | { type: 'done'; id: number; data: JobResultData[keyof JobResultData]; backend: string; ms: number }

@@ -153,7 +153,22 @@ describe('Classroom', () => {
       expect(states.at(-1)?.presenting).toBeNull();
     });
 
-    it('refuses students with FORBIDDEN', async () => {
+    it('clears the pin when the step changes, not when a move goes nowhere', async () => {
+      const { classroom, teacher, session, submission } = await withLab();
+      const pin = { kind: 'submission' as const, submissionId: submission.id };
+      await classroom.present(teacher, session.id, pin);
+      // Already on the first step: "previous" stays there, and so does the pin.
+      expect((await classroom.prev(teacher, session.id)).presenting).toEqual(pin);
+      expect((await classroom.goto(teacher, session.id, 0)).presenting).toEqual(pin);
+      expect((await classroom.next(teacher, session.id)).presenting).toBeNull();
+      expect((await classroom.store.findSessionById(session.id))?.presenting).toBeNull();
+      await classroom.present(teacher, session.id, pin);
+      expect((await classroom.goto(teacher, session.id, 0)).presenting).toBeNull();
+      await classroom.present(teacher, session.id, pin);
+      expect((await classroom.next(teacher, session.id)).presenting).toBeNull();
+    });
+
+        it('refuses students with FORBIDDEN', async () => {
       const { classroom, session, submission, student } = await withLab();
       await expect(classroom.present(student, session.id, { kind: 'submission', submissionId: submission.id })).rejects.toMatchObject({
         code: 'FORBIDDEN',

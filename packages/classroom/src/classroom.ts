@@ -62,6 +62,14 @@ function sameValue(a: unknown, b: unknown): boolean {
   return a === b || (typeof a === 'object' && typeof b === 'object' && a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
 }
 
+/**
+ * The change that moves a session to step `index`: a real move also clears what was pinned to the present view, so
+ * the projector never keeps showing the previous step's work under the new step.
+ */
+function stepPatch(s: LiveSessionDTO, index: number): SessionPatch {
+  return index === s.currentStep ? { currentStep: index } : { currentStep: index, presenting: null };
+}
+
 function toSelf(p: ParticipantDTO): ParticipantSelf {
   return { id: p.id, sessionId: p.sessionId, displayName: p.displayName, joinedAt: p.joinedAt };
 }
@@ -146,18 +154,18 @@ export class Classroom {
       if (!Number.isInteger(index) || index < 0 || index >= s.steps.length) {
         throw new ProtocolError('BAD_REQUEST', `step ${index} does not exist (the plan has ${s.steps.length} steps)`);
       }
-      return { currentStep: index };
+      return stepPatch(s, index);
     });
   }
 
   /** Next step; stays on the last one (a double click is harmless). */
   next(actor: Actor, sessionId: string): Promise<SessionState> {
-    return this.mutate(actor, sessionId, (s) => ({ currentStep: Math.min(s.currentStep + 1, s.steps.length - 1) }));
+    return this.mutate(actor, sessionId, (s) => stepPatch(s, Math.min(s.currentStep + 1, s.steps.length - 1)));
   }
 
   /** Previous step; stays on the first one. */
   prev(actor: Actor, sessionId: string): Promise<SessionState> {
-    return this.mutate(actor, sessionId, (s) => ({ currentStep: Math.max(s.currentStep - 1, 0) }));
+    return this.mutate(actor, sessionId, (s) => stepPatch(s, Math.max(s.currentStep - 1, 0)));
   }
 
   /** Locks or unlocks the students' controls. */

@@ -7,6 +7,9 @@ import {
   LIMITS,
   LiveSessionSchema,
   ParticipantRecordSchema,
+  ParticipantSelfSchema,
+  ResumeTokenSchema,
+  SessionStateSchema,
   SessionStatusSchema,
   StepsSchema,
 } from './dto.schemas';
@@ -24,6 +27,8 @@ export const API = {
   sessions: '/api/sessions',
   session: (id: string) => `/api/sessions/${encodeURIComponent(id)}`,
   join: (code: string) => `/api/join/${encodeURIComponent(code)}`,
+  /** POST (a student, by the resume token saved when they joined): their own work in the session, also after it ended. */
+  myWork: (code: string) => `/api/join/${encodeURIComponent(code)}/work`,
   health: '/api/health',
   /** POST (instructor): upload an image as the raw request body; GET `image(hash)`: fetch it. */
   images: '/api/images',
@@ -186,3 +191,14 @@ export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 
 export const SubmissionListResponseSchema = z.object({ submissions: z.array(SubmissionSchema) });
 export type SubmissionListResponse = z.infer<typeof SubmissionListResponseSchema>;
+
+/** `POST /api/join/:code/work`: who asks (the resume token this browser saved when it joined the session). */
+export const MyWorkBodySchema = z.strictObject({ resumeToken: ResumeTokenSchema });
+export type MyWorkBody = z.infer<typeof MyWorkBodySchema>;
+
+/**
+ * A student's work in a session, readable also after the session ended: the session as students see it, who they
+ * are, and the submissions they may see (their own and those the instructor shared), oldest first.
+ */
+export const MyWorkResponseSchema = z.object({ state: SessionStateSchema, participant: ParticipantSelfSchema, submissions: z.array(SubmissionSchema) });
+export type MyWorkResponse = z.infer<typeof MyWorkResponseSchema>;
