@@ -8,6 +8,10 @@ import type {
   NewImageAsset,
   NewSession,
   NewSubmission,
+  NewParticipant,
+  JsonValue,
+  RequestKey,
+  RequestRecordDTO,
   ParticipantDTO,
   SessionPatch,
   SubmissionDTO,
@@ -18,6 +22,7 @@ import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ParticipantRepository } from './participant.repository';
+import { RequestRepository } from './request.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
 
@@ -28,6 +33,7 @@ export class PrismaClassroomStore implements ClassroomStore {
   private readonly participants: ParticipantRepository;
   private readonly images: ImageRepository;
   private readonly submissions: SubmissionRepository;
+  private readonly requests: RequestRepository;
   /** The compute result cache's table (JobResultStore), on the same client. */
   readonly jobResults: JobResultRepository;
   private closed: Promise<void> | null = null;
@@ -42,6 +48,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.participants = new ParticipantRepository(db);
     this.images = new ImageRepository(db);
     this.submissions = new SubmissionRepository(db);
+    this.requests = new RequestRepository(db);
     this.jobResults = new JobResultRepository(db);
   }
 
@@ -71,8 +78,17 @@ export class PrismaClassroomStore implements ClassroomStore {
     return this.sessions.update(id, patch);
   }
 
-  createParticipant(input: { sessionId: string; displayName: string; tokenHash: string }): Promise<ParticipantDTO> {
-    return this.participants.create(input);
+  createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO> {
+    return this.participants.create(input, request);
+  }
+  isDeviceRemoved(sessionId: string, deviceHash: string): Promise<boolean> {
+    return this.participants.isDeviceRemoved(sessionId, deviceHash);
+  }
+  setParticipantToken(id: string, tokenHash: string): Promise<void> {
+    return this.participants.setToken(id, tokenHash);
+  }
+  restoreParticipant(id: string): Promise<ParticipantDTO> {
+    return this.participants.restore(id);
   }
   findParticipantByToken(sessionId: string, tokenHash: string): Promise<ParticipantDTO | null> {
     return this.participants.findByToken(sessionId, tokenHash);
@@ -97,8 +113,8 @@ export class PrismaClassroomStore implements ClassroomStore {
     return this.images.find(hash);
   }
 
-  createSubmission(input: NewSubmission): Promise<SubmissionDTO> {
-    return this.submissions.create(input);
+  createSubmission(input: NewSubmission, request?: RequestKey): Promise<SubmissionDTO> {
+    return this.submissions.create(input, request);
   }
   findSubmission(id: string): Promise<SubmissionDTO | null> {
     return this.submissions.findById(id);
@@ -108,6 +124,13 @@ export class PrismaClassroomStore implements ClassroomStore {
   }
   setSubmissionShared(id: string, shared: boolean): Promise<SubmissionDTO> {
     return this.submissions.setShared(id, shared);
+  }
+
+  findRequest(scope: string, requestId: string): Promise<RequestRecordDTO | null> {
+    return this.requests.find(scope, requestId);
+  }
+  saveRequest(record: RequestKey & { result: JsonValue }): Promise<RequestRecordDTO> {
+    return this.requests.save(record);
   }
 
   /** Disconnects the Prisma client (idempotent). */
