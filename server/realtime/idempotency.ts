@@ -60,9 +60,11 @@ export class RequestLedger {
 
   private async runOnce<T>(id: string, key: RequestKey, work: () => Promise<T>): Promise<T> {
     const memoryOnly = MEMORY_ONLY.has(key.event as ClientEventName);
-    const seen = memoryOnly ? this.remembered.get(id) : await this.store.findRequest(key.scope, key.requestId);
+    // Memory first (this process's compute requests), then the store (which also reveals an id reused for another event).
+    const remembered = this.remembered.get(id);
+    const seen = remembered ?? (await this.store.findRequest(key.scope, key.requestId));
     if (seen) {
-      const replayed = memoryOnly ? seen.result : await this.revive(seen as RequestRecordDTO);
+      const replayed = remembered ? remembered.result : await this.revive(seen as RequestRecordDTO);
       if (replayed !== undefined) return sameEvent(seen.event, key.event, Promise.resolve(replayed as T));
     }
     const result = await context.run({ requestId: key.requestId, key }, work);
