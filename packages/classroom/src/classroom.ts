@@ -298,7 +298,8 @@ export class Classroom {
       const token = generateResumeToken();
       const tokenHash = await hashResumeToken(token);
       for (let attempt = 0; ; attempt++) {
-        const taken = (await this.store.listParticipants(session.id)).map((p) => p.displayName);
+        // The name as typed first (the store refuses a taken one); the list of names only when it is taken.
+        const taken = attempt === 0 ? [] : (await this.store.listParticipants(session.id)).map((p) => p.displayName);
         try {
           const created = await this.store.createParticipant(
             { sessionId: session.id, displayName: uniqueDisplayName(displayName!, taken), tokenHash, deviceHash },
@@ -313,7 +314,7 @@ export class Classroom {
             const again = await this.replayJoin(request.scope, request.requestId, session, connectionId);
             if (again) return again;
           }
-          // Another process took the name between our read and write: read again.
+          // The name is taken (or another process took it between our read and write): read the names and try again.
           const nameTaken = err instanceof NameTakenError || (err as Error)?.name === 'NameTakenError';
           if (!nameTaken || attempt + 1 >= NAME_ATTEMPTS) throw err;
         }
