@@ -140,7 +140,8 @@ export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerC
         answer(fail('BAD_REQUEST', `requestId: ${requestId === undefined ? 'required for this event (a retry sends the same one)' : id.error.issues[0]?.message}`));
         return;
       }
-      const scope = requestScope(socket);
+      // A join is replayed by the classroom itself (its seat, with a fresh token: no token is ever stored).
+      const scope = event === 'student:join' ? null : requestScope(socket);
       const key = scope ? { ...scope, requestId: id.data, event } : undefined;
       result = ledgerFor(ctx.store).run(id.data, key, run);
     } else result = run();
