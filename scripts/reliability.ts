@@ -69,9 +69,9 @@ function connect(url: string, cookie?: string): Promise<Socket> {
 }
 
 /** Emits and waits for the ack; null when none came in time (lost with the server, or never answered). */
-async function ask(socket: Socket, event: string, payload: unknown): Promise<Ack<any> | null> {
+async function ask(socket: Socket, event: string, payload: unknown, timeoutMs = ACK_TIMEOUT_MS): Promise<Ack<any> | null> {
   try {
-    return (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<any>;
+    return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<any>;
   } catch {
     return null;
   }
@@ -250,7 +250,8 @@ async function main(): Promise<void> {
         for (let k = 0; k < 25 && sent < FUZZ_PAYLOADS; k++, sent++) {
           const event = pick(events);
           const body = event === 'step:goto' && socket === instructor ? { index: 0, requestId: newRequestId() } : payload();
-          wave.push(ask(socket, event, body).then((ack) => void (ack && typeof ack.ok === 'boolean' ? answered++ : unanswered++)));
+          // A long wait: "unanswered" means no answer at all, not a slow one.
+          wave.push(ask(socket, event, body, 60_000).then((ack) => void (ack && typeof ack.ok === 'boolean' ? answered++ : unanswered++)));
         }
       }
       await Promise.all(wave);

@@ -91,6 +91,8 @@ export class Classroom {
   private readonly presenceQueue = new KeyedQueue();
   private readonly presencePending = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Joins by requestId still running: a retry waits for the first instead of queueing a second. */
+  private readonly joining = new Map<string, Promise<JoinResult>>();
   /** After close(), connection changes are ignored (the transport is shutting down). */
   private closed = false;
   private readonly presence: PresenceTracker;
@@ -268,6 +270,25 @@ export class Classroom {
    * has closed joining only resumes are accepted (JOINING_CLOSED).
    */
   async join(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string): Promise<JoinResult> {
+    if (!requestId) return this.joinOnce(input, connectionId);
+    // A retry while the first is still queued (a slow class after a restart) shares its answer: no retry storm.
+    const key = `${JSON.stringify(input)}\n${requestId}`;
+    const running = this.joining.get(key);
+    if (running) {
+      const result = await running;
+      if (connectionId) this.attach({ id: result.participant.id, sessionId: result.participant.sessionId }, connectionId);
+      return result;
+    }
+    const result = this.joinOnce(input, connectionId, requestId);
+    this.joining.set(key, result);
+    try {
+      return await result;
+    } finally {
+      this.joining.delete(key);
+    }
+  }
+
+  private async joinOnce(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string): Promise<JoinResult> {
     const parsed = clientEvents['student:join'].payload.safeParse(input);
     if (!parsed.success) throw new ProtocolError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'invalid join request');
     const { code, displayName, resumeToken, deviceToken } = parsed.data;
@@ -390,7 +411,7 @@ export class Classroom {
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
 
-  private attach(p: ParticipantDTO, connectionId: string): void {
+  private attach(p: Pick<ParticipantDTO, 'id' | 'sessionId'>, connectionId: string): void {
     // The tracker reports offline/reconnecting → online, which announces presence; a second tab changes nothing.
     this.presence.connect(p.sessionId, p.id, connectionId);
   }
