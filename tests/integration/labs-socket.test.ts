@@ -281,7 +281,8 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
         expect(await rawRequest(ada.socket, event, payload), event).toMatchObject({ ok: false, error: 'FORBIDDEN' });
       }
       expect(ids(await listOf(bo.socket))).toEqual([b1!.id, b2!.id]);
-      expect(server.context.compute.current()).toBeUndefined();
+      // Nothing was queued for the refused sweep (the workers may be warming up: the class moved to a lab step).
+      expect(server.context.compute.current()?.health().queued ?? 0).toBe(0);
 
       const shared = ok<{ submission: Submission }>(await rawRequest(teacher.socket, 'lab:share', { submissionId: a1!.id, shared: true })).submission;
       expect(shared).toMatchObject({ id: a1!.id, shared: true });
