@@ -31,16 +31,29 @@ const ORDER: Record<PresenceRow['presence'], number> = { online: 0, reconnecting
 export function PresenceList({
   rows,
   onRemove,
+  onRestore,
   canRemove,
 }: {
   rows: PresenceRow[];
   onRemove?: (id: string) => Promise<void>;
+  /** Undoes a removal (the student and their browser may join again). */
+  onRestore?: (id: string) => Promise<void>;
   canRemove: boolean;
 }) {
   const [confirming, setConfirming] = useState<string | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const counts = rows.reduce<Record<string, number>>((acc, r) => ((acc[r.presence] = (acc[r.presence] ?? 0) + 1), acc), {});
   const sorted = [...rows].sort((a, b) => ORDER[a.presence] - ORDER[b.presence] || a.displayName.localeCompare(b.displayName));
+
+  async function restore(id: string) {
+    if (!onRestore) return;
+    setBusy(id);
+    try {
+      await onRestore(id);
+    } finally {
+      setBusy(null);
+    }
+  }
 
   async function remove(id: string) {
     if (!onRemove) return;
@@ -74,6 +87,17 @@ export function PresenceList({
                 </span>
                 <span className="block text-xs text-slate-500">{LABEL[row.presence]}</span>
               </span>
+              {canRemove && onRestore && row.presence === 'removed' ? (
+                <button
+                  type="button"
+                  className="btn btn-ghost px-2 py-1 text-xs"
+                  onClick={() => restore(row.id)}
+                  disabled={busy === row.id}
+                  aria-label={`Undo removing ${row.displayName}`}
+                >
+                  {busy === row.id ? 'Restoring…' : 'Undo'}
+                </button>
+              ) : null}
               {canRemove && onRemove && row.presence !== 'removed' ? (
                 confirming === row.id ? (
                   <span className="flex gap-1">

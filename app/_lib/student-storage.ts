@@ -29,3 +29,17 @@ export const savePendingName = (code: string, name: string): void =>
   safe(() => sessionStorage.setItem(pendingNameKey(code), name), undefined);
 /** Drops the pending display name. */
 export const clearPendingName = (code: string): void => safe(() => sessionStorage.removeItem(pendingNameKey(code)), undefined);
+
+const DEVICE_KEY = 'convlab:device';
+
+/**
+ * This browser's device token, created on first use and kept in localStorage: the server refuses a removed
+ * student's browser by it, whatever name it joins with. (Without storage, a fresh one per page load.)
+ */
+export function deviceToken(): string {
+  const stored = safe(() => localStorage.getItem(DEVICE_KEY), null);
+  if (stored && /^[A-Za-z0-9_-]{16,128}$/.test(stored)) return stored;
+  const fresh = globalThis.crypto.randomUUID().replace(/-/g, '');
+  safe(() => localStorage.setItem(DEVICE_KEY, fresh), undefined);
+  return fresh;
+}

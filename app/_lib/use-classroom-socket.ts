@@ -13,6 +13,8 @@ import {
   PROTOCOL_VERSION,
   connectErrorCode,
   joinRetryDelayMs,
+  newRequestId,
+  withRequestId,
   type Ack,
   type ClientEventName,
   type ClientPayload,
@@ -25,7 +27,7 @@ import {
   type SessionState,
 } from '@convlab/protocol';
 import { describeError, humanizeError } from './error-messages';
-import { clearPendingName, clearResumeToken, readPendingName, readResumeToken, saveResumeToken } from './student-storage';
+import { clearPendingName, clearResumeToken, deviceToken, readPendingName, readResumeToken, saveResumeToken } from './student-storage';
 
 export type ClassroomTarget = { role: 'student'; code: string } | { role: 'instructor'; sessionId: string };
 
@@ -123,6 +125,8 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
     // sooner would only queue a second join behind the first.
     const emitter = () => socket.timeout(JOIN_ACK_TIMEOUT_MS) as unknown as LooseTimeoutEmitter;
     const announceLater = () => later(announce, joinRetryDelayMs(attempts++, Math.random()));
+    // One requestId per join until it is answered: a retry after a lost answer gets the same seat, never a second.
+    let joinRequestId = newRequestId();
 
     const onJoined = (nextState: SessionState) => {
       attempts = 0;
@@ -141,10 +145,12 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
         socket.disconnect();
         return;
       }
-      const payload = resumeToken ? { code, resumeToken } : { code, displayName: displayName! };
-      emitter().emit('student:join', payload, (err, res) => {
+      const device = deviceToken();
+      const payload = resumeToken ? { code, resumeToken, deviceToken: device } : { code, displayName: displayName!, deviceToken: device };
+      emitter().emit('student:join', withRequestId('student:join', payload, joinRequestId), (err, res) => {
         if (disposed) return;
-        if (err) return announceLater(); // no answer: ask again while the socket lives
+        if (err) return announceLater(); // no answer: ask again (same requestId) while the socket lives
+        joinRequestId = newRequestId();
         if (res.ok) {
           const data = res.data as ClientResult<'student:join'>;
           saveResumeToken(code, data.resumeToken);
@@ -261,7 +267,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
           reject(new ClassroomRequestError('OFFLINE', 'Not connected to the server right now. Wait for the connection to come back.'));
           return;
         }
-        (socket.timeout(ackTimeout(event)) as unknown as LooseTimeoutEmitter).emit(event, payload, (err, res) => {
+        (socket.timeout(ackTimeout(event)) as unknown as LooseTimeoutEmitter).emit(event, withRequestId(event, payload), (err, res) => {
           if (err) return reject(new ClassroomRequestError('TIMEOUT', describeError('TIMEOUT')));
           if (!res.ok) return reject(new ClassroomRequestError(res.error, humanizeError(res.error, res.message)));
           const data = res.data as ClientResult<E>;

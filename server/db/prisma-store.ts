@@ -8,6 +8,10 @@ import type {
   NewImageAsset,
   NewSession,
   NewSubmission,
+  NewParticipant,
+  JsonValue,
+  RequestKey,
+  RequestRecordDTO,
   ParticipantDTO,
   SessionPatch,
   SubmissionDTO,
@@ -21,6 +25,7 @@ import { InstructorRepository } from './instructor.repository';
 import { ImageUsageRepository } from './image-usage.repository';
 import { InstructorSessionRepository } from './instructor-session.repository';
 import { ParticipantRepository } from './participant.repository';
+import { RequestRepository } from './request.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
 
@@ -31,6 +36,7 @@ export class PrismaClassroomStore implements ClassroomStore {
   private readonly participants: ParticipantRepository;
   private readonly images: ImageRepository;
   private readonly submissions: SubmissionRepository;
+  private readonly requests: RequestRepository;
   /** The compute result cache's table (JobResultStore), on the same client. */
   readonly jobResults: JobResultRepository;
   /** Instructors' signed-in sessions (server/auth/auth-sessions.ts), on the same client. */
@@ -51,6 +57,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.participants = new ParticipantRepository(db);
     this.images = new ImageRepository(db);
     this.submissions = new SubmissionRepository(db);
+    this.requests = new RequestRepository(db);
     this.jobResults = new JobResultRepository(db);
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
@@ -83,8 +90,17 @@ export class PrismaClassroomStore implements ClassroomStore {
     return this.sessions.update(id, patch);
   }
 
-  createParticipant(input: { sessionId: string; displayName: string; tokenHash: string }): Promise<ParticipantDTO> {
-    return this.participants.create(input);
+  createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO> {
+    return this.participants.create(input, request);
+  }
+  isDeviceRemoved(sessionId: string, deviceHash: string): Promise<boolean> {
+    return this.participants.isDeviceRemoved(sessionId, deviceHash);
+  }
+  setParticipantToken(id: string, tokenHash: string): Promise<void> {
+    return this.participants.setToken(id, tokenHash);
+  }
+  restoreParticipant(id: string): Promise<ParticipantDTO> {
+    return this.participants.restore(id);
   }
   findParticipantByToken(sessionId: string, tokenHash: string): Promise<ParticipantDTO | null> {
     return this.participants.findByToken(sessionId, tokenHash);
@@ -109,8 +125,8 @@ export class PrismaClassroomStore implements ClassroomStore {
     return this.images.find(hash);
   }
 
-  createSubmission(input: NewSubmission): Promise<SubmissionDTO> {
-    return this.submissions.create(input);
+  createSubmission(input: NewSubmission, request?: RequestKey): Promise<SubmissionDTO> {
+    return this.submissions.create(input, request);
   }
   findSubmission(id: string): Promise<SubmissionDTO | null> {
     return this.submissions.findById(id);
@@ -120,6 +136,13 @@ export class PrismaClassroomStore implements ClassroomStore {
   }
   setSubmissionShared(id: string, shared: boolean): Promise<SubmissionDTO> {
     return this.submissions.setShared(id, shared);
+  }
+
+  findRequest(scope: string, requestId: string): Promise<RequestRecordDTO | null> {
+    return this.requests.find(scope, requestId);
+  }
+  saveRequest(record: RequestKey & { result: JsonValue }): Promise<RequestRecordDTO> {
+    return this.requests.save(record);
   }
 
   /** Disconnects the Prisma client (idempotent). */

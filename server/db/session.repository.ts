@@ -25,6 +25,7 @@ interface SessionRow {
   pauseMessage: string | null;
   status: string;
   presenting: string | null;
+  joiningClosed: boolean;
   createdAt: Date;
   endedAt: Date | null;
 }
@@ -56,6 +57,7 @@ function toDTO(row: SessionRow): LiveSessionDTO {
     pauseMessage: row.pauseMessage,
     status: row.status as SessionStatus,
     presenting: parsePresenting(row.presenting),
+    joiningClosed: row.joiningClosed,
     createdAt: row.createdAt.toISOString(),
     endedAt: row.endedAt ? row.endedAt.toISOString() : null,
   };
@@ -126,6 +128,7 @@ export class SessionRepository {
       if (!STATUSES.includes(patch.status)) throw new TypeError(`status must be one of ${STATUSES.join(', ')}`);
       data.status = patch.status;
     }
+    if (patch.joiningClosed !== undefined) data.joiningClosed = patch.joiningClosed;
     if (patch.presenting !== undefined) data.presenting = patch.presenting === null ? null : JSON.stringify(PresentTargetSchema.parse(patch.presenting));
     if (patch.endedAt !== undefined) data.endedAt = patch.endedAt === null ? null : parseInstant(patch.endedAt, 'endedAt');
     try {

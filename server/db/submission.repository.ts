@@ -1,7 +1,10 @@
 /** Lab submissions in the database. Returns plain DTOs; only this layer knows Prisma. */
+import { randomUUID } from 'node:crypto';
 import {
+  DuplicateRequestError,
   NotFoundError,
   checkNewSubmission,
+  type RequestKey,
   type ComputedWhere,
   type JsonValue,
   type NewSubmission,
@@ -11,6 +14,7 @@ import {
 import type { Db } from './client';
 import type { Prisma } from './generated/sqlite/client';
 import { isRecordNotFound } from './errors';
+import { isDuplicateRequest, requestRecordData } from './request.repository';
 
 interface SubmissionRow {
   id: string;
@@ -63,7 +67,7 @@ export class SubmissionRepository {
   constructor(private readonly db: Db) {}
 
   /** Stores a submission after checking that its session, participant (of that session) and image exist. */
-  async create(input: NewSubmission): Promise<SubmissionDTO> {
+  async create(input: NewSubmission, request?: RequestKey): Promise<SubmissionDTO> {
     checkNewSubmission(input);
     const [session, participant, image] = await Promise.all([
       this.db.liveSession.findUnique({ where: { id: input.sessionId }, select: { id: true } }),
@@ -76,8 +80,10 @@ export class SubmissionRepository {
       if (participant.sessionId !== input.sessionId) throw new TypeError('the participant belongs to another session');
     }
     if (input.resultImageHash !== null && !image) throw new NotFoundError('image', input.resultImageHash);
-    const row = await this.db.submission.create({
+    const id = randomUUID();
+    const create = this.db.submission.create({
       data: {
+        id,
         sessionId: input.sessionId,
         participantId: input.participantId,
         labId: input.labId,
@@ -91,7 +97,15 @@ export class SubmissionRepository {
         shared: input.shared ?? false,
       },
     });
-    return toDTO(row);
+    if (!request) return toDTO(await create);
+    // The submission and the record of the request that made it commit together: a retry finds both or neither.
+    try {
+      const [row] = await this.db.$transaction([create, this.db.requestRecord.create({ data: requestRecordData(request, { submissionId: id }) })]);
+      return toDTO(row);
+    } catch (error) {
+      if (isDuplicateRequest(error)) throw new DuplicateRequestError(request.requestId);
+      throw error;
+    }
   }
 
   async findById(id: string): Promise<SubmissionDTO | null> {

@@ -3,7 +3,16 @@
  * `{ error, message }` with a fitting status. Internal errors are logged and never leak details.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HTTP_STATUS_OF, ProtocolError, isComputeError, isProtocolError, type ErrorCode } from '@convlab/protocol';
+import {
+  HTTP_STATUS_OF,
+  PAYLOAD_LIMITS,
+  ProtocolError,
+  guardPayload,
+  isComputeError,
+  isProtocolError,
+  jsonTextTooDeep,
+  type ErrorCode,
+} from '@convlab/protocol';
 import type { z } from 'zod';
 import type { ServerContext } from '../context';
 import { clientIp, isSecureRequest, originAllowed } from '../security/origin';
@@ -189,11 +198,15 @@ async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
   // Requiring JSON also keeps cross-site HTML forms out (they cannot send this content type without CORS).
   if (!/^application\/json\b/i.test(type)) throw new ProtocolError('BAD_REQUEST', 'send a JSON body (content-type: application/json)');
   const text = (await readBody(req, limit)).toString('utf8');
+  // Depth is checked on the text, before parsing; values and strings (lone surrogates, NFC) right after.
+  if (jsonTextTooDeep(text)) throw new ProtocolError('BAD_REQUEST', `the body is nested deeper than ${PAYLOAD_LIMITS.maxDepth} levels`);
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch {
     throw new ProtocolError('BAD_REQUEST', 'the body is not valid JSON');
   }
+  return guardPayload(value);
 }
 
 function safeDecode(s: string): string {

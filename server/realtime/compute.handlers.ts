@@ -8,6 +8,8 @@
 import { ProtocolError, type JobOutcome, type JobProgress } from '@convlab/protocol';
 import type { Requester } from '../compute/service';
 import type { ServerContext } from '../context';
+import { memberOf } from './authorization';
+import { checkSessionRules } from './session-rules';
 import { handle } from './validate';
 import { rooms, type IoSocket } from './types';
 
@@ -36,26 +38,22 @@ interface Submitter extends Requester {
 
 /**
  * The submitter behind a socket. Students are identified by their participant (so fairness and the per-student cap
- * hold across tabs), instructors by their signed cookie; a guest socket may not compute.
+ * hold across tabs), instructors by their signed cookie; a guest socket may not compute (authorization.ts).
  */
 function submitter(socket: IoSocket): Submitter {
-  const d = socket.data;
-  if (d.role === 'participant' && d.participantId && d.sessionId) {
-    return { ownerId: d.participantId, role: 'student', sessionId: d.sessionId, room: rooms.participant(d.participantId) };
+  const who = memberOf(socket);
+  if (who.role === 'participant') {
+    return { ownerId: who.participantId, role: 'student', sessionId: who.sessionId, room: rooms.participant(who.participantId) };
   }
-  if (!d.instructorId) throw new ProtocolError('UNAUTHORIZED', 'join a session (or sign in as an instructor) before computing');
-  if (d.instructorExp !== undefined && d.instructorExp <= Date.now()) {
-    throw new ProtocolError('UNAUTHORIZED', 'your sign-in expired; sign in again');
-  }
-  if (d.role !== 'instructor' || !d.sessionId) throw new ProtocolError('FORBIDDEN', 'watch a session (instructor:watch) before computing');
   // The instructor prefix keeps instructor and participant ids apart in the fair queue.
-  return { ownerId: `instructor:${d.instructorId}`, role: 'instructor', sessionId: d.sessionId, room: socket.id };
+  return { ownerId: `instructor:${who.instructorId}`, role: 'instructor', sessionId: who.sessionId, room: socket.id };
 }
 
 /** Registers `job:submit` and `job:cancel` on a connected socket. */
 export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, registry: JobRegistry): void {
   handle(socket, ctx, 'job:submit', async ({ spec }) => {
     const who = submitter(socket);
+    await checkSessionRules(ctx, socket, 'job:submit');
     const service = await ctx.compute.get();
     const nsp = socket.nsp;
     // The client learns the job id from the ack, so the job's events wait until the ack has gone out: a cached

@@ -30,6 +30,8 @@ import { LAB_LIMITS, ProtocolError, type LabStep, type ServerPayload, type Submi
 import type { ServerContext } from '../context';
 import { ImageService } from '../images/image.service';
 import { LabVerifier, sweepComputePort } from '../verify/lab-verifier';
+import { currentRequest } from './idempotency';
+import { checkSessionRules } from './session-rules';
 import { handle } from './validate';
 import { rooms, type IoServer, type IoSocket } from './types';
 
@@ -239,6 +241,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'lab:submit',
       async ({ stepId, params, result, computedWhere, backend, ms, image }) => {
+        await checkSessionRules(ctx, socket, 'lab:submit', { stepId, params });
         const who = await checkedSender(socket);
         const { session, step } = await labStep(who.sessionId, stepId);
         if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; submissions are closed');
@@ -278,7 +281,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
             computedWhere,
             backend,
             ms,
-          }),
+          }, currentRequest()),
         );
         io.to(rooms.instructors(who.sessionId)).emit('lab:submitted', { submission: stored });
         return { submission: stored };
@@ -291,6 +294,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'lab:image',
       async ({ stepId, image }) => {
+        await checkSessionRules(ctx, socket, 'lab:image', { stepId });
         const bytes = resultPng(image);
         const who = await checkedSender(socket);
         const { session, step } = await labStep(who.sessionId, stepId);
@@ -404,6 +408,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'sweep:result',
       async ({ sweepId, shard, probabilities, baseline }) => {
+        await checkSessionRules(ctx, socket, 'sweep:result');
         const who = sender(socket);
         if (who.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'only students answer shards');
         await resumed;

@@ -1,33 +1,15 @@
 /**
  * Live-session events. Students may only `student:join`; every other event is an instructor action that
- * needs the signed cookie of the session's owner and a watched session. The classroom model checks
- * ownership again, so no message is trusted for more than its sender may do.
+ * needs the signed cookie of the session's owner and a watched session (authorization.ts checks the sender
+ * before the payload is parsed). The classroom model checks ownership again, so no message is trusted for more
+ * than its sender may do.
  */
-import type { Actor } from '@convlab/classroom';
 import { ProtocolError } from '@convlab/protocol';
 import type { ServerContext } from '../context';
+import { instructorActor, watchedSession } from './authorization';
+import { currentRequestId } from './idempotency';
 import { handle } from './validate';
 import { rooms, type IoSocket } from './types';
-
-/** The instructor behind a socket, for actions on a session; refuses students and signed-out sockets. */
-function instructorActor(socket: IoSocket): { role: 'instructor'; instructorId: string } {
-  const d = socket.data;
-  if (d.role === 'participant') throw new ProtocolError('FORBIDDEN', 'students cannot do this');
-  if (!d.instructorId) throw new ProtocolError('UNAUTHORIZED', 'sign in as an instructor first');
-  if (d.instructorExp !== undefined && d.instructorExp <= Date.now()) {
-    throw new ProtocolError('UNAUTHORIZED', 'your sign-in expired; sign in again');
-  }
-  return { role: 'instructor', instructorId: d.instructorId };
-}
-
-/** The instructor and the session this socket watches. */
-function watchedSession(socket: IoSocket): { actor: Actor; sessionId: string } {
-  const actor = instructorActor(socket);
-  if (socket.data.role !== 'instructor' || !socket.data.sessionId) {
-    throw new ProtocolError('BAD_REQUEST', 'watch a session first (instructor:watch)');
-  }
-  return { actor, sessionId: socket.data.sessionId };
-}
 
 /** Moves the socket into a session's rooms, leaving any previous one. */
 async function enter(socket: IoSocket, sessionId: string, role: 'instructor' | 'participant', participantId?: string): Promise<void> {
@@ -63,7 +45,7 @@ export function registerSessionHandlers(socket: IoSocket, ctx: ServerContext): v
     // Release this socket's previous seat first (a tab that switches sessions).
     if (socket.data.participantId) leave(socket, ctx);
     try {
-      const result = await classroom.join(payload, socket.id);
+      const result = await classroom.join(payload, socket.id, currentRequestId());
       if (socket.disconnected) {
         // Gone while we were joining: the disconnect handler saw no participant yet, so release here.
         classroom.disconnect(result.participant.id, socket.id);
@@ -114,17 +96,21 @@ export function registerSessionHandlers(socket: IoSocket, ctx: ServerContext): v
     return {};
   });
 
-  handle(
-    socket,
-    ctx,
-    'present:set',
-    async ({ target }) => {
-      const { actor, sessionId } = watchedSession(socket);
-      return { state: await classroom.present(actor, sessionId, target) };
-    },
-    // A student learns FORBIDDEN, not what a present target looks like.
-    { authorize: (s) => void instructorActor(s) },
-  );
+  handle(socket, ctx, 'participant:restore', async ({ participantId }) => {
+    const { actor, sessionId } = watchedSession(socket);
+    await classroom.restoreParticipant(actor, sessionId, participantId);
+    return {};
+  });
+
+  handle(socket, ctx, 'session:joining', async ({ open }) => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.setJoiningOpen(actor, sessionId, open) };
+  });
+
+  handle(socket, ctx, 'present:set', async ({ target }) => {
+    const { actor, sessionId } = watchedSession(socket);
+    return { state: await classroom.present(actor, sessionId, target) };
+  });
 
   handle(socket, ctx, 'session:end', async () => {
     const { actor, sessionId } = watchedSession(socket);

@@ -1,11 +1,16 @@
 /**
- * The one way a client event gets a handler: `handle(socket, event, handler)` rate-limits the socket,
- * insists on an ack, checks the payload size, validates the payload with the event's zod schema, and
- * answers with `{ ok: true, data }` or a sanitized `{ ok: false, error, message, details? }` (no stack traces).
+ * The one way a client event gets a handler: `handle(socket, event, handler)` rate-limits the socket, insists on
+ * an ack, checks who may send the event (authorization.ts, from the protocol's declaration) before anything else,
+ * bounds the payload's depth, values and size and normalizes its strings (payload-guard), validates it with the
+ * event's zod schema, runs a mutating event once per `requestId` (idempotency.ts), and answers every request with
+ * `{ ok: true, data }` or a sanitized `{ ok: false, error, message, details? }` (no stack traces).
  */
 import {
+  RequestIdSchema,
   clientEvents,
   fail,
+  guardPayload,
+  isMutatingEvent,
   isComputeError,
   isProtocolError,
   ok,
@@ -18,6 +23,8 @@ import {
 } from '@convlab/protocol';
 import { describeZodError } from '../http/router';
 import type { ServerContext } from '../context';
+import { authorize, requestScope } from './authorization';
+import { ledgerFor } from './idempotency';
 import type { IoSocket } from './types';
 
 export type EventHandler<E extends ClientEventName> = (
@@ -29,10 +36,14 @@ type AnyAck = (response: Ack<unknown>) => void;
 
 export interface HandleOptions {
   /**
-   * Checks the sender's role before the payload is even parsed (throw a ProtocolError), so someone who may not
-   * send the event learns FORBIDDEN/UNAUTHORIZED rather than what a valid payload looks like.
+   * An extra check of the sender before the payload is parsed (throw a ProtocolError), after the protocol's
+   * declaration of who may send the event (authorization.ts), which `handle` always applies.
    */
   authorize?: (socket: IoSocket) => void;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !ArrayBuffer.isView(value) && !(value instanceof ArrayBuffer);
 }
 
 /** Binary members (Buffers, ArrayBuffers, typed arrays) count as their byte length, not as their JSON expansion. */
@@ -59,37 +70,40 @@ export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerC
   const maxJsonBytes: number = ('maxBytes' in spec ? spec.maxBytes : undefined) ?? ctx.limits.maxEventBytes;
   // Events may name their own code for a payload that does not parse (job:submit → BAD_JOB).
   const invalid: ErrorCode = ('invalid' in spec ? spec.invalid : undefined) ?? 'BAD_REQUEST';
+  const mutating = isMutatingEvent(event);
   // Socket.io's typed `on` cannot see through the generic event; the payload is validated below anyway.
   (socket as unknown as { on(ev: string, fn: (...args: unknown[]) => void): void }).on(event, (...args: unknown[]) => {
+    const ack = typeof args.at(-1) === 'function' ? once(args.pop() as AnyAck) : undefined;
     try {
-      dispatch(args);
+      dispatch(args, ack);
     } catch (err) {
-      // A throw here would escape into Socket.io's packet handling; log it instead.
+      // A throw here would escape into Socket.io's packet handling: log it, and still answer.
       console.error(`[realtime] ${event} dispatch failed:`, err);
+      ack?.(fail('INTERNAL', 'internal server error'));
     }
   });
 
-  function dispatch(args: unknown[]): void {
-    const ack = typeof args.at(-1) === 'function' ? (args.pop() as AnyAck) : undefined;
+  function dispatch(args: unknown[], ack: AnyAck | undefined): void {
     if (!socket.data.bucket.take()) {
       ack?.(fail('RATE_LIMITED', 'too many requests; slow down'));
       return;
     }
     // Every request must be answerable; one without an ack is ignored rather than half-trusted.
     if (!ack) return;
-    const answer = once(ack);
+    const answer = ack;
     if (args.length !== 1) {
       answer(fail('BAD_REQUEST', `${event} takes exactly one payload object`));
       return;
     }
-    const payload = args[0];
-    if (options.authorize) {
-      try {
-        options.authorize(socket);
-      } catch (err) {
-        answer(toFailure(err, event));
-        return;
-      }
+    let payload = args[0];
+    try {
+      authorize(socket, event);
+      options.authorize?.(socket);
+      // Bounded depth and values, well-formed strings in NFC: before anything walks the payload recursively.
+      payload = guardPayload(payload);
+    } catch (err) {
+      answer(toFailure(err, event));
+      return;
     }
     let size: number;
     try {
@@ -110,17 +124,31 @@ export function handle<E extends ClientEventName>(socket: IoSocket, ctx: ServerC
       answer(fail('PAYLOAD_TOO_LARGE', `the payload is larger than ${maxJsonBytes} bytes`));
       return;
     }
+    // A mutating event's requestId travels beside the event's own (strict) payload.
+    let requestId: unknown;
+    if (mutating && isPlainObject(payload)) ({ requestId, ...payload } = payload);
     const parsed = schema.safeParse(payload);
     if (!parsed.success) {
       answer(fail(invalid, describeZodError(parsed.error)));
       return;
     }
-    Promise.resolve()
-      .then(() => handler(parsed.data as ParsedClientPayload<E>, socket))
-      .then(
-        (data) => answer(ok(data)),
-        (err: unknown) => answer(toFailure(err, event)),
-      );
+    const run = () => Promise.resolve().then(() => handler(parsed.data as ParsedClientPayload<E>, socket));
+    let result: Promise<ClientResult<E>>;
+    if (mutating) {
+      const id = RequestIdSchema.safeParse(requestId);
+      if (!id.success) {
+        answer(fail('BAD_REQUEST', `requestId: ${requestId === undefined ? 'required for this event (a retry sends the same one)' : id.error.issues[0]?.message}`));
+        return;
+      }
+      // A join is replayed by the classroom itself (its seat, with a fresh token: no token is ever stored).
+      const scope = event === 'student:join' ? null : requestScope(socket);
+      const key = scope ? { ...scope, requestId: id.data, event } : undefined;
+      result = ledgerFor(ctx.store).run(id.data, key, run);
+    } else result = run();
+    result.then(
+      (data) => answer(ok(data)),
+      (err: unknown) => answer(toFailure(err, event)),
+    );
   }
 }
 

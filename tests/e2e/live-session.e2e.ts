@@ -172,6 +172,15 @@ test('an instructor runs a live session that two students follow', async ({ brow
     await snap(bob.page, 'student-removed', testInfo);
   });
 
+  await test.step('the instructor may undo a removal and close joining', async () => {
+    await expect(teacher.getByRole('button', { name: 'Undo removing Bob' })).toBeVisible();
+    await teacher.getByTestId('close-joining').click();
+    await expect(teacher.getByTestId('joining-state')).toContainText('New students are turned away');
+    await snap(teacher, 'instructor-removed-joining-closed', testInfo);
+    await teacher.getByTestId('close-joining').click();
+    await expect(teacher.getByTestId('joining-state')).toContainText('Anyone with the code may join');
+  });
+
   await test.step('ending the session reaches students; it stays readable and can be reopened', async () => {
     await teacher.getByRole('button', { name: 'End session…' }).click();
     await teacher.getByRole('button', { name: 'End session', exact: true }).click();

@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reviveJobOutcome, type Ack, type JobAccepted, type JobOutcome, type JobProgress, type JobSpecInput } from '@convlab/protocol';
+import { reviveJobOutcome, withRequestId, type Ack, type JobAccepted, type JobOutcome, type JobProgress, type JobSpecInput } from '@convlab/protocol';
 import { startServer, type RunningServer } from '../../server/index';
 import {
   InstructorClient,
@@ -301,7 +301,7 @@ describe.skipIf(!HAVE_DATA)('compute jobs over Socket.io', () => {
       const onResult = (o: JobOutcome) => seen.push(`result ${o.jobId}`);
       teacher.socket.on('job:result', onResult);
       const again = await new Promise<Ack<JobAccepted>>((resolve, reject) =>
-        teacher.socket.timeout(5000).emit('job:submit', { spec }, (err: Error | null, ack: Ack<JobAccepted>) => {
+        teacher.socket.timeout(5000).emit('job:submit', withRequestId('job:submit', { spec }), (err: Error | null, ack: Ack<JobAccepted>) => {
           if (err) return reject(err);
           seen.push(`ack ${ack.ok ? ack.data.jobId : ack.error}`);
           resolve(ack);

@@ -120,6 +120,11 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
 
     // The ack waits for the server's check of the result (the first one also starts the compute workers).
     const submit = (socket: ClientSocket, payload: Record<string, unknown>) => request(socket, 'lab:submit', payload as never, 120_000) as Promise<Ack<unknown>>;
+    /** Students act on the class's current step only (NOT_CURRENT_STEP otherwise): the instructor moves there first. */
+    const goto = async (stepId: string) => {
+      const ack = await request(teacher.socket, 'step:goto', { index: steps.findIndex((s) => s.id === stepId) });
+      if (!ack.ok) throw new Error(`step:goto refused: ${ack.error}`);
+    };
     const ok = <T,>(ack: Ack<unknown>): T => {
       if (!ack.ok) throw new Error(`refused: ${ack.error} ${ack.message}`);
       return ack.data as T;
@@ -151,6 +156,7 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
     });
 
     it('takes a submission to each of the three labs, with result PNGs as binary attachments, and tells the instructor', async () => {
+      await goto(occ.id);
       const a1 = ok<{ submission: Submission }>(
         await submit(ada.socket, { stepId: occ.id, params: { ...occ.params, fill: 'zero' }, result: occlusionResult(0.05), computedWhere: 'browser', backend: 'webgl', ms: 48.5 }),
       ).submission;
@@ -159,6 +165,7 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
       expect(a1.params).toMatchObject({ fill: 'zero', window: 48, brushSize: 24 });
 
       // The neuron lab's image per method: each stored first (lab:image), then named by hash in the result.
+      await goto(neuron.id);
       const image = await png(200);
       const second = await sharp({ create: { width: 20, height: 10, channels: 3, background: '#336699' } }).png().toBuffer();
       const guidedHash = ok<{ hash: string }>(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image })).hash;
@@ -186,10 +193,12 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
         expect((await sharp(Buffer.from(await fetched.arrayBuffer())).metadata()).width).toBe(width);
       }
 
+      await goto(ascent.id);
       const b1 = ok<{ submission: Submission }>(
         await submit(bo.socket, { stepId: ascent.id, params: { ...ascent.params, lambda: 0.01, classIndex: 543 }, result: ascentResult, computedWhere: 'browser', backend: 'wasm', ms: 3000, image: await png(10) }),
       ).submission;
       expect(b1).toMatchObject({ participantId: bo.participant!.id, labId: 'ascent', params: { lambda: 0.01 } });
+      await goto(occ.id);
       const b2 = ok<{ submission: Submission }>(
         await submit(bo.socket, { stepId: occ.id, params: occ.params, result: occlusionResult(0.3), computedWhere: 'browser', backend: 'webgl', ms: 20 }),
       ).submission;
@@ -210,18 +219,25 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
         return ack as { error: string; message: string };
       };
       const meta = { computedWhere: 'browser', backend: 'webgl', ms: 1 };
+      await goto(occ.id);
       expect(await refused({ ...meta, stepId: occ.id, params: { ...occ.params, model: 'squeezenet1.1_nchw' }, result: occlusionResult(0.1) })).toMatchObject({
-        error: 'BAD_REQUEST',
+        error: 'CONTROL_NOT_ALLOWED',
         message: expect.stringMatching(/may not change "model"/),
       });
-      expect(await refused({ ...meta, stepId: occ.id, params: { ...occ.params, window: 32 }, result: occlusionResult(0.1) })).toMatchObject({ message: expect.stringMatching(/"window"/) });
-      expect(await refused({ ...meta, stepId: ascent.id, params: { ...ascent.params, model: MODEL }, result: ascentResult, image: await png(1) })).toMatchObject({ message: expect.stringMatching(/"model"/) });
+      expect(await refused({ ...meta, stepId: occ.id, params: { ...occ.params, window: 32 }, result: occlusionResult(0.1) })).toMatchObject({ error: 'CONTROL_NOT_ALLOWED', message: expect.stringMatching(/"window"/) });
+      // Another step than the class's current one.
+      expect(await refused({ ...meta, stepId: ascent.id, params: ascent.params, result: ascentResult, image: await png(1) })).toMatchObject({ error: 'NOT_CURRENT_STEP' });
+      await goto(ascent.id);
+      expect(await refused({ ...meta, stepId: ascent.id, params: { ...ascent.params, model: MODEL }, result: ascentResult, image: await png(1) })).toMatchObject({ error: 'CONTROL_NOT_ALLOWED', message: expect.stringMatching(/"model"/) });
+      await goto(occ.id);
       expect(await refused({ ...meta, stepId: occ.id, params: occ.params, result: { ...occlusionResult(0.1), masks: [] } })).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringMatching(/masks/) });
       // Sweep results come from the server only.
       expect(await refused({ ...meta, stepId: occ.id, params: occ.params, result: { classIndex: 1, baseline: 0.5, inputSize: [224, 224], window: 112, stride: 112, rows: 2, cols: 2, probabilities: [0, 0, 0, 0], shards: [] } })).toMatchObject({ error: 'BAD_REQUEST' });
       // Images: required for ascent, refused for occlusion, PNG only, bounded.
-      expect(await refused({ ...meta, stepId: ascent.id, params: ascent.params, result: ascentResult })).toMatchObject({ message: expect.stringMatching(/result image/) });
       expect(await refused({ ...meta, stepId: occ.id, params: occ.params, result: occlusionResult(0.1), image: await png(3) })).toMatchObject({ message: expect.stringMatching(/no result image/) });
+      expect(await rawRequest(ada.socket, 'lab:image', { stepId: occ.id, image: await png(6) })).toMatchObject({ ok: false, error: 'BAD_REQUEST', message: expect.stringMatching(/no result images/) });
+      await goto(ascent.id);
+      expect(await refused({ ...meta, stepId: ascent.id, params: ascent.params, result: ascentResult })).toMatchObject({ message: expect.stringMatching(/result image/) });
       const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#123456' } }).jpeg().toBuffer();
       expect(await refused({ ...meta, stepId: ascent.id, params: ascent.params, result: ascentResult, image: jpeg })).toMatchObject({ error: 'UNSUPPORTED_MEDIA_TYPE' });
       const broken = Buffer.concat([(await png(5)).subarray(0, 40)]);
@@ -230,18 +246,19 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
       (await png(9)).copy(huge);
       expect(await refused({ ...meta, stepId: ascent.id, params: ascent.params, result: ascentResult, image: huge })).toMatchObject({ error: 'PAYLOAD_TOO_LARGE' });
       // The JSON part has its own cap, above the general one.
+      await goto(neuron.id);
       expect(await refused({ ...meta, stepId: neuron.id, params: neuron.params, result: { ...neuronResult, caption: 'x'.repeat(30_000) }, image: await png(4) })).toMatchObject({ error: 'BAD_REQUEST', message: expect.stringMatching(/caption/) });
       expect(await refused({ ...meta, stepId: neuron.id, params: neuron.params, result: { ...neuronResult, caption: 'x'.repeat(LAB_LIMITS.submitJsonMaxBytes) } })).toMatchObject({ error: 'PAYLOAD_TOO_LARGE' });
       // Binary anywhere but lab:submit keeps the general cap.
       expect(await rawRequest(ada.socket, 'lab:submissions', { stepId: Buffer.alloc(20_000) })).toMatchObject({ ok: false, error: 'PAYLOAD_TOO_LARGE' });
-      expect(await refused({ ...meta, stepId: 'no-such-step', params: {}, result: {} })).toMatchObject({ error: 'NOT_FOUND' });
-      expect(await refused({ ...meta, stepId: 'welcome', params: {}, result: {} })).toMatchObject({ error: 'NOT_FOUND' });
+      // A step that is not the current one (or not a step at all) is refused before anything else.
+      expect(await refused({ ...meta, stepId: 'no-such-step', params: {}, result: {} })).toMatchObject({ error: 'NOT_CURRENT_STEP' });
+      expect(await refused({ ...meta, stepId: 'welcome', params: {}, result: {} })).toMatchObject({ error: 'NOT_CURRENT_STEP' });
       // lab:image: PNG only, bounded, for a lab step that takes images.
       expect(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: jpeg })).toMatchObject({ ok: false, error: 'UNSUPPORTED_MEDIA_TYPE' });
       expect(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: broken })).toMatchObject({ ok: false, error: 'BAD_REQUEST' });
       expect(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: huge })).toMatchObject({ ok: false, error: 'PAYLOAD_TOO_LARGE' });
-      expect(await rawRequest(ada.socket, 'lab:image', { stepId: occ.id, image: await png(6) })).toMatchObject({ ok: false, error: 'BAD_REQUEST', message: expect.stringMatching(/no result images/) });
-      expect(await rawRequest(ada.socket, 'lab:image', { stepId: 'no-such-step', image: await png(6) })).toMatchObject({ ok: false, error: 'NOT_FOUND' });
+      expect(await rawRequest(ada.socket, 'lab:image', { stepId: 'no-such-step', image: await png(6) })).toMatchObject({ ok: false, error: 'NOT_CURRENT_STEP' });
       expect(ada.socket.connected).toBe(true);
       expect(await server.context.store.listSubmissions(sessionId)).toHaveLength(before);
 
@@ -273,6 +290,8 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
         expect(await rawRequest(ada.socket, event, payload), event).toMatchObject({ ok: false, error: 'FORBIDDEN' });
       }
       expect(ids(await listOf(bo.socket))).toEqual([b1!.id, b2!.id]);
+      // Nothing was queued for the refused sweep (the workers may be warming up: the class moved to a lab step).
+      expect(server.context.compute.current()?.health().queued ?? 0).toBe(0);
 
       const shared = ok<{ submission: Submission }>(await rawRequest(teacher.socket, 'lab:share', { submissionId: a1!.id, shared: true })).submission;
       expect(shared).toMatchObject({ id: a1!.id, shared: true });

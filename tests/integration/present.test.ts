@@ -54,6 +54,8 @@ describe.each(databaseTargets())('present view on $kind', (target) => {
     const ada = track(await new StudentClient(base, code, 'Ada').joined());
     expect(ada.state?.presenting).toBeNull();
 
+    // Students submit on the class's current step (NOT_CURRENT_STEP otherwise).
+    expect(await request(teacher.socket, 'step:goto', { index: lesson.steps.indexOf(occ) })).toMatchObject({ ok: true });
     const submitted = await request(ada.socket, 'lab:submit', {
       stepId: occ.id,
       params: occ.params,

@@ -11,6 +11,7 @@ import { ConnectionBanner } from '../connection-banner';
 import { LockIcon, PauseIcon } from '../icons';
 import { InstructorHeader } from '../instructor-header';
 import { PresenceList, type PresenceRow } from '../presence-list';
+import { JoiningSwitch } from './joining-switch';
 import { StatusBadge } from '../status-badge';
 import { StepView } from '../step-view';
 import { JoinPanel } from './join-panel';
@@ -77,13 +78,21 @@ export function TeachView({ sessionId }: { sessionId: string }) {
     if (title) document.title = `${title} (teaching) · ConvLab`;
   }, [title]);
 
+  // Removals and undos made here since the record loaded (the live list leaves removed students out).
+  const [removals, setRemovals] = useState<Map<string, PresenceRow | 'restored'>>(new Map());
   const rows: PresenceRow[] = useMemo(() => {
     const byId = new Map<string, PresenceRow>();
     for (const p of record?.participants ?? [])
       byId.set(p.id, { id: p.id, displayName: p.displayName, joinedAt: p.joinedAt, presence: p.removedAt ? 'removed' : 'offline' });
     for (const p of live.participants) byId.set(p.id, { ...p });
+    for (const [id, change] of removals) {
+      const row = byId.get(id);
+      if (change !== 'restored') byId.set(id, { ...(row ?? change), presence: 'removed' });
+      else if (row?.presence === 'removed') byId.set(id, { ...row, presence: 'offline' });
+    }
     return [...byId.values()];
-  }, [record, live.participants]);
+  }, [record, live.participants, removals]);
+  const markRemoved = useCallback((id: string, change: PresenceRow | 'restored') => setRemovals((m) => new Map(m).set(id, change)), []);
 
   const run = useCallback(async (action: () => Promise<unknown>) => {
     setBusy(true);
@@ -210,8 +219,21 @@ export function TeachView({ sessionId }: { sessionId: string }) {
                     <PresenceList
                       rows={rows}
                       canRemove={!ended && connected}
-                      onRemove={(participantId) => run(() => request('participant:remove', { participantId }))}
+                      onRemove={(participantId) =>
+                        run(async () => {
+                          await request('participant:remove', { participantId });
+                          const row = rows.find((r) => r.id === participantId);
+                          if (row) markRemoved(participantId, row);
+                        })
+                      }
+                      onRestore={(participantId) =>
+                        run(async () => {
+                          await request('participant:restore', { participantId });
+                          markRemoved(participantId, 'restored');
+                        })
+                      }
                     />
+                    {!ended ? <JoiningSwitch state={state} busy={busy || !connected} onChange={(open) => run(() => request('session:joining', { open }))} /> : null}
                   </section>
                 </div>
               </div>

@@ -4,7 +4,7 @@
  * for that job id. Results arrive with binary attachments and are revived into typed arrays.
  */
 import type { Socket } from 'socket.io-client';
-import { reviveJobOutcome, reviveJobProgress, type Ack, type JobAccepted, type JobOutcome, type JobProgress, type JobSpec } from '@convlab/protocol';
+import { reviveJobOutcome, reviveJobProgress, withRequestId, type Ack, type JobAccepted, type JobOutcome, type JobProgress, type JobSpec } from '@convlab/protocol';
 import type { ServerJobTransport } from './compute-client';
 
 const ACK_TIMEOUT_MS = 15_000;
@@ -48,14 +48,14 @@ export function createSocketJobTransport(socket: Socket, joined: () => boolean):
         };
         const onDisconnect = () => finish({ ok: false, jobId: jobId ?? '', error: 'JOB_FAILED', message: 'the connection to the server dropped while the job ran' });
         const onAbort = () => {
-          if (jobId) s.emit('job:cancel', { jobId }, () => {});
+          if (jobId) s.emit('job:cancel', withRequestId('job:cancel', { jobId }), () => {});
           finish({ ok: false, jobId: jobId ?? '', error: 'JOB_CANCELLED', message: 'the job was cancelled' });
         };
         s.on('job:result', onResult);
         s.on('job:progress', onProgress);
         s.on('disconnect', onDisconnect);
         opts.signal?.addEventListener('abort', onAbort, { once: true });
-        s.timeout(ACK_TIMEOUT_MS).emit('job:submit', { spec }, (err, res) => {
+        s.timeout(ACK_TIMEOUT_MS).emit('job:submit', withRequestId('job:submit', { spec }), (err, res) => {
           if (err) return finish({ ok: false, jobId: '', error: 'SERVER_BUSY', message: 'the server did not answer in time' });
           if (!res.ok) {
             const position = res.details?.position;

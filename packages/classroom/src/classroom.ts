@@ -18,6 +18,7 @@ import { KeyedQueue } from './keyed-queue';
 import { PresenceTracker } from './presence';
 import {
   CodeTakenError,
+  DuplicateRequestError,
   NameTakenError,
   type ClassroomStore,
   type LiveSessionDTO,
@@ -55,6 +56,17 @@ export interface JoinResult {
 
 const CODE_ATTEMPTS = 20;
 const NAME_ATTEMPTS = 5;
+/** How long a join's requestId can be replayed (a retry after a lost answer comes within seconds). */
+const JOIN_REPLAY_MS = 10 * 60_000;
+
+/** The idempotency scope of a fresh join: the session and the browser's device (or none). */
+export function joinScope(sessionId: string, deviceHash: string | null): string {
+  return `join:${sessionId}:${deviceHash ?? '-'}`;
+}
+
+function isDuplicateRequest(err: unknown): boolean {
+  return err instanceof DuplicateRequestError || (err as Error)?.name === 'DuplicateRequestError';
+}
 
 
 /** Equal field values (JSON values such as a present target compare by content). */
@@ -87,6 +99,8 @@ export class Classroom {
   private readonly presenceQueue = new KeyedQueue();
   private readonly presencePending = new Set<string>();
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Joins by requestId still running: a retry waits for the first instead of queueing a second. */
+  private readonly joining = new Map<string, Promise<JoinResult>>();
   /** After close(), connection changes are ignored (the transport is shutting down). */
   private closed = false;
   private readonly presence: PresenceTracker;
@@ -224,6 +238,28 @@ export class Classroom {
     });
   }
 
+  /** Undoes a removal: the participant (and their browser) may join again, with their seat and submissions. */
+  async restoreParticipant(actor: Actor, sessionId: string, participantId: string): Promise<void> {
+    const session = await this.ownedSession(actor, sessionId);
+    await this.queue.run(session.id, async () => {
+      const p = await this.store.findParticipantById(participantId);
+      if (!p || p.sessionId !== session.id) throw new ProtocolError('NOT_FOUND', 'no such participant in this session');
+      if (!p.removedAt) return;
+      await this.store.restoreParticipant(p.id);
+      this.schedulePresence(session.id);
+    });
+  }
+
+  /** Closes or reopens joining: while closed, new students are refused; joined ones still resume. */
+  setJoiningOpen(actor: Actor, sessionId: string, open: boolean): Promise<SessionState> {
+    return this.mutate(actor, sessionId, () => ({ joiningClosed: !open }));
+  }
+
+  /** Participants the instructor removed (for undoing a removal), in join order. */
+  async removedParticipants(sessionId: string): Promise<ParticipantDTO[]> {
+    return (await this.store.listParticipants(sessionId)).filter((p) => p.removedAt !== null);
+  }
+
   // ── students ────────────────────────────────────────────────────────────────────────────────────
 
   /** What a join page shows for a code; NOT_FOUND when no session has it. */
@@ -235,15 +271,38 @@ export class Classroom {
 
   /**
    * Joins a session by code. With a known `resumeToken` the same participant resumes (the name is ignored);
-   * otherwise a new participant is created with a unique version of `displayName`.
-   * With `connectionId` the connection is attached (presence online) in the same step.
+   * otherwise a new participant is created with a unique version of `displayName`. With `connectionId` the
+   * connection is attached (presence online) in the same step. With `requestId`, a retry of a join whose answer
+   * was lost (also after a restart) gets the seat created first, with a fresh resume token, never a second seat.
+   * A browser whose device token belongs to a removed participant is refused (REMOVED), and while the instructor
+   * has closed joining only resumes are accepted (JOINING_CLOSED).
    */
-  async join(input: ClientPayload<'student:join'>, connectionId?: string): Promise<JoinResult> {
+  async join(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string): Promise<JoinResult> {
+    if (!requestId) return this.joinOnce(input, connectionId);
+    // A retry while the first is still queued (a slow class after a restart) shares its answer: no retry storm.
+    const key = `${JSON.stringify(input)}\n${requestId}`;
+    const running = this.joining.get(key);
+    if (running) {
+      const result = await running;
+      if (connectionId) this.attach({ id: result.participant.id, sessionId: result.participant.sessionId }, connectionId);
+      return result;
+    }
+    const result = this.joinOnce(input, connectionId, requestId);
+    this.joining.set(key, result);
+    try {
+      return await result;
+    } finally {
+      this.joining.delete(key);
+    }
+  }
+
+  private async joinOnce(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string): Promise<JoinResult> {
     const parsed = clientEvents['student:join'].payload.safeParse(input);
     if (!parsed.success) throw new ProtocolError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'invalid join request');
-    const { code, displayName, resumeToken } = parsed.data;
+    const { code, displayName, resumeToken, deviceToken } = parsed.data;
     const found = await this.store.findSessionByCode(code);
     if (!found) throw new ProtocolError('NOT_FOUND', 'no session has this join code');
+    const deviceHash = deviceToken ? await hashResumeToken(deviceToken) : null;
 
     return this.queue.run(found.id, async () => {
       const session = (await this.store.findSessionById(found.id)) ?? found;
@@ -252,34 +311,64 @@ export class Classroom {
         if (existing?.removedAt) throw new ProtocolError('REMOVED', 'the instructor removed you from this session');
         if (existing) {
           if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended');
-          if (connectionId) this.attach(existing, connectionId);
-          this.background(this.store.touchParticipant(existing.id, this.clock.now()));
-          return { participant: toSelf(existing), resumeToken, state: toSessionState(session) };
+          return this.seat(existing, resumeToken, session, connectionId);
         }
         if (displayName === undefined) throw new ProtocolError('NOT_FOUND', 'this browser is not known in the session; join with a name');
       }
+      const request = requestId ? { scope: joinScope(session.id, deviceHash), requestId, sessionId: session.id, event: 'student:join' } : undefined;
+      const replayed = request && (await this.replayJoin(request.scope, request.requestId, session, connectionId));
+      if (replayed) return replayed;
       if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended');
+      if (deviceHash && (await this.store.isDeviceRemoved(session.id, deviceHash))) {
+        throw new ProtocolError('REMOVED', 'the instructor removed this browser from the session');
+      }
+      if (session.joiningClosed) throw new ProtocolError('JOINING_CLOSED', 'the instructor has closed joining for this session');
 
       const token = generateResumeToken();
       const tokenHash = await hashResumeToken(token);
       for (let attempt = 0; ; attempt++) {
-        const taken = (await this.store.listParticipants(session.id)).map((p) => p.displayName);
+        // The name as typed first (the store refuses a taken one); the list of names only when it is taken.
+        const taken = attempt === 0 ? [] : (await this.store.listParticipants(session.id)).map((p) => p.displayName);
         try {
-          const created = await this.store.createParticipant({
-            sessionId: session.id,
-            displayName: uniqueDisplayName(displayName!, taken),
-            tokenHash,
-          });
+          const created = await this.store.createParticipant(
+            { sessionId: session.id, displayName: uniqueDisplayName(displayName!, taken), tokenHash, deviceHash },
+            request,
+          );
           if (connectionId) this.attach(created, connectionId);
           else this.schedulePresence(session.id);
           return { participant: toSelf(created), resumeToken: token, state: toSessionState(session) };
         } catch (err) {
-          // Another process took the name between our read and write: read again.
+          // Another process recorded this join first: hand out its seat.
+          if (request && isDuplicateRequest(err)) {
+            const again = await this.replayJoin(request.scope, request.requestId, session, connectionId);
+            if (again) return again;
+          }
+          // The name is taken (or another process took it between our read and write): read the names and try again.
           const nameTaken = err instanceof NameTakenError || (err as Error)?.name === 'NameTakenError';
           if (!nameTaken || attempt + 1 >= NAME_ATTEMPTS) throw err;
         }
       }
     });
+  }
+
+  /** The seat a recorded join created, with a fresh resume token (the first never reached the browser); null: none. */
+  private async replayJoin(scope: string, requestId: string, session: LiveSessionDTO, connectionId?: string): Promise<JoinResult | null> {
+    const record = await this.store.findRequest(scope, requestId);
+    if (!record || record.event !== 'student:join') return null;
+    if (this.clock.now().getTime() - Date.parse(record.createdAt) > JOIN_REPLAY_MS) return null;
+    const participantId = (record.result as { participantId?: unknown } | null)?.participantId;
+    const seat = typeof participantId === 'string' ? await this.store.findParticipantById(participantId) : null;
+    if (!seat || seat.sessionId !== session.id) return null;
+    if (seat.removedAt) throw new ProtocolError('REMOVED', 'the instructor removed you from this session');
+    const token = generateResumeToken();
+    await this.store.setParticipantToken(seat.id, await hashResumeToken(token));
+    return this.seat(seat, token, session, connectionId);
+  }
+
+  private seat(p: ParticipantDTO, resumeToken: string, session: LiveSessionDTO, connectionId?: string): JoinResult {
+    if (connectionId) this.attach(p, connectionId);
+    this.background(this.store.touchParticipant(p.id, this.clock.now()));
+    return { participant: toSelf(p), resumeToken, state: toSessionState(session) };
   }
 
   /** Checks that a participant may still act (not removed); returns the stored participant. */
@@ -335,7 +424,7 @@ export class Classroom {
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────────
 
-  private attach(p: ParticipantDTO, connectionId: string): void {
+  private attach(p: Pick<ParticipantDTO, 'id' | 'sessionId'>, connectionId: string): void {
     // The tracker reports offline/reconnecting → online, which announces presence; a second tab changes nothing.
     this.presence.connect(p.sessionId, p.id, connectionId);
   }

@@ -6,6 +6,7 @@
 import { MemoryLiveStateStore } from './live-state';
 import {
   CodeTakenError,
+  DuplicateRequestError,
   EmailTakenError,
   NameTakenError,
   NotFoundError,
@@ -22,6 +23,10 @@ import {
   type ParticipantDTO,
   type NewImageAsset,
   type NewSubmission,
+  type NewParticipant,
+  type JsonValue,
+  type RequestKey,
+  type RequestRecordDTO,
   type SessionPatch,
   type Step,
   type SubmissionDTO,
@@ -36,6 +41,7 @@ interface Row<T> {
 interface ParticipantRecord extends ParticipantDTO {
   tokenHash: string;
   nameKey: string;
+  deviceHash: string | null;
 }
 
 function cloneSteps(steps: Step[]): Step[] {
@@ -57,7 +63,7 @@ function checkDate(at: Date, field: string): string {
   return at.toISOString();
 }
 
-function publicParticipant({ tokenHash: _t, nameKey: _k, ...dto }: ParticipantRecord): ParticipantDTO {
+function publicParticipant({ tokenHash: _t, nameKey: _k, deviceHash: _d, ...dto }: ParticipantRecord): ParticipantDTO {
   return { ...dto };
 }
 
@@ -70,6 +76,7 @@ export class MemoryClassroomStore implements ClassroomStore {
   private readonly images = new Map<string, ImageAssetDTO>();
   private readonly submissions = new Map<string, Row<SubmissionDTO>>();
   readonly liveState = new MemoryLiveStateStore();
+  private readonly requests = new Map<string, RequestRecordDTO>();
 
   private nextId(prefix: string): string {
     return `${prefix}_${(++this.seq).toString(36).padStart(6, '0')}_${globalThis.crypto.randomUUID().slice(0, 8)}`;
@@ -118,6 +125,7 @@ export class MemoryClassroomStore implements ClassroomStore {
       pauseMessage: null,
       status: 'live',
       presenting: null,
+      joiningClosed: false,
       createdAt: new Date().toISOString(),
       endedAt: null,
     };
@@ -159,6 +167,7 @@ export class MemoryClassroomStore implements ClassroomStore {
       if (patch.status !== 'live' && patch.status !== 'ended') throw new TypeError('status must be one of live, ended');
       next.status = patch.status;
     }
+    if (patch.joiningClosed !== undefined) next.joiningClosed = patch.joiningClosed;
     if (patch.presenting !== undefined) next.presenting = patch.presenting === null ? null : jsonCopy(patch.presenting);
     if (patch.endedAt !== undefined) {
       if (patch.endedAt === null) next.endedAt = null;
@@ -172,8 +181,9 @@ export class MemoryClassroomStore implements ClassroomStore {
     return this.copySession(next);
   }
 
-  async createParticipant(input: { sessionId: string; displayName: string; tokenHash: string }): Promise<ParticipantDTO> {
+  async createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO> {
     if (!this.sessions.has(input.sessionId)) throw new NotFoundError('session', input.sessionId);
+    if (request) this.checkRequestFree(request);
     const nameKey = displayNameKey(input.displayName);
     for (const { value } of this.participants.values()) {
       if (value.sessionId === input.sessionId && value.nameKey === nameKey) throw new NameTakenError(input.displayName);
@@ -189,9 +199,54 @@ export class MemoryClassroomStore implements ClassroomStore {
       removedAt: null,
       tokenHash: input.tokenHash,
       nameKey,
+      deviceHash: input.deviceHash ?? null,
     };
     this.participants.set(row.id, { seq: this.seq, value: row });
+    if (request) this.putRequest(request, { participantId: row.id });
     return publicParticipant(row);
+  }
+
+  async isDeviceRemoved(sessionId: string, deviceHash: string): Promise<boolean> {
+    for (const { value } of this.participants.values()) {
+      if (value.sessionId === sessionId && value.deviceHash === deviceHash && value.removedAt !== null) return true;
+    }
+    return false;
+  }
+
+  async setParticipantToken(id: string, tokenHash: string): Promise<void> {
+    const row = this.participants.get(id);
+    if (!row) throw new NotFoundError('participant', id);
+    row.value.tokenHash = tokenHash;
+  }
+
+  async restoreParticipant(id: string): Promise<ParticipantDTO> {
+    const row = this.participants.get(id);
+    if (!row) throw new NotFoundError('participant', id);
+    row.value.removedAt = null;
+    return publicParticipant(row.value);
+  }
+
+  async findRequest(scope: string, requestId: string): Promise<RequestRecordDTO | null> {
+    const found = this.requests.get(`${scope}\n${requestId}`);
+    return found ? jsonCopy(found) : null;
+  }
+
+  async saveRequest(record: RequestKey & { result: JsonValue }): Promise<RequestRecordDTO> {
+    const key = `${record.scope}\n${record.requestId}`;
+    if (!this.requests.has(key)) {
+      if (!this.sessions.has(record.sessionId)) throw new NotFoundError('session', record.sessionId);
+      this.putRequest(record, record.result);
+    }
+    return jsonCopy(this.requests.get(key)!);
+  }
+
+  private checkRequestFree(request: RequestKey): void {
+    if (this.requests.has(`${request.scope}\n${request.requestId}`)) throw new DuplicateRequestError(request.requestId);
+  }
+
+  private putRequest(key: RequestKey, result: JsonValue): void {
+    const { scope, requestId, sessionId, event } = key;
+    this.requests.set(`${scope}\n${requestId}`, { scope, requestId, sessionId, event, result: jsonCopy(result), createdAt: new Date().toISOString() });
   }
 
   async findParticipantByToken(sessionId: string, tokenHash: string): Promise<ParticipantDTO | null> {
@@ -241,9 +296,10 @@ export class MemoryClassroomStore implements ClassroomStore {
     return row ? { ...row } : null;
   }
 
-  async createSubmission(input: NewSubmission): Promise<SubmissionDTO> {
+  async createSubmission(input: NewSubmission, request?: RequestKey): Promise<SubmissionDTO> {
     checkNewSubmission(input);
     if (!this.sessions.has(input.sessionId)) throw new NotFoundError('session', input.sessionId);
+    if (request) this.checkRequestFree(request);
     if (input.participantId !== null) {
       const participant = this.participants.get(input.participantId)?.value;
       if (!participant) throw new NotFoundError('participant', input.participantId);
@@ -266,6 +322,7 @@ export class MemoryClassroomStore implements ClassroomStore {
       createdAt: new Date().toISOString(),
     };
     this.submissions.set(row.id, { seq: this.seq, value: row });
+    if (request) this.putRequest(request, { submissionId: row.id });
     return copySubmission(row);
   }
 

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  DuplicateRequestError,
   CodeTakenError,
   EmailTakenError,
   NameTakenError,
@@ -123,9 +124,17 @@ export function describeClassroomStoreContract(name: string, open: () => Promise
           pauseMessage: null,
           status: 'live',
           presenting: null,
+          joiningClosed: false,
           createdAt: expect.stringMatching(ISO),
           endedAt: null,
         });
+      });
+
+      it('closes and reopens joining', async () => {
+        const created = await session();
+        expect(await store.updateSession(created.id, { joiningClosed: true })).toMatchObject({ joiningClosed: true, locked: false });
+        expect(await store.findSessionById(created.id)).toMatchObject({ joiningClosed: true });
+        expect(await store.updateSession(created.id, { joiningClosed: false })).toMatchObject({ joiningClosed: false });
       });
 
       it('finds by id and by code; unknown ones are null', async () => {
@@ -331,6 +340,75 @@ export function describeClassroomStoreContract(name: string, open: () => Promise
         expect((await store.listParticipants(s.id)).map((x) => x.removedAt)).toEqual([first.toISOString()]);
         await expect(store.createParticipant({ sessionId: s.id, displayName: 'ada', tokenHash: token() })).rejects.toBeInstanceOf(NameTakenError);
         await expect(store.removeParticipant('ghost', first)).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
+    describe('removal by device, restore, token rotation', () => {
+      it('knows a removed device until the participant is restored; other devices and sessions are not affected', async () => {
+        const s = await session();
+        const other = await session('DEF567');
+        const device = fakeHash(1);
+        const ada = await store.createParticipant({ sessionId: s.id, displayName: 'Ada', tokenHash: token(), deviceHash: device });
+        await store.createParticipant({ sessionId: s.id, displayName: 'Bo', tokenHash: token(), deviceHash: fakeHash(2) });
+        expect(await store.isDeviceRemoved(s.id, device)).toBe(false);
+        await store.removeParticipant(ada.id, new Date());
+        expect(await store.isDeviceRemoved(s.id, device)).toBe(true);
+        expect(await store.isDeviceRemoved(s.id, fakeHash(2))).toBe(false);
+        expect(await store.isDeviceRemoved(other.id, device)).toBe(false);
+        expect(await store.restoreParticipant(ada.id)).toMatchObject({ id: ada.id, removedAt: null });
+        expect(await store.isDeviceRemoved(s.id, device)).toBe(false);
+        await expect(store.restoreParticipant('ghost')).rejects.toBeInstanceOf(NotFoundError);
+      });
+
+      it('replaces a resume token: the old one finds nobody, the new one the same participant', async () => {
+        const s = await session();
+        const first = token();
+        const ada = await store.createParticipant({ sessionId: s.id, displayName: 'Ada', tokenHash: first });
+        const second = token();
+        await store.setParticipantToken(ada.id, second);
+        expect(await store.findParticipantByToken(s.id, first)).toBeNull();
+        expect(await store.findParticipantByToken(s.id, second)).toMatchObject({ id: ada.id });
+        await expect(store.setParticipantToken('ghost', token())).rejects.toBeInstanceOf(NotFoundError);
+      });
+    });
+
+    describe('request records', () => {
+      it('keeps the first record of a request: a second save returns it unchanged', async () => {
+        const s = await session();
+        const key = { scope: 'instructor:x', requestId: 'req-00000001', sessionId: s.id, event: 'step:next' };
+        expect(await store.findRequest(key.scope, key.requestId)).toBeNull();
+        const first = await store.saveRequest({ ...key, result: { state: { currentStep: 1 }, note: 'über ✓' } });
+        expect(first).toEqual({ ...key, result: { state: { currentStep: 1 }, note: 'über ✓' }, createdAt: expect.stringMatching(ISO) });
+        expect(await store.saveRequest({ ...key, result: { state: { currentStep: 2 } } })).toEqual(first);
+        expect(await store.findRequest(key.scope, key.requestId)).toEqual(first);
+        expect(await store.findRequest('instructor:y', key.requestId)).toBeNull();
+      });
+
+      it('records a request with the seat or submission it created, atomically: a second one creates nothing', async () => {
+        const s = await session();
+        const join = { scope: `join:${s.id}:-`, requestId: 'join-0000001', sessionId: s.id, event: 'student:join' };
+        const ada = await store.createParticipant({ sessionId: s.id, displayName: 'Ada', tokenHash: token() }, join);
+        expect(await store.findRequest(join.scope, join.requestId)).toMatchObject({ result: { participantId: ada.id } });
+        await expect(store.createParticipant({ sessionId: s.id, displayName: 'Ada 2', tokenHash: token() }, join)).rejects.toBeInstanceOf(DuplicateRequestError);
+        expect((await store.listParticipants(s.id)).map((p) => p.displayName)).toEqual(['Ada']);
+
+        const submit = { scope: `participant:${ada.id}`, requestId: 'submit-00001', sessionId: s.id, event: 'lab:submit' };
+        const input = {
+          sessionId: s.id,
+          participantId: ada.id,
+          labId: 'occlusion',
+          stepId: 'occ',
+          params: {},
+          result: {},
+          resultImageHash: null,
+          computedWhere: 'browser' as const,
+          backend: 'webgl',
+          ms: 1,
+        };
+        const created = await store.createSubmission(input, submit);
+        expect(await store.findRequest(submit.scope, submit.requestId)).toMatchObject({ result: { submissionId: created.id } });
+        await expect(store.createSubmission(input, submit)).rejects.toBeInstanceOf(DuplicateRequestError);
+        expect(await store.listSubmissions(s.id)).toHaveLength(1);
       });
     });
 

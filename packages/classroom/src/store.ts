@@ -67,6 +67,8 @@ export interface LiveSessionDTO {
   status: SessionStatus;
   /** What the instructor pinned to the present view (a submission or a lab step's class view); null: none. */
   presenting: PresentTarget | null;
+  /** The instructor closed joining: new students are refused, joined ones still resume. */
+  joiningClosed: boolean;
   createdAt: string;
   endedAt: string | null;
 }
@@ -89,7 +91,7 @@ export interface NewSession {
 }
 
 export type SessionPatch = Partial<
-  Pick<LiveSessionDTO, 'title' | 'steps' | 'currentStep' | 'locked' | 'paused' | 'pauseMessage' | 'status' | 'endedAt' | 'presenting'>
+  Pick<LiveSessionDTO, 'title' | 'steps' | 'currentStep' | 'locked' | 'paused' | 'pauseMessage' | 'status' | 'endedAt' | 'presenting' | 'joiningClosed'>
 >;
 
 export type ImageMime = 'image/jpeg' | 'image/png' | 'image/webp';
@@ -149,6 +151,36 @@ export interface SubmissionFilter {
   shared?: boolean;
 }
 
+/**
+ * One mutating request of a sender (see RequestIdSchema in @convlab/protocol): `scope` names the sender
+ * ("participant:<id>", "instructor:<id>", "join:<sessionId>:<device>"), `requestId` is the client's id.
+ */
+export interface RequestKey {
+  scope: string;
+  requestId: string;
+  /** The session it acted on (records go with their session). */
+  sessionId: string;
+  /** The event name, so a requestId reused for another event is told apart. */
+  event: string;
+}
+
+/**
+ * What a request did, kept so that a retry returns the first result: the ack's data, or a reference to the row
+ * it created in the same transaction (`{ submissionId }`, `{ participantId }`).
+ */
+export interface RequestRecordDTO extends RequestKey {
+  result: JsonValue;
+  createdAt: string;
+}
+
+/** A new participant; `deviceHash` is the SHA-256 of the browser's device token, when it sent one. */
+export interface NewParticipant {
+  sessionId: string;
+  displayName: string;
+  tokenHash: string;
+  deviceHash?: string | null;
+}
+
 /** Storage used by the classroom. Every method is atomic on its own. */
 export interface ClassroomStore {
   /** Throws `EmailTakenError` when the (normalized) email is already registered. */
@@ -170,7 +202,13 @@ export interface ClassroomStore {
    * Throws `NameTakenError` when another participant of the session already has the same display name
    * (compared by `displayNameKey`; removed participants keep their names), `NotFoundError` for an unknown session.
    */
-  createParticipant(input: { sessionId: string; displayName: string; tokenHash: string }): Promise<ParticipantDTO>;
+  createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO>;
+  /** True when a removed (and not restored) participant of the session joined from this device. */
+  isDeviceRemoved(sessionId: string, deviceHash: string): Promise<boolean>;
+  /** Replaces a participant's resume token (a join retried after a lost answer gets a fresh one). */
+  setParticipantToken(id: string, tokenHash: string): Promise<void>;
+  /** Undoes a removal (removedAt back to null); throws `NotFoundError` for an unknown id. */
+  restoreParticipant(id: string): Promise<ParticipantDTO>;
   findParticipantByToken(sessionId: string, tokenHash: string): Promise<ParticipantDTO | null>;
   findParticipantById(id: string): Promise<ParticipantDTO | null>;
   listParticipants(sessionId: string): Promise<ParticipantDTO[]>; // by joinedAt
@@ -189,9 +227,9 @@ export interface ClassroomStore {
   /**
    * Stores a submission (not shared unless `shared`). Throws `NotFoundError` for an unknown session, participant
    * or result image, and TypeError for a participant of another session, a negative or non-finite `ms`, or an
-   * unknown `computedWhere`.
+   * unknown `computedWhere`. With `request`, the request is recorded (`{ submissionId }`) in the same transaction.
    */
-  createSubmission(input: NewSubmission): Promise<SubmissionDTO>;
+  createSubmission(input: NewSubmission, request?: RequestKey): Promise<SubmissionDTO>;
   findSubmission(id: string): Promise<SubmissionDTO | null>;
   /** A session's submissions, oldest first, narrowed by `filter`. */
   listSubmissions(sessionId: string, filter?: SubmissionFilter): Promise<SubmissionDTO[]>;
@@ -200,6 +238,14 @@ export interface ClassroomStore {
 
   /** λ assignments and running sweeps, kept across restarts (`live-state.ts`). */
   readonly liveState: LiveStateStore;
+
+  /** The record of a request, or null when it never completed. */
+  findRequest(scope: string, requestId: string): Promise<RequestRecordDTO | null>;
+  /**
+   * Records a completed request. Insert-if-absent: when the (scope, requestId) is already recorded, the first
+   * record stays and is returned.
+   */
+  saveRequest(record: RequestKey & { result: JsonValue }): Promise<RequestRecordDTO>;
 
   /** Releases connections. */
   close(): Promise<void>;
@@ -216,6 +262,14 @@ export class NameTakenError extends Error {
   constructor(name: string) {
     super(`display name "${name}" is already taken in this session`);
     this.name = 'NameTakenError';
+  }
+}
+
+/** Thrown when a row is created with a request key that is already recorded (the request ran before: replay it). */
+export class DuplicateRequestError extends Error {
+  constructor(requestId: string) {
+    super(`request ${requestId} was already recorded`);
+    this.name = 'DuplicateRequestError';
   }
 }
 

@@ -126,6 +126,8 @@ export const SessionStateSchema = z.object({
   status: SessionStatusSchema,
   /** What the instructor pinned to the present view (the projector); null: it shows the current step. */
   presenting: PresentTargetSchema.nullable(),
+  /** The instructor closed joining: new students are refused, joined ones still resume. */
+  joiningClosed: z.boolean(),
 });
 export type SessionState = z.infer<typeof SessionStateSchema>;
 
@@ -142,6 +144,7 @@ export function toSessionState(s: { id: string } & Omit<SessionState, 'sessionId
     pauseMessage: s.pauseMessage,
     status: s.status,
     presenting: s.presenting,
+    joiningClosed: s.joiningClosed,
   };
 }
 
@@ -197,6 +200,7 @@ export const LiveSessionSchema = z.object({
   pauseMessage: z.string().nullable(),
   status: SessionStatusSchema,
   presenting: PresentTargetSchema.nullable(),
+  joiningClosed: z.boolean(),
   createdAt: IsoDate,
   endedAt: IsoDate.nullable(),
   /** Absolute URL a student opens to join (`<public url>/join/<code>`). */

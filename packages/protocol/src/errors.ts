@@ -16,6 +16,14 @@ const CORE_ERROR_CODES = [
   'QUOTA_EXCEEDED',
   'PROTOCOL_MISMATCH',
   'REMOVED',
+  /** The session's rules refuse a student action: controls locked, session paused, a step that is not the current one. */
+  'LOCKED',
+  'PAUSED',
+  'NOT_CURRENT_STEP',
+  /** A lab parameter outside the step's student controls differs from the step's preset value. */
+  'CONTROL_NOT_ALLOWED',
+  /** The instructor closed joining: new students are refused (joined ones still resume). */
+  'JOINING_CLOSED',
   'INVALID_CREDENTIALS',
   'EMAIL_TAKEN',
   'INTERNAL',
@@ -40,6 +48,11 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   QUOTA_EXCEEDED: 413,
   PROTOCOL_MISMATCH: 426,
   REMOVED: 403,
+  LOCKED: 409,
+  PAUSED: 409,
+  NOT_CURRENT_STEP: 409,
+  CONTROL_NOT_ALLOWED: 403,
+  JOINING_CLOSED: 403,
   INVALID_CREDENTIALS: 401,
   EMAIL_TAKEN: 409,
   INTERNAL: 500,

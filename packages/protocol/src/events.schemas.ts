@@ -27,24 +27,39 @@ import {
   SweepStartedSchema,
 } from './dto.schemas';
 import type { ErrorCode } from './errors';
+import { DeviceTokenSchema } from './request-id';
 import { JobAcceptedSchema, JobCancelPayloadSchema, JobOutcomeSchema, JobProgressSchema, JobSubmitPayloadSchema } from './jobs';
 
 const SessionId = z.string().min(1).max(LIMITS.idMax);
 const Empty = z.strictObject({});
 
 /**
- * Every client→server event: its payload schema (validated by the server) and the schema of the
- * `data` in its successful ack. Payload objects are strict: unknown keys are refused. `invalid` is the
- * error code of a payload that does not parse (default BAD_REQUEST).
+ * Who may send an event, checked by the server before the payload is parsed:
+ * - `anyone`: any connected tab (`student:join`);
+ * - `student`: a joined student (an instructor gets FORBIDDEN);
+ * - `member`: a joined student or an instructor watching the session (a guest gets UNAUTHORIZED);
+ * - `instructor`: the signed-in instructor watching the session (a student gets FORBIDDEN, a guest UNAUTHORIZED);
+ * - `signed-in`: any signed-in instructor (ownership of the named session is checked by the classroom).
+ */
+export type EventSender = 'anyone' | 'student' | 'member' | 'instructor' | 'signed-in';
+
+/**
+ * Every client→server event: who may send it (`by`), its payload schema (validated by the server) and the schema
+ * of the `data` in its successful ack. Payload objects are strict: unknown keys are refused. `invalid` is the
+ * error code of a payload that does not parse (default BAD_REQUEST). `requestId: true` marks a mutating event: its
+ * payload also carries a `requestId` (RequestIdSchema), and a retry with the same id returns the first result.
  */
 export const clientEvents = {
   /** Anyone: join a session by code; with a valid `resumeToken` the same participant resumes. */
   'student:join': {
+    by: 'anyone',
+    requestId: true,
     payload: z
       .strictObject({
         code: JoinCodeSchema,
         displayName: DisplayNameSchema.optional(),
         resumeToken: ResumeTokenSchema.optional(),
+        deviceToken: DeviceTokenSchema.optional(),
       })
       .refine((p) => p.displayName !== undefined || p.resumeToken !== undefined, {
         message: 'a display name (or a resume token) is required',
@@ -54,20 +69,31 @@ export const clientEvents = {
   },
   /** Instructor (by cookie) owning the session: follow it; also used to resubscribe after a reconnect. */
   'instructor:watch': {
+    by: 'signed-in',
     payload: z.strictObject({ sessionId: SessionId }),
     result: z.object({ state: SessionStateSchema, participants: z.array(ParticipantPresenceSchema) }),
   },
   'step:goto': {
+    by: 'instructor',
+    requestId: true,
     payload: z.strictObject({ index: z.number().int().min(0).max(LIMITS.stepsMax) }),
     result: z.object({ state: SessionStateSchema }),
   },
-  'step:next': { payload: Empty, result: z.object({ state: SessionStateSchema }) },
-  'step:prev': { payload: Empty, result: z.object({ state: SessionStateSchema }) },
+  'step:next': {
+    by: 'instructor',
+    requestId: true, payload: Empty, result: z.object({ state: SessionStateSchema }) },
+  'step:prev': {
+    by: 'instructor',
+    requestId: true, payload: Empty, result: z.object({ state: SessionStateSchema }) },
   'controls:lock': {
+    by: 'instructor',
+    requestId: true,
     payload: z.strictObject({ locked: z.boolean() }),
     result: z.object({ state: SessionStateSchema }),
   },
   'session:pause': {
+    by: 'instructor',
+    requestId: true,
     payload: z.strictObject({
       paused: z.boolean(),
       message: z.string().trim().max(LIMITS.pauseMessageMax).optional(),
@@ -75,17 +101,39 @@ export const clientEvents = {
     result: z.object({ state: SessionStateSchema }),
   },
   'participant:remove': {
+    by: 'instructor',
+    requestId: true,
     payload: z.strictObject({ participantId: z.string().min(1).max(LIMITS.idMax) }),
     result: z.object({}),
   },
-  'session:end': { payload: Empty, result: z.object({ state: SessionStateSchema }) },
+  /** Undoes a removal: the participant (and their browser) may join again; their seat and submissions are kept. */
+  'participant:restore': {
+    by: 'instructor',
+    requestId: true,
+    payload: z.strictObject({ participantId: z.string().min(1).max(LIMITS.idMax) }),
+    result: z.object({}),
+  },
+  /** Closes (or reopens) joining: new students are refused with JOINING_CLOSED; joined students still resume. */
+  'session:joining': {
+    by: 'instructor',
+    requestId: true,
+    payload: z.strictObject({ open: z.boolean() }),
+    result: z.object({ state: SessionStateSchema }),
+  },
+  'session:end': {
+    by: 'instructor',
+    requestId: true, payload: Empty, result: z.object({ state: SessionStateSchema }) },
   /** Pins a submission or a class view of the session to the present view (the projector); null unpins it. */
   'present:set': {
+    by: 'instructor',
+    requestId: true,
     payload: z.strictObject({ target: PresentTargetSchema.nullable() }),
     result: z.object({ state: SessionStateSchema }),
   },
   /** Reopens an ended session and watches it (like `instructor:watch`). */
   'session:reopen': {
+    by: 'signed-in',
+    requestId: true,
     payload: z.strictObject({ sessionId: SessionId }),
     result: z.object({ state: SessionStateSchema }),
   },
@@ -96,12 +144,16 @@ export const clientEvents = {
    * (`details.position`).
    */
   'job:submit': {
+    by: 'member',
+    requestId: true,
     payload: JobSubmitPayloadSchema,
     result: JobAcceptedSchema,
     invalid: 'BAD_JOB' satisfies ErrorCode,
   },
   /** Cancel one of your jobs (an instructor: any job of the watched session); false when it had already ended. */
   'job:cancel': {
+    by: 'member',
+    requestId: true,
     payload: JobCancelPayloadSchema,
     result: z.object({ cancelled: z.boolean() }),
   },
@@ -112,6 +164,8 @@ export const clientEvents = {
    * step's student controls are checked (BAD_REQUEST naming the field); the ack is the stored submission.
    */
   'lab:submit': {
+    by: 'member',
+    requestId: true,
     payload: LabSubmitPayloadSchema,
     result: z.object({ submission: SubmissionSchema }),
     maxBytes: LAB_LIMITS.submitJsonMaxBytes,
@@ -123,6 +177,8 @@ export const clientEvents = {
    * `LAB_LIMITS.resultImageMaxBytes` and `LAB_LIMITS.resultImageMaxSide` per side; the ack is its content hash.
    */
   'lab:image': {
+    by: 'member',
+    requestId: true,
     payload: LabImagePayloadSchema,
     result: z.object({ hash: Sha256HexSchema }),
     maxBytes: 1024,
@@ -130,16 +186,21 @@ export const clientEvents = {
   },
   /** List submissions: a student gets their own and the shared ones; the instructor every one of the session. */
   'lab:submissions': {
+    by: 'member',
     payload: LabSubmissionsPayloadSchema,
     result: z.object({ submissions: z.array(SubmissionSchema) }),
   },
   /** Instructor: share (or unshare) a submission with the class; students get `lab:shared`. */
   'lab:share': {
+    by: 'instructor',
+    requestId: true,
     payload: LabSharePayloadSchema,
     result: z.object({ submission: SubmissionSchema }),
   },
   /** Instructor: share (or unshare) every submission of a lab step at once (`lab:shared` for each that changed). */
   'lab:share-step': {
+    by: 'instructor',
+    requestId: true,
     payload: LabShareStepPayloadSchema,
     result: z.object({ changed: z.number().int().min(0) }),
   },
@@ -149,21 +210,28 @@ export const clientEvents = {
    * `sweep:done`.
    */
   'sweep:start': {
+    by: 'instructor',
+    requestId: true,
     payload: SweepStartPayloadSchema,
     result: SweepStartedSchema,
   },
   /** A student: the result of a shard dealt to them (`accepted: false` for a duplicate or a shard not theirs). */
   'sweep:result': {
+    by: 'student',
+    requestId: true,
     payload: SweepResultPayloadSchema,
     result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
   },
   /** Instructor: hand each online student one λ of the gradient-ascent step's sweep (`ascent:lambda` to each). */
   /** A student: the λ the instructor handed them for this step, if any (a page that opens late or reloads asks). */
   'ascent:my-lambda': {
+    by: 'member',
     payload: DealLambdasPayloadSchema,
     result: z.object({ assignment: AscentLambdaEventSchema.nullable() }),
   },
   'ascent:deal-lambdas': {
+    by: 'instructor',
+    requestId: true,
     payload: DealLambdasPayloadSchema,
     result: z.object({
       lambdas: z.array(z.number()),
@@ -204,24 +272,19 @@ export const serverEvents = {
   'ascent:lambda': AscentLambdaEventSchema,
 } as const;
 
-/** The events only a student (or a not-yet-joined tab) sends. */
-export const STUDENT_EVENTS = ['student:join'] as const;
+type ClientEventKey = keyof typeof clientEvents;
+
+function eventsBy(...senders: EventSender[]): ClientEventKey[] {
+  return (Object.keys(clientEvents) as ClientEventKey[]).filter((e) => senders.includes(clientEvents[e].by as EventSender));
+}
+
+/** The events a student (or a not-yet-joined tab) sends and an instructor does not (`by: anyone | student`). */
+export const STUDENT_EVENTS: readonly ClientEventKey[] = eventsBy('anyone', 'student');
 /** Events both a joined student and a watching instructor may send (a guest gets UNAUTHORIZED). */
-export const SHARED_EVENTS = ['job:submit', 'job:cancel', 'lab:submit', 'lab:image', 'lab:submissions', 'sweep:result', 'ascent:my-lambda'] as const satisfies readonly (keyof typeof clientEvents)[];
+export const SHARED_EVENTS: readonly ClientEventKey[] = eventsBy('member');
 /** Instructor actions (a student gets FORBIDDEN for each). */
-export const INSTRUCTOR_EVENTS = [
-  'instructor:watch',
-  'step:goto',
-  'step:next',
-  'step:prev',
-  'controls:lock',
-  'session:pause',
-  'participant:remove',
-  'session:end',
-  'session:reopen',
-  'present:set',
-  'lab:share',
-  'lab:share-step',
-  'sweep:start',
-  'ascent:deal-lambdas',
-] as const satisfies readonly (keyof typeof clientEvents)[];
+export const INSTRUCTOR_EVENTS: readonly ClientEventKey[] = eventsBy('instructor', 'signed-in');
+/** The mutating events: their payloads carry a `requestId`. */
+export const MUTATING_EVENTS: readonly ClientEventKey[] = (Object.keys(clientEvents) as ClientEventKey[]).filter(
+  (e) => 'requestId' in clientEvents[e] && clientEvents[e].requestId === true,
+);

@@ -12,6 +12,8 @@ export * from './display-name';
 export * from './dto.schemas';
 export * from './events.schemas';
 export * from './events';
+export * from './request-id';
+export * from './payload-guard';
 export * from './http.schemas';
 export * from './masks';
 export * from './window-grid';

@@ -161,7 +161,8 @@ describe('protocol', () => {
   });
 
   it('derives the socket.io event maps from the schemas', () => {
-    expectTypeOf<Parameters<ClientToServerEvents['step:goto']>[0]>().toEqualTypeOf<{ index: number }>();
+    expectTypeOf<Parameters<ClientToServerEvents['step:goto']>[0]>().toEqualTypeOf<{ index: number } & { requestId: string }>();
+    expectTypeOf<Parameters<ClientToServerEvents['instructor:watch']>[0]>().toEqualTypeOf<{ sessionId: string }>();
     expectTypeOf<Parameters<Parameters<ClientToServerEvents['step:next']>[1]>[0]>().toEqualTypeOf<
       Ack<{ state: SessionState }>
     >();

@@ -1,7 +1,11 @@
 /** Real HTTP and socket.io clients for the integration suites. */
+import { randomBytes } from 'node:crypto';
 import {
   PROTOCOL_VERSION,
   SESSION_COOKIE,
+  isMutatingEvent,
+  newRequestId,
+  withRequestId,
   type Ack,
   type ClientEventName,
   type ClientPayload,
@@ -82,18 +86,34 @@ export function connect(
   });
 }
 
-/** Emits a request and waits for its ack. */
+/**
+ * Emits a request and waits for its ack. A mutating event gets a fresh `requestId` unless `requestId` is given
+ * (pass the same one again to retry the same request, as a client does after a lost ack).
+ */
 export function request<E extends ClientEventName>(
   socket: ClientSocket,
   event: E,
   payload: ClientPayload<E>,
   timeoutMs = 5000,
+  requestId?: string,
 ): Promise<Ack<ClientResult<E>>> {
-  return (socket.timeout(timeoutMs) as any).emitWithAck(event, payload);
+  return (socket.timeout(timeoutMs) as any).emitWithAck(event, withRequestId(event, payload, requestId));
 }
 
-/** Sends anything (for malformed-payload tests) and waits for the ack. */
+/** A browser's device token (what the app keeps in local storage). */
+export function newDeviceToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/**
+ * Sends anything (for malformed-payload tests) and waits for the ack. A single plain-object payload of a mutating
+ * event gets a requestId unless it has one, as every real client adds it; anything else goes as it is (emit
+ * directly to send a mutating event without one).
+ */
 export function rawRequest(socket: ClientSocket, event: string, ...args: unknown[]): Promise<Ack<unknown>> {
+  const [payload] = args;
+  const plain = args.length === 1 && payload !== null && typeof payload === 'object' && Object.getPrototypeOf(payload) === Object.prototype;
+  if (plain && isMutatingEvent(event) && !('requestId' in payload)) args = [{ ...payload, requestId: newRequestId() }];
   return (socket.timeout(5000) as any).emitWithAck(event, ...args);
 }
 
@@ -117,6 +137,10 @@ export class StudentClient {
   joins = 0;
   removedMessage?: string;
   lastError?: string;
+  /** This browser's device token (sent with every join, as the app does). */
+  deviceToken = newDeviceToken();
+  /** The requestId of a join by name until it succeeds: a retry after a lost ack reuses it. */
+  private joinRequestId = newRequestId();
 
   constructor(
     base: string,
@@ -131,13 +155,16 @@ export class StudentClient {
   }
 
   private async join(): Promise<void> {
-    const payload = this.resumeToken ? { code: this.code, resumeToken: this.resumeToken } : { code: this.code, displayName: this.displayName };
+    const payload = this.resumeToken
+      ? { code: this.code, resumeToken: this.resumeToken, deviceToken: this.deviceToken }
+      : { code: this.code, displayName: this.displayName, deviceToken: this.deviceToken };
     try {
-      const ack = await request(this.socket, 'student:join', payload);
+      const ack = await request(this.socket, 'student:join', payload, 5000, this.joinRequestId);
       if (!ack.ok) {
         this.lastError = ack.error;
         return;
       }
+      this.joinRequestId = newRequestId();
       this.participant = ack.data.participant;
       this.resumeToken = ack.data.resumeToken;
       this.state = ack.data.state;
