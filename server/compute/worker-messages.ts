@@ -3,8 +3,7 @@ import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
 import type { BatcherStats } from './batcher';
 import type { RunnerProgress } from './job-runner';
 
-/** Backend preference of a worker: `auto` = tfjs-node-gpu, then tfjs-node, when installed; else wasm. */
-export type BackendPreference = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+export type { BackendPreference } from './backend-select';
 
 /** Configuration every worker starts with (workerData). */
 export interface WorkerConfig {
