@@ -14,7 +14,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { disposeModel } from '@convlab/nets';
 import { loadModelSpec } from '@convlab/nets/node';
-import { forwardRows } from '../server/compute/job-runner';
+import { forwardRows } from '@convlab/engine';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MODEL = 'mobilenet_v1_0.25_224';

@@ -11,8 +11,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ComputeError, type ComputeErrorCode } from '@convlab/protocol';
-import type { BatcherStats } from './batcher';
-import type { RunnerProgress } from './job-runner';
+import type { BatcherStats, RunnerProgress } from '@convlab/engine';
 import type { BackendPreference, FromWorker, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));

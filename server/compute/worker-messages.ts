@@ -1,7 +1,6 @@
 /** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
 import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
-import type { BatcherStats } from './batcher';
-import type { RunnerProgress } from './job-runner';
+import type { BatcherStats, RunnerProgress } from '@convlab/engine';
 
 export type { BackendPreference } from './backend-select';
 

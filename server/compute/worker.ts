@@ -12,8 +12,7 @@ import { loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } 
 import { encodePng } from '@convlab/vis/node';
 import { createFileReader, decodeImageFile, loadModelSpec } from '@convlab/nets/node';
 import type { ComputeErrorCode, ImageRef } from '@convlab/protocol';
-import { DynamicBatcher } from './batcher';
-import { forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from './job-runner';
+import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from '@convlab/engine';
 import type { FromWorker, ModelDescription, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
 
 const config = workerData as WorkerConfig;

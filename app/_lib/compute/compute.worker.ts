@@ -2,7 +2,7 @@
  * The browser's compute worker: TensorFlow.js off the UI thread. On `init` it picks the first backend that starts
  * (webgl, webgpu where the browser has it, wasm from files the app's bundle serves, cpu), loads models through the
  * Cache Storage reader from the server's /models/ files, measures one forward pass on `probe`, and runs JobSpecs
- * with the server's own job runner (server/compute/job-runner.ts), so a result means the same on both sides.
+ * with the server's own job runner (@convlab/engine), so a result means the same on both sides.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -21,7 +21,7 @@ import {
 } from '@convlab/nets';
 import type { ImageRef } from '@convlab/protocol';
 import { encodePng } from '@convlab/vis/png';
-import { forwardRows, isAbort, runJob } from '../../../server/compute/job-runner';
+import { forwardRows, isAbort, runJob } from '@convlab/engine';
 import { isOutOfMemoryError } from './placement';
 import { BACKEND_ORDER, type BackendAttempt, type BrowserBackend, type FromWorker, type ToWorker, type WorkerSetup } from './worker-messages';
 

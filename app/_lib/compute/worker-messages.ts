@@ -1,6 +1,6 @@
 /** Messages between the page and the compute Web Worker (structured-clone data only; typed arrays are transferred). */
 import type { ComputeErrorCode, JobResultData, JobSpec } from '@convlab/protocol';
-import type { RunnerProgress } from '../../../server/compute/job-runner';
+import type { RunnerProgress } from '@convlab/engine';
 
 /** Backends in the order the worker tries them. */
 export const BACKEND_ORDER = ['webgl', 'webgpu', 'wasm', 'cpu'] as const;

@@ -14,7 +14,7 @@ import { JobSpecSchema, encodeBitmapMask, type ImageRef, type JobSpec } from '@c
 import { DynamicBatcher } from './batcher';
 import { forwardRows, runJob, type ForwardRequest, type ForwardRows, type RunnerContext } from './job-runner';
 
-const SHARED = path.resolve(__dirname, '../../../shared');
+const SHARED = path.resolve(__dirname, '../../../../shared');
 const HAVE_DATA = pathExists(path.join(SHARED, 'models/mobilenet_v1_0.25_224'));
 const MODEL = 'mobilenet_v1_0.25_224';
 const CAT: ImageRef = { kind: 'sample', id: 'photos/skimage_chelsea.png' };
