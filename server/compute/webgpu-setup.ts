@@ -29,7 +29,7 @@ export function installWebGpu(): Promise<GPU> {
   installed ??= import('webgpu').then(({ create, globals }) => {
     Object.assign(globalThis, globals);
     const gpu = create([]);
-    const g = globalThis as { navigator?: Record<string, unknown> };
+    const g = globalThis as unknown as { navigator?: Record<string, unknown> };
     if (g.navigator) Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
     else g.navigator = { gpu, userAgent: 'node' };
     return gpu;
