@@ -29,12 +29,14 @@ export function maxPoolInputGrad(
     // oneHot[a, b, ch, m] = 1 when m is window position a·kw + b, for every channel.
     const oneHot = tf.tile(tf.reshape(tf.eye(k), [kh, kw, 1, k]), [1, 1, c, 1]) as tf.Tensor4D;
     const spec = { strides, dilation: [1, 1] as Pair, pad: 'valid' as const, depthwise: true, groups: c };
-    const windows = tf.reshape(tf.depthwiseConv2d(xp, oneHot, strides, 'valid'), [n, ho, wo, c, k]);
+    // Windows as [n·ho·wo, c, k], not [n, ho, wo, c, k]: WebGPU's broadcasting binary ops fail on rank 5.
+    const cells = n * ho * wo;
+    const windows = tf.reshape(tf.depthwiseConv2d(xp, oneHot, strides, 'valid'), [cells, c, k]);
     // windows ≤ y, so 1 + sign(windows - y) is 1 exactly at the maxima (faster on wasm than a broadcast Equal).
-    const isMax = tf.add(1, tf.sign(tf.sub(windows, tf.expandDims(y, 4))));
+    const isMax = tf.add(1, tf.sign(tf.sub(windows, tf.reshape(y, [cells, c, 1]))));
     // Weights k, k-1, …, 1 make the first maximum the unique argMax on every backend.
-    const first = tf.argMax(tf.mul(isMax, tf.range(k, 0, -1)), 4);
-    const routed = tf.mul(tf.oneHot(first, k), tf.expandDims(dy, 4));
+    const first = tf.argMax(tf.mul(isMax, tf.range(k, 0, -1)), 2);
+    const routed = tf.mul(tf.oneHot(first, k), tf.reshape(dy, [cells, c, 1]));
     const back = depthwiseInputGrad(tf.reshape(routed, [n, ho, wo, c * k]) as tf.Tensor4D, oneHot, [n, hp, wp, c], spec);
     return tf.slice(back, [0, pt, pl, 0], [n, h, w, c]) as tf.Tensor4D;
   });
