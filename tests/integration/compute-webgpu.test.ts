@@ -42,7 +42,7 @@ describe.skipIf(!HAVE_DATA)('a server computing on WebGPU (SwiftShader)', () => 
     db = await sqlite.create();
     // One worker: the GPU worker alone (no wasm worker to take the job instead).
     proc = await spawnServer({
-      ...(vulkan as Record<string, string>),
+      ...(Object.fromEntries(Object.entries(vulkan).filter(([, v]) => v !== undefined)) as Record<string, string>),
       ...db.env,
       PORT: String(await freePort()),
       HOST: '127.0.0.1',
