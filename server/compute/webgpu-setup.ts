@@ -85,7 +85,7 @@ const CHROMIUM = '/usr/lib/chromium';
  * Environment for a child process that should compute on Chromium's SwiftShader Vulkan (tests, benchmarks on
  * machines without a GPU); null when Debian's chromium is not installed.
  */
-export function swiftShaderEnv(base: Record<string, string | undefined> = process.env): NodeJS.ProcessEnv | null {
+export function swiftShaderEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv | null {
   const icd = `${CHROMIUM}/vk_swiftshader_icd.json`;
   if (!existsSync(icd)) return null;
   const hasLoader = ['/usr/lib/x86_64-linux-gnu/libvulkan.so.1', '/usr/lib/aarch64-linux-gnu/libvulkan.so.1', '/usr/lib/libvulkan.so.1'].some(existsSync);
@@ -94,5 +94,5 @@ export function swiftShaderEnv(base: Record<string, string | undefined> = proces
     VK_ICD_FILENAMES: icd,
     XDG_RUNTIME_DIR: base.XDG_RUNTIME_DIR ?? '/tmp',
     ...(hasLoader ? {} : { LD_LIBRARY_PATH: [CHROMIUM, base.LD_LIBRARY_PATH].filter(Boolean).join(':') }),
-  } as NodeJS.ProcessEnv;
+  };
 }

@@ -37,7 +37,7 @@ describe.skipIf(!HAVE_DATA)('a server computing on WebGPU (SwiftShader)', () => 
   const opened: { close(): void }[] = [];
 
   beforeAll(async () => {
-    const vulkan = swiftShaderEnv({});
+    const vulkan = swiftShaderEnv();
     if (!vulkan) throw new Error("Chromium's SwiftShader is missing (/usr/lib/chromium/vk_swiftshader_icd.json): apt-get install -y chromium");
     db = await sqlite.create();
     // One worker: the GPU worker alone (no wasm worker to take the job instead).
