@@ -9,9 +9,11 @@
  *   (speedup of pool 2 + batching over one unbatched worker; slowest student's p95 / median latency).
  * Prints the tables and writes bench/results/bench-<time>.json (and latest.json).
  *
- *   npm run bench -- [--suite models,vis,compute] [--models id,id]
+ *   npm run bench -- [--suite models,vis,compute,gpu] [--models id,id] [--swiftshader]
  *                    [--backends node-wasm,node-cpu,chromium-webgl,chromium-wasm] [--iterations 3] [--budget-s 30] [--full] [--quick] [--out DIR]
  * --quick: small models, few iterations, every suite shortened. --full: never skip batch 16 for time.
+ * gpu (only when named; gpu.bench.ts): wasm vs WebGPU through Dawn side by side; --swiftshader measures WebGPU on
+ * Chromium's software Vulkan where no GPU is set up (it shows the path works, not GPU speed).
  */
 import { runBench } from './run-bench';
 

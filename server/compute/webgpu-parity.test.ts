@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { swiftShaderEnv } from './webgpu-setup';
 
 const CHILD = path.join(__dirname, 'testing/webgpu-parity.child.ts');
-const FORWARD_JOBS = ['classify', 'occlusion'];
+const FORWARD_JOBS = ['classify', 'occlusion', 'occlusion-noise'];
 const GRADIENT_JOBS = ['saliency-vanilla', 'saliency-saliency', 'saliency-guided', 'saliency-deconvnet', 'saliency-smoothgrad', 'saliency-gradient-x-input', 'saliency-gradcam', 'ascent'];
 
 interface ChildReport {

@@ -183,6 +183,16 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
   return { data: { layer, height: h, width: w, ranking, channels, maps }, batched: res.batched };
 }
 
+/** Per-channel minimum and maximum of an image batch, read back asynchronously. */
+async function channelRange(input: tf.Tensor4D): Promise<{ min: number[]; max: number[] }> {
+  const [lo, hi] = [tf.min(input, [0, 1, 2]), tf.max(input, [0, 1, 2])];
+  try {
+    return { min: Array.from(await lo.data()), max: Array.from(await hi.data()) };
+  } finally {
+    tf.dispose([lo, hi]);
+  }
+}
+
 /** (backend, model, window) for which vis' cost model found incremental passes no faster. */
 const declinedIncremental = new Set<string>();
 
@@ -258,7 +268,9 @@ async function occlusion(spec: JobSpecOf<'occlusion'> | JobSpecOf<'occlusion-mas
     const probabilities = new Float32Array(total);
     const topClass = new Int32Array(total);
     const topProbability = new Float32Array(total);
-    const fillImage = makeFillImage(input, { fill: spec.params.fill, greyValue: greyValue(model.meta.preprocessing), seed: spec.params.seed });
+    // Noise spans each channel's range in the input; read here asynchronously (WebGPU cannot read synchronously).
+    const noiseRange = spec.params.fill === 'noise' ? await channelRange(input) : undefined;
+    const fillImage = makeFillImage(input, { fill: spec.params.fill, greyValue: greyValue(model.meta.preprocessing), seed: spec.params.seed, noiseRange });
     // Windows are rectangles of fill pixels: copy them into copies of the input (as vis does), no per-row masks.
     // Masks may be fractional (antialiased edges): blend `input + (fill − input)·mask` on the backend.
     const c = input.shape[3];

@@ -35,6 +35,7 @@ const saliency = (method: string, extra: object = {}) => ({ kind: 'saliency', mo
 export const JOBS: Record<string, unknown> = {
   classify: { kind: 'classify', model: 'tiny', image, params: { top: 5 } },
   occlusion: { kind: 'occlusion', model: 'tiny', image, params: { window: 4, stride: 4, fill: 'grey', classIndex: 3 } },
+  'occlusion-noise': { kind: 'occlusion', model: 'tiny', image, params: { window: 6, stride: 5, fill: 'noise', seed: 2 } },
   'saliency-vanilla': saliency('vanilla'),
   'saliency-saliency': saliency('saliency'),
   'saliency-guided': saliency('guided'),
