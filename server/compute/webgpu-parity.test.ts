@@ -1,6 +1,6 @@
 /**
  * WebGPU (Dawn in Node, on Chromium's SwiftShader software Vulkan: no GPU needed) against wasm: the same jobs through
- * the job runner give the same results — within 1e-3 relative for logits, probabilities and every value of the
+ * the job runner give the same results (classify, activations, occlusion, every saliency method, ascent) — within 1e-3 relative for logits, probabilities and every value of the
  * forward-only jobs, cosine ≥ 0.999 for gradient maps and ascent images — and leave no tensor behind on either
  * backend. A tiny model built in code keeps SwiftShader's seconds few. The jobs run in a child process, because
  * the Vulkan environment (webgpu-setup.ts `swiftShaderEnv`) must be set before a process starts.
@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { swiftShaderEnv } from './webgpu-setup';
 
 const CHILD = path.join(__dirname, 'testing/webgpu-parity.child.ts');
-const FORWARD_JOBS = ['classify', 'occlusion', 'occlusion-noise'];
+const FORWARD_JOBS = ['classify', 'activations', 'occlusion', 'occlusion-noise'];
 const GRADIENT_JOBS = ['saliency-vanilla', 'saliency-saliency', 'saliency-guided', 'saliency-deconvnet', 'saliency-smoothgrad', 'saliency-gradient-x-input', 'saliency-gradcam', 'ascent'];
 
 interface ChildReport {

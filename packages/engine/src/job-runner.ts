@@ -24,7 +24,7 @@ import {
   netsReceptiveField,
   netsScore,
   occlusionGrid,
-  rankChannels,
+  rankFeatureMapChannels,
   rasterizeMask,
   robustMax,
   signedRgb,
@@ -171,9 +171,7 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
   const tap = res.rows.taps[layer];
   if (tap.shape.length !== 4) throw new Error(`layer '${layer}' is not a feature map (shape [${tap.shape.join(', ')}])`);
   const [, h, w, c] = tap.shape;
-  const t = tf.tensor4d(tap.data, [1, h, w, c]);
-  const ranking = rankChannels(t);
-  t.dispose();
+  const ranking = rankFeatureMapChannels({ height: h, width: w, channels: c, data: tap.data });
   const channels = ranking.slice(0, spec.params.channels).map((r) => r.channel);
   const maps = new Float32Array(channels.length * h * w);
   channels.forEach((ch, k) => {

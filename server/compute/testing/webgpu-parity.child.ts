@@ -34,6 +34,7 @@ const saliency = (method: string, extra: object = {}) => ({ kind: 'saliency', mo
 /** The jobs compared, by name. */
 export const JOBS: Record<string, unknown> = {
   classify: { kind: 'classify', model: 'tiny', image, params: { top: 5 } },
+  activations: { kind: 'activations', model: 'tiny', image, params: { layer: 'c2', channels: 4 } },
   occlusion: { kind: 'occlusion', model: 'tiny', image, params: { window: 4, stride: 4, fill: 'grey', classIndex: 3 } },
   'occlusion-noise': { kind: 'occlusion', model: 'tiny', image, params: { window: 6, stride: 5, fill: 'noise', seed: 2 } },
   'saliency-vanilla': saliency('vanilla'),
