@@ -13,7 +13,7 @@ import { swiftShaderEnv } from './webgpu-setup';
 
 const CHILD = path.join(__dirname, 'testing/webgpu-parity.child.ts');
 const FORWARD_JOBS = ['classify', 'activations', 'occlusion', 'occlusion-noise'];
-const GRADIENT_JOBS = ['saliency-vanilla', 'saliency-saliency', 'saliency-guided', 'saliency-deconvnet', 'saliency-smoothgrad', 'saliency-gradient-x-input', 'saliency-gradcam', 'ascent'];
+const GRADIENT_JOBS = ['saliency-vanilla', 'saliency-saliency', 'saliency-guided', 'saliency-deconvnet', 'saliency-smoothgrad', 'saliency-gradient-x-input', 'saliency-gradcam', 'saliency-neuron', 'ascent'];
 
 interface ChildReport {
   backend: string;

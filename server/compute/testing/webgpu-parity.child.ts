@@ -44,6 +44,8 @@ export const JOBS: Record<string, unknown> = {
   'saliency-smoothgrad': saliency('smoothgrad', { samples: 4 }),
   'saliency-gradient-x-input': saliency('gradient-x-input'),
   'saliency-gradcam': saliency('gradcam', { layer: 'c2' }),
+  // A neuron without a position: the channel's strongest one (found on the backend).
+  'saliency-neuron': { kind: 'saliency', model: 'tiny', image, params: { method: 'guided', target: { kind: 'neuron', layer: 'c2', channel: 1 }, raw: true } },
   ascent: { kind: 'ascent', model: 'tiny', params: { target, steps: 4, learningRate: 0.5, l2: 0.01, init: 'noise', seed: 3 } },
 };
 
