@@ -70,7 +70,7 @@ async function benchModel(id: string): Promise<GpuModelRow> {
   const scaled: string[] = [];
   try {
     const fwdB1 = await median(iterations, () => forwardOnce(model, x1));
-    const fwdB32PerImage = (await median(quick ? 1 : 3, () => forwardOnce(model, x32))) / 32;
+    const fwdB32PerImage = (await median(1, () => forwardOnce(model, x32))) / 32;
     const gradient = await median(iterations, async () => {
       const g = inputGradient(model, x1, { kind: 'class', index: 1 });
       await g.gradient.data();
@@ -87,17 +87,17 @@ async function benchModel(id: string): Promise<GpuModelRow> {
       onProgress: () => undefined,
     });
     const job = (spec: JobSpecInput) => JobSpecSchema.parse(spec) as JobSpec;
-    // 625 positions: window 32, stride 8 on 224 × 224. --quick: stride 16 (169 positions), scaled to 625.
-    const stride = quick ? 16 : 8;
+    // 625 positions: window 32, stride 8 on 224 × 224. --quick: stride 32 (49 positions), scaled to 625.
+    const stride = quick ? 32 : 8;
     const positions = ((h - 32) / stride + 1) ** 2;
     const occlusion = job({ kind: 'occlusion', model: id, image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, params: { window: 32, stride, fill: 'grey', classIndex: 1 } });
     const occlusion625 = ((await median(1, async () => void (await runJob(occlusion, ctx(false))))) * 625) / positions;
     const occlusion625Incremental = ((await median(1, async () => void (await runJob(occlusion, ctx(true))))) * 625) / positions;
     if (positions !== 625) scaled.push(`occlusion: ${positions} positions × 625/${positions}`);
-    const steps = quick ? 10 : 200;
+    const steps = quick ? 4 : 200;
     const ascent = job({ kind: 'ascent', model: id, params: { target: { kind: 'class', index: 1 }, steps, learningRate: 1, l2: 0.001 } });
     const ascent200 = ((await median(quick ? 1 : 1, async () => void (await runJob(ascent, ctx(false))))) * 200) / steps;
-    if (steps !== 200) scaled.push(`ascent: ${steps} steps × 20`);
+    if (steps !== 200) scaled.push(`ascent: ${steps} steps × ${200 / steps}`);
     return { model: id, fwdB1, fwdB32PerImage, gradient, occlusion625, occlusion625Incremental, ascent200, scaled };
   } finally {
     tf.dispose([x1, x32]);
@@ -109,6 +109,7 @@ async function benchModel(id: string): Promise<GpuModelRow> {
 async function benchService(choice: BackendChoice, model: string): Promise<NonNullable<GpuChildReport['service']>> {
   const students = 30;
   const perStudent = quick ? 1 : 2;
+  // --quick: every other student's job is a gradient (saliency); the rest one-mask occlusion (one forward pass).
   const size = Math.max(1, Math.min(os.availableParallelism(), 4));
   const service = await ComputeService.start({ size, choice, modelsDir: MODELS_DIR, maxBatch: 4, queue: { maxPerOwner: perStudent, maxTotal: 10_000 }, cache: { maxEntries: 0 } });
   try {
