@@ -116,7 +116,7 @@ async function benchService(choice: BackendChoice, model: string): Promise<NonNu
     const image = { kind: 'sample', id: 'photos/skimage_chelsea.png' } as const;
     const spec = (s: number, k: number): JobSpecInput =>
       k % 2 === 0
-        ? { kind: 'occlusion-masks', model, image, params: { masks: [{ kind: 'rect', x: 0, y: 0, width: 40 + s, height: 40 }], fill: 'grey', classIndex: s } }
+        ? { kind: 'occlusion-masks', model, image, params: { masks: [{ kind: 'rect', x: 0, y: 0, width: 40 + (s % 100), height: 40 }], fill: 'grey', classIndex: s } }
         : { kind: 'saliency', model, image, params: { method: 'vanilla', target: { kind: 'class', index: s } } };
     const run = (s: number, k: number) =>
       new Promise<void>((resolve, reject) =>
