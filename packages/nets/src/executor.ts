@@ -638,7 +638,10 @@ export function inputGradient(model: Model, input: tf.Tensor4D, objective: Gradi
 /** One-hot [n, k] of each row's argmax, with a zero gradient (its ops stay off the tape inside customGrad). */
 const strongestMask = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const flat = args[0] as tf.Tensor;
-  return { value: tf.cast(tf.oneHot(tf.argMax(flat, 1), flat.shape[1] as number), 'float32'), gradFunc: () => tf.zerosLike(flat) };
+  const k = flat.shape[1] as number;
+  // tf.oneHot needs a depth of 2 or more; a 1×1 map's only position is its strongest.
+  const value = k === 1 ? tf.onesLike(flat) : tf.cast(tf.oneHot(tf.argMax(flat, 1), k), 'float32');
+  return { value, gradFunc: () => tf.zerosLike(flat) };
 }) as (flat: tf.Tensor) => tf.Tensor;
 
 /** Disposes every tensor of a forward result. */
