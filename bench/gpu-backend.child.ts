@@ -165,5 +165,5 @@ if (!report.notMeasured) {
     report.errors.push(`service: ${(e as Error).message.split('\n')[0]}`);
   }
 }
-console.log(JSON.stringify(report));
-process.exit(0);
+// Exit once the report is flushed through the pipe (Dawn's handles would keep the process alive).
+process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0));

@@ -95,5 +95,7 @@ const adapter = await probeGpuAdapter();
 if (!adapter || !(await tf.setBackend('webgpu'))) throw new Error('no WebGPU adapter: run with swiftShaderEnv()');
 await tf.ready();
 const webgpu = await runAll();
-console.log(JSON.stringify({ backend: tf.getBackend(), adapter, wasm: wasm.results, webgpu: webgpu.results, leaked: { wasm: wasm.leaked, webgpu: webgpu.leaked } }));
-process.exit(0);
+const report = JSON.stringify({ backend: tf.getBackend(), adapter, wasm: wasm.results, webgpu: webgpu.results, leaked: { wasm: wasm.leaked, webgpu: webgpu.leaked } });
+// Exit once the report is flushed: a pipe takes it in pieces, and exiting early would cut it short. (Exit at all:
+// Dawn's handles keep the process alive.)
+process.stdout.write(`${report}\n`, () => process.exit(0));
