@@ -47,15 +47,15 @@ export async function runBatchRowsBench(opts: { batches?: number[]; rounds?: num
     const times: number[][] = batches.map(() => []);
     // Round 0 warms up every batch shape.
     for (let round = 0; round <= rounds; round++) {
-      batches.forEach((n, i) => {
+      for (const [i, n] of batches.entries()) {
         const t0 = performance.now();
         for (let k = 0; k < Math.max(1, Math.round(ROWS_PER_ROUND / n)); k++) {
           const x = tf.tensor4d(inputs[i], [n, h, w, 3]);
-          forwardRows(model, x);
+          await forwardRows(model, x);
           x.dispose();
         }
         if (round > 0) times[i].push((performance.now() - t0) / (Math.max(1, Math.round(ROWS_PER_ROUND / n)) * n));
-      });
+      }
     }
     return {
       model: MODEL,

@@ -10,9 +10,11 @@
  *   join (join.bench.ts): p50/p95 join time of 300 students joining at once, on a slide and while workers warm up.
  * Prints the tables and writes bench/results/bench-<time>.json (and latest.json).
  *
- *   npm run bench -- [--suite models,vis,compute,join] [--models id,id]
+ *   npm run bench -- [--suite models,vis,compute,join,gpu] [--models id,id] [--swiftshader]
  *                    [--backends node-wasm,node-cpu,chromium-webgl,chromium-wasm] [--iterations 3] [--budget-s 30] [--full] [--quick] [--out DIR]
  * --quick: small models, few iterations, every suite shortened. --full: never skip batch 16 for time.
+ * gpu (only when named; gpu.bench.ts): wasm vs WebGPU through Dawn side by side; --swiftshader measures WebGPU on
+ * Chromium's software Vulkan where no GPU is set up (it shows the path works, not GPU speed).
  */
 import { runBench } from './run-bench';
 

@@ -33,12 +33,16 @@ function chromiumVisOptions(backend: 'webgl' | 'wasm', quick: boolean): PageVisO
     : { batchSizes: [8, 16, 32, 64], positions: 64, rounds: 2, iterations: 3, ascentSteps: 5 };
 }
 
-const ALL_SUITES = ['models', 'vis', 'compute', 'join'] as const;
+/** The suites run by default; `gpu` (wasm vs WebGPU, gpu.bench.ts) runs when named. */
+const DEFAULT_SUITES = ['models', 'vis', 'compute', 'join'] as const;
+const ALL_SUITES = [...DEFAULT_SUITES, 'gpu'] as const;
 type Suite = (typeof ALL_SUITES)[number];
 
 interface Options {
   suites: Suite[];
   quick: boolean;
+  /** gpu suite: measure WebGPU on Chromium's SwiftShader (software) when the machine has no Vulkan set up. */
+  swiftshader: boolean;
   /** Models named with --models (the other suites keep their own defaults otherwise). */
   explicitModels?: string[];
   models: string[];
@@ -60,13 +64,14 @@ function parseArgs(argv: string[]): Options {
   for (const m of models) if (!known.has(m)) throw new Error(`unknown model '${m}'; built-in models: ${[...known].join(', ')}`);
   const backends = (get('backends')?.split(',') ?? [...ALL_BACKENDS]) as BackendName[];
   for (const b of backends) if (!ALL_BACKENDS.includes(b)) throw new Error(`unknown backend '${b}'; choose from ${ALL_BACKENDS.join(', ')}`);
-  const suites = (get('suite')?.split(',') ?? [...ALL_SUITES]) as Suite[];
+  const suites = (get('suite')?.split(',') ?? [...DEFAULT_SUITES]) as Suite[];
   for (const x of suites) if (!ALL_SUITES.includes(x)) throw new Error(`unknown suite '${x}'; choose from ${ALL_SUITES.join(', ')}`);
   const iterations = Number(get('iterations') ?? (quick ? 2 : 3));
   const budgetS = Number(get('budget-s') ?? 30);
   return {
     suites,
     quick,
+    swiftshader: argv.includes('--swiftshader'),
     explicitModels: get('models')?.split(','),
     models,
     backends,
@@ -206,6 +211,17 @@ export async function runBench(argv: string[]): Promise<number> {
       process.stdout.write(`\n${formatJoinBench(r)}\n`);
     } catch (e) {
       errors.push(`join suite: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+
+  if (opts.suites.includes('gpu')) {
+    try {
+      const { runGpuBench, formatGpuBench } = await import('./gpu.bench');
+      const r = await runGpuBench({ models: opts.explicitModels, quick: opts.quick, swiftshader: opts.swiftshader, log });
+      suites.gpu = r;
+      process.stdout.write(`\n${formatGpuBench(r)}\n`);
+    } catch (e) {
+      errors.push(`gpu suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);
     }
   }

@@ -2,9 +2,9 @@
  * Starts the compute service on first use. Starting its worker threads costs seconds (each loads its own
  * TensorFlow.js runtime), so a server that never computes — and every test that does not — never pays for it.
  */
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { ComputeError, type ComputeHealthInfo } from '@convlab/protocol';
+import { chooseBackend, installedNativePackage, type BackendChoice } from './compute/backend-select';
 import { ComputeService, type ComputeServiceOptions } from './compute/service';
 import type { Config } from './config';
 
@@ -20,26 +20,27 @@ export interface ComputeLauncher {
   close(): Promise<void>;
 }
 
-/** Optional native packages the workers prefer under 'auto' (see server/compute/worker.ts), in order. */
-const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
-
-/** The backend a pool would pick before it runs: 'auto' resolves to tensorflow when a native package is installed. */
+/**
+ * The backend a pool would pick before it runs, without probing for a GPU: 'auto' resolves to tensorflow when a
+ * native package is installed, else stays 'auto' (WebGPU or wasm, decided when the service starts).
+ */
 export function expectedBackend(preference: Config['compute']['backend']): string {
-  if (preference === 'wasm' || preference === 'cpu') return preference;
-  const require = createRequire(import.meta.url);
-  for (const pkg of NATIVE_PACKAGES) {
-    try {
-      require.resolve(pkg);
-      return 'tensorflow';
-    } catch {
-      // not installed
-    }
-  }
+  if (preference === 'wasm' || preference === 'cpu' || preference === 'webgpu') return preference;
+  if (installedNativePackage()) return 'tensorflow';
   // 'tensorflow' without a native package fails at start; say so rather than pretend.
-  return preference === 'tensorflow' ? 'tensorflow (not installed)' : 'wasm';
+  return preference === 'tensorflow' ? 'tensorflow (not installed)' : 'auto';
 }
 
-/** A launcher for `config`; `overrides` tune the service (tests: slots, batching, models dir). */
+/**
+ * Decided at server start-up where the configuration demands a GPU: CONVLAB_COMPUTE_BACKEND=webgpu without an
+ * adapter stops the server (BackendUnavailableError, a ConfigError) instead of failing the first student's job.
+ * Other preferences are decided when the compute service starts (undefined here).
+ */
+export async function decideBackendAtStart(config: Config): Promise<BackendChoice | undefined> {
+  return config.compute.backend === 'webgpu' ? chooseBackend('webgpu') : undefined;
+}
+
+/** A launcher for `config`; `overrides` tune the service (tests: slots, batching, models dir; `choice`, decided at start). */
 export function createComputeLauncher(
   config: Config,
   overrides: Partial<ComputeServiceOptions> = {},
@@ -63,7 +64,11 @@ export function createComputeLauncher(
         (s) => {
           service = s;
           const h = s.health();
-          log(`compute: ${h.workers} ${h.backend}${h.backendPackage ? ` (${h.backendPackage})` : ''} workers started`);
+          const gpu = s.pool.info().workers.filter((w) => w.gpu).length;
+          if (h.adapter) {
+            const kind = h.adapter.software ? 'software adapter: correct, slower than wasm' : `${h.adapter.vendor} ${h.adapter.architecture}`.trim();
+            log(`compute: ${gpu} webgpu worker on ${h.adapter.name} (${kind}) and ${h.workers - gpu} wasm workers started`);
+          } else log(`compute: ${h.workers} ${h.backend}${h.backendPackage ? ` (${h.backendPackage})` : ''} workers started`);
           return s;
         },
         (err: unknown) => {
@@ -78,7 +83,14 @@ export function createComputeLauncher(
     current: () => service,
     health() {
       if (service) return { started: true, ...service.health() };
-      return { started: false, backend: expectedBackend(config.compute.backend), configured: config.compute.backend, workers: options.size ?? config.compute.workers };
+      const adapter = options.choice?.backend === 'webgpu' ? options.choice.adapter : undefined;
+      return {
+        started: false,
+        backend: options.choice?.backend ?? expectedBackend(config.compute.backend),
+        configured: config.compute.backend,
+        workers: options.size ?? config.compute.workers,
+        ...(adapter ? { adapter } : {}),
+      };
     },
     async close() {
       closed = true;

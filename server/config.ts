@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { BACKEND_PREFERENCES, type BackendPreference } from './compute/backend-select';
 
 const flag = z
   .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
@@ -51,12 +52,12 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   /** Compute worker threads (each its own TensorFlow.js runtime); default: the CPU count. */
   CONVLAB_COMPUTE_WORKERS: z.coerce.number().int('must be a whole number').min(1).max(256).optional(),
-  /** auto = tfjs-node-gpu, then tfjs-node when installed, else wasm. */
-  CONVLAB_COMPUTE_BACKEND: z.enum(['auto', 'wasm', 'cpu', 'tensorflow']).default('auto'),
+  /** auto = tfjs-node(-gpu) when installed, else WebGPU on a hardware GPU adapter, else wasm (compute/backend-select.ts). */
+  CONVLAB_COMPUTE_BACKEND: z.enum(BACKEND_PREFERENCES).default('auto'),
 });
 
 /** Backend preference of the compute workers. */
-export type ComputeBackendPreference = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+export type ComputeBackendPreference = BackendPreference;
 
 export interface Config {
   port: number;

@@ -15,7 +15,7 @@ import { createModelFilesHandler } from '@convlab/nets/node';
 import { AuthSessions } from './auth/auth-sessions';
 import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
-import { createComputeLauncher } from './compute-launcher';
+import { createComputeLauncher, decideBackendAtStart } from './compute-launcher';
 import { loadConfig, type Config } from './config';
 import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from './context';
 import { openStore } from './db';
@@ -64,6 +64,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const log = options.log === false ? () => undefined : (options.log ?? ((line: string) => console.log(line)));
 
+  // CONVLAB_COMPUTE_BACKEND=webgpu with no GPU adapter stops here, before anything is opened.
+  const computeChoice = await decideBackendAtStart(config);
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs });
@@ -82,7 +84,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     migrationStatus: () => opened.migrationStatus(),
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
-    compute: createComputeLauncher(config, { results: { store: opened.jobResults }, ...options.compute }, log),
+    compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
     throttles: createThrottles(limits),
   };
 

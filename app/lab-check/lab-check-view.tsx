@@ -273,6 +273,7 @@ function ResultView({ result }: { result: ComputeRunResult<'classify'> }) {
           {computedBy.where === 'browser' ? 'Computed in this browser' : 'Computed on the server'}
         </span>
         <span className="badge bg-slate-100 font-mono text-slate-700">{computedBy.backend}</span>
+        {computedBy.device ? <span className="badge bg-slate-100 font-mono text-slate-700">{computedBy.device}</span> : null}
         <span className="badge bg-slate-100 font-mono text-slate-700">{ms(computedBy.ms)}</span>
         {computedBy.queuedMs !== undefined && computedBy.queuedMs >= 100 ? <span className="badge bg-slate-100 text-slate-700">waited {ms(computedBy.queuedMs)}</span> : null}
         {computedBy.cached ? <span className="badge bg-slate-100 text-slate-700">from the server’s cache</span> : null}

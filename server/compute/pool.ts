@@ -12,6 +12,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ComputeError, type ComputeErrorCode } from '@convlab/protocol';
 import type { BatcherStats, RunnerProgress } from '@convlab/engine';
+import { BACKEND_PREFERENCES, chooseBackend, describeChoice, type BackendChoice } from './backend-select';
+import { pickWorker, taskWeight, type TaskWeight } from './routing';
+import type { GpuAdapterInfo } from './webgpu-setup';
 import type { BackendPreference, FromWorker, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -22,8 +25,15 @@ export interface PoolOptions {
   size?: number;
   /** Tasks one worker runs concurrently (default 4). */
   slotsPerWorker?: number;
-  /** Backend (default $CONVLAB_COMPUTE_BACKEND, else 'auto': tfjs-node(-gpu) when installed, else wasm). */
+  /** Backend (default $CONVLAB_COMPUTE_BACKEND, else 'auto'; see backend-select.ts). */
   backend?: BackendPreference;
+  /** The backend already chosen (the server decides at start-up); otherwise chosen from `backend` at start. */
+  choice?: BackendChoice;
+  /**
+   * The GPU worker (with a WebGPU choice): it takes the batches of every student, so it runs many tasks at once and
+   * batches more rows (default: 32 slots, 32 rows per pass, 16 per job request). The other `size - 1` workers run wasm.
+   */
+  gpu?: { slots?: number; maxBatch?: number; rowsPerRequest?: number };
   modelsDir?: string;
   /** Sample images root (default ../shared/images, or $CONVLAB_IMAGES_DIR). */
   imagesDir?: string;
@@ -55,11 +65,14 @@ export interface TaskDone {
   /** Thread id of the worker that ran it. */
   worker: number;
   backend: string;
+  /** The GPU adapter's name when a GPU worker ran it. */
+  device?: string;
 }
 
 interface TaskRecord {
   id: number;
   task: WorkerTask;
+  weight: TaskWeight;
   attempts: number;
   slot?: WorkerSlot;
   settled: boolean;
@@ -73,8 +86,11 @@ interface TaskRecord {
 interface WorkerSlot {
   worker: Worker;
   threadId: number;
+  gpu: boolean;
+  slots: number;
   ready: boolean;
   backend?: string;
+  adapter?: GpuAdapterInfo;
   running: Map<number, TaskRecord>;
   /** The worker's batcher totals, as of its last finished task. */
   batchStats?: BatcherStats;
@@ -93,6 +109,11 @@ export class WorkerPool {
   readonly size: number;
   readonly slotsPerWorker: number;
   private readonly config: WorkerConfig;
+  private gpuConfig: WorkerConfig | null = null;
+  private readonly gpuSlots: number;
+  private readonly gpuOptions: NonNullable<PoolOptions['gpu']>;
+  private readonly preference: BackendPreference;
+  private choice: BackendChoice | undefined;
   private readonly maxAttempts: number;
   private readonly killGraceMs: number;
   private readonly workers = new Set<WorkerSlot>();
@@ -115,7 +136,11 @@ export class WorkerPool {
     this.maxAttempts = opts.maxAttempts ?? 2;
     this.killGraceMs = opts.killGraceMs ?? 3000;
     const backend = (opts.backend ?? env.CONVLAB_COMPUTE_BACKEND ?? 'auto') as BackendPreference;
-    if (!['auto', 'wasm', 'cpu', 'tensorflow'].includes(backend)) throw new Error(`CONVLAB_COMPUTE_BACKEND must be auto, wasm, cpu or tensorflow, got '${backend}'`);
+    if (!BACKEND_PREFERENCES.includes(backend)) throw new Error(`CONVLAB_COMPUTE_BACKEND must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${backend}'`);
+    this.preference = backend;
+    this.choice = opts.choice;
+    this.gpuOptions = opts.gpu ?? {};
+    this.gpuSlots = this.gpuOptions.slots ?? 32;
     const dataDir = path.resolve(env.CONVLAB_DATA_DIR ?? path.join(REPO, 'data'));
     const maxBatch = opts.maxBatch ?? 4;
     // Content-addressed image files (`<data dir>/images/<sha256>`), the folder server/db's ImageAsset rows describe.
@@ -141,8 +166,18 @@ export class WorkerPool {
   /** Starts the workers and waits until every one has its backend running. */
   static async start(opts: PoolOptions = {}): Promise<WorkerPool> {
     const pool = new WorkerPool(opts);
+    const choice = (pool.choice ??= await chooseBackend(pool.preference));
+    // One GPU worker takes the batches of every student; the other workers run wasm for small jobs.
+    const gpu = choice.backend === 'webgpu';
+    if (gpu) {
+      const maxBatch = pool.gpuOptions.maxBatch ?? 32;
+      const rowsPerRequest = Math.max(1, Math.min(maxBatch, pool.gpuOptions.rowsPerRequest ?? Math.ceil(maxBatch / 2)));
+      pool.gpuConfig = { ...pool.config, backend: 'webgpu', maxBatch, rowsPerRequest, incremental: false };
+    }
+    pool.config.backend = gpu ? 'wasm' : choice.backend;
     try {
-      await Promise.all(Array.from({ length: pool.size }, () => pool.spawn()));
+      const roles = Array.from({ length: pool.size }, (_, i) => gpu && i === 0);
+      await Promise.all(roles.map((isGpu) => pool.spawn(isGpu)));
     } catch (e) {
       await pool.close();
       throw e;
@@ -152,7 +187,7 @@ export class WorkerPool {
 
   /** The backend the workers report ('wasm', 'cpu', 'tensorflow') and, for tensorflow, the package. */
   get backend(): string {
-    return this.backendName;
+    return this.adapter ? 'webgpu' : this.backendName;
   }
 
   /** Where the uploads live (the service writes them there). */
@@ -163,7 +198,7 @@ export class WorkerPool {
   /** Slots free on ready workers, minus tasks already waiting for one. */
   freeSlots(): number {
     let free = 0;
-    for (const w of this.workers) if (w.ready) free += this.slotsPerWorker - w.running.size;
+    for (const w of this.workers) if (w.ready) free += w.slots - w.running.size;
     return Math.max(0, free - this.waiting.length);
   }
 
@@ -173,16 +208,38 @@ export class WorkerPool {
     return () => this.slotListeners.delete(fn);
   }
 
+  /** The backend decision ("webgpu · NVIDIA H200", "wasm"…); undefined before start. */
+  get choiceLabel(): string | undefined {
+    return this.choice && describeChoice(this.choice);
+  }
+
+  /** The GPU adapter the GPU worker computes on (null without one). */
+  get adapter(): GpuAdapterInfo | null {
+    return this.choice?.backend === 'webgpu' ? this.choice.adapter : null;
+  }
+
   /** Health figures. */
-  info(): { backend: string; backendPackage?: string; size: number; slotsPerWorker: number; maxBatch: number; replaced: number; workers: Array<{ threadId: number; ready: boolean; running: number }> } {
+  info(): {
+    backend: string;
+    backendPackage?: string;
+    adapter?: GpuAdapterInfo;
+    size: number;
+    slotsPerWorker: number;
+    maxBatch: number;
+    replaced: number;
+    workers: Array<{ threadId: number; ready: boolean; running: number; gpu: boolean }>;
+  } {
+    const adapter = this.adapter;
     return {
-      backend: this.backendName,
+      // With a GPU worker the pool is a WebGPU pool (its wasm workers take the small jobs).
+      backend: adapter ? 'webgpu' : this.backendName,
       backendPackage: this.backendPackage,
+      ...(adapter ? { adapter } : {}),
       size: this.size,
       slotsPerWorker: this.slotsPerWorker,
       maxBatch: this.config.maxBatch,
       replaced: this.replaced,
-      workers: [...this.workers].map((w) => ({ threadId: w.threadId, ready: w.ready, running: w.running.size })),
+      workers: [...this.workers].map((w) => ({ threadId: w.threadId, ready: w.ready, running: w.running.size, gpu: w.gpu })),
     };
   }
 
@@ -209,12 +266,14 @@ export class WorkerPool {
     if (this.closing) throw new ComputeError('SERVER_BUSY', 'the compute server is shutting down');
     const id = this.nextId++;
     const done = new Promise<TaskDone>((resolve, reject) => {
-      const rec: TaskRecord = { id, task, attempts: 0, settled: false, onProgress, resolve, reject };
+      const rec: TaskRecord = { id, task, weight: taskWeight(task), attempts: 0, settled: false, onProgress, resolve, reject };
       this.tasks.set(id, rec);
       // Describing a model is short and gates the validation of new jobs: it goes first.
       if (task.type === 'describe') this.waiting.unshift(rec);
       else this.waiting.push(rec);
     });
+    // A model being described is about to be used: the GPU worker loads it now and compiles its shaders.
+    if (task.type === 'describe') for (const w of this.workers) if (w.gpu) this.post(w, { type: 'warm', model: task.model });
     this.pump();
     return { taskId: id, done };
   }
@@ -264,17 +323,21 @@ export class WorkerPool {
     this.workers.clear();
   }
 
-  private spawn(): Promise<void> {
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: this.config, env: process.env });
-    const slot: WorkerSlot = { worker, threadId: worker.threadId, ready: false, running: new Map() };
+  private spawn(gpu = false): Promise<void> {
+    const config = gpu && this.gpuConfig ? this.gpuConfig : this.config;
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: config, env: process.env });
+    const slot: WorkerSlot = { worker, threadId: worker.threadId, gpu, slots: gpu ? this.gpuSlots : this.slotsPerWorker, ready: false, running: new Map() };
     this.workers.add(slot);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => {
         if (msg.type === 'ready') {
           slot.ready = true;
           slot.backend = msg.backend;
-          this.backendName = msg.backend;
-          this.backendPackage = msg.backendPackage;
+          slot.adapter = msg.adapter;
+          if (!gpu) {
+            this.backendName = msg.backend;
+            this.backendPackage = msg.backendPackage;
+          }
           resolve();
           this.pump();
           this.notify();
@@ -308,7 +371,7 @@ export class WorkerPool {
     }
     if (this.closing) return;
     this.replaced++;
-    this.spawn().catch((e: Error) => {
+    this.spawn(slot.gpu).catch((e: Error) => {
       if (!this.closing) console.error('[compute] replacement worker failed:', e.message);
     });
     this.pump();
@@ -324,7 +387,14 @@ export class WorkerPool {
     slot.running.delete(rec.id);
     if (msg.type === 'done') {
       if (msg.batchStats) slot.batchStats = msg.batchStats;
-      this.settle(rec, null, { result: msg.result, ms: msg.ms, batched: msg.batched, worker: slot.threadId, backend: slot.backend ?? this.backendName });
+      this.settle(rec, null, {
+        result: msg.result,
+        ms: msg.ms,
+        batched: msg.batched,
+        worker: slot.threadId,
+        backend: slot.backend ?? this.backendName,
+        ...(slot.adapter ? { device: slot.adapter.software ? `${slot.adapter.name} (software)` : slot.adapter.name } : {}),
+      });
     } else this.settle(rec, new ComputeError(msg.code, msg.message));
     this.pump();
   }
@@ -350,14 +420,25 @@ export class WorkerPool {
     });
   }
 
+  /** Places waiting tasks on workers (routing.ts); a task that must wait for the GPU does not hold back the others. */
   private pump(): void {
-    while (this.waiting.length > 0) {
-      let best: WorkerSlot | null = null;
-      for (const w of this.workers) {
-        if (w.ready && w.running.size < this.slotsPerWorker && (!best || w.running.size < best.running.size)) best = w;
+    const slots = [...this.workers];
+    for (let i = 0; i < this.waiting.length; ) {
+      const loads = slots.map((w) => ({
+        gpu: w.gpu,
+        ready: w.ready,
+        free: w.slots - w.running.size,
+        running: w.running.size,
+        heavyRunning: [...w.running.values()].filter((r) => r.weight === 'heavy').length,
+      }));
+      if (!loads.some((l) => l.ready && l.free > 0)) return;
+      const pick = pickWorker(this.waiting[i].weight, loads);
+      if (pick < 0) {
+        i++;
+        continue;
       }
-      if (!best) return;
-      const rec = this.waiting.shift()!;
+      const best = slots[pick];
+      const [rec] = this.waiting.splice(i, 1);
       rec.attempts++;
       rec.slot = best;
       best.running.set(rec.id, rec);

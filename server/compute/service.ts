@@ -30,6 +30,7 @@ import { ResultCache, type CacheStats } from './cache';
 import { PersistentResults, type PersistPolicy, type PersistStats } from './result-store';
 import { WorkerPool, type PoolOptions } from './pool';
 import { FairQueue, PRIORITY, type Clock } from './queue';
+import type { GpuAdapterInfo } from './webgpu-setup';
 import type { ModelDescription } from './worker-messages';
 
 /**
@@ -71,6 +72,8 @@ export interface ComputeServiceOptions extends PoolOptions {
 export interface ComputeHealth {
   backend: string;
   backendPackage?: string;
+  /** The GPU worker's adapter (WebGPU). */
+  adapter?: GpuAdapterInfo;
   workers: number;
   slotsPerWorker: number;
   maxBatch: number;
@@ -299,6 +302,7 @@ export class ComputeService {
     return {
       backend: info.backend,
       backendPackage: info.backendPackage,
+      ...(info.adapter ? { adapter: info.adapter } : {}),
       workers: info.workers.length,
       slotsPerWorker: info.slotsPerWorker,
       maxBatch: info.maxBatch,
@@ -396,6 +400,7 @@ export class ComputeService {
             cached: false,
             batched: d.batched,
             worker: d.worker,
+            ...(d.device ? { device: d.device } : {}),
           },
           data: d.result as JobResult['data'],
         };

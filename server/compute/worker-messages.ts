@@ -1,9 +1,10 @@
 /** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
 import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
 import type { BatcherStats, RunnerProgress } from '@convlab/engine';
+import type { BackendPreference } from './backend-select';
+import type { GpuAdapterInfo } from './webgpu-setup';
 
-/** Backend preference of a worker: `auto` = tfjs-node-gpu, then tfjs-node, when installed; else wasm. */
-export type BackendPreference = 'auto' | 'wasm' | 'cpu' | 'tensorflow';
+export type { BackendPreference };
 
 /** Configuration every worker starts with (workerData). */
 export interface WorkerConfig {
@@ -39,10 +40,12 @@ export interface ModelDescription {
 
 export type ToWorker =
   | { type: 'task'; taskId: number; task: WorkerTask }
+  /** Load a model ahead of its jobs (the GPU worker compiles its shaders then). */
+  | { type: 'warm'; model: string }
   | { type: 'cancel'; taskId: number; code: 'JOB_CANCELLED' | 'JOB_TIMEOUT' };
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; backendPackage?: string }
+  | { type: 'ready'; backend: string; backendPackage?: string; adapter?: GpuAdapterInfo }
   | { type: 'fatal'; message: string }
   | { type: 'progress'; taskId: number; progress: RunnerProgress }
   /** `batchStats`: the worker's batcher totals so far (benchmarks read batch sizes and sharing from them). */

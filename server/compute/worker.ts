@@ -1,26 +1,57 @@
 /**
  * A compute worker thread: its own TensorFlow.js runtime (tfjs-node-gpu / tfjs-node when the deployment installed
- * them, else wasm), a cache of loaded models and preprocessed inputs, and a dynamic batcher shared by the jobs it
- * runs concurrently. Every job has an AbortController, so a cancel or a time limit stops the work between steps.
- * Started by pool.ts through worker-boot.mjs.
+ * them, WebGPU through Dawn for the pool's GPU worker, else wasm), a cache of loaded models and preprocessed inputs,
+ * and a dynamic batcher shared by the jobs it runs concurrently. Every job has an AbortController, so a cancel or a
+ * time limit stops the work between steps. The GPU worker compiles its shaders when it loads a model (forward passes
+ * at the batcher's batch sizes and a gradient), retries out-of-memory batches smaller, and ends itself when the GPU
+ * device is lost (the pool retries its jobs on a fresh one). Started by pool.ts through worker-boot.mjs.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
+import { disposeForward, forward, inputGradient, loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
 import { encodePng } from '@convlab/vis/node';
 import { createFileReader, decodeImageFile, loadModelSpec } from '@convlab/nets/node';
 import type { ComputeErrorCode, ImageRef } from '@convlab/protocol';
 import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from '@convlab/engine';
+import { OomFallback } from './oom-fallback';
+import type { GpuAdapterInfo } from './webgpu-setup';
 import type { FromWorker, ModelDescription, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
 
 const config = workerData as WorkerConfig;
 const port = parentPort!;
 const send = (m: FromWorker) => port.postMessage(m);
 
-async function initBackend(pref: WorkerConfig['backend']): Promise<{ backend: string; backendPackage?: string }> {
+/** The adapter of this worker's GPU (null off the GPU). */
+let gpuAdapter: GpuAdapterInfo | null = null;
+
+/** The GPU device of the webgpu backend (for error scopes and loss). */
+function gpuDevice(): GPUDevice | null {
+  return tf.getBackend() === 'webgpu' ? (tf.backend() as unknown as { device: GPUDevice }).device : null;
+}
+
+async function initWebGpu(): Promise<{ backend: string; adapter: GpuAdapterInfo }> {
+  // navigator.gpu first: the webgpu backend registers itself only when it exists.
+  const { installWebGpu, probeGpuAdapter } = await import('./webgpu-setup');
+  await installWebGpu();
+  await import('@tensorflow/tfjs-backend-webgpu');
+  const adapter = await probeGpuAdapter();
+  if (!adapter || !(await tf.setBackend('webgpu'))) throw new Error('no WebGPU adapter: the webgpu backend failed to start');
+  gpuAdapter = adapter;
+  await tf.ready();
+  void gpuDevice()!.lost.then((info) => {
+    if (info.reason === 'destroyed') return;
+    // Every tensor on it is gone: end this thread; the pool retries its jobs on a replacement worker.
+    console.error(`[compute] GPU device lost (${info.message}); the worker restarts`);
+    process.exit(1);
+  });
+  return { backend: 'webgpu', adapter };
+}
+
+async function initBackend(pref: WorkerConfig['backend']): Promise<{ backend: string; backendPackage?: string; adapter?: GpuAdapterInfo }> {
   tf.enableProdMode();
+  if (pref === 'webgpu') return initWebGpu();
   if (pref === 'auto' || pref === 'tensorflow') {
     // Optional native backends: absent in most installs (their install downloads libtensorflow); never an error.
     for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
@@ -63,7 +94,10 @@ function getModel(id: string): Promise<Model> {
   let p = models.get(id);
   if (!p) {
     p = loadModelSpec(id, { modelsDir: config.modelsDir }).then(
-      (m) => m.model,
+      async (m) => {
+        if (gpuDevice()) await warmUp(m.model);
+        return m.model;
+      },
       (e: Error & { code?: string }) => {
         models.delete(id);
         throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${e.message}`);
@@ -72,6 +106,28 @@ function getModel(id: string): Promise<Model> {
     models.set(id, p);
   }
   return p;
+}
+
+/**
+ * Compiles the GPU's shaders for a model now rather than in the first student's job: forward passes at every batch
+ * size the batcher makes (one job's request, a full batch) and one gradient (saliency, ascent). On a software
+ * adapter (SwiftShader: tests) every pass costs seconds, far more than compiling: one small pass only.
+ */
+async function warmUp(model: Model): Promise<void> {
+  const [h, w] = model.meta.inputSize;
+  const software = gpuAdapter?.software ?? false;
+  for (const n of new Set(software ? [1] : [1, config.rowsPerRequest, config.maxBatch])) {
+    const x = tf.zeros([n, h, w, 3]) as tf.Tensor4D;
+    const r = forward(model, x);
+    await r.probabilities.data();
+    disposeForward(r);
+    x.dispose();
+  }
+  if (software) return;
+  const x = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
+  const g = inputGradient(model, x, { kind: 'class', index: 0 });
+  await g.gradient.data();
+  tf.dispose([x, g.gradient, g.value]);
 }
 
 /** Preprocessed inputs by (model, image): a class runs the lesson's image many times. Small LRU. */
@@ -117,35 +173,52 @@ function getLabels(): Promise<ImageNetClass[] | null> {
   return labels;
 }
 
-/** One forward pass over the requests of several jobs (same model): concatenate, run, split back. */
-const batcher = new DynamicBatcher<ForwardRequest & { model: Model }, ForwardRows>(
-  (_key, reqs) => {
-    const model = reqs[0].model;
-    const taps = [...new Set(reqs.flatMap((r) => r.taps ?? []))];
-    const x = reqs.length === 1 ? reqs[0].input : tf.concat(reqs.map((r) => r.input), 0);
+type BatchRequest = ForwardRequest & { model: Model };
+const rowsOf = (r: BatchRequest) => r.input.shape[0];
+const oom = new OomFallback();
+
+/** One forward pass over requests of several jobs (same model): concatenate, run, split back. */
+async function runBatch(reqs: BatchRequest[]): Promise<ForwardRows[]> {
+  const model = reqs[0].model;
+  const taps = [...new Set(reqs.flatMap((r) => r.taps ?? []))];
+  const x = reqs.length === 1 ? reqs[0].input : tf.concat(reqs.map((r) => r.input), 0);
+  const device = gpuDevice();
+  // A failed GPU allocation is reported to an error scope, not thrown: collect it and throw it, so the batch is
+  // retried smaller (oom-fallback.ts).
+  device?.pushErrorScope('out-of-memory');
+  try {
+    let all: ForwardRows;
     try {
-      const all = forwardRows(model, x as tf.Tensor4D, taps);
-      let row = 0;
-      return reqs.map((r) => {
-        const n = r.input.shape[0];
-        const out: ForwardRows = {
-          probabilities: all.probabilities.slice(row * all.classes, (row + n) * all.classes),
-          classes: all.classes,
-          taps: {},
-        };
-        for (const t of r.taps ?? []) {
-          const { data, shape } = all.taps[t];
-          const per = data.length / shape[0];
-          out.taps[t] = { data: data.slice(row * per, (row + n) * per), shape: [n, ...shape.slice(1)] };
-        }
-        row += n;
-        return out;
-      });
+      all = await forwardRows(model, x as tf.Tensor4D, taps);
     } finally {
-      if (reqs.length > 1) x.dispose();
+      const err = await device?.popErrorScope();
+      if (err) throw new Error(`GPU out of memory: ${err.message}`);
     }
-  },
-  (r) => r.input.shape[0],
+    let row = 0;
+    return reqs.map((r) => {
+      const n = r.input.shape[0];
+      const out: ForwardRows = {
+        probabilities: all.probabilities.slice(row * all.classes, (row + n) * all.classes),
+        classes: all.classes,
+        taps: {},
+      };
+      for (const t of r.taps ?? []) {
+        const { data, shape } = all.taps[t];
+        const per = data.length / shape[0];
+        out.taps[t] = { data: data.slice(row * per, (row + n) * per), shape: [n, ...shape.slice(1)] };
+      }
+      row += n;
+      return out;
+    });
+  } finally {
+    if (reqs.length > 1) x.dispose();
+  }
+}
+
+/** The forward passes of every job on this worker, batched; a batch that runs out of GPU memory is split. */
+const batcher = new DynamicBatcher<BatchRequest, ForwardRows>(
+  (_key, reqs) => oom.run(reqs, rowsOf, runBatch),
+  rowsOf,
   // Jobs running on this worker are the only ones that can join a batch: once each has a request in, it runs.
   { maxBatch: config.maxBatch, maxWaitMs: config.maxWaitMs, contributors: () => running.size },
 );
@@ -209,6 +282,8 @@ async function runTask(taskId: number, task: WorkerTask): Promise<void> {
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'task') void runTask(msg.taskId, msg.task);
+  // Loading a model on the GPU worker compiles its shaders (warmUp); a failure shows again in the first job.
+  else if (msg.type === 'warm') void getModel(msg.model).catch(() => undefined);
   else if (msg.type === 'cancel') {
     const r = running.get(msg.taskId);
     if (r) {

@@ -296,7 +296,7 @@ export function AscentStudent({ lab }: LabPanelProps) {
                 </div>
               </dl>
               <div className="flex flex-wrap items-center gap-3">
-                <ComputedBadge where={finished.computedBy.where} backend={finished.computedBy.backend} ms={finished.computedBy.ms} cached={finished.computedBy.cached} />
+                <ComputedBadge where={finished.computedBy.where} backend={finished.computedBy.backend} device={finished.computedBy.device} ms={finished.computedBy.ms} cached={finished.computedBy.cached} />
                 <span className="text-xs text-slate-600">
                   λ {formatNumber(finished.params.lambda)} · lr {formatNumber(finished.params.learningRate)} · {finished.params.steps} steps
                 </span>

@@ -5,17 +5,28 @@ export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`;
 }
 
-/** Where and how a result was computed: "your browser · webgl · 312 ms" or "server · wasm · 1.2 s". */
-export function ComputedBadge({ where, backend, ms, cached, whose = 'your' }: Pick<ComputedBy, 'where' | 'backend' | 'ms'> & { cached?: boolean; whose?: 'your' | 'their' }) {
+/**
+ * Where and how a result was computed: "your browser · webgl · 312 ms", "server · wasm · 1.2 s" or, on the server's
+ * GPU, "server · webgpu · NVIDIA H200 · 40 ms".
+ */
+export function ComputedBadge({
+  where,
+  backend,
+  device,
+  ms,
+  cached,
+  whose = 'your',
+}: Pick<ComputedBy, 'where' | 'backend' | 'device' | 'ms'> & { cached?: boolean; whose?: 'your' | 'their' }) {
   const place = where === 'browser' ? `${whose} browser` : 'server';
   return (
     <span
       className={`badge ${where === 'browser' ? 'bg-emerald-100 text-emerald-900' : 'bg-sky-100 text-sky-900'}`}
       data-testid="computed-where"
       data-where={where}
-      title={`Computed ${where === 'browser' ? `in ${whose} browser` : 'on the compute server'} with the ${backend} backend${cached ? ' (from the cache)' : ''}`}
+      title={`Computed ${where === 'browser' ? `in ${whose} browser` : 'on the compute server'} with the ${backend} backend${device ? ` on ${device}` : ''}${cached ? ' (from the cache)' : ''}`}
     >
-      {place} · {backend} · {formatMs(ms)}
+      {place} · {backend}
+      {device ? ` · ${device}` : ''} · {formatMs(ms)}
       {cached ? ' · cached' : ''}
     </span>
   );

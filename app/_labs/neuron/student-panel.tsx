@@ -381,7 +381,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
               method,
               png: result?.png ?? null,
               footer: result ? (
-                <ComputedBadge where={result.computedBy.where} backend={result.computedBy.backend} ms={result.computedBy.ms} cached={result.computedBy.cached} />
+                <ComputedBadge where={result.computedBy.where} backend={result.computedBy.backend} device={result.computedBy.device} ms={result.computedBy.ms} cached={result.computedBy.cached} />
               ) : running === method ? (
                 <span className="text-xs text-slate-500">computing…</span>
               ) : undefined,

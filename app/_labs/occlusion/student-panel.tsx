@@ -370,7 +370,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
             )}
             {top ? (
               <p className="mt-2">
-                <ComputedBadge where={top.computedBy.where} backend={top.computedBy.backend} ms={top.computedBy.ms} cached={top.computedBy.cached} />
+                <ComputedBadge where={top.computedBy.where} backend={top.computedBy.backend} device={top.computedBy.device} ms={top.computedBy.ms} cached={top.computedBy.cached} />
               </p>
             ) : null}
           </details>

@@ -202,10 +202,10 @@ async function probe(id: number, modelId: string): Promise<void> {
     const x = tf.randomUniform([1, h, w, 3], -1, 1, 'float32', 42) as tf.Tensor4D;
     try {
       const t1 = performance.now();
-      forwardRows(model, x);
+      await forwardRows(model, x);
       const warmupMs = performance.now() - t1;
       const t2 = performance.now();
-      forwardRows(model, x);
+      await forwardRows(model, x);
       const forwardMs = performance.now() - t2;
       send({ type: 'probed', id, model: modelId, backend, loadMs, forwardMs, warmupMs, inputSize: [h, w] });
     } finally {
@@ -229,7 +229,7 @@ async function run(id: number, spec: Extract<ToWorker, { type: 'run' }>['spec'])
       model: getModel,
       input: getInput,
       // One job at a time runs here, so there is nothing to batch with: the reference forward path.
-      forward: async (model, req) => ({ rows: forwardRows(model, req.input, req.taps), batched: false }),
+      forward: async (model, req) => ({ rows: await forwardRows(model, req.input, req.taps), batched: false }),
       rowsPerRequest: backend === 'webgl' || backend === 'webgpu' ? 16 : 8,
       labels: getLabels,
       // Result images and ascent snapshots as PNGs, as the server makes them, so a submission carries its picture.

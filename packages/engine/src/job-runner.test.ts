@@ -30,7 +30,7 @@ describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
     input = preprocessImage(pixels, model.meta);
     pixels.dispose();
     // The executor builds its per-model constants (folded batch norms) on first use: not a leak.
-    forwardRows(model, input);
+    await forwardRows(model, input);
   });
 
   function context(forward: RunnerContext['forward'], rowsPerRequest: number, progress: number[] = []): RunnerContext {
@@ -43,7 +43,7 @@ describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
       onProgress: (p) => progress.push(p.step),
     };
   }
-  const direct: RunnerContext['forward'] = async (m, req) => ({ rows: forwardRows(m, req.input, req.taps), batched: false });
+  const direct: RunnerContext['forward'] = async (m, req) => ({ rows: await forwardRows(m, req.input, req.taps), batched: false });
   const spec = (s: unknown) => JobSpecSchema.parse(s) as JobSpec;
 
   it('sliding-window occlusion equals vis occludeSlidingWindow, in chunks of 4 rows', async () => {
@@ -110,9 +110,9 @@ describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
 
   it('jobs running together share batches and get the same results as alone', async () => {
     const batcher = new DynamicBatcher<ForwardRequest, ForwardRows>(
-      (_k, reqs) => {
+      async (_k, reqs) => {
         const x = tf.concat(reqs.map((r) => r.input)) as tf.Tensor4D;
-        const all = forwardRows(model, x);
+        const all = await forwardRows(model, x);
         x.dispose();
         let row = 0;
         return reqs.map((r) => {

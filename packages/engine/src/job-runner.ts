@@ -22,10 +22,10 @@ import {
   netsLayerActivation,
   netsReceptiveField,
   netsScore,
-  rankChannels,
+  rankFeatureMapChannels,
   throwIfAborted,
   VisAbortError,
-  inputToRgb,
+  inputPixelsToRgb,
   type AttributionMethod,
   type FeatureMap,
   type OcclusionPartial,
@@ -86,12 +86,15 @@ export interface RunnerOutput {
   batched: boolean;
 }
 
-/** One forward pass of a model without batching (the reference path; also the batcher's `run`). */
-export function forwardRows(model: Model, input: tf.Tensor4D, taps: string[] = []): ForwardRows {
+/**
+ * One forward pass of a model without batching (the reference path; also the batcher's `run`). Reads back
+ * asynchronously: the WebGPU backend cannot read synchronously in Node (and should not anywhere).
+ */
+export async function forwardRows(model: Model, input: tf.Tensor4D, taps: string[] = []): Promise<ForwardRows> {
   const r = forward(model, input, { taps });
   try {
-    const out: ForwardRows = { probabilities: r.probabilities.dataSync() as Float32Array, classes: r.probabilities.shape[1], taps: {} };
-    for (const t of taps) out.taps[t] = { data: r.taps[t].dataSync() as Float32Array, shape: r.taps[t].shape };
+    const out: ForwardRows = { probabilities: (await r.probabilities.data()) as Float32Array, classes: r.probabilities.shape[1], taps: {} };
+    for (const t of taps) out.taps[t] = { data: (await r.taps[t].data()) as Float32Array, shape: r.taps[t].shape };
     return out;
   } finally {
     tf.dispose([r.output, r.logits, r.probabilities, ...Object.values(r.taps)]);
@@ -164,9 +167,7 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
   const tap = res.rows.taps[layer];
   if (tap.shape.length !== 4) throw new Error(`layer '${layer}' is not a feature map (shape [${tap.shape.join(', ')}])`);
   const [, h, w, c] = tap.shape;
-  const t = tf.tensor4d(tap.data, [1, h, w, c]);
-  const ranking = rankChannels(t);
-  t.dispose();
+  const ranking = rankFeatureMapChannels({ height: h, width: w, channels: c, data: tap.data });
   const channels = ranking.slice(0, spec.params.channels).map((r) => r.channel);
   const maps = new Float32Array(channels.length * h * w);
   channels.forEach((ch, k) => {
@@ -293,15 +294,8 @@ async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContex
   const p = spec.params;
   const [h, w] = model.meta.inputSize;
   const range = inputRange(model.meta.preprocessing);
-  const snapshotPng = (image: FeatureMap) => {
-    if (!ctx.encodePng) return undefined;
-    const t = tf.tensor4d(image.data, [1, image.height, image.width, image.channels]);
-    try {
-      return ctx.encodePng(inputToRgb(t, model.meta));
-    } finally {
-      t.dispose();
-    }
-  };
+  // From the values already on the CPU: no tensor to read back (WebGPU in Node cannot read synchronously).
+  const snapshotPng = (image: FeatureMap) => ctx.encodePng?.(inputPixelsToRgb(image.data, image.height, image.width, model.meta));
   const r = await gradientAscent(netsScore(model, objectiveOf(p.target)), {
     shape: [1, h, w, 3],
     steps: p.steps,
@@ -324,7 +318,7 @@ async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContex
   });
   try {
     const data = Float32Array.from(await r.image.data());
-    const png = ctx.encodePng?.(inputToRgb(r.image, model.meta));
+    const png = ctx.encodePng?.(inputPixelsToRgb(data, h, w, model.meta));
     return { data: { score: r.score, objective: r.objective, scores: r.scores, image: { height: h, width: w, channels: 3, data }, ...(png ? { png } : {}) }, batched: false };
   } finally {
     r.image.dispose();

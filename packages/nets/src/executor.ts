@@ -292,12 +292,9 @@ export class Executor {
           // No position: the channel's strongest one, per image.
           if (o.y === undefined && o.x === undefined) {
             const flat = tf.reshape(tf.slice(act, [0, 0, 0, o.channel], [n, -1, -1, 1]), [n, -1]);
-            // A one-hot of each image's argmax (a constant for the tape; Max has no registered gradient here).
-            const at = tf.argMax(flat, 1).dataSync();
-            const k = flat.shape[1] as number;
-            const mask = new Float32Array(n * k);
-            at.forEach((p, i) => { mask[i * k + p] = 1; });
-            return tf.sum(tf.mul(flat, tf.tensor2d(mask, [n, k])), 1);
+            // A one-hot of each image's argmax: a constant for the tape (Max has no registered gradient here), built
+            // on the backend (WebGPU cannot read synchronously in Node).
+            return tf.sum(tf.mul(flat, strongestMask(flat)), 1);
           }
           const y = o.y ?? 0;
           const x = o.x ?? 0;
@@ -636,6 +633,15 @@ export function activations(model: Model, input: tf.Tensor4D, nodeIds: string[])
 export function inputGradient(model: Model, input: tf.Tensor4D, objective: GradientObjective, options?: GradientOptions): GradientResult {
   return getExecutor(model).gradient(input, objective, options);
 }
+
+/** One-hot [n, k] of each row's argmax, with a zero gradient (its ops stay off the tape inside customGrad). */
+const strongestMask = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const flat = args[0] as tf.Tensor;
+  const k = flat.shape[1] as number;
+  // tf.oneHot needs a depth of 2 or more; a 1×1 map's only position is its strongest.
+  const value = k === 1 ? tf.onesLike(flat) : tf.cast(tf.oneHot(tf.argMax(flat, 1), k), 'float32');
+  return { value, gradFunc: () => tf.zerosLike(flat) };
+}) as (flat: tf.Tensor) => tf.Tensor;
 
 /** Disposes every tensor of a forward result. */
 export function disposeForward(result: ForwardResult): void {

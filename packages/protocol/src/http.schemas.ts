@@ -154,9 +154,20 @@ export type SessionDetailResponse = z.infer<typeof SessionDetailResponseSchema>;
 export const JoinInfoResponseSchema = z.object({ code: z.string(), title: z.string(), status: SessionStatusSchema });
 export type JoinInfoResponse = z.infer<typeof JoinInfoResponseSchema>;
 
+/** The GPU adapter the server computes on (CONVLAB_COMPUTE_BACKEND=webgpu, or auto on a GPU machine). */
+export const GpuAdapterSchema = z.object({
+  /** e.g. "NVIDIA H200". */
+  name: z.string(),
+  vendor: z.string(),
+  architecture: z.string(),
+  description: z.string(),
+  /** A software rasterizer (SwiftShader, llvmpipe): correct, slow. */
+  software: z.boolean(),
+});
+
 /**
  * The compute service in /api/health. It starts with the first job: before that `started: false` and the backend
- * that will serve ('wasm', 'cpu' or 'tensorflow'), with `configured` as set (e.g. 'auto').
+ * that will serve ('wasm', 'cpu', 'tensorflow', 'webgpu', or 'auto' while undecided), with `configured` as set.
  */
 export const ComputeHealthSchema = z.discriminatedUnion('started', [
   z.object({
@@ -164,12 +175,17 @@ export const ComputeHealthSchema = z.discriminatedUnion('started', [
     backend: z.string(),
     configured: z.string(),
     workers: z.number().int().min(1),
+    adapter: GpuAdapterSchema.optional(),
   }),
   z.object({
     started: z.literal(true),
-    /** What the workers run: 'wasm', 'cpu' or 'tensorflow' (then `backendPackage` says tfjs-node or tfjs-node-gpu). */
+    /**
+     * What the workers run: 'wasm', 'cpu', 'tensorflow' (then `backendPackage` says tfjs-node or tfjs-node-gpu) or
+     * 'webgpu' (one GPU worker on `adapter`, the other workers wasm).
+     */
     backend: z.string(),
     backendPackage: z.string().optional(),
+    adapter: GpuAdapterSchema.optional(),
     workers: z.number().int().min(0),
     slotsPerWorker: z.number().int(),
     maxBatch: z.number().int(),

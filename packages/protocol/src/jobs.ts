@@ -443,6 +443,8 @@ export const ComputedBySchema = z.object({
   batched: z.boolean().optional(),
   /** Server worker that ran it (thread id). */
   worker: z.number().int().optional(),
+  /** The GPU adapter that ran it (server WebGPU), e.g. "NVIDIA H200" or "SwiftShader Device Subzero (software)". */
+  device: z.string().max(80).optional(),
 });
 export type ComputedBy = z.infer<typeof ComputedBySchema>;
 

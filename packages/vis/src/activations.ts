@@ -16,7 +16,21 @@ export function rankChannels(activation: tf.Tensor): ChannelRank[] {
   const m = tf.tidy(() => tf.mean(tf.reshape(activation, [-1, activation.shape[activation.rank - 1]]), 0));
   const means = m.dataSync();
   m.dispose();
-  return Array.from(means, (mean, channel) => ({ channel, mean })).sort((a, b) => b.mean - a.mean || a.channel - b.channel);
+  return rankMeans(Array.from(means));
+}
+
+/**
+ * Channels of a feature map already read back to the CPU, ranked by mean activation, largest first (for hosts whose
+ * backend cannot read synchronously: WebGPU in Node).
+ */
+export function rankFeatureMapChannels(map: FeatureMap): ChannelRank[] {
+  const sums = new Float64Array(map.channels);
+  for (let i = 0; i < map.data.length; i++) sums[i % map.channels] += map.data[i];
+  return rankMeans(Array.from(sums, (s) => s / (map.height * map.width)));
+}
+
+function rankMeans(means: number[]): ChannelRank[] {
+  return means.map((mean, channel) => ({ channel, mean })).sort((a, b) => b.mean - a.mean || a.channel - b.channel);
 }
 
 /** Options of the channel grid. */

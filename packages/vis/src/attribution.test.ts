@@ -88,9 +88,9 @@ describe('attribution', () => {
     x.dispose();
   });
 
-  it('saliencyMap takes max over channels of |g|, not of g', () => {
+  it('saliencyMap takes max over channels of |g|, not of g', async () => {
     const g = tf.tensor4d([-3, 1, 2, 0.5, -0.25, 0], [1, 1, 2, 3]);
-    expect(Array.from(saliencyMap(g).data)).toEqual([3, 0.5]);
+    expect(Array.from((await saliencyMap(g)).data)).toEqual([3, 0.5]);
     g.dispose();
   });
 });

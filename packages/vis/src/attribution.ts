@@ -54,10 +54,11 @@ export interface AttributionResult {
 }
 
 /** Simonyan et al.'s saliency map: max over channels of |gradient| → [H, W] (first image of the batch). */
-export function saliencyMap(gradient: tf.Tensor4D): FeatureMap {
+export async function saliencyMap(gradient: tf.Tensor4D): Promise<FeatureMap> {
   const [, h, w] = gradient.shape;
   const m = tf.tidy(() => tf.max(tf.abs(tf.slice(gradient, [0, 0, 0, 0], [1, -1, -1, -1])), 3));
-  const data = m.dataSync() as Float32Array;
+  // Read asynchronously: WebGPU in Node cannot read a GPU buffer synchronously.
+  const data = (await m.data()) as Float32Array;
   m.dispose();
   return { height: h, width: w, channels: 1, data: Float32Array.from(data) };
 }
@@ -82,7 +83,7 @@ export async function attribute(provider: AttributionProvider, input: tf.Tensor4
       const mode: ReluMode = method === 'guided' ? 'guided' : method === 'deconvnet' ? 'deconvnet' : 'standard';
       const { gradient, value } = provider.inputGradient(input, mode);
       opts.onProgress?.({ step: 1, total: 1 });
-      return { method, value: await scalar(value), raw: gradient, map: saliencyMap(gradient) };
+      return { method, value: await scalar(value), raw: gradient, map: await saliencyMap(gradient) };
     }
     case 'gradient-x-input': {
       const { gradient, value } = provider.inputGradient(input, 'standard');
@@ -135,7 +136,7 @@ async function smoothGrad(provider: AttributionProvider, input: tf.Tensor4D, opt
     const raw = tf.div(sum, samples) as tf.Tensor4D;
     const clean = provider.inputGradient(input, opts.reluMode ?? 'standard');
     clean.gradient.dispose();
-    return { method: 'smoothgrad', value: await scalar(clean.value), raw, map: saliencyMap(raw) };
+    return { method: 'smoothgrad', value: await scalar(clean.value), raw, map: await saliencyMap(raw) };
   } finally {
     sum.dispose();
   }

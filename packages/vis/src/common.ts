@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { denormalizePixels, type ModelMeta } from '@convlab/nets';
+import type { ModelMeta } from '@convlab/nets';
 
 /** Progress of a long computation: `step` of `total` units done. */
 export interface Progress {
@@ -93,10 +93,27 @@ export function argmax(values: ArrayLike<number>): number {
 /** A model input converted back to displayable RGB pixels (clipped to 0..255). */
 export function inputToRgb(x: tf.Tensor4D, meta: Pick<ModelMeta, 'preprocessing'>): RgbImage {
   const [, h, w] = x.shape;
-  const px = tf.tidy(() => tf.clipByValue(denormalizePixels(tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]), meta.preprocessing), 0, 255));
-  const data = px.dataSync();
-  px.dispose();
-  const out = new Uint8ClampedArray(h * w * 3);
-  for (let i = 0; i < out.length; i++) out[i] = Math.round(data[i]);
-  return { width: w, height: h, data: out };
+  const first = tf.slice(x, [0, 0, 0, 0], [1, -1, -1, -1]);
+  const data = first.dataSync();
+  first.dispose();
+  return inputPixelsToRgb(data, h, w, meta);
+}
+
+/**
+ * Model-input values ([H,W,3], the model's normalization and channel order) read back to the CPU → displayable RGB
+ * (clipped to 0..255). Tensor-free, so hosts whose backend cannot read synchronously (WebGPU in Node) can use it.
+ */
+export function inputPixelsToRgb(data: ArrayLike<number>, height: number, width: number, meta: Pick<ModelMeta, 'preprocessing'>): RgbImage {
+  const p = meta.preprocessing;
+  const bgr = p.channelOrder === 'BGR';
+  const out = new Uint8ClampedArray(height * width * 3);
+  for (let i = 0; i < height * width; i++) {
+    for (let k = 0; k < 3; k++) {
+      // Channel k of the RGB output is channel j of the input (reversed for BGR models), normalized with j's mean/std.
+      const j = bgr ? 2 - k : k;
+      const c = bgr ? 2 - j : j;
+      out[i * 3 + k] = Math.round(Math.min(255, Math.max(0, (data[i * 3 + j] * p.std[c] + p.mean[c]) / p.scale)));
+    }
+  }
+  return { width, height, data: out };
 }

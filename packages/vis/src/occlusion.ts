@@ -70,6 +70,22 @@ export interface FillOptions {
   seed?: number;
 }
 
+/** Per-channel minimum and maximum of an image batch, read back asynchronously (WebGPU in Node cannot read synchronously). */
+export async function channelRange(input: tf.Tensor4D): Promise<{ min: number[]; max: number[] }> {
+  const [lo, hi] = [tf.min(input, [0, 1, 2]), tf.max(input, [0, 1, 2])];
+  try {
+    return { min: Array.from(await lo.data()), max: Array.from(await hi.data()) };
+  } finally {
+    tf.dispose([lo, hi]);
+  }
+}
+
+/** The fill image, with the noise range read asynchronously when a noise fill needs it and none was given. */
+async function fillImageFor(input: tf.Tensor4D, opts: FillOptions): Promise<tf.Tensor4D> {
+  const noiseRange = opts.noiseRange ?? (opts.fill === 'noise' ? await channelRange(input) : undefined);
+  return makeFillImage(input, { ...opts, noiseRange });
+}
+
 /** An image of the same shape as `input` whose pixels replace the occluded ones. Caller disposes. */
 export function makeFillImage(input: tf.Tensor4D, opts: FillOptions = {}): tf.Tensor4D {
   assertSingleImage(input);
@@ -342,7 +358,7 @@ export async function occludeSlidingWindow(classify: OcclusionClassifier, input:
   const probabilities = new Float32Array(n);
   const topClass = new Int32Array(n);
   const topProbability = new Float32Array(n);
-  const fillImage = makeFillImage(input, opts);
+  const fillImage = await fillImageFor(input, opts);
   const onRows = (index: number, row: Float32Array) => {
     const k = index - range.start;
     probabilities[k] = row[classIndex];
@@ -438,7 +454,7 @@ export async function occludeMasks(
   const probabilities: number[] = [];
   const topClass: number[] = [];
   const topProbability: number[] = [];
-  const fillImage = makeFillImage(input, opts);
+  const fillImage = await fillImageFor(input, opts);
   try {
     await runMasked(
       classify,

@@ -196,32 +196,26 @@ function subPixelInputGrad(
  * is the forward weight [P + s·(T_h − 1 − j1), Q + s·(T_w − 1 − j2), i, ·], or 0 beyond the kernel.
  */
 function subPixelKernel(filter: tf.Tensor4D, s: number): tf.Tensor4D {
-  const [kh, kw, cin, cout] = filter.shape;
+  const [kh, kw] = filter.shape;
   const [th, tw] = [Math.ceil(kh / s), Math.ceil(kw / s)];
-  const w = filter.dataSync();
-  const k = new Float32Array(th * tw * cout * s * s * cin);
-  for (let j1 = 0; j1 < th; j1++) {
-    for (let j2 = 0; j2 < tw; j2++) {
-      for (let p = 0; p < s; p++) {
-        for (let q = 0; q < s; q++) {
-          const a = p + s * (th - 1 - j1);
-          const b = q + s * (tw - 1 - j2);
-          if (a >= kh || b >= kw) continue;
-          for (let o = 0; o < cout; o++) {
-            for (let i = 0; i < cin; i++) {
-              k[((j1 * tw + j2) * cout + o) * s * s * cin + (p * s + q) * cin + i] = w[((a * kw + b) * cin + i) * cout + o];
-            }
-          }
-        }
+  // Tensor ops only, no read-back: WebGPU in Node cannot read synchronously. Rank ≤ 4 throughout (WebGPU's limit).
+  return tf.tidy(() => {
+    const framed = tf.pad(filter, [[0, th * s - kh], [0, tw * s - kw], [0, 0], [0, 0]]);
+    const phases: tf.Tensor4D[] = [];
+    for (let p = 0; p < s; p++) {
+      for (let q = 0; q < s; q++) {
+        // Taps p, p + s, … (zero beyond the kernel), flipped: tap j1 reads weight row p + s·(T_h − 1 − j1).
+        const taps = tf.stridedSlice(framed, [p, q, 0, 0], [th * s, tw * s, framed.shape[2], framed.shape[3]], [s, s, 1, 1]) as tf.Tensor4D;
+        phases.push(tf.transpose(tf.reverse(taps, [0, 1]), [0, 1, 3, 2]));
       }
     }
-  }
-  return tf.tensor4d(k, [th, tw, cout, s * s * cin]);
+    return tf.concat(phases, 3);
+  });
 }
 
 /**
  * The kernel of the backward convolution: spatially flipped, with input and output channels swapped (depthwise:
- * flipped and flattened to `[kh, kw, c * m, 1]`; strided: the sub-pixel kernel, built once on the CPU). Constant per
+ * flipped and flattened to `[kh, kw, c * m, 1]`; strided: the sub-pixel kernel). Constant per
  * layer, so callers may compute it once and pass it in.
  */
 export function backwardKernel(filter: tf.Tensor4D, spec: ConvSpec): tf.Tensor4D {
