@@ -9,6 +9,8 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ReluMode } from '@convlab/nets';
+import { TIE_EXPECTED } from '@convlab/nets/testing/max-pool-ties';
 import { swiftShaderEnv } from './webgpu-setup';
 
 const CHILD = path.join(__dirname, 'testing/webgpu-parity.child.ts');
@@ -21,6 +23,7 @@ interface ChildReport {
   wasm: Record<string, Record<string, number[]>>;
   webgpu: Record<string, Record<string, number[]>>;
   leaked: { wasm: Record<string, number>; webgpu: Record<string, number> };
+  ties: { standalone: Record<ReluMode, number[]>; fused: Record<ReluMode, number[]> };
 }
 
 /** max |a − b| / max |b|. */
@@ -88,5 +91,11 @@ describe('WebGPU on SwiftShader against wasm (job runner, tiny model)', () => {
     expect(Object.keys(report.leaked.webgpu)).toEqual([...FORWARD_JOBS, ...GRADIENT_JOBS]);
     for (const [job, n] of Object.entries(report.leaked.webgpu)) expect(n, `webgpu ${job}`).toBe(0);
     for (const [job, n] of Object.entries(report.leaked.wasm)) expect(n, `wasm ${job}`).toBe(0);
+  });
+
+  it('routes max-pool ties to the first maximum in every ReLU mode on WebGPU', () => {
+    for (const relu of ['standalone', 'fused'] as const) {
+      for (const mode of ['standard', 'guided', 'deconvnet'] as ReluMode[]) expect(report.ties[relu][mode], `${relu} ${mode}`).toEqual(TIE_EXPECTED[mode]);
+    }
   });
 });

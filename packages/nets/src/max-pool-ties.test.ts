@@ -21,7 +21,7 @@ describe('max-pool tie routing per mode and backend', () => {
       it(`${backend}, ReLU ${fused ? 'fused into a conv' : 'standalone'}: each window's gradient reaches its first maximum`, async () => {
         await useBackend(backend);
         const before = tf.memory().numTensors;
-        const got = tieGradients(fused);
+        const got = await tieGradients(fused);
         for (const mode of MODES) expect(got[mode], mode).toEqual(TIE_EXPECTED[mode]);
         expect(tf.memory().numTensors).toBe(before);
       });

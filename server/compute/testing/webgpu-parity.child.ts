@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GraphBuilder, inputGradient, type Model } from '@convlab/nets';
 import { useBackend } from '@convlab/nets/testing/backends';
 import { testModel } from '@convlab/nets/testing/gradients';
+import { tieGradients } from '@convlab/nets/testing/max-pool-ties';
 import { randomTensor, randomWeights } from '@convlab/nets/testing/random';
 import { forwardRows, runJob, type RunnerContext } from '@convlab/engine';
 import { JobSpecSchema, type JobSpec } from '@convlab/protocol';
@@ -15,12 +16,15 @@ import { installWebGpu, probeGpuAdapter } from '../webgpu-setup';
 const SIZE = 16;
 const CLASSES = 10;
 
-/** Two conv blocks with a max pool between (gradient routing), a dense head: small enough for SwiftShader. */
+/**
+ * Two conv blocks with a max pool between (first-maximum gradient routing), the second strided (the sub-pixel
+ * backward convolution), a dense head: small enough for SwiftShader.
+ */
 function tinyModel(): Model {
   const b = new GraphBuilder([SIZE, SIZE, 3]);
   b.conv2d('c1', { filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' });
   b.pool('maxPool', 'p1', 2, 2);
-  b.conv2d('c2', { filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' });
+  b.conv2d('c2', { filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' });
   b.op('flatten', 'fl');
   b.dense('fc', CLASSES);
   const graph = b.build();
@@ -95,7 +99,9 @@ const adapter = await probeGpuAdapter();
 if (!adapter || !(await tf.setBackend('webgpu'))) throw new Error('no WebGPU adapter: run with swiftShaderEnv()');
 await tf.ready();
 const webgpu = await runAll();
-const report = JSON.stringify({ backend: tf.getBackend(), adapter, wasm: wasm.results, webgpu: webgpu.results, leaked: { wasm: wasm.leaked, webgpu: webgpu.leaked } });
+// Max-pool ties go to the first maximum on WebGPU too (standalone ReLU and fused into a conv).
+const ties = { standalone: await tieGradients(false), fused: await tieGradients(true) };
+const report = JSON.stringify({ backend: tf.getBackend(), adapter, wasm: wasm.results, webgpu: webgpu.results, leaked: { wasm: wasm.leaked, webgpu: webgpu.leaked }, ties });
 // Exit once the report is flushed: a pipe takes it in pieces, and exiting early would cut it short. (Exit at all:
 // Dawn's handles keep the process alive.)
 process.stdout.write(`${report}\n`, () => process.exit(0));

@@ -108,7 +108,7 @@ export const TIE_EXPECTED: Record<ReluMode, number[]> = (() => {
 })();
 
 /** The executor's input gradients of {@link tieModel} on {@link TIE_IMAGE}, per mode, on the active backend. */
-export function tieGradients(fusedConv = false): Record<ReluMode, number[]> {
+export async function tieGradients(fusedConv = false): Promise<Record<ReluMode, number[]>> {
   const m = tieModel(fusedConv);
   const ex = new Executor(m);
   const x = tf.tensor4d(TIE_IMAGE, [1, 5, 5, 1]);
@@ -117,7 +117,8 @@ export function tieGradients(fusedConv = false): Record<ReluMode, number[]> {
   for (const mode of ['standard', 'guided', 'deconvnet'] as ReluMode[]) {
     const r = ex.gradient(x, { kind: 'weighted', node: 'f', weights }, { reluMode: mode });
     // + 0 turns the -0 of masked negative gradients into 0.
-    out[mode] = Array.from(r.gradient.dataSync(), (v) => v + 0);
+    // Read asynchronously: WebGPU in Node cannot read synchronously.
+    out[mode] = Array.from(await r.gradient.data(), (v) => v + 0);
     tf.dispose([r.gradient, r.value]);
   }
   ex.dispose();

@@ -48,7 +48,7 @@ function rel(a: number[], b: number[]): number {
   const w = window as unknown as { __result: unknown };
   try {
     const gl = await run('webgl');
-    const ties = { standalone: tieGradients(false), fused: tieGradients(true) };
+    const ties = { standalone: await tieGradients(false), fused: await tieGradients(true) };
     const cpu = await run('cpu');
     w.__result = {
       backend: 'webgl',
