@@ -45,8 +45,10 @@ describe.each(databaseTargets())("a student's work after the session on $kind", 
     const ada = track(await new StudentClient(base, code, 'Ada').joined());
     const ben = track(await new StudentClient(base, code, 'Ben').joined());
 
+    // Students submit on the class's current step only; the ack waits for the server's own check of the result.
+    expect(await request(teacher.socket, 'step:goto', { index: lesson.steps.indexOf(occ) })).toMatchObject({ ok: true });
     const submit = async (who: StudentClient, p: number): Promise<Submission> => {
-      const ack = await request(who.socket, 'lab:submit', { stepId: occ.id, params: occ.params, result: result(p), computedWhere: 'server', backend: 'wasm', ms: 12 });
+      const ack = await request(who.socket, 'lab:submit', { stepId: occ.id, params: occ.params, result: result(p), computedWhere: 'server', backend: 'wasm', ms: 12 }, 120_000);
       if (!ack.ok) throw new Error(`lab:submit refused: ${ack.error} ${ack.message}`);
       return ack.data.submission;
     };
