@@ -20,7 +20,8 @@ const STUDENTS = 300;
 const LATE_JOINERS = 50;
 const FUZZ_PAYLOADS = 10_000;
 const ACK_TIMEOUT_MS = 10_000;
-const DEADLINE_MS = 210_000;
+// The bound of the whole run (the issue allows its tests 8 CI minutes); a quiet 2-core machine needs about 2–4.
+const DEADLINE_MS = 420_000;
 
 const OCC = {
   kind: 'lab',
