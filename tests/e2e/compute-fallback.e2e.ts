@@ -6,20 +6,13 @@
  * on wasm (`?backend=wasm`): WebGL here is SwiftShader, which Automatic never prefers to the server anyway.
  */
 import { expect, test, type Browser, type BrowserContext } from '@playwright/test';
-import { instructorContext, joinAsStudent, snap } from './support';
+import { catOcclusionStep, instructorContext, joinAsStudent, snap } from './support';
 
 /** The lab's model (the probe measures the lesson's own, mobilenet_v1_0.75_224). */
 const LAB_MODEL = 'mobilenet_v1_0.25_224';
 const PROBE_MODEL = 'mobilenet_v1_0.75_224';
 
-const STEP = {
-  kind: 'lab',
-  id: 'occ',
-  title: 'Hide the cat',
-  markdown: 'Draw masks over the photo.',
-  labId: 'occlusion',
-  params: { model: LAB_MODEL, image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285 },
-};
+const STEP = catOcclusionStep(LAB_MODEL);
 
 /** A session with the occlusion step; returns its join code. */
 async function createSession(teacher: BrowserContext): Promise<string> {

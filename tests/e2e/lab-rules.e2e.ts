@@ -4,16 +4,9 @@
  * reason on screen, and nothing reaches the database; after unlocking the same student submits normally.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { instructorContext, joinAsStudent, snap } from './support';
+import { catOcclusionStep, instructorContext, joinAsStudent, snap } from './support';
 
-const STEP = {
-  kind: 'lab',
-  id: 'occ',
-  title: 'Hide the cat',
-  markdown: 'Draw masks over the photo.',
-  labId: 'occlusion',
-  params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285 },
-};
+const STEP = catOcclusionStep();
 
 /** Drags a rectangle over the middle of the occlusion canvas. */
 async function drawRect(page: Page): Promise<void> {

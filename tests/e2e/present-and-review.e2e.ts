@@ -5,17 +5,10 @@
  * sweep, share and present, and each student reviews their own work (also after a reload).
  */
 import { expect, test, type Page } from '@playwright/test';
-import { instructorContext, joinAsStudent, snap } from './support';
+import { catOcclusionStep, instructorContext, joinAsStudent, snap } from './support';
 
 const STEPS = [
-  {
-    kind: 'lab',
-    id: 'occ',
-    title: 'Hide the cat',
-    markdown: 'Draw masks over the photo.',
-    labId: 'occlusion',
-    params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285 },
-  },
+  catOcclusionStep(),
   { kind: 'slide', id: 'wrap', title: 'What did we learn?', markdown: 'The ears matter.' },
 ];
 

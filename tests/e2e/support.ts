@@ -54,3 +54,15 @@ export async function joinAsStudent(
   if (query) await page.goto(`/s/${code}${query}`);
   return { context, page };
 }
+
+/** A small occlusion lab step on the repository's cat photo (MobileNet 0.25 by default: quick in SwiftShader). */
+export function catOcclusionStep(model = 'mobilenet_v1_0.25_224') {
+  return {
+    kind: 'lab',
+    id: 'occ',
+    title: 'Hide the cat',
+    markdown: 'Draw masks over the photo.',
+    labId: 'occlusion',
+    params: { model, image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285 },
+  } as const;
+}
