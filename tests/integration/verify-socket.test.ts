@@ -51,6 +51,13 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
     const neuron = lesson.steps.find((s) => s.id === 'guided-backprop') as LabStep;
     const ascent = lesson.steps.find((s) => s.id === 'gradient-ascent') as LabStep;
 
+    const steps = [OCC_STEP, neuron, ascent];
+    /** Students act on the class's current step only (NOT_CURRENT_STEP otherwise): the instructor moves there first. */
+    const goto = async (step: LabStep) => {
+      const ack = await request(teacher.socket, 'step:goto', { index: steps.indexOf(step) });
+      if (!ack.ok) throw new Error(`step:goto refused: ${ack.error} ${ack.message}`);
+    };
+
     /** Runs a job on the server as `socket` and returns its data. */
     async function compute(socket: ClientSocket, spec: unknown): Promise<any> {
       const { jobId } = ok<{ jobId: string }>(await rawRequest(socket, 'job:submit', { spec }));
@@ -67,13 +74,13 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
         compute: { slotsPerWorker: 2, modelsDir: MODELS },
       });
       const { cookie } = await signUpInstructor(server.url, `verify-${target.kind}@example.org`);
-      const created = await api(server.url, '/api/sessions', { cookie, body: { title: 'Checks', steps: [OCC_STEP, neuron, ascent] } });
+      const created = await api(server.url, '/api/sessions', { cookie, body: { title: 'Checks', steps } });
       const { id: sessionId, code } = created.body.session;
       teacher = await new InstructorClient(server.url, cookie, sessionId).watching();
       teacher.socket.on('sweep:done', (e) => done.push(e));
-      ada = new StudentClient(server.url, code, 'Ada');
-      bo = new StudentClient(server.url, code, 'Bo');
-      await Promise.all([ada.joined(), bo.joined()]);
+      // One after the other: a sweep deals its shards in join order (Ada 3, Bo 2).
+      ada = await new StudentClient(server.url, code, 'Ada').joined();
+      bo = await new StudentClient(server.url, code, 'Bo').joined();
       for (const s of [ada, bo, teacher]) s.socket.on('job:result', (o) => results.set(o.jobId, o));
       for (const s of [ada, bo]) s.socket.on('sweep:shard', (e) => shards.set(s.participant!.id, [...(shards.get(s.participant!.id) ?? []), e]));
     }, 60_000);
@@ -109,6 +116,7 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
 
     it('replaces a forged gradient-ascent score with the score of the submitted image', async () => {
       const image = await sharp({ create: { width: 227, height: 227, channels: 3, background: { r: 200, g: 180, b: 40 } } }).png().toBuffer();
+      await goto(ascent);
       const forged = { classIndex: 951, score: 1e6, objective: 1e6 - 3, scores: [1, 1e6] };
       const stored = ok<{ submission: Submission }>(
         await slow(bo.socket, 'lab:submit', { stepId: ascent.id, params: { ...ascent.params, classIndex: 951 }, result: forged, computedWhere: 'browser', backend: 'webgl', ms: 5, image }),
@@ -126,6 +134,7 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
     }, 120_000);
 
     it('shows the server’s rendering of neuron method images, never an uploaded picture', async () => {
+      await goto(neuron);
       const picture = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#ff00ff' } }).png().toBuffer();
       const hash = ok<{ hash: string }>(await rawRequest(ada.socket, 'lab:image', { stepId: neuron.id, image: picture })).hash;
       const pick = { kind: 'neuron', layer: 'fire9_concat', channel: 7, y: 3, x: 4 };
@@ -153,6 +162,7 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
     }, 180_000);
 
     it('counts a student who resubmits once, with their latest work; every submission stays stored', async () => {
+      await goto(OCC_STEP);
       const mask = { kind: 'rect', x: 0, y: 0, width: 224, height: 224 };
       const again = ok<{ submission: Submission }>(
         await slow(ada.socket, 'lab:submit', { stepId: OCC_STEP.id, params: OCC_STEP.params, result: { classIndex: 285, baseline: 0.5, inputSize: [224, 224], masks: [{ mask, probability: 0.5 }] }, computedWhere: 'browser', backend: 'webgl', ms: 5 }),
@@ -166,7 +176,8 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
       expect(map).toMatchObject({ submissions: 1, masks: 1 });
       // The gallery too: one card per student.
       const pick = { kind: 'neuron', layer: 'fire9_concat', channel: 7, y: 3, x: 4 };
-      await slow(ada.socket, 'lab:submit', { stepId: neuron.id, params: { ...neuron.params, pick, methods: ['guided'] }, result: { pick, caption: 'again', value: 0, images: [] }, computedWhere: 'browser', backend: 'webgl', ms: 5, image: await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer() });
+      await goto(neuron);
+      ok(await slow(ada.socket, 'lab:submit', { stepId: neuron.id, params: { ...neuron.params, pick, methods: ['guided'] }, result: { pick, caption: 'again', value: 0, images: [] }, computedWhere: 'browser', backend: 'webgl', ms: 5, image: await sharp({ create: { width: 8, height: 8, channels: 3, background: '#000' } }).png().toBuffer() }));
       const picks = ok<{ submissions: Submission[] }>(await rawRequest(teacher.socket, 'lab:submissions', { stepId: neuron.id })).submissions;
       expect(picks).toHaveLength(2);
       const cards = galleryByLayer(latestPerStudent(picks).map((s) => ({ ...s, result: s.result as NeuronResult })));
