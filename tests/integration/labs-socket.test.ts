@@ -116,6 +116,8 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
         env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' },
         log: false,
         compute: { slotsPerWorker: 2, modelsDir: MODELS },
+        // These clients send far faster than people do (the per-socket rate limit has its own test in authority.test.ts).
+        limits: { socketBurst: 1000 },
       });
 
     // The ack waits for the server's check of the result (the first one also starts the compute workers).
