@@ -5,41 +5,28 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../server/index';
+import { describe, expect, it } from 'vitest';
 import { signUpInstructor } from './helpers/clients';
-import { databaseTargets, type TestDatabase } from './helpers/databases';
+import { useApiServer } from './helpers/api-server';
+import { databaseTargets } from './helpers/databases';
 
 describe.each(databaseTargets())('security headers on $kind', (target) => {
-  let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
-
-  beforeAll(async () => {
-    db = await target.create();
-    server = await startServer({ env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1' }, log: false });
-    base = server.url;
-  });
-
-  afterAll(async () => {
-    await server?.close();
-    await db?.cleanup();
-  });
+  const suite = useApiServer(target);
 
   it('sends them on every kind of response', async () => {
-    const { cookie } = await signUpInstructor(base, `headers-${target.kind}@example.org`);
+    const { cookie } = await signUpInstructor(suite.base, `headers-${target.kind}@example.org`);
     const photo = readFileSync(join(__dirname, '../../assets/photos/skimage_chelsea.png'));
-    const uploaded = await fetch(`${base}/api/images`, { method: 'POST', headers: { 'content-type': 'image/png', cookie }, body: new Uint8Array(photo) });
+    const uploaded = await fetch(`${suite.base}/api/images`, { method: 'POST', headers: { 'content-type': 'image/png', cookie }, body: new Uint8Array(photo) });
     expect(uploaded.status).toBe(201);
     const { image } = (await uploaded.json()) as { image: { hash: string } };
 
     const responses = await Promise.all([
-      fetch(`${base}/api/health`),
-      fetch(`${base}/api/auth/me`),
-      fetch(`${base}/api/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
-      fetch(`${base}/api/images/${image.hash}`),
-      fetch(`${base}/models/index.json`),
-      fetch(`${base}/no/such/page`),
+      fetch(`${suite.base}/api/health`),
+      fetch(`${suite.base}/api/auth/me`),
+      fetch(`${suite.base}/api/auth/signin`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
+      fetch(`${suite.base}/api/images/${image.hash}`),
+      fetch(`${suite.base}/models/index.json`),
+      fetch(`${suite.base}/no/such/page`),
     ]);
     expect(responses.map((r) => r.status)).toEqual([200, 401, 400, 200, expect.any(Number), 404]);
     for (const res of responses) {

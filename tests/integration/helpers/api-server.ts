@@ -1,0 +1,29 @@
+/**
+ * One real ConvLab server per suite (API and Socket.io, no Next.js) on a fresh database of `target`, started before
+ * the suite's tests and closed after them.
+ */
+import { afterAll, beforeAll } from 'vitest';
+import { startServer, type RunningServer } from '../../../server/index';
+import type { DatabaseTarget, TestDatabase } from './databases';
+
+/** Registers the suite's server; read `base` (its URL) and `server` inside tests. */
+export function useApiServer(target: DatabaseTarget): { readonly base: string; readonly server: RunningServer } {
+  let db: TestDatabase | undefined;
+  let server: RunningServer | undefined;
+  beforeAll(async () => {
+    db = await target.create();
+    server = await startServer({ env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1' }, log: false });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await db?.cleanup();
+  });
+  return {
+    get base() {
+      return server!.url;
+    },
+    get server() {
+      return server!;
+    },
+  };
+}
