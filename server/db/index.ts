@@ -18,12 +18,16 @@ import {
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
 import { PrismaClassroomStore } from './prisma-store';
+import type { AccountRepository } from './account.repository';
+import type { CourseRepository } from './course.repository';
 
 export type { DbKind, MigrationStatus } from './migrate';
 export { PrismaClassroomStore } from './prisma-store';
 export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
+export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
+export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -46,6 +50,10 @@ export interface OpenedStore {
   instructorSessions: InstructorSessionStore;
   /** Students' image usage (quotas) and unreferenced images (garbage collection), on the same connection. */
   imageUsage: ImageUsageStore;
+  /** Accounts (instructors and students) and set-password tokens, on the same connection. */
+  accounts: AccountRepository;
+  /** Courses, members, rosters, on the same connection. */
+  courses: CourseRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -100,5 +108,5 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, accounts: store.accounts, courses: store.courses, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

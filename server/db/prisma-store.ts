@@ -18,6 +18,8 @@ import type {
   SubmissionFilter,
 } from '@convlab/classroom';
 import type { Db } from './client';
+import { AccountRepository } from './account.repository';
+import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { LiveStateRepository } from './live-state.repository';
@@ -45,6 +47,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly imageUsage: ImageUsageRepository;
   /** λ assignments and running sweeps (LiveStateStore), on the same client. */
   readonly liveState: LiveStateRepository;
+  /** Accounts (instructors and students), approval and set-password tokens. */
+  readonly accounts: AccountRepository;
+  /** Courses, members and roster imports. */
+  readonly courses: CourseRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -62,6 +68,8 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
+    this.accounts = new AccountRepository(db);
+    this.courses = new CourseRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
