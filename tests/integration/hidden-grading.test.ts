@@ -15,7 +15,7 @@ const HIDDEN_CLASS = 417;
 function gradedLesson(): Step[] {
   return howCnnsSeeLesson().steps.map((s) =>
     s.kind === 'lab' && s.labId === 'occlusion'
-      ? { ...s, grading: { points: 10, rule: { id: 'occlusion-drop', params: { maxCoveragePercent: 15, minDropPoints: 20, classIndex: HIDDEN_CLASS } }, rubric: [{ id: 'why', label: 'Explains the drop', points: 2 }] } }
+      ? { ...s, grading: { points: 10, rule: { id: 'occlusion-drop', params: { maxCoveragePercent: 15, minDropPoints: 20, classIndex: HIDDEN_CLASS } }, rubric: [{ id: 'why', label: 'Explains the drop', points: 2 }], attempts: 3, counts: 'best' as const } }
       : s,
   );
 }
