@@ -19,6 +19,7 @@ import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
 import { PrismaClassroomStore } from './prisma-store';
 import type { AccountRepository } from './account.repository';
+import type { AssignmentRepository } from './assignment.repository';
 import type { CourseRepository } from './course.repository';
 
 export type { DbKind, MigrationStatus } from './migrate';
@@ -27,6 +28,7 @@ export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
+export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
 
 export interface OpenStoreOptions {
@@ -54,6 +56,8 @@ export interface OpenedStore {
   accounts: AccountRepository;
   /** Courses, members, rosters, on the same connection. */
   courses: CourseRepository;
+  /** Assignments, submissions and grades, on the same connection. */
+  assignments: AssignmentRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -108,5 +112,5 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, accounts: store.accounts, courses: store.courses, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, accounts: store.accounts, courses: store.courses, assignments: store.assignments, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }
