@@ -1,4 +1,5 @@
 /** The JSON API served before the Next.js handler. */
+import { registerAssignmentRoutes } from './assignments.routes';
 import { registerAuthRoutes } from './auth.routes';
 import { registerCatalogRoutes } from './catalog.routes';
 import { registerHealthRoutes } from './health.routes';
@@ -20,5 +21,6 @@ export function createApiRouter(): Router {
   registerImageRoutes(router);
   registerLessonRoutes(router);
   registerCatalogRoutes(router);
+  registerAssignmentRoutes(router);
   return router;
 }
