@@ -57,12 +57,12 @@ export default function AdminPage() {
                   <tr key={a.id} data-testid="instructor-row" data-email={a.email}>
                     <td className="px-4 py-2 font-medium">{a.name}</td>
                     <td className="px-4 py-2">{a.email}</td>
-                    <td className="px-4 py-2 text-slate-600">{dateFormat.format(new Date(a.createdAt))}</td>
-                    <td className="px-4 py-2">
+                    <td className="px-4 py-2 whitespace-nowrap text-slate-600">{dateFormat.format(new Date(a.createdAt))}</td>
+                    <td className="px-4 py-2 whitespace-nowrap">
                       {a.admin ? <span className="badge bg-brand-50 text-brand-800">admin</span> : null}{' '}
                       {a.approved ? <span className="badge bg-emerald-50 text-emerald-800">approved</span> : <span className="badge bg-amber-50 text-amber-800">waiting</span>}
                     </td>
-                    <td className="px-4 py-2 text-right">
+                    <td className="px-4 py-2 text-right whitespace-nowrap">
                       {a.admin ? null : a.approved ? (
                         <button type="button" className="btn btn-ghost text-xs" onClick={() => approve(a, false)}>Withdraw approval</button>
                       ) : (

@@ -13,10 +13,11 @@ const FIRST_VISIT = { timeout: 90_000 };
 const ROSTER = 'name,email,student_id\nAda Lovelace,ada@course.example.org,S1001\nAlan Turing,alan@course.example.org,S1002\n';
 
 test('an instructor builds a course roster; students arrive by set-password link and by enrolment code', async ({ browser }, testInfo) => {
+  test.slow(); // four browsers and six pages; under CONVLAB_E2E_DEV=1 each page compiles on its first visit
   const teacherContext = await instructorContext(browser, 'Grace Hopper');
   const teacher = await teacherContext.newPage();
   await teacher.goto('/courses');
-  await expect(teacher.getByRole('heading', { name: 'Courses' })).toBeVisible(FIRST_VISIT);
+  await expect(teacher.getByRole('heading', { name: 'Courses', exact: true })).toBeVisible(FIRST_VISIT);
   await teacher.getByLabel('New course').fill('CS 231 — How CNNs see');
   await teacher.getByRole('button', { name: 'Create course' }).click();
   await expect(teacher.getByRole('heading', { name: 'CS 231 — How CNNs see' })).toBeVisible(FIRST_VISIT);

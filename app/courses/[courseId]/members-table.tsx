@@ -71,11 +71,11 @@ function MemberRow({
         <td className="px-4 py-2 font-mono text-xs">{m.studentNumber ?? ''}</td>
         <td className="px-4 py-2">
           {dropped ? (
-            <span className="badge bg-slate-100 text-slate-600">dropped</span>
+            <span className="badge whitespace-nowrap bg-slate-100 text-slate-600">dropped</span>
           ) : m.hasPassword ? (
-            <span className="badge bg-emerald-50 text-emerald-800">active</span>
+            <span className="badge whitespace-nowrap bg-emerald-50 text-emerald-800">active</span>
           ) : (
-            <span className="badge bg-amber-50 text-amber-800">no password yet</span>
+            <span className="badge whitespace-nowrap bg-amber-50 text-amber-800">no password yet</span>
           )}
         </td>
         {editor ? (
