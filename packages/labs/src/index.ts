@@ -15,3 +15,4 @@ export * from './neuron.lab';
 export * from './ascent.lab';
 export * from './registry';
 export * from './lessons/how-cnns-see';
+export * from './lessons/lesson-document';

@@ -35,6 +35,16 @@ export const API = {
   image: (hash: string) => `/api/images/${encodeURIComponent(hash)}`,
   /** GET (instructor owning the session): its stored submissions, oldest first; `?labId=&stepId=` narrow them. */
   submissions: (sessionId: string) => `/api/sessions/${encodeURIComponent(sessionId)}/submissions`,
+  /** GET (instructor): their lesson library; POST: a new lesson (empty, a plan, or a copy). */
+  library: '/api/library',
+  /** GET: one lesson of the library; POST: save it (autosave). */
+  libraryLesson: (id: string) => `/api/library/${encodeURIComponent(id)}`,
+  /** POST: delete (`delete`), undo that (`restore`), start a session from a snapshot (`start`), `share`; GET `export`. */
+  libraryAction: (id: string, action: 'delete' | 'restore' | 'start' | 'share' | 'export') => `/api/library/${encodeURIComponent(id)}/${action}`,
+  /** POST: a lesson file (`GET …/export`) becomes a new lesson. */
+  libraryImport: '/api/library/import',
+  /** POST (instructor owning the session): delete it with everything students did in it; `duplicate`: a new session with its plan. */
+  sessionAction: (id: string, action: 'delete' | 'duplicate') => `/api/sessions/${encodeURIComponent(id)}/${action}`,
   /** GET (instructor): the ready-made lessons, built for the images this server has. */
   lessons: '/api/lessons',
   /** GET: a built-in sample image by its id (`photos/<file>` or `imagenet-samples/<file>`). */
