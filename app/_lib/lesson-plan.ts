@@ -18,11 +18,21 @@ export const PLAN_LIMITS = {
   steps: LIMITS.stepsMax,
 } as const;
 
-/** A random step id; works on plain http (a lecture-hall LAN), where crypto.randomUUID is unavailable. */
-export function newStepId(): string {
+/** A random id with a prefix; works on plain http (a lecture-hall LAN), where crypto.randomUUID is unavailable. */
+function randomId(prefix: string): string {
   const bytes = new Uint8Array(8);
   crypto.getRandomValues(bytes);
-  return `step-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `${prefix}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** A random step id. */
+export function newStepId(): string {
+  return randomId('step');
+}
+
+/** The id of a new lesson, made here so that a retried create never makes two. */
+export function newLessonId(): string {
+  return randomId('lesson');
 }
 
 /** A fresh, empty slide. */
@@ -172,4 +182,18 @@ export function lectureOutline(): SlideStep[] {
     slide('Occlusion experiments', 'Slide a grey square over the image and watch the class score drop.'),
     slide('Gradient ascent', 'Find the image that maximises a class score:\n\n`I* = argmax_I S_c(I) − λ‖I‖²`'),
   ];
+}
+
+/**
+ * Moves focus to the first field with a problem (after the next paint, when the messages are shown): the first
+ * control marked invalid, else the title of the first step with a problem.
+ */
+export function focusFirstProblem(errors: PlanErrors, steps: readonly Step[]): void {
+  requestAnimationFrame(() => {
+    const invalid = document.querySelector<HTMLElement>('[aria-invalid="true"]');
+    const step = steps.find((s) => errors.steps[s.id]);
+    const target = invalid ?? (step ? document.getElementById(`${step.id}-title`) : null);
+    target?.focus();
+    target?.scrollIntoView({ block: 'center' });
+  });
 }
