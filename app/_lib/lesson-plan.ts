@@ -3,7 +3,7 @@
  * so the rules sit in one place. Lab steps are checked by their lab's own definition (`@convlab/labs`), exactly
  * as the server re-checks them on create.
  */
-import { LabError, checkLabStep, howCnnsSeeLesson, requireLab, type LabDefinition } from '@convlab/labs';
+import { LabError, checkLabStep, describeParamIssue, howCnnsSeeLesson, requireLab, unknownPlaceholders, type LabDefinition } from '@convlab/labs';
 import { ImageUrlSchema, LIMITS, type LabStep, type Step } from '@convlab/protocol';
 
 export type SlideStep = Extract<Step, { kind: 'slide' }>;
@@ -84,14 +84,13 @@ export interface PlanErrors {
  * "the stride is at most the window" land on their field). Empty when the parameters parse.
  */
 export function labParamErrors(labId: string, params: unknown): Record<string, string> {
-  const parsed = requireLab(labId).params.safeParse(params);
+  const lab = requireLab(labId);
+  const parsed = lab.params.safeParse(params);
   if (parsed.success) return {};
   const out: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
-    const [name, ...rest] = issue.path.map(String);
-    const key = name ?? '';
-    if (out[key]) continue;
-    out[key] = rest.length ? `${rest.join('.')}: ${issue.message}` : issue.message;
+    const key = issue.path.length ? String(issue.path[0]) : '';
+    out[key] ??= describeParamIssue(lab, issue);
   }
   return out;
 }
@@ -136,6 +135,10 @@ export function validatePlan(title: string, steps: Step[]): PlanErrors | null {
       if (problem) e.imageUrl = problem;
     }
     if (step.kind === 'lab') {
+      const unknown = unknownPlaceholders(step.markdown, step.params);
+      if (unknown.length) {
+        e.markdown = `${unknown.map((n) => `{{${n}}}`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a setting of this lab, so students would see it as written.`;
+      }
       const problem = labStepProblem(cleanStep(step) as LabStep);
       if (problem) {
         e.lab = problem;

@@ -16,3 +16,5 @@ export * from './ascent.lab';
 export * from './registry';
 export * from './lessons/how-cnns-see';
 export * from './lessons/lesson-document';
+export * from './instructions';
+export * from './param-words';

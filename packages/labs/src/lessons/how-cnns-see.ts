@@ -162,10 +162,11 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
       id: pair.id,
       title: `Occlusion ${i + 1}/3: ${p.label.name}`,
       markdown:
-        `The network says **${p.label.name}** for ${p.caption}. Which part of the picture is it looking at?\n\n` +
-        `Draw grey rectangles or brush over parts of the image: the probability of *${p.label.name}* is shown with ` +
+        // {{…}} are filled in from the step's parameters when shown (renderInstructions), so they follow any change.
+        `The network says **{{class}}** for this photo of {{image}}. Which part of the picture is it looking at?\n\n` +
+        `Draw {{fill}} rectangles or brush over parts of the image: the probability of *{{class}}* is shown with ` +
         `and without your mask. Find a small mask that makes it drop a lot, then submit it. When everyone is done, ` +
-        `we sweep a ${params.window}-pixel window over the image together (Zeiler & Fergus, 2014).` +
+        `we sweep a {{window}}-pixel window over the image together (Zeiler & Fergus, 2014).` +
         note,
       labId: 'occlusion',
       params: params as LabStep['params'],
@@ -215,7 +216,7 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
     title: 'What does the network think a dumbbell looks like?',
     markdown:
       `Start from a grey image and follow the gradient of one class score: I* = argmax_I S_c(I) − λ‖I‖² ` +
-      `(Simonyan et al., 2014). Classes: ${ASCENT_CLASSES.map((c) => c.name).join(', ')}. ` +
+      `(Simonyan et al., 2014). Classes: {{classes}}. ` +
       `Try the presets, then change λ: too small gives noise, too large gives grey. Submit your best image.`,
     labId: 'ascent',
     params: ascentParams as LabStep['params'],
