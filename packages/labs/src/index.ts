@@ -13,5 +13,8 @@ export * from './sweep';
 export * from './sweep-runner';
 export * from './neuron.lab';
 export * from './ascent.lab';
+export * from './convolution.lab';
+export * from './pooling.lab';
+export * from './filters.lab';
 export * from './registry';
 export * from './lessons/how-cnns-see';
