@@ -11,6 +11,7 @@ import {
   type JoinInfoResponse,
   type LessonsResponse,
   type MyWorkResponse,
+  type FirstConv,
   type ModelsResponse,
   type SamplesResponse,
   type SessionDetailResponse,
@@ -88,6 +89,8 @@ export const api = {
   myWork: (code: string, resumeToken: string) => apiFetch<MyWorkResponse>(API.myWork(code), { method: 'POST', body: { resumeToken } }),
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
   listModels: () => apiFetch<ModelsResponse>(API.models),
+  /** A model's first convolution (layer, HWIO shape, stride, weights). */
+  firstConv: (modelId: string) => apiFetch<FirstConv>(API.firstConv(modelId)),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
   /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
   uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),
