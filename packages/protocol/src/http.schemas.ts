@@ -53,6 +53,8 @@ export const API = {
   samples: '/api/samples',
   /** GET: the models installed on this server (their files are present), with input size and number of classes. */
   models: '/api/models',
+  /** GET: a model's first convolution (the first-layer filters lab): layer, HWIO shape, stride and weights. */
+  firstConv: (modelId: string) => `/api/models/${encodeURIComponent(modelId)}/first-conv`,
 } as const;
 
 /** What `POST /api/images` accepts: the body is the file itself, with its type as the content-type. */
@@ -90,6 +92,18 @@ export const InstalledModelSchema = z.object({
 export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 export const ModelsResponseSchema = z.object({ models: z.array(InstalledModelSchema) });
 export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
+
+/** A model's first convolution that reads the image: its weights as HWIO `[kh, kw, in, filters]`, row-major. */
+export const FirstConvSchema = z.object({
+  model: z.string(),
+  layer: z.string(),
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
+  stride: z.tuple([z.number().int(), z.number().int()]),
+  /** BGR models' input channels are flipped to RGB for display. */
+  channelOrder: z.enum(['RGB', 'BGR']),
+  weights: z.array(z.number()),
+});
+export type FirstConv = z.infer<typeof FirstConvSchema>;
 
 /** The built-in sample images: ids `photos/<file>` and `imagenet-samples/<file>`, sorted. */
 export const SamplesResponseSchema = z.object({ samples: z.array(z.string()) });
