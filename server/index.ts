@@ -82,6 +82,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     accounts: opened.accounts,
     courses: opened.courses,
     imageUsage: opened.imageUsage,
+    lessons: opened.lessons,
     imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
     connections: new ConnectionCap(config.quotas.connectionsPerAddress),
     dbKind: opened.kind,

@@ -17,6 +17,7 @@ import {
 } from './migrate';
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
+import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
 import type { AccountRepository } from './account.repository';
 import type { CourseRepository } from './course.repository';
@@ -28,6 +29,7 @@ export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-
 export type { ImageUsageStore } from './image-usage.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
+export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -54,6 +56,8 @@ export interface OpenedStore {
   accounts: AccountRepository;
   /** Courses, members, rosters, on the same connection. */
   courses: CourseRepository;
+  /** Instructors' lesson libraries, on the same connection. */
+  lessons: LessonRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -108,5 +112,6 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, accounts: store.accounts, courses: store.courses, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses } = store;
+  return { store, jobResults, instructorSessions, imageUsage, lessons, accounts, courses, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

@@ -28,6 +28,8 @@ const CORE_ERROR_CODES = [
   'EMAIL_TAKEN',
   /** An instructor account an admin has not approved yet: it may sign in, not run sessions or courses. */
   'NOT_APPROVED',
+  /** A save based on an older version of the document (another tab saved since): reload, then save again. */
+  'CONFLICT',
   'INTERNAL',
 ] as const;
 
@@ -58,6 +60,7 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   INVALID_CREDENTIALS: 401,
   EMAIL_TAKEN: 409,
   NOT_APPROVED: 403,
+  CONFLICT: 409,
   INTERNAL: 500,
   ...COMPUTE_HTTP_STATUS_OF,
 };
