@@ -17,6 +17,7 @@ import {
 } from './migrate';
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
+import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
 import type { AccountRepository } from './account.repository';
 import type { AssignmentRepository } from './assignment.repository';
@@ -30,6 +31,7 @@ export type { ImageUsageStore } from './image-usage.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
 export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
+export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -58,6 +60,8 @@ export interface OpenedStore {
   courses: CourseRepository;
   /** Assignments, submissions and grades, on the same connection. */
   assignments: AssignmentRepository;
+  /** Instructors' lesson libraries, on the same connection. */
+  lessons: LessonRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -112,5 +116,6 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, accounts: store.accounts, courses: store.courses, assignments: store.assignments, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments } = store;
+  return { store, jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

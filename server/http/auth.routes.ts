@@ -49,7 +49,7 @@ export async function startSession(req: ApiRequest, ctx: ServerContext, instruct
   return sessionSetCookie(value, { secure: secureCookies(req, ctx) });
 }
 
-export function secureCookies(req: ApiRequest, ctx: ServerContext): boolean {
+function secureCookies(req: ApiRequest, ctx: ServerContext): boolean {
   return req.secure || Boolean(ctx.config.publicUrl?.startsWith('https://'));
 }
 

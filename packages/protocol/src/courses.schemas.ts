@@ -78,7 +78,7 @@ export const CourseDetailSchema = z.object({
   id: Id,
   title: z.string(),
   role: CourseRoleSchema,
-  /** null: enrolment by code is closed (also what a TA sees, who may not edit it). */
+  /** null: enrolment by code is closed. */
   enrolCode: z.string().nullable(),
   createdAt: IsoDate,
   members: z.array(CourseMemberSchema),

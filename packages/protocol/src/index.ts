@@ -17,6 +17,7 @@ export * from './request-id';
 export * from './payload-guard';
 export * from './http.schemas';
 export * from './courses.schemas';
+export * from './lesson.schemas';
 export * from './masks';
 export * from './window-grid';
 export * from './jobs';
