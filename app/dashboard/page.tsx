@@ -55,11 +55,11 @@ export default function DashboardPage() {
         ) : null}
 
         <div className="mt-8">
-          <ReadyLessonCard enabled={instructor !== null} />
+          <ReadyLessonCard enabled={instructor?.approved === true} />
         </div>
 
         <div className="mt-10">
-          <LessonLibrary enabled={instructor !== null} />
+          <LessonLibrary enabled={instructor?.approved === true} />
         </div>
 
         <h2 className="mt-10 text-xl font-bold text-slate-900">Your sessions</h2>

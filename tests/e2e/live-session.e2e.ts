@@ -24,7 +24,10 @@ async function signUpInstructor(page: Page) {
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole('heading', { name: 'My sessions' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Waiting for approval' })).toBeVisible();
   await approveInstructor(baseUrlOf(), email);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'My sessions' })).toBeVisible();
   return email;
 }
 
