@@ -28,6 +28,7 @@ import { ParticipantRepository } from './participant.repository';
 import { RequestRepository } from './request.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
+import { UploadedModelRepository } from './uploaded-model.repository';
 
 /** ClassroomStore on Prisma (SQLite or PostgreSQL, whichever the client talks to). */
 export class PrismaClassroomStore implements ClassroomStore {
@@ -45,6 +46,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly imageUsage: ImageUsageRepository;
   /** λ assignments and running sweeps (LiveStateStore), on the same client. */
   readonly liveState: LiveStateRepository;
+  /** Uploaded models' catalog rows (server/models/model-store.ts), on the same client. */
+  readonly uploadedModels: UploadedModelRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -62,6 +65,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
+    this.uploadedModels = new UploadedModelRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
