@@ -18,6 +18,7 @@ import {
   type SessionResponse,
   type SigninBody,
   type SignedInSessionListResponse,
+  type ModelUploadResponse,
   type SignupBody,
   type Submission,
 } from '@convlab/protocol';
@@ -36,13 +37,16 @@ export class ApiError extends Error {
 
 /**
  * Calls a JSON endpoint; resolves with the parsed body, rejects with an `ApiError`. A `Blob` body is sent as it is
- * (an image upload, typed by the file); anything else as JSON.
+ * (an image upload, typed by the file), a `FormData` as multipart (a model upload); anything else as JSON.
  */
 export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const raw = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const form = typeof FormData !== 'undefined' && init.body instanceof FormData ? init.body : null;
+  const blob = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const raw = form ?? blob;
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (raw) headers['content-type'] = raw.type || 'application/octet-stream';
-  else if (init.body !== undefined) headers['content-type'] = 'application/json';
+  // A form's content-type (with its boundary) is the browser's to write.
+  if (blob) headers['content-type'] = blob.type || 'application/octet-stream';
+  else if (!form && init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
@@ -88,6 +92,8 @@ export const api = {
   myWork: (code: string, resumeToken: string) => apiFetch<MyWorkResponse>(API.myWork(code), { method: 'POST', body: { resumeToken } }),
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
   listModels: () => apiFetch<ModelsResponse>(API.models),
+  /** An ONNX model as a form of MODEL_UPLOAD's fields; the server imports it before answering. */
+  uploadModel: (form: FormData) => apiFetch<ModelUploadResponse>(API.models, { method: 'POST', body: form }),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
   /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
   uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),

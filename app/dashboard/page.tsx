@@ -8,6 +8,7 @@ import { StatusBadge } from '../_components/status-badge';
 import { api } from '../_lib/api-client';
 import type { LiveSession } from '@convlab/protocol';
 import { useInstructor } from '../_lib/use-instructor';
+import { ModelUpload } from './model-upload';
 import { ReadyLessonCard } from './ready-lesson-card';
 import { SignedInSessions } from './signed-in-sessions';
 
@@ -109,6 +110,8 @@ export default function DashboardPage() {
             </div>
           ) : null}
         </div>
+
+        <ModelUpload enabled={instructor !== null} />
 
         <SignedInSessions enabled={instructor !== null} />
       </main>
