@@ -1,17 +1,16 @@
 /**
  * An instructor brings their own network: uploads ../shared/models/onnx/squeezenet1_1.onnx from the dashboard with
  * torchvision's preprocessing and the ImageNet classes, builds a session with an occlusion lab on it in the lesson
- * editor, and a student runs the lab computing in their own browser (the model fetched from the server, WebGL through
- * SwiftShader), submits masks, and the instructor sees the submission. Screenshots land in artifacts/e2e/.
+ * editor, and a student runs the lab computing in their own browser (the model fetched from the server, WebAssembly),
+ * submits masks, and the instructor sees the submission. Screenshots land in artifacts/e2e/.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { SWIFTSHADER_LAUNCH, instructorContext, joinAsStudent, snap } from './support';
+import { instructorContext, joinAsStudent, snap } from './support';
 
 const SQUEEZENET = join(process.env.CONVLAB_MODELS_DIR ?? join(process.cwd(), '..', 'shared', 'models'), 'onnx', 'squeezenet1_1.onnx');
 
-test.use({ launchOptions: SWIFTSHADER_LAUNCH });
 test.setTimeout(8 * 60_000);
 test.skip(!existsSync(SQUEEZENET), `needs ${SQUEEZENET}`);
 
@@ -51,7 +50,8 @@ test('an uploaded ONNX model: dashboard upload, a session on it, a student runs 
     await expect(teacher).toHaveURL(/\/teach\/[^/]+$/, { timeout: 30_000 });
   });
   const code = ((await teacher.getByTestId('join-code').textContent()) ?? '').replace(/\s/g, '');
-  const student = await joinAsStudent(browser, code, 'Ada', '?compute=browser');
+  // WebAssembly in the browser: quick without a GPU (webgl on an ONNX model is nets' webgl.browser.test.ts).
+  const student = await joinAsStudent(browser, code, 'Ada', '?compute=browser&backend=wasm');
 
   await test.step('the student draws a mask on the uploaded model in their browser and submits it', async () => {
     await teacher.getByRole('navigation', { name: 'Go to step' }).getByRole('button', { name: /Occlusion on my SqueezeNet/ }).click();
