@@ -74,6 +74,8 @@ export default defineConfig({
           DATABASE_URL: process.env.CONVLAB_E2E_DATABASE_URL ?? '',
           CONVLAB_PUBLIC_URL: '',
           NODE_ENV: process.env.CONVLAB_E2E_DEV === '1' ? 'development' : 'production',
+          // Uploaded models over 10 MB are computed on the server only (onnx-upload.e2e.ts uploads one of each kind).
+          CONVLAB_BROWSER_MODEL_MAX_MB: '10',
           NEXT_TELEMETRY_DISABLED: '1',
         },
       },

@@ -175,8 +175,8 @@ export function ModelUpload({ enabled }: { enabled: boolean }) {
               )}
             </Field>
           </div>
-          <button type="button" className="btn btn-ghost mt-2 text-sm" onClick={resetPreprocessing}>
-            torchvision defaults
+          <button type="button" className="btn btn-secondary mt-3 text-sm" onClick={resetPreprocessing}>
+            Reset to torchvision's defaults
           </button>
         </fieldset>
 

@@ -7,12 +7,15 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { instructorContext, joinAsStudent, snap } from './support';
+import { dragThrough, instructorContext, joinAsStudent, snap } from './support';
 
-const SQUEEZENET = join(process.env.CONVLAB_MODELS_DIR ?? join(process.cwd(), '..', 'shared', 'models'), 'onnx', 'squeezenet1_1.onnx');
+const ONNX = join(process.env.CONVLAB_MODELS_DIR ?? join(process.cwd(), '..', 'shared', 'models'), 'onnx');
+const SQUEEZENET = join(ONNX, 'squeezenet1_1.onnx');
+/** 14 MB: over the 10 MB the e2e server lets laptops compute on (CONVLAB_BROWSER_MODEL_MAX_MB in playwright.config.ts). */
+const MOBILENET_V2 = join(ONNX, 'mobilenet_v2.onnx');
 
 test.setTimeout(8 * 60_000);
-test.skip(!existsSync(SQUEEZENET), `needs ${SQUEEZENET}`);
+test.skip(!existsSync(SQUEEZENET) || !existsSync(MOBILENET_V2), `needs ${ONNX}`);
 
 test('an uploaded ONNX model: dashboard upload, a session on it, a student runs the occlusion lab', async ({ browser }, testInfo) => {
   const teacherContext = await instructorContext(browser);
@@ -31,6 +34,13 @@ test('an uploaded ONNX model: dashboard upload, a session on it, a student runs 
     // "already here" when this server kept it from an earlier run (CONVLAB_E2E_BASE_URL).
     await expect(form.getByRole('status')).toContainText(/SqueezeNet 1\.1 \(my export\) is (ready|already here): 224×224 input, 1000 classes/, { timeout: 120_000 });
     await expect(teacher.getByRole('list', { name: 'Uploaded models' })).toContainText('SqueezeNet 1.1 (my export)');
+
+    // A second one, too large for laptops: the dashboard says the server computes it.
+    await form.getByLabel('ONNX file').setInputFiles(MOBILENET_V2);
+    await form.getByLabel('Name in the model lists').fill('MobileNet v2 (random weights)');
+    await form.getByRole('button', { name: 'Upload model' }).click();
+    await expect(form.getByRole('status')).toContainText('too large for laptops, so the class server computes it', { timeout: 120_000 });
+    await expect(teacher.getByRole('list', { name: 'Uploaded models' }).getByRole('listitem').filter({ hasText: 'MobileNet v2' })).toContainText('server only');
     await snap(teacher, 'onnx-upload-dashboard', testInfo, true);
   });
 
@@ -46,6 +56,11 @@ test('an uploaded ONNX model: dashboard upload, a session on it, a student runs 
     await expect(model.getByRole('option', { name: /SqueezeNet 1\.1 \(my export\) — 224×224 input, 1000 classes, uploaded/ })).toHaveCount(1);
     await model.selectOption({ label: 'SqueezeNet 1.1 (my export) — 224×224 input, 1000 classes, uploaded' });
     await snap(teacher, 'onnx-upload-lesson-editor', testInfo, true);
+    await teacher.getByRole('button', { name: /Add lab/ }).click();
+    await teacher.getByRole('region', { name: 'Choose a lab' }).getByRole('button', { name: /^Occlusion/ }).click();
+    const big = teacher.getByRole('listitem', { name: 'Step 3' });
+    await big.getByLabel('Title').fill('Occlusion on MobileNet v2');
+    await big.getByLabel('Model', { exact: true }).selectOption({ label: 'MobileNet v2 (random weights) — 224×224 input, 1000 classes, uploaded, server only' });
     await teacher.getByRole('button', { name: 'Create session' }).click();
     await expect(teacher).toHaveURL(/\/teach\/[^/]+$/, { timeout: 30_000 });
   });
@@ -58,13 +73,7 @@ test('an uploaded ONNX model: dashboard upload, a session on it, a student runs 
     const { page } = student;
     const lab = page.getByTestId('lab-occlusion');
     await expect(lab.getByTestId('prob-without-mask')).toContainText('%', { timeout: 180_000 });
-    const canvas = lab.getByTestId('occlusion-canvas');
-    const box = (await canvas.boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height * 0.25);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.45, { steps: 5 });
-    await page.mouse.move(box.x + box.width * 0.75, box.y + box.height * 0.6, { steps: 5 });
-    await page.mouse.up();
+    await dragThrough(page, lab.getByTestId('occlusion-canvas'), [[0.35, 0.25], [0.6, 0.45], [0.75, 0.6]]);
     await expect(lab.getByTestId('prob-with-mask')).toContainText('%', { timeout: 120_000 });
     await expect(lab.getByTestId('computed-where').first()).toHaveAttribute('data-where', 'browser');
     await lab.getByRole('button', { name: /^Submit masks/ }).click();
@@ -76,5 +85,15 @@ test('an uploaded ONNX model: dashboard upload, a session on it, a student runs 
     const panel = teacher.getByTestId('lab-occlusion');
     await expect(panel.getByTestId('submission-card').filter({ hasText: 'Ada' })).toBeVisible({ timeout: 60_000 });
     await snap(teacher, 'onnx-upload-occlusion-instructor', testInfo, true);
+  });
+
+  await test.step('on the server-only model the class server computes, though the student chose this laptop, and the lab says why', async () => {
+    await teacher.getByRole('navigation', { name: 'Go to step' }).getByRole('button', { name: /Occlusion on MobileNet v2/ }).click();
+    const { page } = student;
+    const lab = page.getByTestId('lab-occlusion');
+    await expect(lab.getByTestId('prob-without-mask')).toContainText('%', { timeout: 120_000 });
+    await expect(lab.getByTestId('computed-where').first()).toHaveAttribute('data-where', 'server');
+    await expect(page.getByText(/MobileNet v2 \(random weights\) \(14 MB\) is too large for laptops: the class server computes it/)).toBeVisible();
+    await snap(page, 'onnx-upload-server-only-student', testInfo, true);
   });
 });

@@ -270,6 +270,7 @@ export class ComputeClient {
     if (placement.where === 'server') {
       // A job Automatic would have run here, had the browser answered in time: say so even after a late answer.
       if (placement.reason === 'stalled') this.update({ fallback: `${placement.message}, so the class server computed it` });
+      if (placement.reason === 'server-only-model') this.update({ fallback: placement.message });
       return { ...(await this.runOnServer(spec, opts)), placement };
     }
     // Automatic with a server to fall back to never waits past a job's budget; "This laptop" runs as long as it takes

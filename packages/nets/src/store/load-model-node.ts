@@ -46,8 +46,9 @@ function idFromName(name: string): string {
 }
 
 /**
- * Loads a model from a built-in id, a path (TFLite file, ONNX file, model.json, or a folder holding one of them) or an http(s)
- * URL (of a .tflite file or a model.json). Errors say which of these `spec` was taken for and what went wrong.
+ * Loads a model from a built-in id, a path (TFLite file, ONNX file, model.json, or a folder holding one of them — with a
+ * `meta.json` beside it, as the server's model store writes, its settings apply) or an http(s) URL (of a .tflite file
+ * or a model.json). Errors say which of these `spec` was taken for and what went wrong.
  */
 export async function loadModelSpec(spec: string, options: LoadModelSpecOptions = {}): Promise<LoadedModel> {
   if (isStoredModelId(spec)) {
