@@ -6,7 +6,7 @@ import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
-import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
+import type { DbKind, ImageUsageStore, LessonRepository, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
 import type { ModelStore } from './models/model-store';
 import type { ConnectionCap } from './security/connection-cap';
@@ -61,6 +61,8 @@ export interface ServerContext {
   /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */
   imageUsage: ImageUsageStore;
   imageQuota: ImageQuota;
+  /** Instructors' lesson libraries (server/lessons/library.ts). */
+  lessons: LessonRepository;
   /** Open Socket.io connections per client address. */
   connections: ConnectionCap;
   /** The compute service, started by the first job. */

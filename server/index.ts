@@ -79,6 +79,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     auth: new AuthSessions(opened.instructorSessions, secret),
     classroom,
     imageUsage: opened.imageUsage,
+    lessons: opened.lessons,
     imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
     connections: new ConnectionCap(config.quotas.connectionsPerAddress),
     dbKind: opened.kind,

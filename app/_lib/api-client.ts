@@ -5,12 +5,18 @@
  */
 import {
   API,
+  type CreateLessonBody,
   type CreateSessionBody,
+  type LessonFile,
+  type LessonResponse,
+  type LibraryResponse,
+  type SaveLessonBody,
   type ImageResponse,
   type InstructorResponse,
   type JoinInfoResponse,
   type LessonsResponse,
   type MyWorkResponse,
+  type FirstConv,
   type ModelsResponse,
   type SamplesResponse,
   type SessionDetailResponse,
@@ -91,9 +97,27 @@ export const api = {
   /** A student's own work in a session (and what was shared), by the resume token saved on joining; also after the end. */
   myWork: (code: string, resumeToken: string) => apiFetch<MyWorkResponse>(API.myWork(code), { method: 'POST', body: { resumeToken } }),
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
+  /** The instructor's lesson library (and lessons deleted lately, for Undo). */
+  library: () => apiFetch<LibraryResponse>(API.library),
+  /** A new lesson under the client's id (a retry returns the same one): empty, a plan, or a copy (`copyOf`). */
+  createLesson: (body: CreateLessonBody) => apiFetch<LessonResponse>(API.library, { method: 'POST', body }),
+  getLesson: (id: string) => apiFetch<LessonResponse>(API.libraryLesson(id)),
+  /** Autosave: refused with CONFLICT when another window saved since `revision`. */
+  saveLesson: (id: string, body: SaveLessonBody) => apiFetch<LessonResponse>(API.libraryLesson(id), { method: 'POST', body }),
+  deleteLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'delete'), { method: 'POST' }),
+  restoreLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'restore'), { method: 'POST' }),
+  shareLesson: (id: string, email: string, copyId: string) => apiFetch<{ recipient: string }>(API.libraryAction(id, 'share'), { method: 'POST', body: { email, copyId } }),
+  importLesson: (id: string, file: LessonFile | unknown) => apiFetch<LessonResponse>(API.libraryImport, { method: 'POST', body: { id, file } }),
+  /** Starts a session from a snapshot of the lesson (`ready:<id>` for a ready-made one). */
+  startLesson: (id: string) => apiFetch<SessionResponse>(API.libraryAction(id, 'start'), { method: 'POST' }),
+  /** Deletes a session with everything students did in it; says how much went. */
+  deleteSession: (id: string) => apiFetch<{ deleted: { participants: number; submissions: number } }>(API.sessionAction(id, 'delete'), { method: 'POST' }),
+  duplicateSession: (id: string) => apiFetch<SessionResponse>(API.sessionAction(id, 'duplicate'), { method: 'POST' }),
   listModels: () => apiFetch<ModelsResponse>(API.models),
   /** An ONNX model as a form of MODEL_UPLOAD's fields; the server imports it before answering. */
   uploadModel: (form: FormData) => apiFetch<ModelUploadResponse>(API.models, { method: 'POST', body: form }),
+  /** A model's first convolution (layer, HWIO shape, stride, weights). */
+  firstConv: (modelId: string) => apiFetch<FirstConv>(API.firstConv(modelId)),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
   /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
   uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),

@@ -9,7 +9,9 @@ import { api } from '../_lib/api-client';
 import type { LiveSession } from '@convlab/protocol';
 import { useInstructor } from '../_lib/use-instructor';
 import { ModelUpload } from './model-upload';
+import { LessonLibrary } from './lesson-library';
 import { ReadyLessonCard } from './ready-lesson-card';
+import { SessionActions } from './session-actions';
 import { SignedInSessions } from './signed-in-sessions';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -20,12 +22,13 @@ export default function DashboardPage() {
   const [sessions, setSessions] = useState<LiveSession[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    if (!instructor) return;
+  const loadSessions = () =>
     api
       .listSessions()
       .then((res) => setSessions(res.sessions))
       .catch((err: unknown) => setError(err instanceof Error ? err.message : 'Could not load your sessions.'));
+  useEffect(() => {
+    if (instructor) void loadSessions();
   }, [instructor]);
 
   return (
@@ -44,6 +47,10 @@ export default function DashboardPage() {
 
         <div className="mt-8">
           <ReadyLessonCard enabled={instructor !== null} />
+        </div>
+
+        <div className="mt-10">
+          <LessonLibrary enabled={instructor !== null} />
         </div>
 
         <h2 className="mt-10 text-xl font-bold text-slate-900">Your sessions</h2>
@@ -85,6 +92,9 @@ export default function DashboardPage() {
                     <th scope="col" className="px-5 py-3 font-semibold">
                       Steps
                     </th>
+                    <th scope="col" className="px-5 py-3 font-semibold">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -103,6 +113,9 @@ export default function DashboardPage() {
                         <time dateTime={s.createdAt}>{dateFormat.format(new Date(s.createdAt))}</time>
                       </td>
                       <td className="px-5 py-3 text-slate-600">{s.steps.length}</td>
+                      <td className="px-5 py-3">
+                        <SessionActions session={s} onDeleted={() => void loadSessions()} onError={setError} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>

@@ -11,9 +11,10 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeForward, forward, inputGradient, loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
+import { firstConvKernel } from '@convlab/vis';
 import { encodePng } from '@convlab/vis/node';
 import { createFileReader, decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
-import { UPLOADED_MODEL_ID, type ComputeErrorCode, type ImageRef } from '@convlab/protocol';
+import { UPLOADED_MODEL_ID, type ComputeErrorCode, type FirstConv, type ImageRef } from '@convlab/protocol';
 import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from '@convlab/engine';
 import { OomFallback } from './oom-fallback';
 import type { GpuAdapterInfo } from './webgpu-setup';
@@ -232,7 +233,18 @@ const running = new Map<number, { abort: AbortController; code: ComputeErrorCode
 
 async function describe(id: string): Promise<ModelDescription> {
   const m = await getModel(id);
-  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id) };
+  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id), firstConv: firstConvOf(m) };
+}
+
+/** The model's first convolution as plain numbers (described once per model and kept by the service). */
+function firstConvOf(m: Model): FirstConv | null {
+  try {
+    const { id, kernel, strides } = firstConvKernel(m);
+    const [kh, kw, cin, n] = kernel.shape;
+    return { model: m.meta.id, layer: id, shape: [kh, kw, cin, n], stride: strides, channelOrder: m.meta.preprocessing.channelOrder, weights: Array.from(kernel.dataSync()) };
+  } catch {
+    return null; // a model without an ordinary convolution has no first-layer filters to show
+  }
 }
 
 async function runTask(taskId: number, task: WorkerTask): Promise<void> {

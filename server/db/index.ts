@@ -18,6 +18,7 @@ import {
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
 import type { UploadedModelStore } from './uploaded-model.repository';
+import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
 
 export type { DbKind, MigrationStatus } from './migrate';
@@ -26,6 +27,7 @@ export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
 export type { UploadedModelDTO, UploadedModelStore } from './uploaded-model.repository';
+export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -50,6 +52,8 @@ export interface OpenedStore {
   imageUsage: ImageUsageStore;
   /** Uploaded models' catalog rows, on the same connection. */
   uploadedModels: UploadedModelStore;
+  /** Instructors' lesson libraries, on the same connection. */
+  lessons: LessonRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -104,5 +108,8 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, uploadedModels: store.uploadedModels, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return {
+    store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, lessons: store.lessons, uploadedModels: store.uploadedModels,
+    kind, location, migrationStatus: () => status.read(), close: () => store.close(),
+  };
 }

@@ -20,6 +20,7 @@ import type {
 import type { Db } from './client';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
+import { LessonRepository } from './lesson.repository';
 import { LiveStateRepository } from './live-state.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ImageUsageRepository } from './image-usage.repository';
@@ -48,6 +49,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly liveState: LiveStateRepository;
   /** Uploaded models' catalog rows (server/models/model-store.ts), on the same client. */
   readonly uploadedModels: UploadedModelRepository;
+  /** Instructors' lesson libraries, on the same client. */
+  readonly lessons: LessonRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -66,6 +69,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
     this.uploadedModels = new UploadedModelRepository(db);
+    this.lessons = new LessonRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
@@ -92,6 +96,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   }
   updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO> {
     return this.sessions.update(id, patch);
+  }
+
+  deleteSession(id: string): Promise<{ participants: number; submissions: number } | null> {
+    return this.sessions.delete(id);
   }
 
   createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO> {

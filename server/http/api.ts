@@ -4,6 +4,7 @@ import { registerCatalogRoutes } from './catalog.routes';
 import { registerHealthRoutes } from './health.routes';
 import { registerImageRoutes } from './images.routes';
 import { registerLessonRoutes } from './lessons.routes';
+import { registerLibraryRoutes } from './library.routes';
 import { Router } from './router';
 import { registerSessionRoutes } from './sessions.routes';
 import { registerStudentWorkRoutes } from './student-work.routes';
@@ -19,6 +20,7 @@ export function createApiRouter(): Router {
   registerHealthRoutes(router);
   registerImageRoutes(router);
   registerLessonRoutes(router);
+  registerLibraryRoutes(router);
   registerCatalogRoutes(router);
   return router;
 }

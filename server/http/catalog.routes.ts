@@ -6,6 +6,8 @@
  * `GET /api/models/<id>/model.onnx`: that file (immutable when asked for with `?v=<sha256>`).
  * `GET /api/samples`: the ids of the built-in sample images (`photos/<file>`, `imagenet-samples/<file>`) in the
  * images directory, plus the repository's photos that stand in for `photos/` (as `GET /api/samples/<id>` serves them).
+ * `GET /api/models/<id>/first-conv`: the model's first convolution (layer, HWIO shape, stride, weights), read by a
+ * compute worker once per model (the first-layer filters lab).
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { BUILTIN_MODELS, getStoredModel } from '@convlab/nets';
 import { locateModel, type ModelStoreOptions } from '@convlab/nets/node';
 import { SampleIdSchema } from '@convlab/labs';
 import { REPO_PHOTOS_DIR, resolveImagesDir } from '@convlab/labs/node';
-import { API, MODEL_LABELS_MAX_BYTES, MODEL_UPLOAD, ModelUploadSettingsSchema, ProtocolError, type InstalledModel } from '@convlab/protocol';
+import { API, MODEL_LABELS_MAX_BYTES, MODEL_UPLOAD, ModelUploadSettingsSchema, ProtocolError, isComputeError, type InstalledModel } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { requireInstructorId } from './auth.routes';
 import { readBody, type Router } from './router';
@@ -128,6 +130,14 @@ export function registerCatalogRoutes(router: Router, env: Record<string, string
     };
     if (String(req.raw.headers['if-none-match'] ?? '').split(',').some((t) => t.trim() === etag)) return { status: 304, headers };
     return { status: 200, bytes, headers };
+  });
+  router.add('GET', '/api/models/:id/first-conv', async (req, ctx) => {
+    const id = req.params.id!;
+    const described = await (await ctx.compute.get()).describeModel(id).catch((err: unknown) => {
+      throw isComputeError(err) && err.code === 'UNKNOWN_MODEL' ? new ProtocolError('NOT_FOUND', err.message) : err;
+    });
+    if (!described.firstConv) throw new ProtocolError('NOT_FOUND', `model ${id} has no ordinary convolution`);
+    return { status: 200, body: described.firstConv, headers: { 'cache-control': 'public, max-age=3600' } };
   });
   router.add('GET', API.samples, async () => ({ status: 200, body: { samples: await listSampleIds(resolveImagesDir(env)) } }));
 }

@@ -26,6 +26,8 @@ const CORE_ERROR_CODES = [
   'JOINING_CLOSED',
   'INVALID_CREDENTIALS',
   'EMAIL_TAKEN',
+  /** A save based on an older version of the document (another tab saved since): reload, then save again. */
+  'CONFLICT',
   'INTERNAL',
 ] as const;
 
@@ -55,6 +57,7 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   JOINING_CLOSED: 403,
   INVALID_CREDENTIALS: 401,
   EMAIL_TAKEN: 409,
+  CONFLICT: 409,
   INTERNAL: 500,
   ...COMPUTE_HTTP_STATUS_OF,
 };

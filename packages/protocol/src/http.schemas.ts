@@ -35,6 +35,16 @@ export const API = {
   image: (hash: string) => `/api/images/${encodeURIComponent(hash)}`,
   /** GET (instructor owning the session): its stored submissions, oldest first; `?labId=&stepId=` narrow them. */
   submissions: (sessionId: string) => `/api/sessions/${encodeURIComponent(sessionId)}/submissions`,
+  /** GET (instructor): their lesson library; POST: a new lesson (empty, a plan, or a copy). */
+  library: '/api/library',
+  /** GET: one lesson of the library; POST: save it (autosave). */
+  libraryLesson: (id: string) => `/api/library/${encodeURIComponent(id)}`,
+  /** POST: delete (`delete`), undo that (`restore`), start a session from a snapshot (`start`), `share`; GET `export`. */
+  libraryAction: (id: string, action: 'delete' | 'restore' | 'start' | 'share' | 'export') => `/api/library/${encodeURIComponent(id)}/${action}`,
+  /** POST: a lesson file (`GET …/export`) becomes a new lesson. */
+  libraryImport: '/api/library/import',
+  /** POST (instructor owning the session): delete it with everything students did in it; `duplicate`: a new session with its plan. */
+  sessionAction: (id: string, action: 'delete' | 'duplicate') => `/api/sessions/${encodeURIComponent(id)}/${action}`,
   /** GET (instructor): the ready-made lessons, built for the images this server has. */
   lessons: '/api/lessons',
   /** GET: a built-in sample image by its id (`photos/<file>` or `imagenet-samples/<file>`). */
@@ -50,6 +60,8 @@ export const API = {
   model: (id: string) => `/api/models/${encodeURIComponent(id)}`,
   /** GET: an uploaded model's .onnx file (versioned by `?v=<sha256>`); refused for models computed on the server only. */
   modelFile: (id: string) => `/api/models/${encodeURIComponent(id)}/model.onnx`,
+  /** GET: a model's first convolution (the first-layer filters lab): layer, HWIO shape, stride and weights. */
+  firstConv: (modelId: string) => `/api/models/${encodeURIComponent(modelId)}/first-conv`,
 } as const;
 
 /** What `POST /api/images` accepts: the body is the file itself, with its type as the content-type. */
@@ -159,6 +171,17 @@ export const ModelDetailSchema = z.object({
 export type ModelDetail = z.infer<typeof ModelDetailSchema>;
 export const ModelUploadResponseSchema = z.object({ model: InstalledModelSchema, created: z.boolean() });
 export type ModelUploadResponse = z.infer<typeof ModelUploadResponseSchema>;
+/** A model's first convolution that reads the image: its weights as HWIO `[kh, kw, in, filters]`, row-major. */
+export const FirstConvSchema = z.object({
+  model: z.string(),
+  layer: z.string(),
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
+  stride: z.tuple([z.number().int(), z.number().int()]),
+  /** BGR models' input channels are flipped to RGB for display. */
+  channelOrder: z.enum(['RGB', 'BGR']),
+  weights: z.array(z.number()),
+});
+export type FirstConv = z.infer<typeof FirstConvSchema>;
 
 /** The built-in sample images: ids `photos/<file>` and `imagenet-samples/<file>`, sorted. */
 export const SamplesResponseSchema = z.object({ samples: z.array(z.string()) });
