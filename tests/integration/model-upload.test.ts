@@ -1,8 +1,8 @@
 /**
  * Uploaded ONNX models over real HTTP, on SQLite and (with CONVLAB_TEST_PG_URL) PostgreSQL: an instructor uploads the
  * real squeezenet1_1.onnx, it joins the catalog and the compute server classifies with it; retries find the same
- * model; bad files (truncated, fp16, non-image input, too large) are refused with their messages and leave nothing
- * behind; a model with its own classes needs a label file; server-only models are not sent to browsers; everything
+ * model and the filters lab reads its first convolution; bad files (truncated, fp16, non-image input, too large) are
+ * refused with their messages and leave nothing behind; a model with its own classes needs a label file; server-only models are not sent to browsers; everything
  * survives a restart.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -96,6 +96,10 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
     expect(top).toMatchObject({ index: 967, label: 'espresso' });
     const detail = ModelDetailSchema.parse(await (await fetch(`${server.url}${API.model(squeezeId)}`)).json());
     expect(detail.meta).toMatchObject({ labels: 'imagenet-1k', preprocessing: { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channelOrder: 'RGB' } });
+    // The first-layer filters lab reads its first convolution like a built-in model's.
+    const conv = (await (await fetch(`${server.url}${API.firstConv(squeezeId)}`)).json()) as { shape: number[]; weights: number[] };
+    expect(conv.shape).toEqual([3, 3, 3, 64]);
+    expect(conv.weights).toHaveLength(3 * 3 * 3 * 64);
     // Larger than CONVLAB_BROWSER_MODEL_MAX_MB: browsers never get the file.
     const file = await fetch(`${server.url}${API.modelFile(squeezeId)}`);
     expect(file.status).toBe(403);
