@@ -8,6 +8,7 @@ import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
 import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind, ImageUsageStore, LessonRepository, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
+import type { ModelStore } from './models/model-store';
 import type { ConnectionCap } from './security/connection-cap';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
 
@@ -90,6 +91,8 @@ export interface ServerContext {
   connections: ConnectionCap;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
+  /** Uploaded models: files in the data dir, rows in the database (server/models/model-store.ts). */
+  models: ModelStore;
   throttles: {
     joinCodes: JoinCodeLimiter;
     signin: SignInLimiter;

@@ -22,6 +22,7 @@ import { openStore } from './db';
 import { createApiRouter } from './http/api';
 import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
+import { ModelStore } from './models/model-store';
 import { createRealtime } from './realtime/io';
 import { ConnectionCap } from './security/connection-cap';
 import { applySecurityHeaders } from './security/headers';
@@ -92,6 +93,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
     compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
+    // An upload counts only once a compute worker has imported it.
+    models: new ModelStore({
+      dir: resolve(config.dataDir, 'models'),
+      rows: opened.uploadedModels,
+      validate: async (id) => (await context.compute.get()).describeModel(id),
+      browserMaxBytes: config.models.browserMaxBytes,
+    }),
     throttles: createThrottles(limits),
   };
 

@@ -35,6 +35,7 @@ import {
   type SessionResponse,
   type SigninBody,
   type SignedInSessionListResponse,
+  type ModelUploadResponse,
   type SignupBody,
   type Submission,
 } from '@convlab/protocol';
@@ -55,13 +56,16 @@ export class ApiError extends Error {
 
 /**
  * Calls a JSON endpoint; resolves with the parsed body, rejects with an `ApiError`. A `Blob` body is sent as it is
- * (an image upload, typed by the file); anything else as JSON.
+ * (an image upload, typed by the file), a `FormData` as multipart (a model upload); anything else as JSON.
  */
 export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const raw = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const form = typeof FormData !== 'undefined' && init.body instanceof FormData ? init.body : null;
+  const blob = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const raw = form ?? blob;
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (raw) headers['content-type'] = raw.type || 'application/octet-stream';
-  else if (init.body !== undefined) headers['content-type'] = 'application/json';
+  // A form's content-type (with its boundary) is the browser's to write.
+  if (blob) headers['content-type'] = blob.type || 'application/octet-stream';
+  else if (!form && init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
@@ -123,6 +127,8 @@ export const api = {
   deleteSession: (id: string) => apiFetch<{ deleted: { participants: number; submissions: number } }>(API.sessionAction(id, 'delete'), { method: 'POST' }),
   duplicateSession: (id: string) => apiFetch<SessionResponse>(API.sessionAction(id, 'duplicate'), { method: 'POST' }),
   listModels: () => apiFetch<ModelsResponse>(API.models),
+  /** An ONNX model as a form of MODEL_UPLOAD's fields; the server imports it before answering. */
+  uploadModel: (form: FormData) => apiFetch<ModelUploadResponse>(API.models, { method: 'POST', body: form }),
   /** A model's first convolution (layer, HWIO shape, stride, weights). */
   firstConv: (modelId: string) => apiFetch<FirstConv>(API.firstConv(modelId)),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),

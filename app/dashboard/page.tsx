@@ -8,6 +8,7 @@ import { StatusBadge } from '../_components/status-badge';
 import { api } from '../_lib/api-client';
 import type { LiveSession } from '@convlab/protocol';
 import { useInstructor } from '../_lib/use-instructor';
+import { ModelUpload } from './model-upload';
 import { LessonLibrary } from './lesson-library';
 import { ReadyLessonCard } from './ready-lesson-card';
 import { SessionActions } from './session-actions';
@@ -132,6 +133,8 @@ export default function DashboardPage() {
             </div>
           ) : null}
         </div>
+
+        <ModelUpload enabled={instructor !== null} />
 
         <SignedInSessions enabled={instructor !== null} />
       </main>

@@ -17,6 +17,8 @@ export interface WorkerConfig {
   imagesDir: string;
   /** Content-addressed uploads: `<uploadsDir>/<sha256>`. */
   uploadsDir: string;
+  /** Uploaded models: `<uploadedModelsDir>/<id>/` (model.onnx and meta.json). */
+  uploadedModelsDir: string;
   labelsDir?: string;
   /** Dynamic batching inside the worker: rows per forward pass (1 = off) and the longest wait for company. */
   maxBatch: number;

@@ -14,8 +14,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { disposeForward, forward, inputGradient, loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
 import { firstConvKernel } from '@convlab/vis';
 import { encodePng } from '@convlab/vis/node';
-import { createFileReader, decodeImageFile, loadModelSpec } from '@convlab/nets/node';
-import type { ComputeErrorCode, FirstConv, ImageRef } from '@convlab/protocol';
+import { createFileReader, decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
+import { UPLOADED_MODEL_ID, type ComputeErrorCode, type FirstConv, type ImageRef } from '@convlab/protocol';
 import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from '@convlab/engine';
 import { decodeInputTensor, isInputTensorFile } from '../grading/input-tensor';
 import { OomFallback } from './oom-fallback';
@@ -96,14 +96,19 @@ const models = new Map<string, Promise<Model>>();
 function getModel(id: string): Promise<Model> {
   let p = models.get(id);
   if (!p) {
-    p = loadModelSpec(id, { modelsDir: config.modelsDir }).then(
+    // An uploaded model is a folder of the model store (UPLOADED_MODEL_ID has no path separators).
+    const uploaded = UPLOADED_MODEL_ID.test(id) ? path.join(config.uploadedModelsDir, id) : null;
+    if (uploaded && !pathExists(uploaded)) return Promise.reject(new CodedError('UNKNOWN_MODEL', `the uploaded model '${id}' is not on this server`));
+    p = loadModelSpec(uploaded ?? id, { modelsDir: config.modelsDir }).then(
       async (m) => {
         if (gpuDevice()) await warmUp(m.model);
         return m.model;
       },
       (e: Error & { code?: string }) => {
         models.delete(id);
-        throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${e.message}`);
+        // Paths of the server's folders stay on the server.
+        const message = uploaded ? e.message.split(`${uploaded}${path.sep}`).join('') : e.message;
+        throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${message}`);
       },
     );
     models.set(id, p);

@@ -17,6 +17,7 @@ import {
 } from './migrate';
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
+import type { UploadedModelStore } from './uploaded-model.repository';
 import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
 import type { AccountRepository } from './account.repository';
@@ -31,6 +32,7 @@ export type { ImageUsageStore } from './image-usage.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
 export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
+export type { UploadedModelDTO, UploadedModelStore } from './uploaded-model.repository';
 export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {
@@ -60,6 +62,8 @@ export interface OpenedStore {
   courses: CourseRepository;
   /** Assignments, submissions and grades, on the same connection. */
   assignments: AssignmentRepository;
+  /** Uploaded models' catalog rows, on the same connection. */
+  uploadedModels: UploadedModelStore;
   /** Instructors' lesson libraries, on the same connection. */
   lessons: LessonRepository;
   kind: DbKind;
@@ -116,6 +120,6 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments } = store;
-  return { store, jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels } = store;
+  return { store, jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

@@ -32,6 +32,7 @@ import { ParticipantRepository } from './participant.repository';
 import { RequestRepository } from './request.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
+import { UploadedModelRepository } from './uploaded-model.repository';
 
 /** ClassroomStore on Prisma (SQLite or PostgreSQL, whichever the client talks to). */
 export class PrismaClassroomStore implements ClassroomStore {
@@ -55,6 +56,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly courses: CourseRepository;
   /** Assignments, submissions and grades. */
   readonly assignments: AssignmentRepository;
+  /** Uploaded models' catalog rows (server/models/model-store.ts), on the same client. */
+  readonly uploadedModels: UploadedModelRepository;
   /** Instructors' lesson libraries, on the same client. */
   readonly lessons: LessonRepository;
   private closed: Promise<void> | null = null;
@@ -77,6 +80,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.accounts = new AccountRepository(db);
     this.courses = new CourseRepository(db);
     this.assignments = new AssignmentRepository(db);
+    this.uploadedModels = new UploadedModelRepository(db);
     this.lessons = new LessonRepository(db);
   }
 
