@@ -9,6 +9,7 @@ export * from './masks';
 export * from './occlusion.lab';
 export * from './class-map';
 export * from './latest';
+export * from './shard-ledger';
 export * from './sweep';
 export * from './sweep-runner';
 export * from './neuron.lab';
