@@ -11,6 +11,7 @@ export * from './class-map';
 export * from './latest';
 export * from './shard-ledger';
 export * from './sweep';
+export * from './shard-runner';
 export * from './sweep-runner';
 export * from './neuron.lab';
 export * from './ascent.lab';

@@ -10,19 +10,12 @@ import { ClassIndexSchema, InputSizeSchema, ProbabilitySchema } from './common.s
 import type { RectMask } from './masks';
 import type { OcclusionParams } from './occlusion.lab';
 import { ShardLedger, SweepError, type CompleteOutcome, type LedgerState } from './shard-ledger';
+import type { ShardRange } from './shard-runner';
 
 export { SERVER, SweepError, type CompleteOutcome, type ShardState } from './shard-ledger';
 
 /** Most window positions of one sweep (as the compute service allows for one occlusion job). */
 export const SWEEP_POSITIONS_MAX = 4096;
-
-/** A contiguous run of window positions, row-major. */
-export interface ShardRange {
-  index: number;
-  /** First position (row-major index into the rows × cols grid). */
-  start: number;
-  count: number;
-}
 
 /** Where the windows go and how they are split. */
 export interface SweepPlan {
