@@ -15,5 +15,7 @@ export * from './shard-runner';
 export * from './sweep-runner';
 export * from './neuron.lab';
 export * from './ascent.lab';
+export * from './max-patches.lab';
+export * from './max-patches.search';
 export * from './registry';
 export * from './lessons/how-cnns-see';

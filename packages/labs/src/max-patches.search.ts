@@ -1,0 +1,338 @@
+/**
+ * The class search of maximally activating patches on the shard runner: a shard is a run of images of the set;
+ * a student's answer is, per picked channel, the shard's top min(9, images) (image, position, value) — at most one
+ * per image. Before an answer counts the server recomputes every claimed patch and a random 5 % of the shard's
+ * images in full (one `patches` job over those images with k = their number): a claimed value that differs, or a
+ * checked image stronger than the shard's weakest claimed one yet left out, fails the check. What is merged are
+ * the server's own values and positions, so the ranking is the server's.
+ */
+import type { ImageRef } from '@convlab/protocol';
+import { z } from 'zod';
+import { MAX_PATCH_TOP, MaxPatchResultSchema, PatchBoxSchema, type MaxPatchEntry, type MaxPatchParams, type MaxPatchResult } from './max-patches.lab';
+import { ShardLedger, SweepError, type LedgerState } from './shard-ledger';
+import { ShardRunner, type ShardAnswer, type ShardDealtOf, type ShardRange, type ShardRunCore, type ShardRunnerOptions, type ShardWork } from './shard-runner';
+
+/** Share of a shard's images a check recomputes in full (at least one image). */
+export const FULL_CHECK_SHARE = 0.05;
+
+/**
+ * How far a browser's activation may be from the server's: WebGL computes in float32 with other summation orders
+ * (and float16 textures on some GPUs), so absolute and relative parts.
+ */
+export const PATCH_TOLERANCE = { absolute: 2e-3, relative: 2e-3 } as const;
+
+/** One claimed winner of a shard: `index` is the image's place within the shard. */
+export const ShardPatchSchema = z.strictObject({
+  channel: z.number().int().min(0).max(100_000),
+  index: z.number().int().min(0),
+  value: z.number().finite(),
+  y: z.number().int().min(0).max(4096),
+  x: z.number().int().min(0).max(4096),
+  box: PatchBoxSchema,
+});
+export type ShardPatch = z.infer<typeof ShardPatchSchema>;
+
+/** An answer to a shard: each picked channel's winners (a `patches` job's entries, as it returns them). */
+export interface MaxPatchAnswer {
+  entries: ShardPatch[];
+}
+
+/** How the images are split: `images` in order, shards of consecutive images. */
+export interface MaxPatchPlan {
+  images: ImageRef[];
+  channels: number[];
+  shards: ShardRange[];
+}
+
+/** Splits the images into shards of at most `shardSize`. */
+export function planMaxPatchSearch(images: readonly ImageRef[], channels: readonly number[], shardSize: number): MaxPatchPlan {
+  if (!Number.isInteger(shardSize) || shardSize < 1) throw new RangeError(`shardSize must be a positive integer, got ${shardSize}`);
+  if (images.length === 0) throw new RangeError('the search has no images');
+  const shards: ShardRange[] = [];
+  for (let start = 0; start < images.length; start += shardSize) shards.push({ index: shards.length, start, count: Math.min(shardSize, images.length - start) });
+  return { images: [...images], channels: [...channels], shards };
+}
+
+/** The `patches` job of some of a shard's images (by their place in the shard), k = `k`, positions only. */
+function patchesJob(params: Pick<MaxPatchParams, 'model' | 'layer'>, plan: MaxPatchPlan, shard: ShardRange, offsets: readonly number[], k: number) {
+  return {
+    kind: 'patches' as const,
+    model: params.model,
+    params: { layer: params.layer, channels: plan.channels, k, images: offsets.map((o) => plan.images[shard.start + o]!), crops: false },
+  };
+}
+
+/** The job of a whole shard: each channel's top min(9, images). */
+export function maxPatchShardJob(params: Pick<MaxPatchParams, 'model' | 'layer'>, plan: MaxPatchPlan, shard: ShardRange) {
+  return patchesJob(params, plan, shard, Array.from({ length: shard.count }, (_, i) => i), Math.min(MAX_PATCH_TOP, shard.count));
+}
+export type MaxPatchJob = ReturnType<typeof maxPatchShardJob>;
+
+/** What a `patches` job gives back, as the search reads it (`index`: the place in the job's image list). */
+export interface PatchesComputation {
+  entries: Array<{ channel: number; index: number; value: number; y: number; x: number; box: [number, number, number, number] }>;
+}
+
+/**
+ * The images a check recomputes (places within the shard, ascending): every claimed one and a random
+ * {@link FULL_CHECK_SHARE} of all (at least one).
+ */
+export function checkOffsets(count: number, claimed: readonly ShardPatch[], random: () => number): { offsets: number[]; full: number[] } {
+  const all = Array.from({ length: count }, (_, i) => i);
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  const full = all.slice(0, Math.max(1, Math.ceil(count * FULL_CHECK_SHARE))).sort((a, b) => a - b);
+  const offsets = [...new Set([...claimed.map((e) => e.index), ...full])].sort((a, b) => a - b);
+  return { offsets, full };
+}
+
+const close = (student: number, server: number) => Math.abs(student - server) <= PATCH_TOLERANCE.absolute + PATCH_TOLERANCE.relative * Math.abs(server);
+
+/**
+ * The verdict on a student's answer from the server's recomputation of `offsets` (a `patches` job with k = their
+ * number, so every image has its strongest position per channel): passed when every claimed value is the server's
+ * (within {@link PATCH_TOLERANCE}) and no fully checked image left out of a channel beats that channel's weakest
+ * claimed patch. `checked` is the answer with the server's values, positions and boxes.
+ */
+export function judgeMaxPatchAnswer(
+  answer: MaxPatchAnswer,
+  channels: readonly number[],
+  offsets: readonly number[],
+  full: readonly number[],
+  server: PatchesComputation,
+): { passed: boolean; checked: MaxPatchAnswer } {
+  // The server's best per (channel, place in the shard).
+  const best = new Map<string, PatchesComputation['entries'][number]>();
+  for (const e of server.entries) best.set(`${e.channel}:${offsets[e.index]}`, { ...e, index: offsets[e.index]! });
+  const checked: ShardPatch[] = [];
+  let passed = true;
+  for (const claim of answer.entries) {
+    const mine = best.get(`${claim.channel}:${claim.index}`);
+    // Not recomputed (a channel or image the server's job does not have): not a value the server can stand by.
+    if (!mine || !close(claim.value, mine.value)) {
+      passed = false;
+      continue;
+    }
+    checked.push({ channel: claim.channel, index: claim.index, value: mine.value, y: mine.y, x: mine.x, box: mine.box });
+  }
+  for (const channel of channels) {
+    const claimedAt = new Set(answer.entries.filter((e) => e.channel === channel).map((e) => e.index));
+    // The weakest claimed patch by the server's values (ties: the later image).
+    const weakest = checked.filter((e) => e.channel === channel).sort((a, b) => b.value - a.value || a.index - b.index).at(-1);
+    if (!weakest) continue;
+    for (const o of full) {
+      const mine = best.get(`${channel}:${o}`);
+      if (claimedAt.has(o) || !mine) continue;
+      // Left out although stronger than a claimed patch (beyond float noise), or exactly as strong and earlier in
+      // the image order that breaks ties: the shard omitted a winner.
+      const stronger = mine.value > weakest.value && !close(weakest.value, mine.value);
+      if (stronger || (mine.value === weakest.value && o < weakest.index)) passed = false;
+    }
+  }
+  return { passed, checked: { entries: checked } };
+}
+
+/** A search's merged state as plain JSON (persisted so a restarted server resumes it). */
+export interface MaxPatchSearchState extends LedgerState<MaxPatchAnswer> {
+  /** Per shard, the checked winners (null until done). */
+  merged: (ShardPatch[] | null)[];
+}
+
+/** Plain-JSON view of a search, for broadcasting. */
+export interface MaxPatchSnapshot {
+  channels: Array<{ channel: number; top: MaxPatchEntry[] }>;
+  shards: Array<{ index: number; status: 'assigned' | 'server' | 'done'; holder: string | null }>;
+  done: number;
+  total: number;
+  images: number;
+}
+
+/** Hands out the image shards (ShardLedger) and merges each channel's top 9 from the checked answers. */
+export class MaxPatchCoordinator extends ShardLedger<MaxPatchAnswer> {
+  private readonly merged: (ShardPatch[] | null)[];
+
+  constructor(
+    readonly plan: MaxPatchPlan,
+    timeoutMs: number,
+  ) {
+    super(plan.shards.length, timeoutMs);
+    this.merged = plan.shards.map(() => null);
+  }
+
+  toJSON(): MaxPatchSearchState {
+    return { ...this.ledgerJSON(), merged: this.merged.map((m) => (m ? m.map((e) => ({ ...e })) : null)) };
+  }
+
+  static restore(plan: MaxPatchPlan, timeoutMs: number, saved: MaxPatchSearchState): MaxPatchCoordinator {
+    const c = new MaxPatchCoordinator(plan, timeoutMs);
+    if (saved.merged.length !== plan.shards.length) throw new SweepError('the saved search does not fit its plan');
+    c.restoreLedger(saved);
+    saved.merged.forEach((m, i) => (c.merged[i] = m));
+    return c;
+  }
+
+  /**
+   * An answer must name, for every picked channel, exactly min(9, images) distinct images of the shard — fewer
+   * would hide a winner outright.
+   */
+  protected validate(index: number, answer: MaxPatchAnswer): void {
+    const shard = this.plan.shards[index]!;
+    const want = Math.min(MAX_PATCH_TOP, shard.count);
+    const parsed = z.array(ShardPatchSchema).max(want * this.plan.channels.length).safeParse(answer.entries);
+    if (!parsed.success) throw new SweepError(`shard ${index}: ${parsed.error.issues[0]?.message ?? 'malformed entries'}`);
+    for (const channel of this.plan.channels) {
+      const mine = answer.entries.filter((e) => e.channel === channel);
+      if (mine.length !== want) throw new SweepError(`shard ${index}: channel ${channel} needs ${want} patches, got ${mine.length}`);
+      if (new Set(mine.map((e) => e.index)).size !== mine.length) throw new SweepError(`shard ${index}: channel ${channel} names an image twice`);
+      if (mine.some((e) => e.index >= shard.count)) throw new SweepError(`shard ${index} has ${shard.count} images`);
+    }
+    if (answer.entries.some((e) => !this.plan.channels.includes(e.channel))) throw new SweepError(`shard ${index}: a channel that is not searched`);
+  }
+
+  protected merge(index: number, answer: MaxPatchAnswer): void {
+    this.merged[index] = answer.entries.map((e) => ({ ...e }));
+  }
+
+  protected unmerge(index: number): void {
+    this.merged[index] = null;
+  }
+
+  /** Each channel's top 9 over the shards merged so far (by value, then image order, then position). */
+  top(): Array<{ channel: number; top: MaxPatchEntry[] }> {
+    return this.plan.channels.map((channel) => {
+      const all: MaxPatchEntry[] = [];
+      this.merged.forEach((m, s) => {
+        const start = this.plan.shards[s]!.start;
+        for (const e of m ?? []) {
+          if (e.channel === channel) all.push({ index: start + e.index, image: this.plan.images[start + e.index]!, value: e.value, y: e.y, x: e.x, box: e.box });
+        }
+      });
+      all.sort((a, b) => b.value - a.value || a.index - b.index || a.y - b.y || a.x - b.x);
+      return { channel, top: all.slice(0, MAX_PATCH_TOP) };
+    });
+  }
+
+  snapshot(): MaxPatchSnapshot {
+    return { channels: this.top(), shards: this.shardStatuses(), done: this.progress().done, total: this.shardCount, images: this.plan.images.length };
+  }
+}
+
+/** A search as persisted: enough to resume it. */
+export interface MaxPatchRecord {
+  id: string;
+  sessionId: string;
+  stepId: string;
+  params: MaxPatchParams;
+  images: ImageRef[];
+  inputSize: [number, number];
+  startedAt: number;
+  coordinator: MaxPatchSearchState;
+}
+
+/** A running search (read-only for the ports). */
+export interface MaxPatchRun extends ShardRunCore<MaxPatchCoordinator> {
+  readonly params: MaxPatchParams;
+  readonly inputSize: [number, number];
+}
+
+/** The stored result of a finished search. */
+export function maxPatchResult(run: MaxPatchRun): MaxPatchResult {
+  if (!run.coordinator.isComplete()) throw new SweepError('the search is not complete');
+  return MaxPatchResultSchema.parse({
+    model: run.params.model,
+    layer: run.params.layer,
+    inputSize: run.inputSize,
+    images: run.coordinator.plan.images.length,
+    channels: run.coordinator.top(),
+    shards: run.coordinator.completedBy(),
+  });
+}
+
+/** A shard's entries from a job's result (`index`: the place in the job's list, here the shard's). */
+function shardPatches(server: PatchesComputation): ShardPatch[] {
+  return server.entries.map(({ channel, index, value, y, x, box }) => ({ channel, index, value, y, x, box }));
+}
+
+const maxPatchWork: ShardWork<MaxPatchRun, MaxPatchAnswer, MaxPatchJob, PatchesComputation, MaxPatchResult, MaxPatchRecord> = {
+  shardRange: (run, index) => run.coordinator.plan.shards[index]!,
+  shardJob: (run, index) => maxPatchShardJob(run.params, run.coordinator.plan, run.coordinator.plan.shards[index]!),
+  check(run, index, answer, random) {
+    const { plan } = run.coordinator;
+    const shard = plan.shards[index]!;
+    const { offsets, full } = checkOffsets(shard.count, answer.entries, random);
+    return {
+      job: patchesJob(run.params, plan, shard, offsets, offsets.length),
+      judge: (server) => judgeMaxPatchAnswer(answer, plan.channels, offsets, full, server),
+    };
+  },
+  serverAnswer: (_run, _index, server) => ({ entries: shardPatches(server) }),
+  result: maxPatchResult,
+  record: (run) => ({
+    id: run.id,
+    sessionId: run.sessionId,
+    stepId: run.stepId,
+    params: run.params,
+    images: run.coordinator.plan.images,
+    inputSize: run.inputSize,
+    startedAt: run.startedAt,
+    coordinator: run.coordinator.toJSON(),
+  }),
+};
+
+export type MaxPatchRunnerOptions = ShardRunnerOptions<MaxPatchRun, MaxPatchJob, PatchesComputation, MaxPatchResult, MaxPatchRecord>;
+/** A shard of a search handed to a student. */
+export type MaxPatchShardDealt = ShardDealtOf<MaxPatchJob>;
+
+/** Runs every class max-patch search of a server. */
+export class MaxPatchRunner extends ShardRunner<MaxPatchRun, MaxPatchAnswer, MaxPatchJob, PatchesComputation, MaxPatchResult, MaxPatchRecord> {
+  constructor(opts: MaxPatchRunnerOptions) {
+    super(opts, maxPatchWork);
+  }
+
+  /**
+   * Starts a search over `images` (the step's set, resolved by the caller) with the step's parameters; deals the
+   * shards to `participants` and returns at once (see ShardRunner.begin).
+   */
+  start(input: { sessionId: string; stepId: string; params: MaxPatchParams; images: readonly ImageRef[]; inputSize: [number, number]; participants: readonly string[] }) {
+    const plan = planMaxPatchSearch(input.images, input.params.channels, input.params.shardSize);
+    const { run, dealt, saved } = this.begin(
+      {
+        id: this.newId('patches'),
+        sessionId: input.sessionId,
+        stepId: input.stepId,
+        params: input.params,
+        inputSize: input.inputSize,
+        startedAt: this.now(),
+        coordinator: new MaxPatchCoordinator(plan, input.params.shardTimeoutSeconds * 1000),
+      },
+      input.participants,
+    );
+    return { search: run, dealt, saved };
+  }
+
+  /** Resumes persisted searches (after a restart). */
+  resume(records: readonly MaxPatchRecord[]): MaxPatchRun[] {
+    const resumed: MaxPatchRun[] = [];
+    for (const r of records) {
+      const plan = planMaxPatchSearch(r.images, r.params.channels, r.params.shardSize);
+      const run = this.revive({
+        id: r.id,
+        sessionId: r.sessionId,
+        stepId: r.stepId,
+        params: r.params,
+        inputSize: r.inputSize,
+        startedAt: r.startedAt,
+        coordinator: MaxPatchCoordinator.restore(plan, r.params.shardTimeoutSeconds * 1000, r.coordinator),
+      });
+      if (run) resumed.push(run);
+    }
+    return resumed;
+  }
+
+  /** A student's answer for a shard, answered once the server's check is back. */
+  result(searchId: string, participantId: string, shard: number, entries: PatchesComputation['entries']): Promise<ShardAnswer> {
+    return this.submit(searchId, participantId, shard, { entries: shardPatches({ entries }) });
+  }
+}
