@@ -5,6 +5,7 @@
  * merges the top 9 per channel (one patch per image and channel, ties by image order) and ranks by its own values.
  * The grid of receptive-field crops fills in live on every screen; the finished search is kept as a submission.
  */
+import { MaxPatchEntrySchema } from '@convlab/protocol';
 import { z } from 'zod';
 import { InputSizeSchema, LabImageSchema, LayerIdSchema, ModelIdSchema } from './common.schemas';
 import { defineLab } from './lab.types';
@@ -46,18 +47,7 @@ export const MaxPatchParamsSchema = z
 export type MaxPatchParams = z.output<typeof MaxPatchParamsSchema>;
 export type MaxPatchParamsInput = z.input<typeof MaxPatchParamsSchema>;
 
-/** Input-pixel box [top, left, bottom, right] (inclusive; may reach past the image, which is zero padded). */
-export const PatchBoxSchema = z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
-
 /** One winner: the image (its place in the search and its reference), the server's value, its position and box. */
-export const MaxPatchEntrySchema = z.strictObject({
-  index: z.number().int().min(0),
-  image: LabImageSchema,
-  value: z.number().finite(),
-  y: z.number().int().min(0),
-  x: z.number().int().min(0),
-  box: PatchBoxSchema,
-});
 export type MaxPatchEntry = z.infer<typeof MaxPatchEntrySchema>;
 
 /** What a finished class search stores (a shared submission with no participant). */

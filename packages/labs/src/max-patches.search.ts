@@ -6,9 +6,9 @@
  * checked image stronger than the shard's weakest claimed one yet left out, fails the check. What is merged are
  * the server's own values and positions, so the ranking is the server's.
  */
-import type { ImageRef } from '@convlab/protocol';
+import { ShardPatchSchema, type ImageRef } from '@convlab/protocol';
 import { z } from 'zod';
-import { MAX_PATCH_TOP, MaxPatchResultSchema, PatchBoxSchema, type MaxPatchEntry, type MaxPatchParams, type MaxPatchResult } from './max-patches.lab';
+import { MAX_PATCH_TOP, MaxPatchResultSchema, type MaxPatchEntry, type MaxPatchParams, type MaxPatchResult } from './max-patches.lab';
 import { ShardLedger, SweepError, type LedgerState } from './shard-ledger';
 import { ShardRunner, type ShardAnswer, type ShardDealtOf, type ShardRange, type ShardRunCore, type ShardRunnerOptions, type ShardWork } from './shard-runner';
 
@@ -21,15 +21,7 @@ export const FULL_CHECK_SHARE = 0.05;
  */
 export const PATCH_TOLERANCE = { absolute: 2e-3, relative: 2e-3 } as const;
 
-/** One claimed winner of a shard: `index` is the image's place within the shard. */
-export const ShardPatchSchema = z.strictObject({
-  channel: z.number().int().min(0).max(100_000),
-  index: z.number().int().min(0),
-  value: z.number().finite(),
-  y: z.number().int().min(0).max(4096),
-  x: z.number().int().min(0).max(4096),
-  box: PatchBoxSchema,
-});
+/** One claimed winner of a shard (`index`: the image's place within the shard), as the wire carries it. */
 export type ShardPatch = z.infer<typeof ShardPatchSchema>;
 
 /** An answer to a shard: each picked channel's winners (a `patches` job's entries, as it returns them). */

@@ -27,8 +27,8 @@ const step = (over: Partial<LabStep> = {}): LabStep => ({
 });
 
 describe('lab registry', () => {
-  it('knows the three labs, each defined completely', () => {
-    expect(LABS.map((l) => l.id)).toEqual(['occlusion', 'neuron', 'ascent']);
+  it('knows the labs, each defined completely', () => {
+    expect(LABS.map((l) => l.id)).toEqual(['occlusion', 'neuron', 'ascent', 'max-patches']);
     for (const lab of LABS) {
       expect(lab.title.length).toBeGreaterThan(0);
       expect(lab.jobs.length).toBeGreaterThan(0);
@@ -39,7 +39,7 @@ describe('lab registry', () => {
       for (const preset of Object.values(lab.presets)) for (const key of Object.keys(preset.params)) expect(names).toContain(key);
     }
     expect(getLab('nope')).toBeUndefined();
-    expect(() => requireLab('nope')).toThrow(/unknown lab "nope" \(known: occlusion, neuron, ascent\)/);
+    expect(() => requireLab('nope')).toThrow(/unknown lab "nope" \(known: occlusion, neuron, ascent, max-patches\)/);
   });
 
   it('checks a lab step: known lab, parameters that parse, controls that exist', () => {
