@@ -57,7 +57,7 @@ type LooseTimeoutEmitter = { emit: (event: string, payload: unknown, cb: (err: E
 const ACK_TIMEOUT_MS = 10_000;
 /** Acks that wait for the server's own recomputation of a browser's result (at the lowest compute priority). */
 const CHECKED_ACK_TIMEOUT_MS = 120_000;
-const ackTimeout = (event: string) => (event === 'lab:submit' || event === 'sweep:result' ? CHECKED_ACK_TIMEOUT_MS : ACK_TIMEOUT_MS);
+const ackTimeout = (event: string) => (event === 'lab:submit' || event === 'sweep:result' || event === 'patches:result' ? CHECKED_ACK_TIMEOUT_MS : ACK_TIMEOUT_MS);
 
 export interface ClassroomSocket {
   status: ConnectionStatus;

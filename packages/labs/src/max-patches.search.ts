@@ -213,6 +213,8 @@ export class MaxPatchCoordinator extends ShardLedger<MaxPatchAnswer> {
 
 /** A search as persisted: enough to resume it. */
 export interface MaxPatchRecord {
+  /** Tells a search from an occlusion sweep among the running class computations the server keeps. */
+  kind: 'max-patches';
   id: string;
   sessionId: string;
   stepId: string;
@@ -262,6 +264,7 @@ const maxPatchWork: ShardWork<MaxPatchRun, MaxPatchAnswer, MaxPatchJob, PatchesC
   serverAnswer: (_run, _index, server) => ({ entries: shardPatches(server) }),
   result: maxPatchResult,
   record: (run) => ({
+    kind: 'max-patches',
     id: run.id,
     sessionId: run.sessionId,
     stepId: run.stepId,

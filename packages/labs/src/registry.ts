@@ -164,6 +164,7 @@ export function checkSubmission(
     if (forbidden.length) fail(`students may not change ${forbidden.map((k) => `"${k}"`).join(', ')}`);
     if ('rows' in result && 'probabilities' in result) fail('sweep results are merged by the server, not submitted');
   }
+  if (by !== 'server' && lab.id === maxPatchesLab.id) fail('a class max-patch search is merged by the server, not submitted');
   if (lab.resultImage === 'required' && !input.resultImageHash) fail(`${lab.title} submissions carry a result image`);
   if (lab.resultImage === 'none' && input.resultImageHash) fail(`${lab.title} submissions carry no result image`);
   return { params, result };
