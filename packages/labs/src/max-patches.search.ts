@@ -244,8 +244,8 @@ export function maxPatchResult(run: MaxPatchRun): MaxPatchResult {
   });
 }
 
-/** A shard's entries from a job's result (`index`: the place in the job's list, here the shard's). */
-function shardPatches(server: PatchesComputation): ShardPatch[] {
+/** A shard's answer from its `patches` job's entries (what `patches:result` carries; the job's image refs dropped). */
+export function shardPatches(server: PatchesComputation): ShardPatch[] {
   return server.entries.map(({ channel, index, value, y, x, box }) => ({ channel, index, value, y, x, box }));
 }
 
