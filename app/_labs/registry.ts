@@ -6,6 +6,7 @@ import type { ComponentType } from 'react';
 import type { LabStep, ParticipantSelf, PresentTarget, Submission } from '@convlab/protocol';
 import type { LabPanelProps, LabRuntime } from './lab-runtime';
 import { ascentPanels } from './ascent/panels';
+import { maxPatchPanels } from './max-patches/panels';
 import { neuronPanels } from './neuron/panels';
 import { occlusionPanels } from './occlusion/panels';
 
@@ -42,4 +43,5 @@ export const LAB_PANELS: Readonly<Record<string, LabPanels>> = {
   occlusion: occlusionPanels,
   neuron: neuronPanels,
   ascent: ascentPanels,
+  'max-patches': maxPatchPanels,
 };
