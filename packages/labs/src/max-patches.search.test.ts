@@ -17,6 +17,7 @@ import { MaxPatchParamsSchema, type MaxPatchResult } from './max-patches.lab';
 import {
   MaxPatchCoordinator,
   MaxPatchRunner,
+  claimsToVerify,
   judgeMaxPatchAnswer,
   planMaxPatchSearch,
   type MaxPatchJob,
@@ -65,6 +66,14 @@ describe('max-patch answers (pure)', () => {
     const checkedAt = [0, 1, 2, 3, 4, 5, 6];
     expect(judgeMaxPatchAnswer(leftOut, [3], checkedAt, [2], server(checkedAt)).passed).toBe(false);
     expect(judgeMaxPatchAnswer(leftOut, [3], checkedAt, [0], server(checkedAt)).passed).toBe(true);
+    // Only claims that could still enter the top 9 are recomputed: the bar is the ninth merged value so far.
+    const claims = { entries: [claim(0, 9.5), claim(1, 5), claim(2, 4.9995), claim(3, 1)] };
+    expect(claimsToVerify(claims, () => 5).map((e) => e.index)).toEqual([0, 1, 2]);
+    expect(claimsToVerify(claims, () => -Infinity)).toHaveLength(4);
+    // An unverified claim still counts for the left-out check at its claimed value, and is not merged.
+    const partly = judgeMaxPatchAnswer(leftOut, [3], checkedAt, [0], server(checkedAt), leftOut.entries.slice(0, 2));
+    expect(partly).toMatchObject({ passed: true });
+    expect(partly.checked.entries.map((e) => e.index)).toEqual([0, 1]);
     // Ties go to the earlier image: with every value equal, leaving image 0 out for image 6 is caught too.
     const flat = (o: number[]): PatchesComputation => ({ entries: o.map((_, i) => ({ channel: 3, index: i, value: 6, y: 0, x: 0, box })) });
     const tied = { entries: [1, 2, 3, 4, 5, 6].map((i) => claim(i, 6)) };

@@ -1,15 +1,17 @@
 /**
  * The class search of maximally activating patches on the shard runner: a shard is a run of images of the set;
  * a student's answer is, per picked channel, the shard's top min(9, images) (image, position, value) — at most one
- * per image. Before an answer counts the server recomputes every claimed patch and a random 5 % of the shard's
- * images in full (one `patches` job over those images with k = their number): a claimed value that differs, or a
- * checked image stronger than the shard's weakest claimed one yet left out, fails the check. What is merged are
- * the server's own values and positions, so the ranking is the server's.
+ * per image. Before an answer counts the server recomputes every claimed patch that could still enter the top 9
+ * and a random 5 % of the shard's images in full (one `patches` job over those images with k = their number): a
+ * claimed value that differs, or a checked image stronger than the shard's weakest claim yet left out, fails the
+ * check. What is merged are the server's own values and positions of the verified claims, so the ranking is the
+ * server's.
  */
 import { ShardPatchSchema, type ImageRef } from '@convlab/protocol';
 import { z } from 'zod';
 import { MAX_PATCH_TOP, MaxPatchResultSchema, type MaxPatchEntry, type MaxPatchParams, type MaxPatchResult } from './max-patches.lab';
 import { ShardLedger, SweepError, type LedgerState } from './shard-ledger';
+import { spotCheckOffsets } from './sweep';
 import { ShardRunner, type ShardAnswer, type ShardDealtOf, type ShardRange, type ShardRunCore, type ShardRunnerOptions, type ShardWork } from './shard-runner';
 
 /** Share of a shard's images a check recomputes in full (at least one image). */
@@ -66,17 +68,12 @@ export interface PatchesComputation {
 }
 
 /**
- * The images a check recomputes (places within the shard, ascending): every claimed one and a random
- * {@link FULL_CHECK_SHARE} of all (at least one).
+ * The images a check recomputes (places within the shard, ascending): those of the claims it verifies and a random
+ * {@link FULL_CHECK_SHARE} of all (at least one), recomputed in full.
  */
-export function checkOffsets(count: number, claimed: readonly ShardPatch[], random: () => number): { offsets: number[]; full: number[] } {
-  const all = Array.from({ length: count }, (_, i) => i);
-  for (let i = all.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [all[i], all[j]] = [all[j]!, all[i]!];
-  }
-  const full = all.slice(0, Math.max(1, Math.ceil(count * FULL_CHECK_SHARE))).sort((a, b) => a - b);
-  const offsets = [...new Set([...claimed.map((e) => e.index), ...full])].sort((a, b) => a - b);
+export function checkOffsets(count: number, verify: readonly ShardPatch[], random: () => number): { offsets: number[]; full: number[] } {
+  const full = spotCheckOffsets(count, random, Math.max(1, Math.ceil(count * FULL_CHECK_SHARE)));
+  const offsets = [...new Set([...verify.map((e) => e.index), ...full])].sort((a, b) => a - b);
   return { offsets, full };
 }
 
@@ -84,9 +81,9 @@ const close = (student: number, server: number) => Math.abs(student - server) <=
 
 /**
  * The verdict on a student's answer from the server's recomputation of `offsets` (a `patches` job with k = their
- * number, so every image has its strongest position per channel): passed when every claimed value is the server's
- * (within {@link PATCH_TOLERANCE}) and no fully checked image left out of a channel beats that channel's weakest
- * claimed patch. `checked` is the answer with the server's values, positions and boxes.
+ * number, so every image has its strongest position per channel): passed when every claim of `verify` has the
+ * server's value (within {@link PATCH_TOLERANCE}) and no fully checked image left out of a channel beats that
+ * channel's weakest claim. `checked` holds the verified claims with the server's values, positions and boxes.
  */
 export function judgeMaxPatchAnswer(
   answer: MaxPatchAnswer,
@@ -94,13 +91,14 @@ export function judgeMaxPatchAnswer(
   offsets: readonly number[],
   full: readonly number[],
   server: PatchesComputation,
+  verify: readonly ShardPatch[] = answer.entries,
 ): { passed: boolean; checked: MaxPatchAnswer } {
   // The server's best per (channel, place in the shard).
   const best = new Map<string, PatchesComputation['entries'][number]>();
   for (const e of server.entries) best.set(`${e.channel}:${offsets[e.index]}`, { ...e, index: offsets[e.index]! });
   const checked: ShardPatch[] = [];
   let passed = true;
-  for (const claim of answer.entries) {
+  for (const claim of verify) {
     const mine = best.get(`${claim.channel}:${claim.index}`);
     // Not recomputed (a channel or image the server's job does not have): not a value the server can stand by.
     if (!mine || !close(claim.value, mine.value)) {
@@ -110,9 +108,11 @@ export function judgeMaxPatchAnswer(
     checked.push({ channel: claim.channel, index: claim.index, value: mine.value, y: mine.y, x: mine.x, box: mine.box });
   }
   for (const channel of channels) {
-    const claimedAt = new Set(answer.entries.filter((e) => e.channel === channel).map((e) => e.index));
-    // The weakest claimed patch by the server's values (ties: the later image).
-    const weakest = checked.filter((e) => e.channel === channel).sort((a, b) => b.value - a.value || a.index - b.index).at(-1);
+    // Each claim of the channel at the server's value where verified, else as claimed.
+    const claims = answer.entries.filter((e) => e.channel === channel).map((e) => checked.find((c) => c.channel === channel && c.index === e.index) ?? e);
+    const claimedAt = new Set(claims.map((e) => e.index));
+    // The weakest claim (ties: the later image).
+    const weakest = claims.sort((a, b) => b.value - a.value || a.index - b.index).at(-1);
     if (!weakest) continue;
     for (const o of full) {
       const mine = best.get(`${channel}:${o}`);
@@ -124,6 +124,19 @@ export function judgeMaxPatchAnswer(
     }
   }
   return { passed, checked: { entries: checked } };
+}
+
+/**
+ * The claims a check must verify: those that could still enter their channel's top 9 — at least the value of the
+ * ninth merged so far (less float noise). The others cannot: merged values are the server's, and the ninth only
+ * rises as images are added (a shard taken back from a cheat comes back with the same true values). A claim
+ * understated to dodge its check is a winner left out, which the full recomputation of 5 % of the images catches.
+ */
+export function claimsToVerify(answer: MaxPatchAnswer, ninth: (channel: number) => number): ShardPatch[] {
+  return answer.entries.filter((e) => {
+    const bar = ninth(e.channel);
+    return e.value >= bar || close(e.value, bar);
+  });
 }
 
 /** A search's merged state as plain JSON (persisted so a restarted server resumes it). */
@@ -255,10 +268,13 @@ const maxPatchWork: ShardWork<MaxPatchRun, MaxPatchAnswer, MaxPatchJob, PatchesC
   check(run, index, answer, random) {
     const { plan } = run.coordinator;
     const shard = plan.shards[index]!;
-    const { offsets, full } = checkOffsets(shard.count, answer.entries, random);
+    // Each channel's ninth-best merged value so far (−∞ while fewer than 9 are merged).
+    const ninth = new Map(run.coordinator.top().map((c) => [c.channel, c.top[MAX_PATCH_TOP - 1]?.value ?? -Infinity]));
+    const verify = claimsToVerify(answer, (c) => ninth.get(c) ?? -Infinity);
+    const { offsets, full } = checkOffsets(shard.count, verify, random);
     return {
       job: patchesJob(run.params, plan, shard, offsets, offsets.length),
-      judge: (server) => judgeMaxPatchAnswer(answer, plan.channels, offsets, full, server),
+      judge: (server) => judgeMaxPatchAnswer(answer, plan.channels, offsets, full, server, verify),
     };
   },
   serverAnswer: (_run, _index, server) => ({ entries: shardPatches(server) }),
