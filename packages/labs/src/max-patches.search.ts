@@ -8,6 +8,7 @@
  * server's.
  */
 import { ShardPatchSchema, type ImageRef } from '@convlab/protocol';
+import { mergePatchResults } from '@convlab/vis';
 import { z } from 'zod';
 import { MAX_PATCH_TOP, MaxPatchResultSchema, type MaxPatchEntry, type MaxPatchParams, type MaxPatchResult } from './max-patches.lab';
 import { ShardLedger, SweepError, type LedgerState } from './shard-ledger';
@@ -139,6 +140,22 @@ export function claimsToVerify(answer: MaxPatchAnswer, ninth: (channel: number) 
   });
 }
 
+/**
+ * Each channel's top 9 over the given shards' winners (null: not in yet), by vis' order of patches: value, then
+ * image order, then position.
+ */
+export function mergeShardTops(plan: MaxPatchPlan, perShard: readonly (readonly ShardPatch[] | null)[]): Array<{ channel: number; top: MaxPatchEntry[] }> {
+  return plan.channels.map((channel) => {
+    const parts = perShard.map((entries, s) => {
+      const start = plan.shards[s]!.start;
+      return (entries ?? [])
+        .filter((e) => e.channel === channel)
+        .map((e): MaxPatchEntry => ({ index: start + e.index, image: plan.images[start + e.index]!, value: e.value, y: e.y, x: e.x, box: e.box }));
+    });
+    return { channel, top: mergePatchResults(parts, MAX_PATCH_TOP) };
+  });
+}
+
 /** A search's merged state as plain JSON (persisted so a restarted server resumes it). */
 export interface MaxPatchSearchState extends LedgerState<MaxPatchAnswer> {
   /** Per shard, the checked winners (null until done). */
@@ -206,17 +223,7 @@ export class MaxPatchCoordinator extends ShardLedger<MaxPatchAnswer> {
 
   /** Each channel's top 9 over the shards merged so far (by value, then image order, then position). */
   top(): Array<{ channel: number; top: MaxPatchEntry[] }> {
-    return this.plan.channels.map((channel) => {
-      const all: MaxPatchEntry[] = [];
-      this.merged.forEach((m, s) => {
-        const start = this.plan.shards[s]!.start;
-        for (const e of m ?? []) {
-          if (e.channel === channel) all.push({ index: start + e.index, image: this.plan.images[start + e.index]!, value: e.value, y: e.y, x: e.x, box: e.box });
-        }
-      });
-      all.sort((a, b) => b.value - a.value || a.index - b.index || a.y - b.y || a.x - b.x);
-      return { channel, top: all.slice(0, MAX_PATCH_TOP) };
-    });
+    return mergeShardTops(this.plan, this.merged);
   }
 
   snapshot(): MaxPatchSnapshot {
