@@ -2,8 +2,8 @@
  * What the class max-patch search costs the server, through the real compute service (one wasm worker, no result
  * cache): CPU seconds per 1 000 images when the server searches alone (every shard's `patches` job) against when the
  * class computes and the server only checks (the shard runner's checks of the students' answers, which were computed
- * beforehand, as the browsers would). CPU time is the whole process's (the worker threads included), so both rows
- * count the same things; the class row also says how many images its checks recomputed.
+ * beforehand, as the browsers would, and arriving one after another). CPU time is the whole process's (the worker
+ * threads included), so both rows count the same things; each row also says how many images the server recomputed.
  *
  * `runMaxPatchBench(options)` returns the numbers and `formatMaxPatchBench(result)` the table (bench/run-bench.ts runs
  * it in the compute suite). Run alone: npx tsx bench/max-patches.bench.ts [--images 200]
@@ -101,7 +101,12 @@ export async function runMaxPatchBench(options: { images?: number; modelsDir?: s
     recomputed = 0;
     t0 = performance.now();
     cpu = process.cpuUsage();
-    await Promise.all([...dealt].flatMap(([who, shards]) => shards.map((i) => runner.result(search.id, who, i, answers[i]!.entries))));
+    // The answers come back one after another, as laptops finish their shards through a lecture.
+    const holder = new Map([...dealt].flatMap(([who, shards]) => shards.map((i): [number, string] => [i, who])));
+    for (const shard of plan.shards) {
+      const ack = await runner.result(search.id, holder.get(shard.index)!, shard.index, answers[shard.index]!.entries);
+      if (!ack.accepted) throw new Error(`shard ${shard.index} was refused: ${ack.reason}`);
+    }
     const classResult = await result;
     const checks: MaxPatchBenchRow = { mode: 'class computes (checks only)', images: images.length, recomputed, cpuSeconds: cpuSeconds(cpu), wallSeconds: (performance.now() - t0) / 1000 };
 
