@@ -27,6 +27,8 @@ import {
   type MaxPatchRun,
   type OcclusionParams,
   type ShardComputation,
+  type ShardLedger,
+  type ShardRunCore,
   type SweepRecord,
   type SweepResult,
   type SweepRun,
@@ -128,15 +130,18 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
   }, ctx.imageQuota);
   const verifier = new LabVerifier(ctx.compute);
   const compute = sweepComputePort(ctx.compute);
+  /** Where running class computations (sweeps, searches) are kept, one row each. */
+  const runningStore = {
+    save: (record: { id: string; sessionId: string; stepId: string }) =>
+      ctx.store.liveState.saveRunningSweep({ id: record.id, sessionId: record.sessionId, stepId: record.stepId, state: record as unknown as Record<string, JsonValue> }),
+    remove: (id: string) => ctx.store.liveState.removeRunningSweep(id),
+  };
   const sweeps = new SweepRunner({
     clock: systemClock,
     // While the server shuts down, a computation it cannot start is not the sweep's failure: it resumes after the restart.
     compute: { run: (sweep, job, purpose) => unlessClosing(compute.run(sweep, job, purpose)) },
     // Saved after every change, so a restarted server resumes the sweep (below).
-    store: {
-      save: (record) => ctx.store.liveState.saveRunningSweep({ id: record.id, sessionId: record.sessionId, stepId: record.stepId, state: record as unknown as Record<string, JsonValue> }),
-      remove: (id) => ctx.store.liveState.removeRunningSweep(id),
-    },
+    store: runningStore,
     events: {
       shard: (participantId, dealt) => io.to(rooms.participant(participantId)).emit('sweep:shard', dealt),
       progress: (sweep) => io.to(rooms.session(sweep.sessionId)).emit('sweep:progress', progressOf(sweep)),
@@ -152,10 +157,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     clock: systemClock,
     compute: { run: (search, job, purpose) => unlessClosing(patchCompute.run(search, job, purpose)) },
     // Kept beside the occlusion sweeps (their records say `kind: 'max-patches'`), so a restart resumes them too.
-    store: {
-      save: (record) => ctx.store.liveState.saveRunningSweep({ id: record.id, sessionId: record.sessionId, stepId: record.stepId, state: record as unknown as Record<string, JsonValue> }),
-      remove: (id) => ctx.store.liveState.removeRunningSweep(id),
-    },
+    store: runningStore,
     events: {
       shard: (participantId, { sweepId, ...dealt }) => io.to(rooms.participant(participantId)).emit('patches:shard', { searchId: sweepId, ...dealt }),
       progress: (search) => io.to(rooms.session(search.sessionId)).emit('patches:progress', patchProgressOf(search)),
@@ -234,25 +236,30 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     };
   }
 
-  /** Stores a finished sweep as a shared submission with no participant and tells the class. */
-  async function storeSweep(sweep: SweepRun, result: SweepResult): Promise<void> {
-    const { step } = await labStep(sweep.sessionId, sweep.stepId, 'occlusion');
-    const params = { ...sweep.params, classIndex: sweep.classIndex };
+  /** Stores the finished result of a class computation as a shared submission with no participant. */
+  async function storeClassResult(run: ShardRunCore<ShardLedger<object>>, labId: string, params: Record<string, unknown>, result: unknown, backend: string): Promise<Submission> {
+    const { step } = await labStep(run.sessionId, run.stepId, labId);
     const checked = checkSubmission(step, { params, result, resultImageHash: null }, 'server');
     const stored = await ctx.store.createSubmission({
-      sessionId: sweep.sessionId,
+      sessionId: run.sessionId,
       participantId: null,
       labId: step.labId,
       stepId: step.id,
       params: checked.params as Record<string, JsonValue>,
       result: checked.result as Record<string, JsonValue>,
       resultImageHash: null,
-      computedWhere: sweep.coordinator.progress().byServer > 0 ? 'server' : 'browser',
-      backend: 'class sweep',
-      ms: Date.now() - sweep.startedAt,
+      computedWhere: run.coordinator.progress().byServer > 0 ? 'server' : 'browser',
+      backend,
+      ms: Date.now() - run.startedAt,
       shared: true,
     });
-    io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.stepId, ok: true, submission: toSubmission(stored) });
+    return toSubmission(stored);
+  }
+
+  /** Stores a finished sweep and tells the class. */
+  async function storeSweep(sweep: SweepRun, result: SweepResult): Promise<void> {
+    const submission = await storeClassResult(sweep, 'occlusion', { ...sweep.params, classIndex: sweep.classIndex }, result, 'class sweep');
+    io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.stepId, ok: true, submission });
   }
 
   // ── max-patch searches ──────────────────────────────────────────────────────────────────────────
@@ -271,24 +278,10 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     };
   }
 
-  /** Stores a finished search as a shared submission with no participant and tells the class. */
+  /** Stores a finished search and tells the class. */
   async function storePatchSearch(search: MaxPatchRun, result: MaxPatchResult): Promise<void> {
-    const { step } = await labStep(search.sessionId, search.stepId, 'max-patches');
-    const checked = checkSubmission(step, { params: search.params, result, resultImageHash: null }, 'server');
-    const stored = await ctx.store.createSubmission({
-      sessionId: search.sessionId,
-      participantId: null,
-      labId: step.labId,
-      stepId: step.id,
-      params: checked.params as Record<string, JsonValue>,
-      result: checked.result as Record<string, JsonValue>,
-      resultImageHash: null,
-      computedWhere: search.coordinator.progress().byServer > 0 ? 'server' : 'browser',
-      backend: 'class search',
-      ms: Date.now() - search.startedAt,
-      shared: true,
-    });
-    io.to(rooms.session(search.sessionId)).emit('patches:done', { searchId: search.id, stepId: search.stepId, ok: true, submission: toSubmission(stored) });
+    const submission = await storeClassResult(search, 'max-patches', search.params, result, 'class search');
+    io.to(rooms.session(search.sessionId)).emit('patches:done', { searchId: search.id, stepId: search.stepId, ok: true, submission });
   }
 
   /** The images a search covers: the step's own list, or the ImageNet samples (the repository's photos without them). */

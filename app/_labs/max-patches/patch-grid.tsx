@@ -7,12 +7,12 @@
  * outside the image), so no pixels travel with the results. `useLiveSearch` keeps the step's latest progress and
  * outcome.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import { MAX_PATCH_TOP, type MaxPatchEntry, type MaxPatchResult } from '@convlab/labs';
 import { centerCropBox, getModelEntry } from '@convlab/nets';
 import type { ImageRef, ServerToClientEvents } from '@convlab/protocol';
 import { imageRefUrl } from '../kit/images';
-import { useServerEvent } from '../kit/use-server-event';
+import { useLiveRun, type LiveRun } from '../kit/use-live-run';
 import type { LabRuntime } from '../lab-runtime';
 
 type Progress = Parameters<ServerToClientEvents['patches:progress']>[0];
@@ -37,28 +37,11 @@ export function gridOfResult(r: MaxPatchResult): PatchGridData {
   return { model: r.model, layer: r.layer, inputSize: r.inputSize, channels: r.channels, done: r.shards.length, total: r.shards.length, images: r.images };
 }
 
-export interface LiveSearch {
-  progress: Progress | null;
-  done: Done | null;
-  running: boolean;
-}
+export type LiveSearch = LiveRun<Progress, Done>;
 
 /** The step's search as it fills in; a new search (another id) starts over. */
 export function useLiveSearch(lab: Pick<LabRuntime, 'live' | 'step'>): LiveSearch {
-  const [state, setState] = useState<LiveSearch>({ progress: null, done: null, running: false });
-  const stepId = lab.step.id;
-  useServerEvent(lab, 'patches:progress', (p) => {
-    if (p.stepId !== stepId) return;
-    setState((s) => {
-      if (s.done && s.done.searchId === p.searchId) return s; // a late progress after the outcome
-      return { progress: p, done: s.progress?.searchId === p.searchId ? s.done : null, running: true };
-    });
-  });
-  useServerEvent(lab, 'patches:done', (d) => {
-    if (d.stepId !== stepId) return;
-    setState((s) => ({ ...s, done: d, running: false }));
-  });
-  return state;
+  return useLiveRun(lab, 'patches:progress', 'patches:done', (e) => e.searchId);
 }
 
 /** The model's crop fraction (how much of the photo's shorter side it keeps); ONNX models use torchvision's 0.875. */
