@@ -7,8 +7,12 @@
  */
 import { useMemo, useState } from 'react';
 import { shardPatches, type MaxPatchParams, type MaxPatchResult, type PatchesComputation } from '@convlab/labs';
-import type { Submission } from '@convlab/protocol';
+import { getModelEntry } from '@convlab/nets';
+import type { ImageRef, Submission } from '@convlab/protocol';
 import { Alert } from '../../_components/alert';
+import { api } from '../../_lib/api-client';
+import { JobProgress } from '../kit/job-progress';
+import { useJob } from '../kit/use-job';
 import { shardWorkSentence, useShardWorker } from '../kit/use-shard-worker';
 import { useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
@@ -47,6 +51,108 @@ function SearchView({ grid, live, size = 'normal' }: { grid: PatchGridData; live
   );
 }
 
+/** Images of a student's own search: few enough for a laptop in a minute. */
+const OWN_SEARCH_IMAGES = 16;
+
+/** The first `n` images of the step's set (the ImageNet samples by file name, as the server lists them). */
+async function firstImages(params: MaxPatchParams, n: number): Promise<ImageRef[]> {
+  if (params.images !== 'imagenet-samples') return params.images.slice(0, n);
+  const { samples } = await api.listSamples();
+  const imagenet = samples.filter((id) => id.startsWith('imagenet-samples/'));
+  return (imagenet.length ? imagenet : samples).slice(0, n).map((id) => ({ kind: 'sample', id }));
+}
+
+function inputSizeOf(model: string): [number, number] {
+  try {
+    const [h, w] = getModelEntry(model).meta.inputSize;
+    return [h, w];
+  } catch {
+    return [224, 224];
+  }
+}
+
+/** The layer and channel pickers (the instructor's, and a student's own search when the step lets them pick). */
+function PickFields({ params, layer, setLayer, channelsText, setChannelsText, disabled, channelsValid }: {
+  params: MaxPatchParams;
+  layer: string;
+  setLayer: (l: string) => void;
+  channelsText: string;
+  setChannelsText: (t: string) => void;
+  disabled: boolean;
+  channelsValid: boolean;
+}) {
+  return (
+    <>
+      <label className="text-sm text-slate-700">
+        Layer
+        <select className="field-input mt-1 block" value={layer} onChange={(e) => setLayer(e.target.value)} disabled={disabled} data-testid="patches-layer">
+          {params.layers.map((l) => (
+            <option key={l} value={l}>
+              {l}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label className="text-sm text-slate-700">
+        Channels
+        <input className="field-input mt-1 block w-40" value={channelsText} onChange={(e) => setChannelsText(e.target.value)} disabled={disabled} aria-invalid={!channelsValid} data-testid="patches-channels" />
+      </label>
+    </>
+  );
+}
+
+/** A student's own search over the first images of the set, on their laptop (or the server, as they chose). */
+function OwnSearch({ lab }: LabPanelProps) {
+  const params = lab.params as MaxPatchParams;
+  const mayPick = !lab.blocked && lab.controls.includes('layer') && lab.controls.includes('channels');
+  const [layer, setLayer] = useState(params.layer);
+  const [channelsText, setChannelsText] = useState(params.channels.join(', '));
+  const channels = parseChannels(channelsText);
+  const job = useJob(lab);
+  const [grid, setGrid] = useState<PatchGridData | null>(null);
+  if (!lab.controls.includes('layer') && !lab.controls.includes('channels')) return null;
+  const search = async () => {
+    if (!channels) return;
+    const images = await firstImages(params, OWN_SEARCH_IMAGES);
+    const res = await job.run({ kind: 'patches', model: params.model, params: { layer, channels, k: 9, images, crops: false } });
+    if (!res) return;
+    const entries = res.data.entries;
+    setGrid({
+      model: params.model,
+      layer,
+      inputSize: inputSizeOf(params.model),
+      channels: channels.map((channel) => ({ channel, top: entries.filter((e) => e.channel === channel).map(({ index, image, value, y, x, box }) => ({ index, image, value, y, x, box })) })),
+      done: 1,
+      total: 1,
+      images: images.length,
+    });
+  };
+  return (
+    <details className="rounded-lg border border-slate-200 p-3" data-testid="patches-own">
+      <summary className="cursor-pointer text-sm font-medium text-slate-800">Try your own layer and channels on {OWN_SEARCH_IMAGES} photos</summary>
+      <form
+        className="mt-3 flex flex-wrap items-end gap-3"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void search();
+        }}
+      >
+        <PickFields params={params} layer={layer} setLayer={setLayer} channelsText={channelsText} setChannelsText={setChannelsText} disabled={!mayPick} channelsValid={!!channels} />
+        <button type="submit" className="btn btn-secondary px-3 py-1.5 text-sm" disabled={!mayPick || !channels || job.state.running}>
+          Search
+        </button>
+      </form>
+      {job.state.running ? <JobProgress state={job.state} label="Searching" onCancel={job.cancel} /> : null}
+      {job.state.error ? <Alert>{job.state.error}</Alert> : null}
+      {grid ? (
+        <div className="mt-3">
+          <PatchGrid data={grid} />
+        </div>
+      ) : null}
+    </details>
+  );
+}
+
 function MaxPatchStudent({ lab }: LabPanelProps) {
   const live = useLiveSearch(lab);
   const { submissions } = useSubmissions(lab);
@@ -71,6 +177,7 @@ function MaxPatchStudent({ lab }: LabPanelProps) {
         {said.rest}
       </p>
       {grid ? <SearchView grid={grid} live={live} /> : <p className="text-sm text-slate-600">Waiting for your instructor to start the search.</p>}
+      <OwnSearch lab={lab} />
     </section>
   );
 }
@@ -139,20 +246,7 @@ function MaxPatchInstructor({ lab }: LabPanelProps) {
           void start();
         }}
       >
-        <label className="text-sm text-slate-700">
-          Layer
-          <select className="field-input mt-1 block" value={layer} onChange={(e) => setLayer(e.target.value)} disabled={ended} data-testid="patches-layer">
-            {params.layers.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="text-sm text-slate-700">
-          Channels
-          <input className="field-input mt-1 block w-40" value={channelsText} onChange={(e) => setChannelsText(e.target.value)} disabled={ended} aria-invalid={!channels} data-testid="patches-channels" />
-        </label>
+        <PickFields params={params} layer={layer} setLayer={setLayer} channelsText={channelsText} setChannelsText={setChannelsText} disabled={ended} channelsValid={!!channels} />
         <button type="submit" className="btn btn-primary px-3 py-1.5 text-sm" disabled={ended || starting || live.running || !channels} data-testid="start-patches">
           {live.running ? 'Searching…' : 'Search together'}
         </button>
