@@ -64,6 +64,16 @@ test('an instructor and two students search maximally activating patches togethe
     await snap(teacher, 'lab-max-patches-instructor', testInfo, true);
   });
 
+  await test.step('a student tries a layer and channels of their own on 16 photos', async () => {
+    const own = remote.page.getByTestId('patches-own');
+    await own.locator('summary').click();
+    await own.getByTestId('patches-layer').selectOption('conv_pw_11_relu');
+    await own.getByTestId('patches-channels').fill('4');
+    await own.getByRole('button', { name: 'Search' }).click();
+    await expect(own.getByTestId('patch-grid')).toHaveAttribute('data-filled', '9', { timeout: 120_000 });
+    await snap(remote.page, 'lab-max-patches-student-own', testInfo, true);
+  });
+
   await test.step('the finished search goes up on the projector', async () => {
     await panel.getByTestId('present-patches').click();
     const projector = await teacherContext.newPage();
