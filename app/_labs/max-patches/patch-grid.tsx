@@ -3,13 +3,13 @@
 /**
  * The class's maximally activating patches as every screen sees them: per channel a 3×3 grid of receptive-field
  * crops, filled in live from `patches:progress` (or a finished search's stored result). Each crop is cut in the
- * browser from the photo exactly as the model saw it (the model's centre crop resized to its input size, zero
- * outside the image), so no pixels travel with the results. `useLiveSearch` keeps the step's latest progress and
+ * browser from the photo exactly as the model saw it (the model's centre crop resized to its input size, its
+ * padding colour outside the image), so no pixels travel with the results. `useLiveSearch` keeps the step's latest progress and
  * outcome.
  */
 import { useEffect, useRef } from 'react';
 import { MAX_PATCH_TOP, type MaxPatchEntry, type MaxPatchResult } from '@convlab/labs';
-import { centerCropBox, getModelEntry } from '@convlab/nets';
+import { centerCropBox, getModelEntry, type Preprocessing } from '@convlab/nets';
 import type { ImageRef, ServerToClientEvents } from '@convlab/protocol';
 import { imageRefUrl } from '../kit/images';
 import { useLiveRun, type LiveRun } from '../kit/use-live-run';
@@ -44,13 +44,19 @@ export function useLiveSearch(lab: Pick<LabRuntime, 'live' | 'step'>): LiveSearc
   return useLiveRun(lab, 'patches:progress', 'patches:done', (e) => e.searchId);
 }
 
-/** The model's crop fraction (how much of the photo's shorter side it keeps); ONNX models use torchvision's 0.875. */
-function cropFractionOf(model: string): number {
+/**
+ * How the model sees a photo: the share of the shorter side its centre crop keeps, and the colour of an input of
+ * zeros (its padding: the mean colour, in the model's normalization). ONNX models use torchvision's.
+ */
+function modelView(model: string): { cropFraction: number; padding: string } {
+  let p: Preprocessing;
   try {
-    return getModelEntry(model).meta.preprocessing.cropFraction;
+    p = getModelEntry(model).meta.preprocessing;
   } catch {
-    return 0.875;
+    p = { scale: 1 / 255, mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225], channelOrder: 'RGB', cropFraction: 0.875 };
   }
+  const [r, g, b] = p.mean.map((m) => Math.round(Math.min(255, Math.max(0, m / p.scale))));
+  return { cropFraction: p.cropFraction, padding: `rgb(${r}, ${g}, ${b})` };
 }
 
 const photos = new Map<string, Promise<HTMLImageElement>>();
@@ -81,8 +87,10 @@ export function PatchCrop({ entry, model, inputSize, px }: { entry: MaxPatchEntr
       const c = canvas.current;
       const ctx = c?.getContext('2d');
       if (!live || !c || !ctx) return;
-      const [sy, sx, size] = centerCropBox(img.naturalHeight, img.naturalWidth, cropFractionOf(model));
-      ctx.fillStyle = '#000';
+      const view = modelView(model);
+      const [sy, sx, size] = centerCropBox(img.naturalHeight, img.naturalWidth, view.cropFraction);
+      // Outside the photo the network sees zeros: its padding colour.
+      ctx.fillStyle = view.padding;
       ctx.fillRect(0, 0, c.width, c.height);
       // The model's input (centre crop → input size), shifted so the box's corner is the canvas's: the canvas clips.
       ctx.drawImage(img, sx, sy, size, size, -left, -top, iw, ih);
@@ -97,7 +105,7 @@ export function PatchCrop({ entry, model, inputSize, px }: { entry: MaxPatchEntr
       width={right - left + 1}
       height={bottom - top + 1}
       style={{ width: px, height: px }}
-      className="rounded-sm border border-slate-300 bg-black"
+      className="rounded-sm border border-slate-300"
       title={`${entry.image.kind === 'sample' ? entry.image.id.split('/').pop() : 'uploaded image'} · ${entry.value.toFixed(3)} at (${entry.y}, ${entry.x})`}
     />
   );
