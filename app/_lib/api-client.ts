@@ -5,12 +5,29 @@
  */
 import {
   API,
+  COURSE_API,
+  type AccountResponse,
+  type AddStaffBody,
+  type AdminAccountListResponse,
+  type CourseListResponse,
+  type CourseResponse,
+  type CreateCourseBody,
+  type PasswordLinkInfoResponse,
+  type PasswordLinkResponse,
+  type RosterImportResponse,
+  type StudentSignupBody,
+  type CreateLessonBody,
   type CreateSessionBody,
+  type LessonFile,
+  type LessonResponse,
+  type LibraryResponse,
+  type SaveLessonBody,
   type ImageResponse,
   type InstructorResponse,
   type JoinInfoResponse,
   type LessonsResponse,
   type MyWorkResponse,
+  type FirstConv,
   type ModelsResponse,
   type SamplesResponse,
   type SessionDetailResponse,
@@ -28,6 +45,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The parsed JSON body of the answer (a refused roster lists its problems there). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -65,7 +84,7 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
   if (!res.ok) {
     const err = (body ?? {}) as { error?: unknown; message?: unknown };
     const code = typeof err.error === 'string' ? err.error : `HTTP_${res.status}`;
-    throw new ApiError(res.status, code, humanizeError(code, typeof err.message === 'string' ? err.message : '', res.status));
+    throw new ApiError(res.status, code, humanizeError(code, typeof err.message === 'string' ? err.message : '', res.status), body);
   }
   return body as T;
 }
@@ -87,11 +106,52 @@ export const api = {
   /** A student's own work in a session (and what was shared), by the resume token saved on joining; also after the end. */
   myWork: (code: string, resumeToken: string) => apiFetch<MyWorkResponse>(API.myWork(code), { method: 'POST', body: { resumeToken } }),
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
+  /** The instructor's lesson library (and lessons deleted lately, for Undo). */
+  library: () => apiFetch<LibraryResponse>(API.library),
+  /** A new lesson under the client's id (a retry returns the same one): empty, a plan, or a copy (`copyOf`). */
+  createLesson: (body: CreateLessonBody) => apiFetch<LessonResponse>(API.library, { method: 'POST', body }),
+  getLesson: (id: string) => apiFetch<LessonResponse>(API.libraryLesson(id)),
+  /** Autosave: refused with CONFLICT when another window saved since `revision`. */
+  saveLesson: (id: string, body: SaveLessonBody) => apiFetch<LessonResponse>(API.libraryLesson(id), { method: 'POST', body }),
+  deleteLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'delete'), { method: 'POST' }),
+  restoreLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'restore'), { method: 'POST' }),
+  shareLesson: (id: string, email: string, copyId: string) => apiFetch<{ recipient: string }>(API.libraryAction(id, 'share'), { method: 'POST', body: { email, copyId } }),
+  importLesson: (id: string, file: LessonFile | unknown) => apiFetch<LessonResponse>(API.libraryImport, { method: 'POST', body: { id, file } }),
+  /** Starts a session from a snapshot of the lesson (`ready:<id>` for a ready-made one). */
+  startLesson: (id: string) => apiFetch<SessionResponse>(API.libraryAction(id, 'start'), { method: 'POST' }),
+  /** Deletes a session with everything students did in it; says how much went. */
+  deleteSession: (id: string) => apiFetch<{ deleted: { participants: number; submissions: number } }>(API.sessionAction(id, 'delete'), { method: 'POST' }),
+  duplicateSession: (id: string) => apiFetch<SessionResponse>(API.sessionAction(id, 'duplicate'), { method: 'POST' }),
   listModels: () => apiFetch<ModelsResponse>(API.models),
+  /** A model's first convolution (layer, HWIO shape, stride, weights). */
+  firstConv: (modelId: string) => apiFetch<FirstConv>(API.firstConv(modelId)),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
   /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
   uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),
   /** Every stored submission of a session (also after it ended), optionally of one step. */
   listSubmissions: (sessionId: string, stepId?: string) =>
     apiFetch<{ submissions: Submission[] }>(`${API.session(sessionId)}/submissions${stepId ? `?stepId=${encodeURIComponent(stepId)}` : ''}`),
+
+  /** The signed-in account's courses (any role). */
+  listCourses: () => apiFetch<CourseListResponse>(COURSE_API.courses),
+  createCourse: (body: CreateCourseBody) => apiFetch<CourseResponse>(COURSE_API.courses, { method: 'POST', body }),
+  /** A course with its roster (its instructors and TAs only). */
+  getCourse: (id: string) => apiFetch<CourseResponse>(COURSE_API.course(id)),
+  deleteCourse: (id: string) => apiFetch<{ deletedAccounts: number }>(COURSE_API.deleteCourse(id), { method: 'POST', body: {} }),
+  addStaff: (id: string, body: AddStaffBody) => apiFetch<CourseResponse>(COURSE_API.staff(id), { method: 'POST', body }),
+  setDropped: (id: string, accountId: string, dropped: boolean) =>
+    apiFetch<CourseResponse>(COURSE_API.member(id, accountId), { method: 'POST', body: { dropped } }),
+  passwordLink: (id: string, accountId: string) => apiFetch<PasswordLinkResponse>(COURSE_API.passwordLink(id, accountId), { method: 'POST', body: {} }),
+  /** Imports a roster CSV; a refused one rejects with an ApiError (422) whose body is `{ ok: false, problems }`. */
+  importRoster: (id: string, csv: string, dryRun: boolean) =>
+    apiFetch<RosterImportResponse>(COURSE_API.roster(id), { method: 'POST', body: { csv, dryRun } }),
+  setEnrolCode: (id: string, open: boolean) => apiFetch<CourseResponse>(COURSE_API.enrolCode(id), { method: 'POST', body: { open } }),
+  studentSignUp: (body: StudentSignupBody) => apiFetch<AccountResponse & { courseId: string }>(COURSE_API.studentSignup, { method: 'POST', body }),
+  enrol: (enrolCode: string) => apiFetch<{ courseId: string }>(COURSE_API.enrol, { method: 'POST', body: { enrolCode } }),
+  passwordLinkInfo: (token: string) => apiFetch<PasswordLinkInfoResponse>(COURSE_API.passwordLinkInfo(token)),
+  usePasswordLink: (token: string, password: string) =>
+    apiFetch<AccountResponse>(COURSE_API.usePasswordLink(token), { method: 'POST', body: { password } }),
+  listInstructorAccounts: () => apiFetch<AdminAccountListResponse>(COURSE_API.adminAccounts),
+  approveInstructor: (accountId: string, approved: boolean) =>
+    apiFetch<AccountResponse>(COURSE_API.adminApprove(accountId), { method: 'POST', body: { approved } }),
 };

@@ -1,5 +1,5 @@
 /** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
-import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
+import type { ComputeErrorCode, FirstConv, JobSpec } from '@convlab/protocol';
 import type { BatcherStats, RunnerProgress } from '@convlab/engine';
 import type { BackendPreference } from './backend-select';
 import type { GpuAdapterInfo } from './webgpu-setup';
@@ -36,6 +36,8 @@ export interface ModelDescription {
   inputSize: [number, number];
   numClasses: number;
   layers: string[];
+  /** The first convolution that reads the image (the first-layer filters lab), or null when there is none. */
+  firstConv: FirstConv | null;
 }
 
 export type ToWorker =

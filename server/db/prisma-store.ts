@@ -18,8 +18,12 @@ import type {
   SubmissionFilter,
 } from '@convlab/classroom';
 import type { Db } from './client';
+import { AccountRepository } from './account.repository';
+import { AssignmentRepository } from './assignment.repository';
+import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
+import { LessonRepository } from './lesson.repository';
 import { LiveStateRepository } from './live-state.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ImageUsageRepository } from './image-usage.repository';
@@ -45,6 +49,14 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly imageUsage: ImageUsageRepository;
   /** λ assignments and running sweeps (LiveStateStore), on the same client. */
   readonly liveState: LiveStateRepository;
+  /** Accounts (instructors and students), approval and set-password tokens. */
+  readonly accounts: AccountRepository;
+  /** Courses, members and roster imports. */
+  readonly courses: CourseRepository;
+  /** Assignments, submissions and grades. */
+  readonly assignments: AssignmentRepository;
+  /** Instructors' lesson libraries, on the same client. */
+  readonly lessons: LessonRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -62,6 +74,10 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
+    this.accounts = new AccountRepository(db);
+    this.courses = new CourseRepository(db);
+    this.assignments = new AssignmentRepository(db);
+    this.lessons = new LessonRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
@@ -88,6 +104,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   }
   updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO> {
     return this.sessions.update(id, patch);
+  }
+
+  deleteSession(id: string): Promise<{ participants: number; submissions: number } | null> {
+    return this.sessions.delete(id);
   }
 
   createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO> {

@@ -3,6 +3,8 @@
  * present (models dir, shared dir or cache — no download), with input size and number of classes.
  * `GET /api/samples`: the ids of the built-in sample images (`photos/<file>`, `imagenet-samples/<file>`) in the
  * images directory, plus the repository's photos that stand in for `photos/` (as `GET /api/samples/<id>` serves them).
+ * `GET /api/models/<id>/first-conv`: the model's first convolution (layer, HWIO shape, stride, weights), read by a
+ * compute worker once per model (the first-layer filters lab).
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -10,7 +12,7 @@ import { BUILTIN_MODELS } from '@convlab/nets';
 import { locateModel, type ModelStoreOptions } from '@convlab/nets/node';
 import { SampleIdSchema } from '@convlab/labs';
 import { REPO_PHOTOS_DIR, resolveImagesDir } from '@convlab/labs/node';
-import { API, type InstalledModel } from '@convlab/protocol';
+import { API, ProtocolError, isComputeError, type InstalledModel } from '@convlab/protocol';
 import type { Router } from './router';
 
 const SAMPLE_FOLDERS = ['photos', 'imagenet-samples'] as const;
@@ -44,5 +46,13 @@ export async function listInstalledModels(options: ModelStoreOptions): Promise<I
 /** Registers `GET /api/models` and `GET /api/samples`; directories are read from `env` on each request. */
 export function registerCatalogRoutes(router: Router, env: Record<string, string | undefined> = process.env): void {
   router.add('GET', API.models, async () => ({ status: 200, body: { models: await listInstalledModels({ env }) } }));
+  router.add('GET', '/api/models/:id/first-conv', async (req, ctx) => {
+    const id = req.params.id!;
+    const described = await (await ctx.compute.get()).describeModel(id).catch((err: unknown) => {
+      throw isComputeError(err) && err.code === 'UNKNOWN_MODEL' ? new ProtocolError('NOT_FOUND', err.message) : err;
+    });
+    if (!described.firstConv) throw new ProtocolError('NOT_FOUND', `model ${id} has no ordinary convolution`);
+    return { status: 200, body: described.firstConv, headers: { 'cache-control': 'public, max-age=3600' } };
+  });
   router.add('GET', API.samples, async () => ({ status: 200, body: { samples: await listSampleIds(resolveImagesDir(env)) } }));
 }

@@ -5,6 +5,10 @@
  */
 export * from './common.schemas';
 export * from './lab.types';
+export * from './grading.types';
+export * from './occlusion.rules';
+export * from './neuron.rules';
+export * from './ascent.rules';
 export * from './masks';
 export * from './occlusion.lab';
 export * from './class-map';
@@ -15,7 +19,13 @@ export * from './shard-runner';
 export * from './sweep-runner';
 export * from './neuron.lab';
 export * from './ascent.lab';
+export * from './convolution.lab';
+export * from './pooling.lab';
+export * from './filters.lab';
 export * from './max-patches.lab';
 export * from './max-patches.search';
 export * from './registry';
 export * from './lessons/how-cnns-see';
+export * from './lessons/lesson-document';
+export * from './instructions';
+export * from './param-words';

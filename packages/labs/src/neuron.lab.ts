@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CaptionSchema, ClassIndexSchema, LabImageSchema, LayerIdSchema, ModelIdSchema } from './common.schemas';
 import { defineLab } from './lab.types';
+import { neuronTopKRule } from './neuron.rules';
 
 /** Attribution methods the lab shows (names as the compute `saliency` job spells them). */
 export const NEURON_METHODS = ['vanilla', 'guided', 'deconvnet', 'smoothgrad', 'gradient-x-input'] as const;
@@ -42,7 +43,7 @@ export const NeuronParamsSchema = z
     /** Strongest channels offered per layer. */
     topChannels: z.number().int().min(1).max(64).default(16),
   })
-  .refine((p) => p.pick.kind === 'class' || p.layers.includes(p.pick.layer), { message: 'the pick names a layer of `layers`', path: ['pick', 'layer'] })
+  .refine((p) => p.pick.kind === 'class' || p.layers.includes(p.pick.layer), { message: 'the neuron’s layer must be one of the list of layers', path: ['pick', 'layer'] })
   .refine((p) => new Set(p.methods).size === p.methods.length, { message: 'each method once', path: ['methods'] });
 export type NeuronParams = z.output<typeof NeuronParamsSchema>;
 export type NeuronParamsInput = z.input<typeof NeuronParamsSchema>;
@@ -71,6 +72,14 @@ export const neuronLab = defineLab({
     guided: { title: 'Guided backprop only', params: { methods: ['guided'] } },
     compare: { title: 'Compare the three', params: { methods: ['vanilla', 'guided', 'deconvnet'] } },
   },
+  paramWords: {
+    model: { name: 'model' },
+    image: { name: 'photo' },
+    layers: { name: 'list of layers' },
+    pick: { name: 'neuron or class to explain' },
+    methods: { name: 'list of methods' },
+    topChannels: { name: 'number of strongest channels shown', unit: 'channels' },
+  },
   studentControls: ['pick', 'methods'],
   jobs: [
     { kind: 'activations', purpose: 'the activation maps of the picked layer, channels ranked', runBy: 'student' },
@@ -80,6 +89,7 @@ export const neuronLab = defineLab({
   result: NeuronResultSchema,
   resultImage: 'required',
   aggregations: [{ id: 'gallery-by-layer', title: 'Gallery by layer', description: 'Every pick with its caption, grouped by layer in network order; class picks last.' }],
+  gradingRules: [neuronTopKRule],
 });
 
 /** The compute jobs (JobSpec input form) for one pick: the layer's activations and one saliency image per method. */

@@ -60,6 +60,39 @@ const ParamNameSchema = z
   .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a parameter name uses letters, digits and "_"');
 
+/** A grading rule of a lab (`LabDefinition.gradingRules` in `@convlab/labs`) with its parameters (checked there). */
+export const StepRuleSchema = z.strictObject({
+  id: z.string().min(1).max(LIMITS.idMax).regex(/^[a-z][a-z0-9-]*$/, 'a rule id uses lower-case letters, digits and "-"'),
+  params: z.record(z.string().max(64), z.json()),
+});
+export type StepRule = z.infer<typeof StepRuleSchema>;
+
+/** One criterion of a step's rubric, graded by hand. */
+export const RubricCriterionSchema = z.strictObject({
+  id: z.string().min(1).max(40).regex(/^[A-Za-z0-9_-]+$/, 'a criterion id uses letters, digits, "-" and "_"'),
+  label: z.string().trim().min(1).max(200),
+  points: z.number().min(0).max(1000),
+});
+export type RubricCriterion = z.infer<typeof RubricCriterionSchema>;
+
+/**
+ * How a lab step is graded in an assignment. SERVER-ONLY: rule parameters may hold hidden targets, so this never
+ * reaches a student's browser (`forStudents` strips it from every step a student receives).
+ */
+export const StepGradingSchema = z.strictObject({
+  /** Points of the auto-graded rule (its fraction of these); 0 with no rule. */
+  points: z.number().min(0).max(1000),
+  rule: StepRuleSchema.optional(),
+  /** Criteria graded by hand, each with its own points. */
+  rubric: z.array(RubricCriterionSchema).max(20).default([]),
+  /** Submissions a student may make of this step. */
+  attempts: z.number().int().min(1).max(100).default(3),
+  /** Which attempt counts. */
+  counts: z.enum(['best', 'last']).default('best'),
+});
+export type StepGrading = z.output<typeof StepGradingSchema>;
+export type StepGradingInput = z.input<typeof StepGradingSchema>;
+
 /**
  * A lab step: the lab to run (`labId`) with its preset parameters. Here the parameters are only checked to be a
  * bounded JSON object; `@convlab/labs` (`parseLabStep`) checks them against the lab's own schema, so adding a lab
@@ -81,8 +114,19 @@ export const LabStepSchema = z.strictObject({
     }),
   /** Parameters students may change; absent means the lab's default list, empty means none. */
   studentControls: z.array(ParamNameSchema).max(LIMITS.studentControlsMax).optional(),
+  /** How the step is graded (assignments); server-only, never sent to students. */
+  grading: StepGradingSchema.optional(),
 });
 export type LabStep = z.infer<typeof LabStepSchema>;
+
+/** The steps as a student may see them: every server-only part (grading rules, rubrics, hidden targets) removed. */
+export function forStudents<S extends { kind: string }>(steps: readonly S[]): S[] {
+  return steps.map((step) => {
+    if (step.kind !== 'lab' || !('grading' in step)) return step;
+    const { grading: _hidden, ...visible } = step as S & { grading?: unknown };
+    return visible as S;
+  });
+}
 
 /** One step of a lesson plan: slides and labs share one list. */
 export const StepSchema = z.discriminatedUnion('kind', [SlideStepSchema, LabStepSchema]);
@@ -131,6 +175,11 @@ export const SessionStateSchema = z.object({
   joiningClosed: z.boolean(),
 });
 export type SessionState = z.infer<typeof SessionStateSchema>;
+
+/** A session's state as its students receive it (`forStudents` on the steps). */
+export function studentSessionState(state: SessionState): SessionState {
+  return { ...state, steps: forStudents(state.steps) };
+}
 
 /** Projects a stored session (any record with the session's fields) onto what every client of the session sees. */
 export function toSessionState(s: { id: string } & Omit<SessionState, 'sessionId'>): SessionState {
@@ -501,6 +550,42 @@ export const PatchesDoneEventSchema = SweepDoneEventSchema.omit({ sweepId: true 
 
 /** `ascent:deal-lambdas` (instructor): hand each online student a λ of the step's sweep. */
 export const DealLambdasPayloadSchema = z.strictObject({ stepId: StepIdSchema });
+
+/** `lab:task`: which lab step's task to fetch. */
+export const LabTaskPayloadSchema = z.strictObject({ stepId: StepIdSchema });
+
+/** A small map of numbers on the wire, row-major, channels last. */
+export const NumberMapSchema = z.object({
+  height: z.number().int().min(1),
+  width: z.number().int().min(1),
+  channels: z.number().int().min(1),
+  data: z.array(z.number()),
+});
+export type NumberMap = z.infer<typeof NumberMapSchema>;
+
+/**
+ * What the server hands a lab step's student before they work: the convolution lab's photo (8-bit RGB as the server
+ * scaled it, so browser and server convolve the same numbers) and the "make this output" target (never the hidden
+ * kernel); the pooling lab's quiz question (never its answer).
+ */
+export const LabTaskSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('convolution'), photo: NumberMapSchema.nullable(), target: NumberMapSchema.nullable() }),
+  z.object({
+    kind: z.literal('pooling'),
+    quiz: z
+      .object({
+        grid: z.array(z.array(z.number())),
+        op: z.enum(['max', 'avg']),
+        size: z.number().int(),
+        stride: z.number().int(),
+        outY: z.number().int(),
+        outX: z.number().int(),
+        question: z.string(),
+      })
+      .nullable(),
+  }),
+]);
+export type LabTask = z.infer<typeof LabTaskSchema>;
 
 /** `ascent:lambda` (server → one student): the λ to use for the step's gradient ascent. */
 export const AscentLambdaEventSchema = z.object({

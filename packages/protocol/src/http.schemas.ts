@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountSchema } from './courses.schemas';
 import {
   IMAGE_MIME_TYPES,
   ImageAssetSchema,
@@ -35,6 +36,16 @@ export const API = {
   image: (hash: string) => `/api/images/${encodeURIComponent(hash)}`,
   /** GET (instructor owning the session): its stored submissions, oldest first; `?labId=&stepId=` narrow them. */
   submissions: (sessionId: string) => `/api/sessions/${encodeURIComponent(sessionId)}/submissions`,
+  /** GET (instructor): their lesson library; POST: a new lesson (empty, a plan, or a copy). */
+  library: '/api/library',
+  /** GET: one lesson of the library; POST: save it (autosave). */
+  libraryLesson: (id: string) => `/api/library/${encodeURIComponent(id)}`,
+  /** POST: delete (`delete`), undo that (`restore`), start a session from a snapshot (`start`), `share`; GET `export`. */
+  libraryAction: (id: string, action: 'delete' | 'restore' | 'start' | 'share' | 'export') => `/api/library/${encodeURIComponent(id)}/${action}`,
+  /** POST: a lesson file (`GET …/export`) becomes a new lesson. */
+  libraryImport: '/api/library/import',
+  /** POST (instructor owning the session): delete it with everything students did in it; `duplicate`: a new session with its plan. */
+  sessionAction: (id: string, action: 'delete' | 'duplicate') => `/api/sessions/${encodeURIComponent(id)}/${action}`,
   /** GET (instructor): the ready-made lessons, built for the images this server has. */
   lessons: '/api/lessons',
   /** GET: a built-in sample image by its id (`photos/<file>` or `imagenet-samples/<file>`). */
@@ -43,6 +54,8 @@ export const API = {
   samples: '/api/samples',
   /** GET: the models installed on this server (their files are present), with input size and number of classes. */
   models: '/api/models',
+  /** GET: a model's first convolution (the first-layer filters lab): layer, HWIO shape, stride and weights. */
+  firstConv: (modelId: string) => `/api/models/${encodeURIComponent(modelId)}/first-conv`,
 } as const;
 
 /** What `POST /api/images` accepts: the body is the file itself, with its type as the content-type. */
@@ -81,6 +94,18 @@ export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 export const ModelsResponseSchema = z.object({ models: z.array(InstalledModelSchema) });
 export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
 
+/** A model's first convolution that reads the image: its weights as HWIO `[kh, kw, in, filters]`, row-major. */
+export const FirstConvSchema = z.object({
+  model: z.string(),
+  layer: z.string(),
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
+  stride: z.tuple([z.number().int(), z.number().int()]),
+  /** BGR models' input channels are flipped to RGB for display. */
+  channelOrder: z.enum(['RGB', 'BGR']),
+  weights: z.array(z.number()),
+});
+export type FirstConv = z.infer<typeof FirstConvSchema>;
+
 /** The built-in sample images: ids `photos/<file>` and `imagenet-samples/<file>`, sorted. */
 export const SamplesResponseSchema = z.object({ samples: z.array(z.string()) });
 export type SamplesResponse = z.infer<typeof SamplesResponseSchema>;
@@ -114,7 +139,8 @@ export const SigninBodySchema = z.strictObject({
 });
 export type SigninBody = z.input<typeof SigninBodySchema>;
 
-export const InstructorResponseSchema = z.object({ instructor: InstructorSchema });
+/** Sign-up, sign-in and "who am I": the account (instructor or student), and under `instructor` its basic fields. */
+export const InstructorResponseSchema = z.object({ instructor: InstructorSchema, account: AccountSchema });
 export type InstructorResponse = z.infer<typeof InstructorResponseSchema>;
 
 /** One of an instructor's signed-in sessions (a browser that signed in), as listed to them. */
