@@ -194,8 +194,11 @@ export async function runBench(argv: string[]): Promise<number> {
       // What the server's checks of browser results cost (sweep shards, submissions).
       const { runVerifyBench, formatVerifyBench } = await import('./verify.bench');
       const verification = await runVerifyBench(opts.quick ? { repeat: 3 } : {});
-      suites.compute = { ...r, rowCost, verification };
-      process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n${formatVerifyBench(verification)}\n`);
+      // The class max-patch search: the server's CPU when it searches alone vs when it only checks the class's answers.
+      const { runMaxPatchBench, formatMaxPatchBench } = await import('./max-patches.bench');
+      const maxPatches = await runMaxPatchBench({ images: opts.quick ? 100 : 1000 });
+      suites.compute = { ...r, rowCost, verification, maxPatches };
+      process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n${formatVerifyBench(verification)}\n${formatMaxPatchBench(maxPatches)}\n`);
     } catch (e) {
       errors.push(`compute suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);

@@ -8,6 +8,7 @@ import type { LabPanelProps, LabRuntime } from './lab-runtime';
 import { ascentPanels } from './ascent/panels';
 import { convolutionPanels } from './convolution/panels';
 import { filtersPanels } from './filters/panels';
+import { maxPatchPanels } from './max-patches/panels';
 import { neuronPanels } from './neuron/panels';
 import { occlusionPanels } from './occlusion/panels';
 import { poolingPanels } from './pooling/panels';
@@ -48,4 +49,5 @@ export const LAB_PANELS: Readonly<Record<string, LabPanels>> = {
   occlusion: occlusionPanels,
   neuron: neuronPanels,
   ascent: ascentPanels,
+  'max-patches': maxPatchPanels,
 };

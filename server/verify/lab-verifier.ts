@@ -16,7 +16,11 @@ import {
   type NeuronResult,
   type OcclusionParams,
   type OcclusionResult,
+  type MaxPatchRunnerOptions,
+  type PatchesComputation,
+  type ShardComputation,
   type SweepComputePort,
+  type SweepComputePurpose,
 } from '@convlab/labs';
 import type { LabStep } from '@convlab/protocol';
 import type { ComputeLauncher } from '../compute-launcher';
@@ -56,20 +60,30 @@ export function runServerJob(compute: ComputeLauncher, spec: unknown, who: Reque
   };
 }
 
-/** The compute port of the sweep runner: takeovers at the instructor's priority, spot checks at `verify`. */
-export function sweepComputePort(compute: ComputeLauncher): SweepComputePort {
+/**
+ * The compute port of a class computation's shard runner: takeovers at the instructor's priority, checks at
+ * `verify`; `read` turns a job's data into what the runner expects.
+ */
+export function classComputePort<R extends { id: string }, S>(compute: ComputeLauncher, read: (data: JobData) => S): { run(run: R, job: unknown, purpose: SweepComputePurpose): ShardComputation<S> } {
   let checks = 0;
   return {
-    run(sweep, job, purpose) {
-      // One owner per spot check, so a class answering at once is not refused by the per-owner cap.
-      const who: Requester = purpose === 'check' ? { ownerId: `verify:${sweep.id}:${++checks}`, role: 'verify' } : { ownerId: `sweep:${sweep.id}`, role: 'instructor' };
+    run(run, job, purpose) {
+      // One owner per check, so a class answering at once is not refused by the per-owner cap.
+      const who: Requester = purpose === 'check' ? { ownerId: `verify:${run.id}:${++checks}`, role: 'verify' } : { ownerId: `sweep:${run.id}`, role: 'instructor' };
       const running = runServerJob(compute, job, who);
-      return {
-        cancel: running.cancel,
-        result: running.result.then((data) => (data === null ? null : { probabilities: data.probabilities as number[], baseline: data.baseline as number })),
-      };
+      return { cancel: running.cancel, result: running.result.then((data) => (data === null ? null : read(data))) };
     },
   };
+}
+
+/** The compute port of the occlusion sweep runner. */
+export function sweepComputePort(compute: ComputeLauncher): SweepComputePort {
+  return classComputePort(compute, (data) => ({ probabilities: data.probabilities as number[], baseline: data.baseline as number }));
+}
+
+/** The compute port of the max-patch search runner. */
+export function patchSearchComputePort(compute: ComputeLauncher): MaxPatchRunnerOptions['compute'] {
+  return classComputePort(compute, (data) => ({ entries: data.entries as PatchesComputation['entries'] }));
 }
 
 /** What a lab submission stores, before and after the server's check. */

@@ -13,7 +13,7 @@ import {
   gradientAscent,
   greyValue,
   inputRange,
-  maxActivatingPatches,
+  maxActivatingPatchesByChannel,
   netsAttributionProvider,
   netsClassifier,
   netsIncremental,
@@ -330,24 +330,26 @@ async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContex
 async function patches(spec: JobSpecOf<'patches'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
   const p = spec.params;
   const refs = p.images;
+  const channels = p.channels ?? [p.channel!];
   async function* images(): AsyncGenerator<PatchImage> {
     for (let i = 0; i < refs.length; i++) {
       throwIfAborted(ctx.signal);
       yield { id: String(i), index: i, input: await ctx.input(refs[i], model) };
     }
   }
-  const entries = await maxActivatingPatches(netsLayerActivation(model, p.layer), images(), {
-    channel: p.channel,
+  const tops = await maxActivatingPatchesByChannel(netsLayerActivation(model, p.layer), images(), {
+    channels,
     receptiveField: netsReceptiveField(model, p.layer),
     k: p.k,
+    crops: p.crops,
     totalImages: refs.length,
     signal: ctx.signal,
     onProgress: (q) => ctx.onProgress({ step: q.step, total: q.total }),
   });
-  return {
-    data: { entries: entries.map((e) => ({ image: refs[e.index], value: e.value, y: e.y, x: e.x, box: e.box, patch: toWire(e.patch) })) },
-    batched: false,
-  };
+  const entries = tops.flatMap((top, j) =>
+    top.map((e) => ({ channel: channels[j], index: e.index, image: refs[e.index], value: e.value, y: e.y, x: e.x, box: e.box, ...(e.patch ? { patch: toWire(e.patch) } : {}) })),
+  );
+  return { data: { entries }, batched: false };
 }
 
 /** True for the error an aborted job throws. */

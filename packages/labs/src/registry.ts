@@ -9,12 +9,13 @@ import type { AnyGradingRule } from './grading.types';
 import { convolutionLab } from './convolution.lab';
 import { filtersLab } from './filters.lab';
 import type { LabDefinition } from './lab.types';
+import { maxPatchesLab } from './max-patches.lab';
 import { neuronLab } from './neuron.lab';
 import { occlusionLab } from './occlusion.lab';
 import { poolingLab } from './pooling.lab';
 
 /** Every lab, in the order the lesson editor offers them. */
-export const LABS: readonly LabDefinition[] = [convolutionLab, poolingLab, filtersLab, occlusionLab, neuronLab, ascentLab] as unknown as LabDefinition[];
+export const LABS: readonly LabDefinition[] = [convolutionLab, poolingLab, filtersLab, maxPatchesLab, occlusionLab, neuronLab, ascentLab] as unknown as LabDefinition[];
 
 /** Thrown for a lab step, a student change or a result that does not fit its lab; the message is safe to show. */
 export class LabError extends Error {
@@ -184,6 +185,7 @@ export function checkSubmission(
     if (forbidden.length) fail(`students may not change ${forbidden.map((k) => `"${k}"`).join(', ')}`);
     if ('rows' in result && 'probabilities' in result) fail('sweep results are merged by the server, not submitted');
   }
+  if (by !== 'server' && lab.id === maxPatchesLab.id) fail('a class max-patch search is merged by the server, not submitted');
   if (lab.resultImage === 'required' && !input.resultImageHash) fail(`${lab.title} submissions carry a result image`);
   if (lab.resultImage === 'none' && input.resultImageHash) fail(`${lab.title} submissions carry no result image`);
   return { params, result };

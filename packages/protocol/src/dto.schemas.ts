@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DisplayNameSchema } from './display-name';
+import { ImageRefSchema, JOB_LIMITS } from './jobs';
 
 /** Limits that keep one lesson plan (and one `session:state` broadcast) to a sane size. */
 export const LIMITS = {
@@ -465,6 +466,87 @@ export const SweepDoneEventSchema = z.object({
   submission: SubmissionSchema.optional(),
   message: z.string().optional(),
 });
+
+/** Input-pixel box [top, left, bottom, right] of a receptive field (inclusive; may reach past the zero-padded image). */
+export const PatchBoxSchema = z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
+
+/** One winner a shard of a class max-patch search claims: `index` is the image's place within the shard. */
+export const ShardPatchSchema = z.strictObject({
+  channel: z.number().int().min(0).max(100_000),
+  index: z.number().int().min(0).max(JOB_LIMITS.patchImagesMax),
+  value: z.number().finite(),
+  y: z.number().int().min(0).max(4096),
+  x: z.number().int().min(0).max(4096),
+  box: PatchBoxSchema,
+});
+
+/** One winner of a search: the image (its place in the search and its reference), the server's value, position and box. */
+export const MaxPatchEntrySchema = z.strictObject({
+  index: z.number().int().min(0),
+  image: ImageRefSchema,
+  value: z.number().finite(),
+  y: z.number().int().min(0),
+  x: z.number().int().min(0),
+  box: PatchBoxSchema,
+});
+
+/**
+ * `patches:start` (instructor): run the class search of maximally activating patches of a max-patches step. The
+ * step's parameters give the model, image set and shards; `layer` and `channels` override its pick.
+ */
+export const PatchesStartPayloadSchema = z.strictObject({
+  stepId: StepIdSchema,
+  layer: z.string().min(1).max(128).optional(),
+  channels: z.array(z.number().int().min(0).max(100_000)).min(1).max(JOB_LIMITS.patchChannelsMax).optional(),
+});
+
+/** The ack of `patches:start`. */
+export const PatchesStartedSchema = z.object({
+  searchId: Id,
+  stepId: StepIdSchema,
+  layer: z.string(),
+  channels: z.array(z.number().int()),
+  images: z.number().int(),
+  shards: z.number().int(),
+  /** Shards dealt per participant id (the server takes the rest). */
+  dealt: z.record(z.string(), z.number().int()),
+});
+
+/** `patches:shard` (server → one student): search these images (a `patches` job) and answer `patches:result`. */
+export const PatchesShardEventSchema = z.object({
+  searchId: Id,
+  stepId: StepIdSchema,
+  shard: z.object({ index: z.number().int().min(0), start: z.number().int().min(0), count: z.number().int().min(1) }),
+  /** The JobSpec to run (kind `patches`, the shard's images, every searched channel, no crops). */
+  job: z.json(),
+  deadline: z.number(),
+});
+
+/** `patches:result` (student): the `patches` job's entries of a shard dealt to them. */
+export const PatchesResultPayloadSchema = z.strictObject({
+  searchId: Id,
+  shard: z.number().int().min(0).max(10_000),
+  entries: z.array(ShardPatchSchema).min(1).max(JOB_LIMITS.patchKMax * JOB_LIMITS.patchChannelsMax),
+});
+
+/** `patches:progress` (server → the session): each channel's top 9 so far, by the server's values, and the shards. */
+export const PatchesProgressEventSchema = z.object({
+  searchId: Id,
+  stepId: StepIdSchema,
+  model: z.string(),
+  layer: z.string(),
+  inputSize: z.tuple([z.number().int(), z.number().int()]),
+  channels: z.array(z.object({ channel: z.number().int(), top: z.array(MaxPatchEntrySchema) })),
+  shards: z.array(z.object({ index: z.number().int(), status: z.enum(['assigned', 'server', 'done']), holder: z.string().nullable() })),
+  done: z.number().int(),
+  total: z.number().int(),
+  images: z.number().int(),
+  byStudents: z.number().int(),
+  byServer: z.number().int(),
+});
+
+/** `patches:done` (server → the session): the finished search, stored as a shared submission with no participant; or why it failed. */
+export const PatchesDoneEventSchema = SweepDoneEventSchema.omit({ sweepId: true }).extend({ searchId: Id });
 
 /** `ascent:deal-lambdas` (instructor): hand each online student a λ of the step's sweep. */
 export const DealLambdasPayloadSchema = z.strictObject({ stepId: StepIdSchema });

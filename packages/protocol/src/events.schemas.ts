@@ -22,6 +22,12 @@ import {
   Sha256HexSchema,
   SubmissionSchema,
   SweepDoneEventSchema,
+  PatchesStartPayloadSchema,
+  PatchesStartedSchema,
+  PatchesResultPayloadSchema,
+  PatchesShardEventSchema,
+  PatchesProgressEventSchema,
+  PatchesDoneEventSchema,
   SweepProgressEventSchema,
   SweepResultPayloadSchema,
   SweepShardEventSchema,
@@ -225,6 +231,24 @@ export const clientEvents = {
     result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
   },
   /**
+   * Instructor: start the class search of maximally activating patches of a max-patches step. Shards of images go
+   * to the online students (`patches:shard`); late shards and those of students who leave are computed by the
+   * server; everyone gets `patches:progress` and `patches:done`.
+   */
+  'patches:start': {
+    by: 'instructor',
+    requestId: true,
+    payload: PatchesStartPayloadSchema,
+    result: PatchesStartedSchema,
+  },
+  /** A student: the winners of a shard dealt to them, answered once the server has checked them. */
+  'patches:result': {
+    by: 'student',
+    requestId: true,
+    payload: PatchesResultPayloadSchema,
+    result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
+  },
+  /**
    * A joined student (or a watching instructor): the task of a convolution or pooling step — the photo the lab
    * convolves, the challenge's target, the student's own quiz question. The server keeps what checks them.
    */
@@ -279,6 +303,12 @@ export const serverEvents = {
   'sweep:progress': SweepProgressEventSchema,
   /** To everyone in the session: the sweep finished (stored) or failed. */
   'sweep:done': SweepDoneEventSchema,
+  /** To one student (their participant room): a shard of a class max-patch search to compute. */
+  'patches:shard': PatchesShardEventSchema,
+  /** To everyone in the session: each channel's top 9 so far. */
+  'patches:progress': PatchesProgressEventSchema,
+  /** To everyone in the session: the search finished (stored) or failed. */
+  'patches:done': PatchesDoneEventSchema,
   /** To one student: their λ for the gradient-ascent step. */
   'ascent:lambda': AscentLambdaEventSchema,
 } as const;

@@ -14,6 +14,7 @@ import type { LabStep, SlideStep, Step } from '@convlab/protocol';
 import type { AscentParamsInput } from '../ascent.lab';
 import { CONV_DEFAULT_PHOTO, type ConvolutionParamsInput } from '../convolution.lab';
 import type { FiltersParamsInput } from '../filters.lab';
+import type { MaxPatchParamsInput } from '../max-patches.lab';
 import type { NeuronParamsInput } from '../neuron.lab';
 import type { OcclusionParamsInput } from '../occlusion.lab';
 import type { PoolingParamsInput } from '../pooling.lab';
@@ -205,6 +206,31 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
     };
   });
 
+  // The search runs over the ImageNet samples; a server without them searches the repository's photos.
+  const hasSamples = has(imagenetSampleId(LESSON_CLASSES.africanElephant));
+  const maxPatchParams: MaxPatchParamsInput = {
+    model: LESSON_MODELS.gradients,
+    layers: [...SQUEEZENET_LAYERS],
+    layer: CONV5_LIKE_LAYER,
+    channels: [0, 1, 2, 3, 4, 5],
+    images: 'imagenet-samples',
+    imageCount: 200,
+    shardSize: 10,
+    shardTimeoutSeconds: 30,
+  };
+  const maxPatchStep: LabStep = {
+    kind: 'lab',
+    id: 'max-patches',
+    title: 'Which patches make a neuron fire?',
+    markdown:
+      `Run many photos through the network and keep, for one channel, the nine image patches that excite it most ` +
+      `(Zeiler & Fergus, 2014). Each laptop searches a few photos; the server checks and merges. Start with ` +
+      `**${CONV5_LIKE_LAYER}** (conv5-like, large receptive fields), then try an early layer: edges and colours become parts.` +
+      (hasSamples ? '' : `\n\n> **Note:** the ImageNet samples are not on this server (set \`CONVLAB_IMAGES_DIR\`); the search uses the photos that ship with ConvLab.`),
+    labId: 'max-patches',
+    params: maxPatchParams as LabStep['params'],
+  };
+
   const neuron = choose(NEURON_PHOTO);
   const neuronParams: NeuronParamsInput = {
     model: LESSON_MODELS.gradients,
@@ -276,6 +302,7 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
         `In the next labs we poke the input and watch those numbers move.`,
     ),
     blocks.filters,
+    maxPatchStep,
     ...occlusionSteps,
     neuronStep,
     ascentStep,
