@@ -58,6 +58,12 @@ const EnvSchema = z.object({
   CONVLAB_COMPUTE_WORKERS: z.coerce.number().int('must be a whole number').min(1).max(256).optional(),
   /** auto = tfjs-node(-gpu) when installed, else WebGPU on a hardware GPU adapter, else wasm (compute/backend-select.ts). */
   CONVLAB_COMPUTE_BACKEND: z.enum(BACKEND_PREFERENCES).default('auto'),
+  /** The admin who approves instructors (besides the first account); made admin at sign-up or at start-up. */
+  CONVLAB_ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address')).optional(),
+  /** Most students in one roster CSV import. */
+  CONVLAB_ROSTER_MAX_ROWS: z.coerce.number().int('must be a whole number').min(1).max(100_000).default(5000),
+  /** How long a set-password link works. */
+  CONVLAB_PASSWORD_LINK_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
 });
 
 /** Backend preference of the compute workers. */
@@ -82,6 +88,8 @@ export interface Config {
   quotas: { studentImageBytes: number; sessionImageBytes: number; imageGraceMs: number; connectionsPerAddress: number };
   /** Uploaded models: the upload limit, and the largest model browsers compute on (bigger: server only). */
   models: { uploadMaxBytes: number; browserMaxBytes: number };
+  /** Accounts and courses: the admin's e-mail, the roster import's row limit, set-password links' lifetime. */
+  accounts: { adminEmail: string | undefined; rosterMaxRows: number; passwordLinkMs: number };
 }
 
 /** Thrown for an invalid environment; its message lists every bad variable. */
@@ -123,6 +131,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     models: {
       uploadMaxBytes: Math.round(e.CONVLAB_MODEL_UPLOAD_MB * 1024 * 1024),
       browserMaxBytes: Math.round(e.CONVLAB_BROWSER_MODEL_MAX_MB * 1024 * 1024),
+    },
+    accounts: {
+      adminEmail: e.CONVLAB_ADMIN_EMAIL,
+      rosterMaxRows: e.CONVLAB_ROSTER_MAX_ROWS,
+      passwordLinkMs: Math.round(e.CONVLAB_PASSWORD_LINK_HOURS * 3_600_000),
     },
   };
 }

@@ -20,6 +20,9 @@ import type { InstructorSessionStore } from './instructor-session.repository';
 import type { UploadedModelStore } from './uploaded-model.repository';
 import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
+import type { AccountRepository } from './account.repository';
+import type { AssignmentRepository } from './assignment.repository';
+import type { CourseRepository } from './course.repository';
 
 export type { DbKind, MigrationStatus } from './migrate';
 export { PrismaClassroomStore } from './prisma-store';
@@ -27,6 +30,9 @@ export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
 export type { UploadedModelDTO, UploadedModelStore } from './uploaded-model.repository';
+export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
+export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
+export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
 export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {
@@ -52,6 +58,12 @@ export interface OpenedStore {
   imageUsage: ImageUsageStore;
   /** Uploaded models' catalog rows, on the same connection. */
   uploadedModels: UploadedModelStore;
+  /** Accounts (instructors and students) and set-password tokens, on the same connection. */
+  accounts: AccountRepository;
+  /** Courses, members, rosters, on the same connection. */
+  courses: CourseRepository;
+  /** Assignments, submissions and grades, on the same connection. */
+  assignments: AssignmentRepository;
   /** Instructors' lesson libraries, on the same connection. */
   lessons: LessonRepository;
   kind: DbKind;
@@ -108,8 +120,9 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
+  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels } = store;
   return {
-    store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, lessons: store.lessons, uploadedModels: store.uploadedModels,
+    store, jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels,
     kind, location, migrationStatus: () => status.read(), close: () => store.close(),
   };
 }

@@ -18,6 +18,9 @@ import type {
   SubmissionFilter,
 } from '@convlab/classroom';
 import type { Db } from './client';
+import { AccountRepository } from './account.repository';
+import { AssignmentRepository } from './assignment.repository';
+import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { LessonRepository } from './lesson.repository';
@@ -49,6 +52,12 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly liveState: LiveStateRepository;
   /** Uploaded models' catalog rows (server/models/model-store.ts), on the same client. */
   readonly uploadedModels: UploadedModelRepository;
+  /** Accounts (instructors and students), approval and set-password tokens. */
+  readonly accounts: AccountRepository;
+  /** Courses, members and roster imports. */
+  readonly courses: CourseRepository;
+  /** Assignments, submissions and grades. */
+  readonly assignments: AssignmentRepository;
   /** Instructors' lesson libraries, on the same client. */
   readonly lessons: LessonRepository;
   private closed: Promise<void> | null = null;
@@ -69,6 +78,9 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
     this.uploadedModels = new UploadedModelRepository(db);
+    this.accounts = new AccountRepository(db);
+    this.courses = new CourseRepository(db);
+    this.assignments = new AssignmentRepository(db);
     this.lessons = new LessonRepository(db);
   }
 
