@@ -126,6 +126,8 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
     expect(big.body.message).toMatch(/larger than 6 MB \(CONVLAB_MODEL_UPLOAD_MB\)/);
     expect((await upload(server.url, null, tinyModel(1000), 'm.onnx', { displayName: 'Anon' })).status).toBe(401);
     expect(modelFolders()).toEqual(before);
+    // A job naming an uploaded model this server does not have is refused before any work, without server paths.
+    await expect(classify('onnx-gone-0123456789ab')).rejects.toThrow("the uploaded model 'onnx-gone-0123456789ab' is not on this server");
     expect((await catalog()).filter((m) => m.source === 'upload').map((m) => m.id)).toEqual([squeezeId]);
   }, 180_000);
 
