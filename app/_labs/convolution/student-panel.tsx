@@ -109,7 +109,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
             row.map((value, x) => (
               <input
                 key={`${y}-${x}`}
-                className={`input px-1 text-center font-mono ${Number.isFinite(kernel[y]![x]) ? '' : 'border-red-500 bg-red-50'}`}
+                className={`field-input mt-0 px-1 text-center font-mono ${Number.isFinite(kernel[y]![x]) ? '' : 'border-red-500 bg-red-50'}`}
                 aria-label={`kernel row ${y + 1}, column ${x + 1}`}
                 inputMode="decimal"
                 value={value}
@@ -129,7 +129,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
         <div className="grid grid-cols-2 gap-3">
           <label className="text-sm text-slate-700">
             Stride S
-            <select className="input mt-1 w-full" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
+            <select className="field-input" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
               {[1, 2, 3, 4].map((s) => (
                 <option key={s}>{s}</option>
               ))}
@@ -137,7 +137,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
           </label>
           <label className="text-sm text-slate-700">
             Padding P
-            <select className="input mt-1 w-full" value={padding} disabled={!can('padding')} onChange={(e) => setPadding(Number(e.target.value))}>
+            <select className="field-input" value={padding} disabled={!can('padding')} onChange={(e) => setPadding(Number(e.target.value))}>
               {[0, 1, 2, 3].map((p) => (
                 <option key={p}>{p}</option>
               ))}
@@ -145,14 +145,14 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
           </label>
           <label className="text-sm text-slate-700">
             Input
-            <select className="input mt-1 w-full" value={source} disabled={!can('source')} onChange={(e) => setSource(e.target.value as typeof source)}>
+            <select className="field-input" value={source} disabled={!can('source')} onChange={(e) => setSource(e.target.value as typeof source)}>
               <option value="photo">Photo</option>
               <option value="grid">Grid of numbers</option>
             </select>
           </label>
           <label className="text-sm text-slate-700">
             Colour
-            <select className="input mt-1 w-full" value={color} disabled={!can('color') || source === 'grid'} onChange={(e) => setColor(e.target.value as typeof color)}>
+            <select className="field-input" value={color} disabled={!can('color') || source === 'grid'} onChange={(e) => setColor(e.target.value as typeof color)}>
               <option value="gray">Grey</option>
               <option value="rgb">Each RGB channel</option>
             </select>

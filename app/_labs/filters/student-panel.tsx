@@ -56,7 +56,7 @@ export function FiltersStudent({ lab }: LabPanelProps) {
         </label>
         <label className="text-sm text-slate-700">
           Sort by
-          <select className="input mt-1" value={sort} disabled={!can('sort')} onChange={(e) => setSort(e.target.value as typeof sort)}>
+          <select className="field-input w-auto" value={sort} disabled={!can('sort')} onChange={(e) => setSort(e.target.value as typeof sort)}>
             <option value="index">Index</option>
             <option value="norm">Norm (strongest first)</option>
             <option value="colour">Colour</option>
@@ -104,7 +104,7 @@ function ModelFilters({ models, model, onModel, normalize, sort, photo, picked, 
     <section className="card space-y-3 p-4" aria-label={`First-layer filters of ${name}`} data-testid="model-filters">
       <label className="text-sm text-slate-700">
         Model
-        <select className="input mt-1 w-full" value={model} onChange={(e) => onModel(e.target.value)}>
+        <select className="field-input" value={model} onChange={(e) => onModel(e.target.value)}>
           {models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.displayName}
@@ -214,7 +214,7 @@ function SubmitPick({ lab, picked }: LabPanelProps & { picked: { model: string; 
         Filter {picked.filter} of {picked.model}: what does it detect?
       </h2>
       <div className="flex flex-wrap gap-2">
-        <input className="input min-w-64 flex-1" aria-label="Caption" maxLength={280} value={caption} placeholder="e.g. a green–magenta edge at 45°" onChange={(e) => setCaption(e.target.value)} />
+        <input className="field-input mt-0 min-w-64 flex-1" aria-label="Caption" maxLength={280} value={caption} placeholder="e.g. a green–magenta edge at 45°" onChange={(e) => setCaption(e.target.value)} />
         <button type="button" className="btn btn-primary" disabled={busy || !captionOk || lab.blocked !== null} onClick={() => void submit()}>
           {busy ? 'Submitting…' : 'Submit this filter'}
         </button>

@@ -7,7 +7,7 @@
 import { galleryByLayer, latestPerStudent, NeuronParamsSchema, NeuronResultSchema, type NeuronMethod, type NeuronParams, type NeuronResult } from '@convlab/labs';
 import type { Submission } from '@convlab/protocol';
 import { useClassNames } from '../kit/class-names';
-import { storedImageUrl } from '../kit/images';
+import { imageRefUrl, storedImageUrl } from '../kit/images';
 import { SubmissionCard, type SubmissionActions } from '../kit/submission-card';
 import type { LabRuntime } from '../lab-runtime';
 import type { LabReviewProps } from '../registry';
@@ -80,7 +80,7 @@ export function NeuronGallery({ lab, submissions, viewer, ...actions }: {
                 }
                 {...actions}
               >
-                <MethodImages size="small" images={storedImages(submission, result)} />
+                <MethodImages size="small" images={storedImages(submission, result)} field={result.field} photoUrl={result.field ? imageRefUrl(params.image) : undefined} />
               </SubmissionCard>
             ))}
           </div>

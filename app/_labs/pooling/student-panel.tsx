@@ -50,14 +50,14 @@ export function PoolingStudent({ lab }: LabPanelProps) {
       <section className="card flex flex-wrap items-end gap-4 p-4" aria-label="Pooling">
         <label className="text-sm text-slate-700">
           Pooling
-          <select className="input mt-1" value={op} disabled={!can('op')} onChange={(e) => setOp(e.target.value as PoolOp)}>
+          <select className="field-input w-auto" value={op} disabled={!can('op')} onChange={(e) => setOp(e.target.value as PoolOp)}>
             <option value="max">Max</option>
             <option value="avg">Average</option>
           </select>
         </label>
         <label className="text-sm text-slate-700">
           Window size
-          <select className="input mt-1" value={size} disabled={!can('size')} onChange={(e) => setSize(Number(e.target.value))}>
+          <select className="field-input w-auto" value={size} disabled={!can('size')} onChange={(e) => setSize(Number(e.target.value))}>
             {[2, 3, 4].map((s) => (
               <option key={s} value={s}>
                 {s}×{s}
@@ -67,7 +67,7 @@ export function PoolingStudent({ lab }: LabPanelProps) {
         </label>
         <label className="text-sm text-slate-700">
           Stride
-          <select className="input mt-1" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
+          <select className="field-input w-auto" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
             {[1, 2, 3, 4].map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -209,7 +209,7 @@ function Quiz({ lab }: LabPanelProps) {
           void submit();
         }}
       >
-        <input className="input w-32" aria-label="Your answer" inputMode="decimal" value={answer} onChange={(e) => setAnswer(e.target.value)} disabled={lab.blocked !== null} />
+        <input className="field-input mt-0 inline-block w-32" aria-label="Your answer" inputMode="decimal" value={answer} onChange={(e) => setAnswer(e.target.value)} disabled={lab.blocked !== null} />
         <button type="submit" className="btn btn-primary" disabled={submitting || answer.trim() === '' || !Number.isFinite(value) || lab.blocked !== null}>
           {submitting ? 'Checking…' : 'Check with the server'}
         </button>

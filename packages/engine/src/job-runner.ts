@@ -6,7 +6,7 @@
  * browser Web Worker can run the same JobSpec through the same code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forward, outputToImageNetIndex, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
+import { forward, outputToImageNetIndex, receptiveFieldBox, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
 import {
   attribute,
   attributionImage,
@@ -105,6 +105,13 @@ function objectiveOf(t: GradientTarget): GradientObjective {
   if (t.kind === 'class') return { kind: 'class', index: t.index };
   if (t.kind === 'neuron') return { kind: 'neuron', node: t.layer, channel: t.channel, y: t.y, x: t.x };
   return { kind: 'channelMean', node: t.layer, channel: t.channel };
+}
+
+/** The input pixels a neuron at a given position sees, and how the model's input was cut from the photo (for crops). */
+function neuronField(model: Model, t: GradientTarget): JobResultData['saliency']['field'] {
+  if (t.kind !== 'neuron' || t.y === undefined || t.x === undefined) return undefined;
+  const [top, left, bottom, right] = receptiveFieldBox(netsReceptiveField(model, t.layer), t.y, t.x);
+  return { box: [top, left, bottom, right], inputSize: [model.meta.inputSize[0], model.meta.inputSize[1]], cropFraction: model.meta.preprocessing.cropFraction };
 }
 
 function toWire(m: FeatureMap): WireMap {
@@ -284,7 +291,8 @@ async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerCo
       r.raw.dispose();
     }
     const png = ctx.encodePng?.(attributionImage(p.method, r.map, rawValues));
-    return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}) }, batched: false };
+    const field = neuronField(model, p.target);
+    return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}), ...(field ? { field } : {}) }, batched: false };
   } finally {
     input.dispose();
   }
