@@ -8,9 +8,7 @@
 import { ConvolutionParamsSchema, ConvolutionResultSchema, formatTerm } from '@convlab/labs';
 import type { Submission } from '@convlab/protocol';
 import { storedImageUrl } from '../kit/images';
-import { SubmissionCard, type SubmissionActions } from '../kit/submission-card';
-import type { LabRuntime } from '../lab-runtime';
-import { authorOf } from '../neuron/gallery';
+import { SubmissionGrid } from '../kit/submission-card';
 
 /** A kernel as a small table of numbers. */
 export function KernelTable({ kernel, large = false }: { kernel: number[][]; large?: boolean }) {
@@ -61,18 +59,6 @@ export function ConvolutionFigure({ submission, large = false }: { submission: S
   );
 }
 
-export function ConvolutionCards({ lab, submissions, viewer, ...actions }: {
-  lab: Pick<LabRuntime, 'participants' | 'me'>;
-  submissions: readonly Submission[];
-  viewer: 'instructor' | 'student';
-} & SubmissionActions) {
-  return (
-    <div className="grid gap-3 [grid-template-columns:repeat(auto-fill,minmax(260px,1fr))]" data-testid="class-kernels">
-      {submissions.map((s) => (
-        <SubmissionCard key={s.id} submission={s} author={authorOf(lab, s)} viewer={viewer} {...actions}>
-          <ConvolutionFigure submission={s} />
-        </SubmissionCard>
-      ))}
-    </div>
-  );
+export function ConvolutionCards(props: Omit<Parameters<typeof SubmissionGrid>[0], 'render'>) {
+  return <SubmissionGrid {...props} minWidth={260} testId="class-kernels" render={(s) => <ConvolutionFigure submission={s} />} />;
 }

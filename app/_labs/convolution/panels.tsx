@@ -8,7 +8,7 @@ import { latestPerStudent } from '@convlab/labs';
 import { ClassSubmissionsPanel } from '../kit/class-panel';
 import type { LabPanelProps } from '../lab-runtime';
 import type { LabPanels, LabPresentProps, LabReviewProps } from '../registry';
-import { authorOf } from '../neuron/gallery';
+import { authorOf } from '../kit/submission-card';
 import { ConvolutionCards, ConvolutionFigure } from './cards';
 import { ConvolutionStudent } from './student-panel';
 

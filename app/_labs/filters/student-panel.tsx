@@ -7,13 +7,13 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { CaptionSchema, sortFilters, type FiltersParams } from '@convlab/labs';
-import type { FirstConv, InstalledModel, Submission } from '@convlab/protocol';
+import type { FirstConv, InstalledModel } from '@convlab/protocol';
 import { colorize } from '@convlab/vis/colormap';
 import { convolveMap, filterTiles, type FeatureMap } from '@convlab/vis';
 import { api } from '../../_lib/api-client';
 import { imageRefUrl } from '../kit/images';
 import { RgbCanvas } from '../kit/number-map';
-import { useSubmissions } from '../kit/use-submissions';
+import { useLabSubmit, useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
 import { FilterPicks, useFirstConv } from './picks';
 
@@ -191,23 +191,8 @@ function usePhoto(url: string, side: number): FeatureMap | null {
 function SubmitPick({ lab, picked }: LabPanelProps & { picked: { model: string; filter: number } }) {
   const { submissions, upsert } = useSubmissions(lab);
   const [caption, setCaption] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<Submission | null>(null);
+  const { submit, busy, error, last: done } = useLabSubmit(lab, upsert);
   const captionOk = CaptionSchema.safeParse(caption).success;
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { submission } = await lab.live.request('lab:submit', { stepId: lab.step.id, params: lab.step.params, result: { ...picked, caption }, computedWhere: 'browser', backend: 'js', ms: 0 });
-      upsert(submission);
-      setDone(submission);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <section className="card space-y-2 p-4" aria-label="Submit a filter">
       <h2 className="font-semibold text-slate-900">
@@ -215,7 +200,7 @@ function SubmitPick({ lab, picked }: LabPanelProps & { picked: { model: string; 
       </h2>
       <div className="flex flex-wrap gap-2">
         <input className="field-input mt-0 min-w-64 flex-1" aria-label="Caption" maxLength={280} value={caption} placeholder="e.g. a green–magenta edge at 45°" onChange={(e) => setCaption(e.target.value)} />
-        <button type="button" className="btn btn-primary" disabled={busy || !captionOk || lab.blocked !== null} onClick={() => void submit()}>
+        <button type="button" className="btn btn-primary" disabled={busy || !captionOk || lab.blocked !== null} onClick={() => void submit(lab.step.params, { ...picked, caption })}>
           {busy ? 'Submitting…' : 'Submit this filter'}
         </button>
       </div>

@@ -8,12 +8,12 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { PoolingParamsSchema, PoolingResultSchema, describeIssue, mapRange, shiftByOneDemo, shiftMap, stackedReceptiveField, type PoolOp, type PoolingParams } from '@convlab/labs';
-import type { JobResultData, Submission } from '@convlab/protocol';
+import type { JobResultData } from '@convlab/protocol';
 import { featureMap, type FeatureMap } from '@convlab/vis';
 import { JobProgress } from '../kit/job-progress';
 import { MapCanvas, NumberTable, showNumber, useLabTask } from '../kit/number-map';
 import { useJob } from '../kit/use-job';
-import { useSubmissions } from '../kit/use-submissions';
+import { useLabSubmit, useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
 import { QuizAnswers } from './answers';
 
@@ -172,24 +172,9 @@ function Quiz({ lab }: LabPanelProps) {
   const { task, error } = useLabTask(lab);
   const { submissions, upsert } = useSubmissions(lab);
   const [answer, setAnswer] = useState('');
-  const [submitting, setSubmitting] = useState(false);
-  const [submitError, setSubmitError] = useState<string | null>(null);
-  const [latest, setLatest] = useState<Submission | null>(null);
+  const { submit, busy: submitting, error: submitError, last: latest } = useLabSubmit(lab, upsert);
   const quiz = task?.kind === 'pooling' ? task.quiz : null;
   const value = Number(answer.replace(',', '.'));
-  const submit = async () => {
-    setSubmitting(true);
-    setSubmitError(null);
-    try {
-      const { submission } = await lab.live.request('lab:submit', { stepId: lab.step.id, params: lab.step.params, result: { answer: value }, computedWhere: 'browser', backend: 'by hand', ms: 0 });
-      upsert(submission);
-      setLatest(submission);
-    } catch (err) {
-      setSubmitError((err as Error).message);
-    } finally {
-      setSubmitting(false);
-    }
-  };
   const checked = latest ? PoolingResultSchema.safeParse(latest.result).data : undefined;
   if (error) return <p role="alert" className="text-sm text-red-700">The quiz could not be loaded: {error}</p>;
   if (!quiz) return null;
@@ -206,7 +191,7 @@ function Quiz({ lab }: LabPanelProps) {
         className="flex flex-wrap items-center gap-2"
         onSubmit={(e) => {
           e.preventDefault();
-          void submit();
+          void submit(lab.step.params, { answer: value }, 'by hand');
         }}
       >
         <input className="field-input mt-0 inline-block w-32" aria-label="Your answer" inputMode="decimal" value={answer} onChange={(e) => setAnswer(e.target.value)} disabled={lab.blocked !== null} />
