@@ -34,7 +34,8 @@ export function FiltersStudent({ lab }: LabPanelProps) {
   useEffect(() => {
     api.listModels().then(
       ({ models }) => {
-        const offered = models.filter((m) => step.models.includes(m.id));
+        // In the step's order: its first two side by side.
+        const offered = step.models.flatMap((id) => models.filter((m) => m.id === id));
         setInstalled(offered);
         setChosen(offered.slice(0, 2).map((m) => m.id));
       },
