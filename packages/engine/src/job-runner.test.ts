@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { preprocessImage, receptiveFieldBox, type Model } from '@convlab/nets';
-import { greyValue, netsClassifier, netsReceptiveField, occludeMasks, occludeSlidingWindow } from '@convlab/vis';
+import { greyValue, netsClassifier, netsLayerActivation, netsReceptiveField, occludeMasks, occludeSlidingWindow, strongestInChannel } from '@convlab/vis';
 import { decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
 import { useBackend } from '@convlab/nets/testing/backends';
 import { JobSpecSchema, encodeBitmapMask, type ImageRef, type JobResultData, type JobSpec } from '@convlab/protocol';
@@ -157,6 +157,13 @@ describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
     expect(data.field).toEqual({ box: receptiveFieldBox(netsReceptiveField(model, layer), 2, 3), inputSize: [224, 224], cropFraction: model.meta.preprocessing.cropFraction });
     const channel = await runJob(spec({ kind: 'saliency', model: MODEL, image: CAT, params: { method: 'vanilla', target: { kind: 'channelMean', layer, channel: 0 } } }), context(direct, 32));
     expect((channel.data as JobResultData['saliency']).field).toBeUndefined();
+    // Without a position: the channel's strongest one (the executor's rule).
+    const act = netsLayerActivation(model, layer)(input);
+    const [, h, w, c] = act.shape;
+    const at = strongestInChannel(await act.data(), h!, w!, c!, 0);
+    act.dispose();
+    const strongest = await runJob(spec({ kind: 'saliency', model: MODEL, image: CAT, params: { method: 'vanilla', target: { kind: 'neuron', layer, channel: 0 } } }), context(direct, 32));
+    expect((strongest.data as JobResultData['saliency']).field?.box).toEqual(receptiveFieldBox(netsReceptiveField(model, layer), at.y, at.x));
   });
 
   it('stops at the next chunk when its signal fires', async () => {

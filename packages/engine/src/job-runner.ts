@@ -23,6 +23,7 @@ import {
   netsReceptiveField,
   netsScore,
   rankFeatureMapChannels,
+  strongestInChannel,
   throwIfAborted,
   VisAbortError,
   inputPixelsToRgb,
@@ -107,10 +108,23 @@ function objectiveOf(t: GradientTarget): GradientObjective {
   return { kind: 'channelMean', node: t.layer, channel: t.channel };
 }
 
-/** The input pixels a neuron at a given position sees, and how the model's input was cut from the photo (for crops). */
-function neuronField(model: Model, t: GradientTarget): JobResultData['saliency']['field'] {
-  if (t.kind !== 'neuron' || t.y === undefined || t.x === undefined) return undefined;
-  const [top, left, bottom, right] = receptiveFieldBox(netsReceptiveField(model, t.layer), t.y, t.x);
+/**
+ * The input pixels a neuron sees, and how the model's input was cut from the photo (for crops). A pick without a
+ * position is the channel's strongest (the executor's rule), found here with one forward pass to its layer.
+ */
+async function neuronField(model: Model, t: GradientTarget, input: tf.Tensor4D): Promise<JobResultData['saliency']['field']> {
+  if (t.kind !== 'neuron') return undefined;
+  let at = t.y !== undefined && t.x !== undefined ? { y: t.y, x: t.x } : null;
+  if (!at) {
+    const act = netsLayerActivation(model, t.layer)(input);
+    try {
+      const [, h, w, c] = act.shape;
+      at = strongestInChannel(await act.data(), h!, w!, c!, t.channel);
+    } finally {
+      act.dispose();
+    }
+  }
+  const [top, left, bottom, right] = receptiveFieldBox(netsReceptiveField(model, t.layer), at.y, at.x);
   return { box: [top, left, bottom, right], inputSize: [model.meta.inputSize[0], model.meta.inputSize[1]], cropFraction: model.meta.preprocessing.cropFraction };
 }
 
@@ -291,7 +305,7 @@ async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerCo
       r.raw.dispose();
     }
     const png = ctx.encodePng?.(attributionImage(p.method, r.map, rawValues));
-    const field = neuronField(model, p.target);
+    const field = await neuronField(model, p.target, input);
     return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}), ...(field ? { field } : {}) }, batched: false };
   } finally {
     input.dispose();
