@@ -5,6 +5,7 @@ import { AscentParamsSchema, ascentJob } from './ascent.lab';
 import { LAB_JOB_KINDS } from './common.schemas';
 import { howCnnsSeeLesson } from './lessons/how-cnns-see';
 import { NeuronParamsSchema, neuronJobs } from './neuron.lab';
+import { PoolingParamsSchema } from './pooling.lab';
 import { OcclusionParamsSchema } from './occlusion.lab';
 import { planSweep, shardJob } from './sweep';
 
@@ -25,9 +26,16 @@ describe('lab jobs are valid JobSpecs', () => {
       } else if (step.labId === 'neuron') {
         const p = NeuronParamsSchema.parse(step.params);
         jobs.push(...neuronJobs(p, p.pick), ...neuronJobs(p, { kind: 'class', index: 386 }), ...neuronJobs(p, { kind: 'channel', layer: p.layers[0]!, channel: 1 }));
-      } else {
+      } else if (step.labId === 'pooling') {
+        const p = PoolingParamsSchema.parse(step.params);
+        jobs.push({ kind: 'activations', model: p.model, image: p.image, params: { layer: p.layer, channels: 1 } });
+      } else if (step.labId === 'ascent') {
         const p = AscentParamsSchema.parse(step.params);
         for (const classIndex of p.classes) jobs.push(ascentJob({ ...p, classIndex }));
+      } else {
+        // Convolution and filters compute in plain JavaScript: no compute jobs.
+        expect(['convolution', 'filters']).toContain(step.labId);
+        continue;
       }
       expect(jobs.length).toBeGreaterThan(0);
       for (const job of jobs) {
