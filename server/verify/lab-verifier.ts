@@ -188,6 +188,7 @@ export class LabVerifier {
     const jobs = neuronJobs({ ...params, methods }, result.pick).filter((j) => j.kind === 'saliency');
     const images: NeuronResult['images'] = [];
     let value = result.value;
+    let field: NeuronResult['field'];
     // One after another: a submission's checks take one place in the queue, not one per method.
     for (const job of jobs) {
       const data = await this.run(job, ownerId);
@@ -195,8 +196,10 @@ export class LabVerifier {
       if (!(png instanceof Uint8Array)) throw new ComputeError('JOB_FAILED', 'the server rendered no image');
       images.push({ method: job.params.method, sha256: await storeImage(png) });
       value = data.value as number;
+      field = data.field as NeuronResult['field'];
     }
-    // In the order the student sent them (the first is the submission's result image).
-    return { ...s, result: { ...result, value, images: result.images.length ? images : [] }, resultImageHash: images[0]?.sha256 ?? s.resultImageHash };
+    // In the order the student sent them (the first is the submission's result image); the field is the server's only.
+    const { field: _sent, ...rest } = result;
+    return { ...s, result: { ...rest, value, images: result.images.length ? images : [], ...(field ? { field } : {}) }, resultImageHash: images[0]?.sha256 ?? s.resultImageHash };
   }
 }

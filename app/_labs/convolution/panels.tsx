@@ -8,7 +8,7 @@ import { latestPerStudent } from '@convlab/labs';
 import { ClassSubmissionsPanel } from '../kit/class-panel';
 import type { LabPanelProps } from '../lab-runtime';
 import type { LabPanels, LabPresentProps, LabReviewProps } from '../registry';
-import { authorOf } from '../neuron/gallery';
+import { authorOf } from '../kit/submission-card';
 import { ConvolutionCards, ConvolutionFigure } from './cards';
 import { ConvolutionStudent } from './student-panel';
 
@@ -29,7 +29,7 @@ function ConvolutionPresent({ lab, target, submissions }: LabPresentProps) {
     return (
       <article className="space-y-6" data-testid="present-kernel">
         <p className="text-4xl font-bold">{authorOf(lab, found)}’s kernel</p>
-        <ConvolutionFigure submission={found} large />
+        <ConvolutionFigure submission={found} size="large" />
       </article>
     );
   }
@@ -39,10 +39,10 @@ function ConvolutionPresent({ lab, target, submissions }: LabPresentProps) {
     <div className="space-y-6" data-testid="present-kernels">
       <h2 className="text-4xl font-bold">The class’s kernels and their outputs</h2>
       {latest.length === 0 ? <p className="text-3xl text-slate-700">No kernels yet.</p> : null}
-      <div className="grid gap-6 [grid-template-columns:repeat(auto-fill,minmax(420px,1fr))]">
+      <div className="grid gap-6 [grid-template-columns:repeat(auto-fill,minmax(560px,1fr))]">
         {latest.map((s) => (
           <figure key={s.id} className="space-y-2 rounded-2xl border-2 border-slate-300 p-4">
-            <ConvolutionFigure submission={s} />
+            <ConvolutionFigure submission={s} size="projector" />
             <figcaption className="text-2xl font-semibold">{authorOf(lab, s)}</figcaption>
           </figure>
         ))}

@@ -20,10 +20,9 @@ import {
   type ConvPreset,
   type ConvolutionParams,
 } from '@convlab/labs';
-import type { Submission } from '@convlab/protocol';
 import type { FeatureMap } from '@convlab/vis';
 import { channelOf, fromWire, MapCanvas, NumberTable, showNumber, useLabTask } from '../kit/number-map';
-import { useSubmissions } from '../kit/use-submissions';
+import { useLabSubmit, useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
 import { ConvolutionCards } from './cards';
 
@@ -50,9 +49,6 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
   const [source, setSource] = useState(step.source);
   const [color, setColor] = useState(step.color);
   const [picked, setPicked] = useState<{ y: number; x: number; channel: number }>({ y: 0, x: 0, channel: 0 });
-  const [submitting, setSubmitting] = useState(false);
-  const [submitError, setSubmitError] = useState<string | null>(null);
-  const [checked, setChecked] = useState<Submission | null>(null);
 
   const kernel = cells.map((row) => row.map((c) => (c.trim() === '' ? Number.NaN : Number(c))));
   const changes = { kernel, stride, padding, source, color };
@@ -75,20 +71,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
   const resize = (k: 3 | 5) => setCells(convPresetKernel('identity', k).map((row) => row.map(String)));
   const edit = (y: number, x: number, value: string) => setCells((c) => c.map((row, i) => (i === y ? row.map((v, j) => (j === x ? value : v)) : row)));
 
-  const submit = async () => {
-    if (!params) return;
-    setSubmitting(true);
-    setSubmitError(null);
-    try {
-      const { submission } = await lab.live.request('lab:submit', { stepId: lab.step.id, params: { ...lab.step.params, ...changes }, result: {}, computedWhere: 'browser', backend: 'js', ms: 0 });
-      upsert(submission);
-      setChecked(submission);
-    } catch (err) {
-      setSubmitError((err as Error).message);
-    } finally {
-      setSubmitting(false);
-    }
-  };
+  const { submit, busy: submitting, error: submitError, last: checked } = useLabSubmit(lab, upsert);
   const check = checked ? ConvolutionResultSchema.safeParse(checked.result).data?.challenge : undefined;
 
   return (
@@ -109,7 +92,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
             row.map((value, x) => (
               <input
                 key={`${y}-${x}`}
-                className={`input px-1 text-center font-mono ${Number.isFinite(kernel[y]![x]) ? '' : 'border-red-500 bg-red-50'}`}
+                className={`field-input mt-0 px-1 text-center font-mono ${Number.isFinite(kernel[y]![x]) ? '' : 'border-red-500 bg-red-50'}`}
                 aria-label={`kernel row ${y + 1}, column ${x + 1}`}
                 inputMode="decimal"
                 value={value}
@@ -129,7 +112,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
         <div className="grid grid-cols-2 gap-3">
           <label className="text-sm text-slate-700">
             Stride S
-            <select className="input mt-1 w-full" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
+            <select className="field-input" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
               {[1, 2, 3, 4].map((s) => (
                 <option key={s}>{s}</option>
               ))}
@@ -137,7 +120,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
           </label>
           <label className="text-sm text-slate-700">
             Padding P
-            <select className="input mt-1 w-full" value={padding} disabled={!can('padding')} onChange={(e) => setPadding(Number(e.target.value))}>
+            <select className="field-input" value={padding} disabled={!can('padding')} onChange={(e) => setPadding(Number(e.target.value))}>
               {[0, 1, 2, 3].map((p) => (
                 <option key={p}>{p}</option>
               ))}
@@ -145,14 +128,14 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
           </label>
           <label className="text-sm text-slate-700">
             Input
-            <select className="input mt-1 w-full" value={source} disabled={!can('source')} onChange={(e) => setSource(e.target.value as typeof source)}>
+            <select className="field-input" value={source} disabled={!can('source')} onChange={(e) => setSource(e.target.value as typeof source)}>
               <option value="photo">Photo</option>
               <option value="grid">Grid of numbers</option>
             </select>
           </label>
           <label className="text-sm text-slate-700">
             Colour
-            <select className="input mt-1 w-full" value={color} disabled={!can('color') || source === 'grid'} onChange={(e) => setColor(e.target.value as typeof color)}>
+            <select className="field-input" value={color} disabled={!can('color') || source === 'grid'} onChange={(e) => setColor(e.target.value as typeof color)}>
               <option value="gray">Grey</option>
               <option value="rgb">Each RGB channel</option>
             </select>
@@ -168,7 +151,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
           </p>
         ) : null}
         <div className="space-y-2 border-t border-slate-100 pt-3">
-          <button type="button" className="btn btn-primary w-full" disabled={!params || submitting || lab.blocked !== null} onClick={() => void submit()}>
+          <button type="button" className="btn btn-primary w-full" disabled={!params || submitting || lab.blocked !== null} onClick={() => void submit({ ...lab.step.params, ...changes }, {})}>
             {submitting ? 'The server is checking…' : target ? 'Check with the server' : 'Submit my kernel'}
           </button>
           {lab.blocked ? <p className="text-sm text-slate-600">{lab.blocked.message}</p> : null}

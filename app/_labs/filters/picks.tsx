@@ -7,9 +7,7 @@ import type { FirstConv, Submission } from '@convlab/protocol';
 import { filterTiles, upscaleNearest } from '@convlab/vis';
 import { api } from '../../_lib/api-client';
 import { RgbCanvas } from '../kit/number-map';
-import { SubmissionCard, type SubmissionActions } from '../kit/submission-card';
-import type { LabRuntime } from '../lab-runtime';
-import { authorOf } from '../neuron/gallery';
+import { SubmissionGrid } from '../kit/submission-card';
 
 /** First convolutions fetched once per page and model. */
 const fetched = new Map<string, Promise<FirstConv>>();
@@ -47,34 +45,23 @@ function FilterTile({ model, filter, large }: { model: string; filter: number; l
   return <RgbCanvas image={upscaleNearest(tile.tile, 4)} label={`filter ${filter} of ${model}`} className={large ? 'w-48' : 'w-16'} />;
 }
 
-export function FilterPicks({ lab, submissions, viewer, large = false, ...actions }: {
-  lab: Pick<LabRuntime, 'participants' | 'me'>;
-  submissions: readonly Submission[];
-  viewer: 'instructor' | 'student';
-  large?: boolean;
-} & SubmissionActions) {
+/** One pick: its tile, the caption, the model and filter. */
+function FilterPick({ submission, large }: { submission: Submission; large: boolean }) {
+  const r = FiltersResultSchema.safeParse(submission.result).data;
+  if (!r) return <p className="text-sm text-slate-600">This pick cannot be shown.</p>;
   return (
-    <div className={`grid gap-3 ${large ? '[grid-template-columns:repeat(auto-fill,minmax(420px,1fr))]' : '[grid-template-columns:repeat(auto-fill,minmax(240px,1fr))]'}`} data-testid="filter-picks">
-      {submissions.map((s) => {
-        const r = FiltersResultSchema.safeParse(s.result).data;
-        return (
-          <SubmissionCard key={s.id} submission={s} author={authorOf(lab, s)} viewer={viewer} {...actions}>
-            {r ? (
-              <div className="flex items-center gap-3">
-                <FilterTile model={r.model} filter={r.filter} large={large} />
-                <div>
-                  <p className={`${large ? 'text-2xl' : 'text-sm'} font-semibold text-slate-900`}>{r.caption ? `“${r.caption}”` : 'No caption'}</p>
-                  <p className={`${large ? 'text-xl' : 'text-xs'} text-slate-600`}>
-                    filter {r.filter} of {r.model}
-                  </p>
-                </div>
-              </div>
-            ) : (
-              <p className="text-sm text-slate-600">This pick cannot be shown.</p>
-            )}
-          </SubmissionCard>
-        );
-      })}
+    <div className="flex items-center gap-3">
+      <FilterTile model={r.model} filter={r.filter} large={large} />
+      <div>
+        <p className={`${large ? 'text-2xl' : 'text-sm'} font-semibold text-slate-900`}>{r.caption ? `“${r.caption}”` : 'No caption'}</p>
+        <p className={`${large ? 'text-xl' : 'text-xs'} text-slate-600`}>
+          filter {r.filter} of {r.model}
+        </p>
+      </div>
     </div>
   );
+}
+
+export function FilterPicks({ large = false, ...props }: Omit<Parameters<typeof SubmissionGrid>[0], 'render'> & { large?: boolean }) {
+  return <SubmissionGrid {...props} minWidth={large ? 420 : 240} testId="filter-picks" render={(s) => <FilterPick submission={s} large={large} />} />;
 }

@@ -7,13 +7,13 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { CaptionSchema, sortFilters, type FiltersParams } from '@convlab/labs';
-import type { FirstConv, InstalledModel, Submission } from '@convlab/protocol';
+import type { FirstConv, InstalledModel } from '@convlab/protocol';
 import { colorize } from '@convlab/vis/colormap';
 import { convolveMap, filterTiles, type FeatureMap } from '@convlab/vis';
 import { api } from '../../_lib/api-client';
 import { imageRefUrl } from '../kit/images';
 import { RgbCanvas } from '../kit/number-map';
-import { useSubmissions } from '../kit/use-submissions';
+import { useLabSubmit, useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
 import { FilterPicks, useFirstConv } from './picks';
 
@@ -34,7 +34,8 @@ export function FiltersStudent({ lab }: LabPanelProps) {
   useEffect(() => {
     api.listModels().then(
       ({ models }) => {
-        const offered = models.filter((m) => step.models.includes(m.id));
+        // In the step's order: its first two side by side.
+        const offered = step.models.flatMap((id) => models.filter((m) => m.id === id));
         setInstalled(offered);
         setChosen(offered.slice(0, 2).map((m) => m.id));
       },
@@ -56,7 +57,7 @@ export function FiltersStudent({ lab }: LabPanelProps) {
         </label>
         <label className="text-sm text-slate-700">
           Sort by
-          <select className="input mt-1" value={sort} disabled={!can('sort')} onChange={(e) => setSort(e.target.value as typeof sort)}>
+          <select className="field-input w-auto" value={sort} disabled={!can('sort')} onChange={(e) => setSort(e.target.value as typeof sort)}>
             <option value="index">Index</option>
             <option value="norm">Norm (strongest first)</option>
             <option value="colour">Colour</option>
@@ -104,7 +105,7 @@ function ModelFilters({ models, model, onModel, normalize, sort, photo, picked, 
     <section className="card space-y-3 p-4" aria-label={`First-layer filters of ${name}`} data-testid="model-filters">
       <label className="text-sm text-slate-700">
         Model
-        <select className="input mt-1 w-full" value={model} onChange={(e) => onModel(e.target.value)}>
+        <select className="field-input" value={model} onChange={(e) => onModel(e.target.value)}>
           {models.map((m) => (
             <option key={m.id} value={m.id}>
               {m.displayName}
@@ -191,31 +192,16 @@ function usePhoto(url: string, side: number): FeatureMap | null {
 function SubmitPick({ lab, picked }: LabPanelProps & { picked: { model: string; filter: number } }) {
   const { submissions, upsert } = useSubmissions(lab);
   const [caption, setCaption] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [done, setDone] = useState<Submission | null>(null);
+  const { submit, busy, error, last: done } = useLabSubmit(lab, upsert);
   const captionOk = CaptionSchema.safeParse(caption).success;
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const { submission } = await lab.live.request('lab:submit', { stepId: lab.step.id, params: lab.step.params, result: { ...picked, caption }, computedWhere: 'browser', backend: 'js', ms: 0 });
-      upsert(submission);
-      setDone(submission);
-    } catch (err) {
-      setError((err as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   return (
     <section className="card space-y-2 p-4" aria-label="Submit a filter">
       <h2 className="font-semibold text-slate-900">
         Filter {picked.filter} of {picked.model}: what does it detect?
       </h2>
       <div className="flex flex-wrap gap-2">
-        <input className="input min-w-64 flex-1" aria-label="Caption" maxLength={280} value={caption} placeholder="e.g. a green–magenta edge at 45°" onChange={(e) => setCaption(e.target.value)} />
-        <button type="button" className="btn btn-primary" disabled={busy || !captionOk || lab.blocked !== null} onClick={() => void submit()}>
+        <input className="field-input mt-0 min-w-64 flex-1" aria-label="Caption" maxLength={280} value={caption} placeholder="e.g. a green–magenta edge at 45°" onChange={(e) => setCaption(e.target.value)} />
+        <button type="button" className="btn btn-primary" disabled={busy || !captionOk || lab.blocked !== null} onClick={() => void submit(lab.step.params, { ...picked, caption })}>
           {busy ? 'Submitting…' : 'Submit this filter'}
         </button>
       </div>

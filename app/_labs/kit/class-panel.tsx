@@ -12,13 +12,16 @@ import { ShareGalleryButton } from './share-gallery';
 import type { SubmissionActions } from './submission-card';
 import { useSubmissions } from './use-submissions';
 
-export function ClassSubmissionsPanel({ lab, title, view, viewTitle, empty, children }: {
+export function ClassSubmissionsPanel({ lab, title, noun = 'submission', view, viewTitle, empty, emptyTestId, children }: {
   lab: LabRuntime;
   title: string;
+  /** What one submission is called in the count ("pick"). */
+  noun?: string;
   /** The class view's id (its present target) and its button's name. */
   view: string;
   viewTitle: string;
   empty: string;
+  emptyTestId?: string;
   children: (submissions: Submission[], actions: SubmissionActions) => ReactNode;
 }) {
   const { submissions, error, upsert } = useSubmissions(lab);
@@ -49,7 +52,8 @@ export function ClassSubmissionsPanel({ lab, title, view, viewTitle, empty, chil
         <h2 className="text-lg font-bold text-slate-900">
           {title}{' '}
           <span className="font-normal text-slate-500" aria-live="polite">
-            · {submissions.length} submission{submissions.length === 1 ? '' : 's'} from {students} student{students === 1 ? '' : 's'}
+            · {submissions.length} {noun}
+            {submissions.length === 1 ? '' : 's'} from {students} student{students === 1 ? '' : 's'}
           </span>
         </h2>
         <div className="flex flex-wrap items-center gap-2">
@@ -64,7 +68,13 @@ export function ClassSubmissionsPanel({ lab, title, view, viewTitle, empty, chil
           {actionError ?? `The submissions could not be loaded: ${error}`}
         </p>
       ) : null}
-      {submissions.length ? children(submissions, actions) : <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-slate-600">{empty}</p>}
+      {submissions.length ? (
+        children(submissions, actions)
+      ) : (
+        <div data-testid={emptyTestId}>
+          <p className="rounded-lg border border-dashed border-slate-300 px-4 py-6 text-center text-slate-600">{empty}</p>
+        </div>
+      )}
     </div>
   );
 }

@@ -8,12 +8,12 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { PoolingParamsSchema, PoolingResultSchema, describeIssue, mapRange, shiftByOneDemo, shiftMap, stackedReceptiveField, type PoolOp, type PoolingParams } from '@convlab/labs';
-import type { JobResultData, Submission } from '@convlab/protocol';
+import type { JobResultData } from '@convlab/protocol';
 import { featureMap, type FeatureMap } from '@convlab/vis';
 import { JobProgress } from '../kit/job-progress';
 import { MapCanvas, NumberTable, showNumber, useLabTask } from '../kit/number-map';
 import { useJob } from '../kit/use-job';
-import { useSubmissions } from '../kit/use-submissions';
+import { useLabSubmit, useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
 import { QuizAnswers } from './answers';
 
@@ -50,14 +50,14 @@ export function PoolingStudent({ lab }: LabPanelProps) {
       <section className="card flex flex-wrap items-end gap-4 p-4" aria-label="Pooling">
         <label className="text-sm text-slate-700">
           Pooling
-          <select className="input mt-1" value={op} disabled={!can('op')} onChange={(e) => setOp(e.target.value as PoolOp)}>
+          <select className="field-input w-auto" value={op} disabled={!can('op')} onChange={(e) => setOp(e.target.value as PoolOp)}>
             <option value="max">Max</option>
             <option value="avg">Average</option>
           </select>
         </label>
         <label className="text-sm text-slate-700">
           Window size
-          <select className="input mt-1" value={size} disabled={!can('size')} onChange={(e) => setSize(Number(e.target.value))}>
+          <select className="field-input w-auto" value={size} disabled={!can('size')} onChange={(e) => setSize(Number(e.target.value))}>
             {[2, 3, 4].map((s) => (
               <option key={s} value={s}>
                 {s}×{s}
@@ -67,7 +67,7 @@ export function PoolingStudent({ lab }: LabPanelProps) {
         </label>
         <label className="text-sm text-slate-700">
           Stride
-          <select className="input mt-1" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
+          <select className="field-input w-auto" value={stride} disabled={!can('stride')} onChange={(e) => setStride(Number(e.target.value))}>
             {[1, 2, 3, 4].map((s) => (
               <option key={s}>{s}</option>
             ))}
@@ -172,24 +172,9 @@ function Quiz({ lab }: LabPanelProps) {
   const { task, error } = useLabTask(lab);
   const { submissions, upsert } = useSubmissions(lab);
   const [answer, setAnswer] = useState('');
-  const [submitting, setSubmitting] = useState(false);
-  const [submitError, setSubmitError] = useState<string | null>(null);
-  const [latest, setLatest] = useState<Submission | null>(null);
+  const { submit, busy: submitting, error: submitError, last: latest } = useLabSubmit(lab, upsert);
   const quiz = task?.kind === 'pooling' ? task.quiz : null;
   const value = Number(answer.replace(',', '.'));
-  const submit = async () => {
-    setSubmitting(true);
-    setSubmitError(null);
-    try {
-      const { submission } = await lab.live.request('lab:submit', { stepId: lab.step.id, params: lab.step.params, result: { answer: value }, computedWhere: 'browser', backend: 'by hand', ms: 0 });
-      upsert(submission);
-      setLatest(submission);
-    } catch (err) {
-      setSubmitError((err as Error).message);
-    } finally {
-      setSubmitting(false);
-    }
-  };
   const checked = latest ? PoolingResultSchema.safeParse(latest.result).data : undefined;
   if (error) return <p role="alert" className="text-sm text-red-700">The quiz could not be loaded: {error}</p>;
   if (!quiz) return null;
@@ -206,10 +191,10 @@ function Quiz({ lab }: LabPanelProps) {
         className="flex flex-wrap items-center gap-2"
         onSubmit={(e) => {
           e.preventDefault();
-          void submit();
+          void submit(lab.step.params, { answer: value }, 'by hand');
         }}
       >
-        <input className="input w-32" aria-label="Your answer" inputMode="decimal" value={answer} onChange={(e) => setAnswer(e.target.value)} disabled={lab.blocked !== null} />
+        <input className="field-input mt-0 inline-block w-32" aria-label="Your answer" inputMode="decimal" value={answer} onChange={(e) => setAnswer(e.target.value)} disabled={lab.blocked !== null} />
         <button type="submit" className="btn btn-primary" disabled={submitting || answer.trim() === '' || !Number.isFinite(value) || lab.blocked !== null}>
           {submitting ? 'Checking…' : 'Check with the server'}
         </button>

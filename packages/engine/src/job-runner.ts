@@ -6,7 +6,7 @@
  * browser Web Worker can run the same JobSpec through the same code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forward, outputToImageNetIndex, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
+import { forward, outputToImageNetIndex, receptiveFieldBox, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
 import {
   attribute,
   attributionImage,
@@ -23,6 +23,7 @@ import {
   netsReceptiveField,
   netsScore,
   rankFeatureMapChannels,
+  strongestInChannel,
   throwIfAborted,
   VisAbortError,
   inputPixelsToRgb,
@@ -105,6 +106,26 @@ function objectiveOf(t: GradientTarget): GradientObjective {
   if (t.kind === 'class') return { kind: 'class', index: t.index };
   if (t.kind === 'neuron') return { kind: 'neuron', node: t.layer, channel: t.channel, y: t.y, x: t.x };
   return { kind: 'channelMean', node: t.layer, channel: t.channel };
+}
+
+/**
+ * The input pixels a neuron sees, and how the model's input was cut from the photo (for crops). A pick without a
+ * position is the channel's strongest (the executor's rule), found here with one forward pass to its layer.
+ */
+async function neuronField(model: Model, t: GradientTarget, input: tf.Tensor4D): Promise<JobResultData['saliency']['field']> {
+  if (t.kind !== 'neuron') return undefined;
+  let at = t.y !== undefined && t.x !== undefined ? { y: t.y, x: t.x } : null;
+  if (!at) {
+    const act = netsLayerActivation(model, t.layer)(input);
+    try {
+      const [, h, w, c] = act.shape;
+      at = strongestInChannel(await act.data(), h!, w!, c!, t.channel);
+    } finally {
+      act.dispose();
+    }
+  }
+  const [top, left, bottom, right] = receptiveFieldBox(netsReceptiveField(model, t.layer), at.y, at.x);
+  return { box: [top, left, bottom, right], inputSize: [model.meta.inputSize[0], model.meta.inputSize[1]], cropFraction: model.meta.preprocessing.cropFraction };
 }
 
 function toWire(m: FeatureMap): WireMap {
@@ -286,7 +307,8 @@ async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerCo
       r.raw.dispose();
     }
     const png = ctx.encodePng?.(attributionImage(p.method, r.map, rawValues));
-    return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}) }, batched: false };
+    const field = await neuronField(model, p.target, input);
+    return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}), ...(field ? { field } : {}) }, batched: false };
   } finally {
     input.dispose();
   }

@@ -248,3 +248,22 @@ export function checkChallenge(target: FeatureMap, output: FeatureMap): Challeng
       : `not yet: the largest error is ${formatTerm(maxError)}, more than ${formatTerm(tolerance)} (1 % of the target's range)`,
   };
 }
+
+/**
+ * The "make this output" grading verdict from a stored submission (the server's own check): full points when the
+ * largest error is within `tolerancePercent` % of the target's range (the lab's rule is 1 %). Shaped as the
+ * assignments' RuleOutcome, so the lab's grading rule (lane grading's `defineRule`) wraps it as it is.
+ */
+export function challengeOutcome(result: ConvolutionResult, tolerancePercent = 1): { fraction: number; detail: string; measured: Record<string, number> } {
+  const check = result.challenge;
+  if (!check) return { fraction: 0, detail: 'no challenge check was stored with this submission', measured: {} };
+  if (check.maxError === null) return { fraction: 0, detail: check.message, measured: {} };
+  const range = check.tolerance / 0.01;
+  const allowed = (tolerancePercent / 100) * range;
+  const ok = check.maxError <= allowed;
+  return {
+    fraction: ok ? 1 : 0,
+    detail: `largest error ${formatTerm(check.maxError)} ${ok ? '≤' : '>'} ${formatTerm(allowed)} (${tolerancePercent} % of the target's range)`,
+    measured: { maxError: check.maxError, range },
+  };
+}

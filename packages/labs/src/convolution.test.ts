@@ -5,6 +5,7 @@ import {
   ConvolutionParamsSchema,
   challengeKernel,
   challengeTarget,
+  challengeOutcome,
   checkChallenge,
   convOutputSize,
   convPresetKernel,
@@ -103,5 +104,12 @@ describe('convolution lab: "make this output"', () => {
     expect(challengeKernel('a')).toEqual(challengeKernel('a'));
     const picked = new Set(Array.from({ length: 40 }, (_, i) => JSON.stringify(challengeKernel(`seed-${i}`))));
     expect(picked.size).toBeGreaterThan(3);
+  });
+
+  it('grades from the stored check: within the allowed share of the range', () => {
+    const check = checkChallenge(featureMap(1, 3, 1, [0, 50, 100]), featureMap(1, 3, 1, [0, 51.5, 100]));
+    expect(challengeOutcome({ challenge: check })).toMatchObject({ fraction: 0, measured: { maxError: 1.5, range: 100 } });
+    expect(challengeOutcome({ challenge: check }, 2)).toMatchObject({ fraction: 1, detail: "largest error 1.5 ≤ 2 (2 % of the target's range)" });
+    expect(challengeOutcome({}).fraction).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { howCnnsSeeLesson } from './lessons/how-cnns-see';
 import { MaxPatchParamsSchema } from './max-patches.lab';
 import { maxPatchShardJob, planMaxPatchSearch } from './max-patches.search';
 import { NeuronParamsSchema, neuronJobs } from './neuron.lab';
+import { PoolingParamsSchema } from './pooling.lab';
 import { OcclusionParamsSchema } from './occlusion.lab';
 import { planSweep, shardJob } from './sweep';
 
@@ -32,11 +33,15 @@ describe('lab jobs are valid JobSpecs', () => {
         const images = Array.from({ length: p.imageCount }, (_, i) => ({ kind: 'sample' as const, id: `imagenet-samples/n${i}.jpg` }));
         const plan = planMaxPatchSearch(images, p.channels, p.shardSize);
         for (const shard of plan.shards) jobs.push(maxPatchShardJob(p, plan, shard));
+      } else if (step.labId === 'pooling') {
+        const p = PoolingParamsSchema.parse(step.params);
+        jobs.push({ kind: 'activations', model: p.model, image: p.image, params: { layer: p.layer, channels: 1 } });
       } else if (step.labId === 'ascent') {
         const p = AscentParamsSchema.parse(step.params);
         for (const classIndex of p.classes) jobs.push(ascentJob({ ...p, classIndex }));
       } else {
-        // The convolution, pooling and filters labs are not checked here yet (their lane adds them).
+        // Convolution and filters compute in plain JavaScript: no compute jobs.
+        expect(['convolution', 'filters']).toContain(step.labId);
         continue;
       }
       expect(jobs.length).toBeGreaterThan(0);

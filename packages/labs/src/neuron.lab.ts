@@ -3,6 +3,7 @@
  * output class) and sees the vanilla gradient, guided backprop and deconvnet images beside the activation map;
  * they submit a pick with a short caption. The instructor's gallery groups the picks by layer.
  */
+import type { NeuronField } from '@convlab/protocol';
 import { z } from 'zod';
 import { CaptionSchema, ClassIndexSchema, LabImageSchema, LayerIdSchema, ModelIdSchema } from './common.schemas';
 import { defineLab } from './lab.types';
@@ -30,6 +31,13 @@ export const NeuronPickSchema = z.discriminatedUnion('kind', [
 ]);
 export type NeuronPick = z.infer<typeof NeuronPickSchema>;
 
+/** A neuron's receptive field as a saliency job reports it (`NeuronField`): what the crops of its images show. */
+export const NeuronFieldSchema = z.strictObject({
+  box: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
+  inputSize: z.tuple([z.number().int().min(1).max(4096), z.number().int().min(1).max(4096)]),
+  cropFraction: z.number().gt(0).max(1),
+}) satisfies z.ZodType<NeuronField>;
+
 export const NeuronParamsSchema = z
   .strictObject({
     model: ModelIdSchema.default('squeezenet1.1_nchw'),
@@ -56,6 +64,8 @@ export const NeuronResultSchema = z.strictObject({
   value: z.number().finite(),
   /** The position used when the pick named none (the channel's strongest). */
   position: z.strictObject({ y: z.number().int().min(0), x: z.number().int().min(0) }).optional(),
+  /** The neuron's receptive field (set by the server's own job), to show each image cropped to what the neuron sees. */
+  field: NeuronFieldSchema.optional(),
   /** The image per method (content sha256 of a stored PNG); the submission's result image is the first. */
   images: z
     .array(z.strictObject({ method: NeuronMethodSchema, sha256: z.string().regex(/^[0-9a-f]{64}$/) }))

@@ -169,3 +169,9 @@ export function checkPoolQuiz(q: PoolQuiz, answer: number): boolean {
   const value = poolBreakdown(map, { kind: q.op, size: q.size, stride: q.stride }, q.outY, q.outX).output;
   return Number.isFinite(answer) && Math.abs(answer - value) <= 0.005 + 1e-9;
 }
+
+/** The quiz's grading verdict from a stored answer (the server's check), shaped as the assignments' RuleOutcome. */
+export function quizOutcome(result: PoolingResult): { fraction: number; detail: string; measured: Record<string, number> } {
+  if (result.correct === undefined) return { fraction: 0, detail: 'the server has not checked this answer', measured: {} };
+  return { fraction: result.correct ? 1 : 0, detail: `${result.question ?? 'the pooled value'}: ${result.correct ? 'right' : 'not right'}`, measured: { answer: result.answer } };
+}

@@ -1,6 +1,6 @@
 import { featureMap } from '@convlab/vis';
 import { describe, expect, it } from 'vitest';
-import { checkPoolQuiz, describeQuiz, poolMap, poolQuiz, shiftByOneDemo, shiftMap, stackedReceptiveField } from './pooling.lab';
+import { checkPoolQuiz, describeQuiz, quizOutcome, poolMap, poolQuiz, shiftByOneDemo, shiftMap, stackedReceptiveField } from './pooling.lab';
 
 const map = (rows: number[][]) => featureMap(rows.length, rows[0]!.length, 1, rows.flat());
 const values = (m: { data: Float32Array }) => Array.from(m.data);
@@ -56,5 +56,11 @@ describe('pooling lab: the quiz', () => {
     expect(a.grid.flat().every((v) => Number.isInteger(v) && v >= 0 && v <= 9)).toBe(true);
     expect(a.grid).toHaveLength(4);
     expect(poolQuiz('s1/p2', 'avg').grid).not.toEqual(a.grid);
+  });
+
+  it('grades from the server’s stored verdict', () => {
+    expect(quizOutcome({ answer: 4, correct: true, question: 'q' })).toEqual({ fraction: 1, detail: 'q: right', measured: { answer: 4 } });
+    expect(quizOutcome({ answer: 4, correct: false }).fraction).toBe(0);
+    expect(quizOutcome({ answer: 4 }).fraction).toBe(0);
   });
 });

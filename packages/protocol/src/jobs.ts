@@ -516,7 +516,7 @@ export interface JobResultData {
   };
   'occlusion-masks': { classIndex: number; baseline: number; probabilities: number[]; topClass: number[]; topProbability: number[] };
   /** `png`: the map through a colour map (present when the side that computed it encodes PNGs; the server does). */
-  saliency: { method: string; value: number; map: WireMap; raw?: WireMap; png?: Uint8Array };
+  saliency: { method: string; value: number; map: WireMap; raw?: WireMap; png?: Uint8Array; field?: NeuronField };
   ascent: { score: number; objective: number; scores: number[]; image: WireMap; png?: Uint8Array };
   patches: {
     /**
@@ -525,6 +525,16 @@ export interface JobResultData {
      */
     entries: Array<{ channel: number; index: number; image: ImageRef; value: number; y: number; x: number; box: [number, number, number, number]; patch?: WireMap }>;
   };
+}
+
+/**
+ * The receptive field of a neuron at a position: the input-pixel box `[top, left, bottom, right]` (inclusive, may
+ * reach into the padding) on the model's input of `inputSize`, cut from the photo as its centre `cropFraction`.
+ */
+export interface NeuronField {
+  box: [number, number, number, number];
+  inputSize: [number, number];
+  cropFraction: number;
 }
 
 /** A job's result with its provenance. */
