@@ -17,6 +17,7 @@ import {
 } from './migrate';
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
+import type { LtiRepository } from './lti.repository';
 import { PrismaClassroomStore } from './prisma-store';
 
 export type { DbKind, MigrationStatus } from './migrate';
@@ -24,6 +25,7 @@ export { PrismaClassroomStore } from './prisma-store';
 export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
+export * from './lti.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -46,6 +48,8 @@ export interface OpenedStore {
   instructorSessions: InstructorSessionStore;
   /** Students' image usage (quotas) and unreferenced images (garbage collection), on the same connection. */
   imageUsage: ImageUsageStore;
+  /** LTI 1.3 storage, on the same connection. */
+  lti: LtiRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -100,5 +104,5 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, lti: store.lti, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
 }

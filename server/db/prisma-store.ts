@@ -21,6 +21,7 @@ import type { Db } from './client';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { LiveStateRepository } from './live-state.repository';
+import { LtiRepository } from './lti.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ImageUsageRepository } from './image-usage.repository';
 import { InstructorSessionRepository } from './instructor-session.repository';
@@ -45,6 +46,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly imageUsage: ImageUsageRepository;
   /** λ assignments and running sweeps (LiveStateStore), on the same client. */
   readonly liveState: LiveStateRepository;
+  /** LTI 1.3 platforms, keys, launches, roster and grade passback (server/lti), on the same client. */
+  readonly lti: LtiRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -62,6 +65,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
+    this.lti = new LtiRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

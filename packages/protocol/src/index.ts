@@ -15,6 +15,7 @@ export * from './events';
 export * from './request-id';
 export * from './payload-guard';
 export * from './http.schemas';
+export * from './lti.schemas';
 export * from './masks';
 export * from './window-grid';
 export * from './jobs';
