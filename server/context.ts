@@ -8,7 +8,9 @@ import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
 import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
+import type { LtiService } from './lti/service';
 import type { ConnectionCap } from './security/connection-cap';
+import { DEFAULT_RETRY_DELAYS_MS } from './lti/score-publisher';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
@@ -29,6 +31,8 @@ export interface Limits {
   signinBackoff: BackoffRule;
   signinFailuresPerIp: ThrottleRule;
   signupsPerIp: ThrottleRule;
+  /** Waits between attempts to publish a grade to an LMS (AGS); past the last, the score is marked failed. */
+  agsRetryDelaysMs: readonly number[];
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -44,6 +48,7 @@ export const DEFAULT_LIMITS: Limits = {
   // Guessing many accounts from one address; high, since a school's staff may share one NAT address too.
   signinFailuresPerIp: { maxFailures: 100, windowMs: 10 * 60_000 },
   signupsPerIp: { maxFailures: 20, windowMs: 60 * 60_000 },
+  agsRetryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
 };
 
 export interface ServerContext {
@@ -62,6 +67,8 @@ export interface ServerContext {
   imageQuota: ImageQuota;
   /** Open Socket.io connections per client address. */
   connections: ConnectionCap;
+  /** LTI 1.3: LMS platforms, launches, roster sync and grade passback. */
+  lti: LtiService;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
   throttles: {

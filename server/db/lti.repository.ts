@@ -288,6 +288,10 @@ export class LtiRepository {
     return this.db.ltiResourceLink.upsert({ where: { platformId_resourceLinkId: { platformId, resourceLinkId } }, create: input, update });
   }
 
+  async resourceLinksOfContext(contextRowId: string): Promise<LtiResourceLinkDTO[]> {
+    return this.db.ltiResourceLink.findMany({ where: { contextRowId }, orderBy: { createdAt: 'asc' } });
+  }
+
   async resourceLinksOfAssignment(assignmentId: string): Promise<LtiResourceLinkDTO[]> {
     return this.db.ltiResourceLink.findMany({ where: { assignmentId, lineItemUrl: { not: null } } });
   }

@@ -4,6 +4,7 @@ import { registerCatalogRoutes } from './catalog.routes';
 import { registerHealthRoutes } from './health.routes';
 import { registerImageRoutes } from './images.routes';
 import { registerLessonRoutes } from './lessons.routes';
+import { registerLtiRoutes } from './lti.routes';
 import { Router } from './router';
 import { registerSessionRoutes } from './sessions.routes';
 import { registerStudentWorkRoutes } from './student-work.routes';
@@ -20,5 +21,6 @@ export function createApiRouter(): Router {
   registerImageRoutes(router);
   registerLessonRoutes(router);
   registerCatalogRoutes(router);
+  registerLtiRoutes(router);
   return router;
 }
