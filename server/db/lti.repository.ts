@@ -300,7 +300,11 @@ export class LtiRepository {
 
   /** Stores the score to publish (replacing an earlier one of the same line item and person) as pending, due now. */
   async queueScore(score: NewLtiScore, now: Date): Promise<LtiScoreDTO> {
-    const data = { ...score, status: 'pending', attempts: 0, lastError: null, nextAttemptAt: now, updatedAt: now };
+    const { platformId, lineItemUrl, userId, assignmentId, scoreGiven, scoreMaximum, activityProgress, gradingProgress, timestamp } = score;
+    const data = {
+      ...{ platformId, lineItemUrl, userId, assignmentId, scoreGiven, scoreMaximum, activityProgress, gradingProgress, timestamp },
+      ...{ status: 'pending', attempts: 0, lastError: null, nextAttemptAt: now, updatedAt: now },
+    };
     const row = await this.db.ltiScore.upsert({
       where: { lineItemUrl_userId: { lineItemUrl: score.lineItemUrl, userId: score.userId } },
       create: data,
@@ -313,6 +317,12 @@ export class LtiRepository {
   async dueScores(now: Date, limit = 50): Promise<LtiScoreDTO[]> {
     const rows = await this.db.ltiScore.findMany({ where: { status: 'pending', nextAttemptAt: { lte: now } }, orderBy: { nextAttemptAt: 'asc' }, take: limit });
     return rows.map(scoreDTO);
+  }
+
+  /** When the earliest pending score is due; null when none is pending. */
+  async nextScoreDue(): Promise<Date | null> {
+    const row = await this.db.ltiScore.findFirst({ where: { status: 'pending' }, orderBy: { nextAttemptAt: 'asc' }, select: { nextAttemptAt: true } });
+    return row ? (row.nextAttemptAt ?? new Date(0)) : null;
   }
 
   async findScore(id: string): Promise<LtiScoreDTO | null> {

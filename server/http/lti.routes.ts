@@ -162,7 +162,8 @@ function errorAnswer(error: unknown): PageAnswer {
   }
   if (error instanceof ProtocolError) {
     const status = error.code === 'UNAUTHORIZED' ? 401 : error.code === 'FORBIDDEN' ? 403 : error.code === 'NOT_FOUND' ? 404 : error.code === 'PAYLOAD_TOO_LARGE' ? 413 : 400;
-    return { status, html: errorPage(`${error.message[0]?.toUpperCase() ?? ''}${error.message.slice(1)}.`, 'Launch ConvLab again from the LMS course.', error.code.toLowerCase()) };
+    const what = `${error.message[0]?.toUpperCase() ?? ''}${error.message.slice(1)}.`;
+    return { status, html: errorPage(what, 'Open ConvLab again from the LMS course.', error.code.toLowerCase(), 'ConvLab could not do this') };
   }
   console.error('[lti] internal error:', error);
   return { status: 500, html: errorPage('ConvLab met an internal error (logged on the server).', 'Try again; if it persists, ask ConvLab’s administrator to read the server log.', 'internal') };

@@ -34,12 +34,12 @@ export function page(title: string, body: string, nonce?: string, script?: strin
 }
 
 /** A refused launch: what was wrong and what the LMS admin should check. Never a stack trace. */
-export function errorPage(title: string, hint: string, reason: string): string {
+export function errorPage(title: string, hint: string, reason: string, heading = 'ConvLab could not open this launch'): string {
   return page(
-    'Launch refused',
-    `<h1>ConvLab could not open this launch</h1>
+    heading,
+    `<h1>${esc(heading)}</h1>
 <div class="problem"><strong>What was wrong:</strong> ${esc(title)}</div>
-<div class="hint"><strong>What the LMS admin should check:</strong> ${esc(hint)}</div>
+<div class="hint"><strong>${esc(reason === 'forbidden' || reason === 'unauthorized' ? 'What to do' : 'What the LMS admin should check')}:</strong> ${esc(hint)}</div>
 <p class="muted">Reason code: <code>${esc(reason)}</code>. Nothing was changed in ConvLab.</p>`,
   );
 }

@@ -113,9 +113,9 @@ export class ScorePublisher {
   /** Wakes up when the earliest pending retry is due (one timer per process). */
   private async scheduleNext(): Promise<void> {
     clearTimeout(this.timer);
-    const [next] = await this.repo.dueScores(new Date(8.64e15), 1);
-    if (!next?.nextAttemptAt || this.closed) return;
-    const wait = Math.max(0, Date.parse(next.nextAttemptAt) - this.now());
+    const next = await this.repo.nextScoreDue();
+    if (!next || this.closed) return;
+    const wait = Math.max(0, next.getTime() - this.now());
     this.timer = setTimeout(() => void this.kick(), Math.min(wait, 2 ** 31 - 1));
     this.timer.unref();
   }
