@@ -6,7 +6,7 @@ import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
-import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
+import type { AccountRepository, CourseRepository, DbKind, ImageUsageStore, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
 import type { LtiService } from './lti/service';
 import type { ConnectionCap } from './security/connection-cap';
@@ -60,6 +60,10 @@ export interface ServerContext {
   /** Instructors' server-side sign-in sessions. */
   auth: AuthSessions;
   classroom: Classroom;
+  /** Accounts (instructors and students), approval, set-password tokens. */
+  accounts: AccountRepository;
+  /** Courses, their members and rosters. */
+  courses: CourseRepository;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;
   /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */

@@ -72,6 +72,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const computeChoice = await decideBackendAtStart(config);
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // CONVLAB_ADMIN_EMAIL names the admin; an account with that e-mail made before it was set becomes admin now.
+  if (config.accounts.adminEmail) await opened.accounts.promoteAdmin(config.accounts.adminEmail);
   const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs });
   const context: ServerContext = {
     config,
@@ -81,6 +83,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     store: opened.store,
     auth: new AuthSessions(opened.instructorSessions, secret),
     classroom,
+    accounts: opened.accounts,
+    courses: opened.courses,
     imageUsage: opened.imageUsage,
     imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
     connections: new ConnectionCap(config.quotas.connectionsPerAddress),

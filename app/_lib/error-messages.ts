@@ -18,6 +18,7 @@ const MESSAGES: Record<string, string> = {
   INTERNAL: 'Something went wrong on the server. Try again in a moment.',
   INVALID_CREDENTIALS: 'That email and password do not match an account.',
   EMAIL_TAKEN: 'An account with that email already exists. Sign in instead.',
+  NOT_APPROVED: 'An administrator has not approved your instructor account yet.',
   NETWORK: "Can't reach the ConvLab server. Check your connection and try again.",
   TIMEOUT: 'The server took too long to answer. Try again.',
   OFFLINE: 'Not connected to the server right now. Wait for the connection to come back.',

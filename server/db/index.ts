@@ -19,6 +19,8 @@ import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
 import type { LtiRepository } from './lti.repository';
 import { PrismaClassroomStore } from './prisma-store';
+import type { AccountRepository } from './account.repository';
+import type { CourseRepository } from './course.repository';
 
 export type { DbKind, MigrationStatus } from './migrate';
 export { PrismaClassroomStore } from './prisma-store';
@@ -26,6 +28,8 @@ export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
 export * from './lti.repository';
+export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
+export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -50,6 +54,10 @@ export interface OpenedStore {
   imageUsage: ImageUsageStore;
   /** LTI 1.3 storage, on the same connection. */
   lti: LtiRepository;
+  /** Accounts (instructors and students) and set-password tokens, on the same connection. */
+  accounts: AccountRepository;
+  /** Courses, members, rosters, on the same connection. */
+  courses: CourseRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -104,5 +112,17 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, lti: store.lti, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  return {
+    store,
+    jobResults: store.jobResults,
+    instructorSessions: store.instructorSessions,
+    imageUsage: store.imageUsage,
+    accounts: store.accounts,
+    courses: store.courses,
+    lti: store.lti,
+    kind,
+    location,
+    migrationStatus: () => status.read(),
+    close: () => store.close(),
+  };
 }

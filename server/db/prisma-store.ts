@@ -18,6 +18,8 @@ import type {
   SubmissionFilter,
 } from '@convlab/classroom';
 import type { Db } from './client';
+import { AccountRepository } from './account.repository';
+import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { LiveStateRepository } from './live-state.repository';
@@ -48,6 +50,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly liveState: LiveStateRepository;
   /** LTI 1.3 platforms, keys, launches, roster and grade passback (server/lti), on the same client. */
   readonly lti: LtiRepository;
+  /** Accounts (instructors and students), approval and set-password tokens. */
+  readonly accounts: AccountRepository;
+  /** Courses, members and roster imports. */
+  readonly courses: CourseRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -66,6 +72,8 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
     this.lti = new LtiRepository(db);
+    this.accounts = new AccountRepository(db);
+    this.courses = new CourseRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

@@ -1,5 +1,7 @@
 /** The JSON API served before the Next.js handler. */
+import { registerAccountRoutes } from './accounts.routes';
 import { registerAuthRoutes } from './auth.routes';
+import { registerCourseRoutes } from './courses.routes';
 import { registerCatalogRoutes } from './catalog.routes';
 import { registerHealthRoutes } from './health.routes';
 import { registerImageRoutes } from './images.routes';
@@ -14,6 +16,8 @@ import { registerSubmissionRoutes } from './submissions.routes';
 export function createApiRouter(): Router {
   const router = new Router();
   registerAuthRoutes(router);
+  registerAccountRoutes(router);
+  registerCourseRoutes(router);
   registerSessionRoutes(router);
   registerSubmissionRoutes(router);
   registerStudentWorkRoutes(router);

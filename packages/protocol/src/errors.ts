@@ -26,6 +26,8 @@ const CORE_ERROR_CODES = [
   'JOINING_CLOSED',
   'INVALID_CREDENTIALS',
   'EMAIL_TAKEN',
+  /** An instructor account an admin has not approved yet: it may sign in, not run sessions or courses. */
+  'NOT_APPROVED',
   'INTERNAL',
 ] as const;
 
@@ -55,6 +57,7 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   JOINING_CLOSED: 403,
   INVALID_CREDENTIALS: 401,
   EMAIL_TAKEN: 409,
+  NOT_APPROVED: 403,
   INTERNAL: 500,
   ...COMPUTE_HTTP_STATUS_OF,
 };

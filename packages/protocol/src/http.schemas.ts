@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountSchema } from './courses.schemas';
 import {
   IMAGE_MIME_TYPES,
   ImageAssetSchema,
@@ -114,7 +115,8 @@ export const SigninBodySchema = z.strictObject({
 });
 export type SigninBody = z.input<typeof SigninBodySchema>;
 
-export const InstructorResponseSchema = z.object({ instructor: InstructorSchema });
+/** Sign-up, sign-in and "who am I": the account (instructor or student), and under `instructor` its basic fields. */
+export const InstructorResponseSchema = z.object({ instructor: InstructorSchema, account: AccountSchema });
 export type InstructorResponse = z.infer<typeof InstructorResponseSchema>;
 
 /** One of an instructor's signed-in sessions (a browser that signed in), as listed to them. */

@@ -16,6 +16,7 @@ export * from './request-id';
 export * from './payload-guard';
 export * from './http.schemas';
 export * from './lti.schemas';
+export * from './courses.schemas';
 export * from './masks';
 export * from './window-grid';
 export * from './jobs';
