@@ -23,7 +23,7 @@ import { createApiRouter } from './http/api';
 import { handleLtiPages } from './http/lti.routes';
 import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
-import { noCoursesBridge } from './lti/course-bridge';
+import { createCourseBridge } from './lti/course-bridge';
 import { LtiService } from './lti/service';
 import { createRealtime } from './realtime/io';
 import { ConnectionCap } from './security/connection-cap';
@@ -94,7 +94,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
     compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
     throttles: createThrottles(limits),
-    lti: new LtiService(opened.lti, secret, noCoursesBridge, { retryDelaysMs: limits.agsRetryDelaysMs }),
+    lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };
   await context.lti.start();
 

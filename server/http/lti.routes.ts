@@ -13,9 +13,10 @@ import { autoPostPage, errorPage, esc, page } from '../lti/pages';
 import { PlatformCallError } from '../lti/platform-client';
 import { scoreLabel } from '../lti/score-publisher';
 import type { LtiSession } from '../lti/service';
+import { sessionSetCookie } from '../auth/session-cookie';
 import { originAllowed } from '../security/origin';
-import { requireInstructorId } from './auth.routes';
-import { readBody, type Router } from './router';
+import { requireAccount } from './auth.routes';
+import { readBody, type ApiRequest, type Router } from './router';
 
 /** Form bodies the LMS posts (an id_token is a few KB; deep-linking settings too). */
 const MAX_FORM_BYTES = 64 * 1024;
@@ -26,10 +27,17 @@ function toolBase(req: IncomingMessage, ctx: ServerContext, secure: boolean): st
   return `${secure ? 'https' : 'http'}://${req.headers.host ?? `localhost:${ctx.config.port}`}`;
 }
 
+/** Only ConvLab's admin registers LMS platforms (they decide who may launch into ConvLab). */
+async function requireAdmin(req: ApiRequest, ctx: ServerContext) {
+  const account = await requireAccount(req, ctx);
+  if (!account.admin) throw new ProtocolError('FORBIDDEN', 'only ConvLab’s administrator can register LMS platforms');
+  return account;
+}
+
 /** Registers the LTI admin API on the router. */
 export function registerLtiRoutes(router: Router): void {
   router.add('GET', LTI_PATHS.platforms, async (req, ctx) => {
-    await requireInstructorId(req, ctx);
+    await requireAdmin(req, ctx);
     const body = LtiPlatformsResponseSchema.parse({ platforms: await ctx.lti.repo.listPlatforms(), tool: ctx.lti.toolConfig(toolBase(req.raw, ctx, req.secure)) });
     return { status: 200, body };
   });
@@ -38,7 +46,7 @@ export function registerLtiRoutes(router: Router): void {
     'POST',
     LTI_PATHS.platforms,
     async (req, ctx) => {
-      const instructorId = await requireInstructorId(req, ctx);
+      const instructorId = (await requireAdmin(req, ctx)).id;
       let platform: LtiPlatformDTO;
       try {
         platform = await ctx.lti.registerPlatform(req.body, instructorId);
@@ -100,7 +108,11 @@ async function route(req: IncomingMessage, url: URL, ctx: ServerContext, nonce: 
   }
   if (path === LTI_PATHS.launch && method === 'POST') {
     const outcome = await ctx.lti.launch(await readForm(req), req.headers.cookie);
-    if (outcome.kind === 'redirect') return { status: 303, location: outcome.location, setCookies: outcome.setCookies };
+    if (outcome.kind === 'redirect') {
+      // The person's ConvLab sign-in, so the course pages a launch leads to know them inside the frame too.
+      const signIn = outcome.session.accountId ? [await convlabSignIn(req, ctx, outcome.session.accountId)] : [];
+      return { status: 303, location: outcome.location, setCookies: [...outcome.setCookies, ...signIn] };
+    }
     return { status: 200, setCookies: outcome.setCookies, html: pickerPage(outcome.session, outcome.settings, outcome.assignments) };
   }
   if (path === LTI_PATHS.home && method === 'GET') return { status: 200, html: await homePage(await requireLtiSession(req, ctx), ctx) };
@@ -132,6 +144,11 @@ async function route(req: IncomingMessage, url: URL, ctx: ServerContext, nonce: 
     return { status: 303, location: LTI_PATHS.home };
   }
   return { status: 404, html: errorPage('There is no LTI page at this address.', 'Use the URLs shown on ConvLab’s LTI platforms page.', 'not_found') };
+}
+
+async function convlabSignIn(req: IncomingMessage, ctx: ServerContext, accountId: string): Promise<string> {
+  const value = await ctx.auth.create(accountId, { userAgent: req.headers['user-agent'], address: req.socket.remoteAddress });
+  return sessionSetCookie(value, { secure: true, crossSite: true });
 }
 
 async function requireLtiSession(req: IncomingMessage, ctx: ServerContext): Promise<LtiSession> {

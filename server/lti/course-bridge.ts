@@ -2,13 +2,13 @@
  * The one seam between LTI and ConvLab's courses, accounts, assignments and grades (issue 12). LTI calls these when a
  * launch or a roster sync has found a person, a course or a link; everything LTI-specific stays in server/lti.
  */
-import type { LtiContextDTO, LtiRole, LtiUserDTO } from '../db';
+import type { AccountRepository, CourseRepository, LtiContextDTO, LtiRole, LtiUserDTO } from '../db';
 import type { LinkableAssignment } from './deep-linking';
 
 export interface CourseBridge {
-  /** Links the LMS person to a ConvLab account (created on first sight, matched only by (issuer, subject)). */
+  /** The ConvLab account of an LMS person (created on first sight; matched only through the (issuer, subject) link). */
   accountFor(user: LtiUserDTO, role: LtiRole): Promise<string | null>;
-  /** The ConvLab course of an LMS course (created on the first launch), with the launching staff member as its instructor. */
+  /** The ConvLab course of an LMS course, created with `staffAccountId` as its instructor; null while only students came. */
   courseFor(context: LtiContextDTO, staffAccountId: string | null): Promise<string | null>;
   /** Makes the account a member of the course with `role`, or marks it dropped. */
   setMembership(courseId: string, accountId: string, role: LtiRole, dropped: boolean): Promise<void>;
@@ -18,11 +18,32 @@ export interface CourseBridge {
   landingPath(role: LtiRole, courseId: string | null, assignmentId: string | null): string | null;
 }
 
-/** The bridge while ConvLab has no courses: LMS people and courses are kept by LTI alone and land on /lti/home. */
-export const noCoursesBridge: CourseBridge = {
-  accountFor: async () => null,
-  courseFor: async () => null,
-  setMembership: async () => undefined,
-  assignments: async () => [],
-  landingPath: () => null,
-};
+/**
+ * An LMS person's account carries no real e-mail (accounts are unique by e-mail, and LTI never matches by it): a
+ * reserved-domain address derived from the (issuer, subject) link's id. The LMS's e-mail stays on the LTI user.
+ */
+function accountEmail(user: LtiUserDTO): string {
+  return `lti-${user.id.toLowerCase()}@lti.invalid`;
+}
+
+/** The bridge onto the courses and accounts of issue 12. */
+export function createCourseBridge(accounts: AccountRepository, courses: CourseRepository): CourseBridge {
+  return {
+    async accountFor(user, role) {
+      // No password: an LMS account signs in by launching. Staff get instructor accounts (unapproved: their rights
+      // come from their course membership, not from running live sessions).
+      const account = await accounts.create({ email: accountEmail(user), name: user.name, role: role === 'student' ? 'student' : 'instructor', passwordHash: null });
+      return account.id;
+    },
+    async courseFor(context, staffAccountId) {
+      if (!staffAccountId) return null;
+      return (await courses.create(context.title, staffAccountId)).id;
+    },
+    async setMembership(courseId, accountId, role, dropped) {
+      if (dropped) await courses.setDropped(courseId, accountId, true);
+      else await courses.upsertMember({ courseId, accountId, role, source: 'lti' });
+    },
+    assignments: async () => [],
+    landingPath: () => null,
+  };
+}

@@ -31,7 +31,7 @@ export interface LtiSession {
 }
 
 export type LaunchOutcome =
-  | { kind: 'redirect'; location: string; setCookies: string[] }
+  | { kind: 'redirect'; location: string; setCookies: string[]; session: LtiSession }
   | { kind: 'picker'; setCookies: string[]; settings: string; returnUrl: string; assignments: LinkableAssignment[]; session: LtiSession };
 
 export interface LtiServiceOptions {
@@ -157,7 +157,7 @@ export class LtiService {
     if (launch.messageType === 'LtiDeepLinkingRequest') return { kind: 'picker', setCookies, ...(await this.deepLinkingPicker(launch.platform, launch.claims, session)) };
     const link = await this.recordResourceLink(launch.platform, launch.claims, session.context);
     const location = this.bridge.landingPath(session.role, session.context.courseId, link.assignmentId) ?? `${LTI_PATHS.home}?link=${encodeURIComponent(link.id)}`;
-    return { kind: 'redirect', location, setCookies };
+    return { kind: 'redirect', location, setCookies, session };
   }
 
   private async recordPerson(platform: LtiPlatformDTO, claims: ResourceLinkClaims | DeepLinkingClaims): Promise<LtiSession> {
@@ -189,6 +189,10 @@ export class LtiService {
       if (courseId) {
         await this.repo.setContextCourse(context.id, courseId);
         context = { ...context, courseId };
+        // People who launched before the course existed (students) join it now.
+        for (const m of await this.repo.listMembers(context.id)) {
+          if (m.user.accountId && m.status === 'active') await this.bridge.setMembership(courseId, m.user.accountId, m.role, false);
+        }
       }
     }
     if (context.courseId && accountId) await this.bridge.setMembership(context.courseId, accountId, session.role, false);

@@ -3,6 +3,7 @@
  * accounts by (issuer, subject), framing, roster sync (NRPS), score publishing (AGS) with retries, and key rotation.
  * The real server and both databases; the platform is a real HTTP server with its own keys.
  */
+import { SESSION_COOKIE } from '@convlab/protocol';
 import { generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LtiKeys } from '../../server/lti/keys';
@@ -148,6 +149,21 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     const res = await launch(suite.base, platform, grace, platform.resourceLinkClaims('link-1'));
     expect(res.status, res.html).toBe(303);
     const home = await (await fetch(`${suite.base}${res.location}`, { headers: { cookie: res.session! } })).text();
+    // The launch also signs Grace in to ConvLab (inside the frame: SameSite=None) with an account of her own.
+    const signIn = res.cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
+    expect(signIn).toMatch(/SameSite=None; Secure/);
+    const me = await api(suite.base, '/api/auth/me', { cookie: signIn.split(';')[0] });
+    expect(me.status).toBe(200);
+    expect(me.body.account).toMatchObject({ name: 'Grace Teacher', role: 'instructor' });
+    expect(me.body.account.email).not.toBe(grace.email); // never the LMS's e-mail: LTI links by (issuer, subject)
+    // Her launch made the ConvLab course; the students who launched before her are in it.
+    const { context } = (await suite.server.context.lti.sessionOf(res.session))!;
+    const members = await suite.server.context.courses.listMembers(context.courseId!);
+    expect(members.map((m) => [m.name, m.role, m.source])).toEqual([
+      ['Grace Teacher', 'instructor', 'created'],
+      ['Ada Student', 'student', 'lti'],
+      ['Alan Student', 'student', 'lti'],
+    ]);
     expect(home).toContain('Grace Teacher');
     expect(home).toContain('(instructor)');
     expect(home).toContain('Sync roster from the LMS');
@@ -228,8 +244,18 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     // A dropped student's launch session no longer works; coming back on the roster restores it.
     platform.roster = [grace, ada, katherine];
     await fetch(`${suite.base}/lti/roster/sync`, { method: 'POST', headers: { cookie: instructor.session!, ...origin } });
-    const members = await suite.server.context.lti.repo.listMembers((await suite.server.context.lti.sessionOf(instructor.session))!.context.id);
+    const { context } = (await suite.server.context.lti.sessionOf(instructor.session))!;
+    const members = await suite.server.context.lti.repo.listMembers(context.id);
     expect(members.find((m) => m.user.subject === barbara.sub)?.status).toBe('dropped');
+    // The ConvLab course follows: Katherine joined as TA, Alan and Barbara are dropped (their work stays).
+    const course = await suite.server.context.courses.listMembers(context.courseId!);
+    expect(course.map((m) => [m.name, m.role, m.droppedAt === null])).toEqual([
+      ['Grace Teacher', 'instructor', true],
+      ['Katherine TA', 'ta', true],
+      ['Ada Student', 'student', true],
+      ['Alan Student', 'student', false],
+      ['Barbara Student', 'student', false],
+    ]);
   });
 
   it('publishes scores through AGS, retrying an endpoint that fails twice, and sends again on request', async () => {
