@@ -10,6 +10,17 @@ import {
   type LtiPlatformsResponse,
   type LtiToolConfig,
   type RegisterPlatformBody,
+  COURSE_API,
+  type AccountResponse,
+  type AddStaffBody,
+  type AdminAccountListResponse,
+  type CourseListResponse,
+  type CourseResponse,
+  type CreateCourseBody,
+  type PasswordLinkInfoResponse,
+  type PasswordLinkResponse,
+  type RosterImportResponse,
+  type StudentSignupBody,
   type CreateSessionBody,
   type ImageResponse,
   type InstructorResponse,
@@ -33,6 +44,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The parsed JSON body of the answer (a refused roster lists its problems there). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -70,7 +83,7 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
   if (!res.ok) {
     const err = (body ?? {}) as { error?: unknown; message?: unknown };
     const code = typeof err.error === 'string' ? err.error : `HTTP_${res.status}`;
-    throw new ApiError(res.status, code, humanizeError(code, typeof err.message === 'string' ? err.message : '', res.status));
+    throw new ApiError(res.status, code, humanizeError(code, typeof err.message === 'string' ? err.message : '', res.status), body);
   }
   return body as T;
 }
@@ -102,4 +115,27 @@ export const api = {
   /** Every stored submission of a session (also after it ended), optionally of one step. */
   listSubmissions: (sessionId: string, stepId?: string) =>
     apiFetch<{ submissions: Submission[] }>(`${API.session(sessionId)}/submissions${stepId ? `?stepId=${encodeURIComponent(stepId)}` : ''}`),
+
+  /** The signed-in account's courses (any role). */
+  listCourses: () => apiFetch<CourseListResponse>(COURSE_API.courses),
+  createCourse: (body: CreateCourseBody) => apiFetch<CourseResponse>(COURSE_API.courses, { method: 'POST', body }),
+  /** A course with its roster (its instructors and TAs only). */
+  getCourse: (id: string) => apiFetch<CourseResponse>(COURSE_API.course(id)),
+  deleteCourse: (id: string) => apiFetch<{ deletedAccounts: number }>(COURSE_API.deleteCourse(id), { method: 'POST', body: {} }),
+  addStaff: (id: string, body: AddStaffBody) => apiFetch<CourseResponse>(COURSE_API.staff(id), { method: 'POST', body }),
+  setDropped: (id: string, accountId: string, dropped: boolean) =>
+    apiFetch<CourseResponse>(COURSE_API.member(id, accountId), { method: 'POST', body: { dropped } }),
+  passwordLink: (id: string, accountId: string) => apiFetch<PasswordLinkResponse>(COURSE_API.passwordLink(id, accountId), { method: 'POST', body: {} }),
+  /** Imports a roster CSV; a refused one rejects with an ApiError (422) whose body is `{ ok: false, problems }`. */
+  importRoster: (id: string, csv: string, dryRun: boolean) =>
+    apiFetch<RosterImportResponse>(COURSE_API.roster(id), { method: 'POST', body: { csv, dryRun } }),
+  setEnrolCode: (id: string, open: boolean) => apiFetch<CourseResponse>(COURSE_API.enrolCode(id), { method: 'POST', body: { open } }),
+  studentSignUp: (body: StudentSignupBody) => apiFetch<AccountResponse & { courseId: string }>(COURSE_API.studentSignup, { method: 'POST', body }),
+  enrol: (enrolCode: string) => apiFetch<{ courseId: string }>(COURSE_API.enrol, { method: 'POST', body: { enrolCode } }),
+  passwordLinkInfo: (token: string) => apiFetch<PasswordLinkInfoResponse>(COURSE_API.passwordLinkInfo(token)),
+  usePasswordLink: (token: string, password: string) =>
+    apiFetch<AccountResponse>(COURSE_API.usePasswordLink(token), { method: 'POST', body: { password } }),
+  listInstructorAccounts: () => apiFetch<AdminAccountListResponse>(COURSE_API.adminAccounts),
+  approveInstructor: (accountId: string, approved: boolean) =>
+    apiFetch<AccountResponse>(COURSE_API.adminApprove(accountId), { method: 'POST', body: { approved } }),
 };

@@ -20,7 +20,7 @@ export default function DashboardPage() {
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    if (!instructor) return;
+    if (!instructor?.approved) return;
     api
       .listSessions()
       .then((res) => setSessions(res.sessions))
@@ -41,6 +41,15 @@ export default function DashboardPage() {
           </Link>
         </div>
 
+        {instructor && !instructor.approved ? (
+          <div className="mt-6">
+            <Alert tone="warning" title="Waiting for approval">
+              An administrator of this ConvLab approves who may teach. Until then you cannot start sessions or create courses;
+              reload this page once you have been approved.
+            </Alert>
+          </div>
+        ) : null}
+
         <div className="mt-8">
           <ReadyLessonCard enabled={instructor !== null} />
         </div>
@@ -49,7 +58,7 @@ export default function DashboardPage() {
         <div className="mt-4 space-y-4">
           {authError ? <Alert title="Could not load your account">{authError}</Alert> : null}
           {error ? <Alert title="Could not load your sessions">{error}</Alert> : null}
-          {sessions === null && !error && !authError ? (
+          {sessions === null && !error && !authError && instructor?.approved !== false ? (
             <p className="text-slate-500" role="status">
               Loading sessions…
             </p>

@@ -62,16 +62,17 @@ export class AccountRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Creates an account; EmailTakenError when the (lower-cased) e-mail exists. An instructor account is the admin,
-   * and approved, when no admin exists yet (the first account) or when its e-mail is `adminEmail`.
+   * Creates an account; EmailTakenError when the (lower-cased) e-mail exists. An instructor account is the admin, and
+   * approved, when its e-mail is `adminEmail`, or (no `adminEmail` given) when no admin exists yet: the first account.
    */
   async create(input: NewAccount): Promise<AccountRecord> {
     const email = normalizeEmail(input.email);
     try {
       return await this.db.$transaction(async (tx) => {
+        // With CONVLAB_ADMIN_EMAIL set only that account is admin (no race to sign up first on a new server).
         const admin =
           input.role === 'instructor' &&
-          (email === (input.adminEmail ? normalizeEmail(input.adminEmail) : undefined) || (await tx.instructor.count({ where: { isAdmin: true } })) === 0);
+          (input.adminEmail ? email === normalizeEmail(input.adminEmail) : (await tx.instructor.count({ where: { isAdmin: true } })) === 0);
         const row = await tx.instructor.create({
           data: {
             email,

@@ -5,7 +5,7 @@
  * ending and reopening reach the right screens. Screenshots land in artifacts/e2e/ (and the test output).
  */
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { snap } from './support';
+import { approveInstructor, baseUrlOf, snap } from './support';
 
 const PLAN = [
   { title: 'Convolution is a weighted sum', markdown: 'Each output pixel is a **dot product** of a 3×3 kernel with the patch under it.\n\n- stride 1\n- one bias per filter' },
@@ -24,6 +24,7 @@ async function signUpInstructor(page: Page) {
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole('heading', { name: 'My sessions' })).toBeVisible();
+  await approveInstructor(baseUrlOf(), email);
   return email;
 }
 

@@ -10,7 +10,7 @@ import { LtiKeys } from '../../server/lti/keys';
 import { PlatformClient } from '../../server/lti/platform-client';
 import { ROLE, startTestPlatform, type Person, type TestPlatform } from '../lti-platform/test-platform';
 import { useApiServer } from './helpers/api-server';
-import { api, signUpInstructor, waitFor } from './helpers/clients';
+import { adminCookie, api, signUpInstructor, waitFor } from './helpers/clients';
 import { databaseTargets } from './helpers/databases';
 
 const ada: Person = { sub: 'lms-user-ada', name: 'Ada Student', email: 'ada@uni.example', roles: [ROLE.learner] };
@@ -75,12 +75,14 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
   beforeAll(async () => {
     platform = await startTestPlatform();
     platform.toolBase = suite.base;
-    admin = (await signUpInstructor(suite.base, `lti-admin-${target.kind}@example.org`)).cookie;
+    admin = await adminCookie(suite.base);
   });
   afterAll(() => platform?.close());
 
   it('registers a platform and shows the values the LMS admin enters', async () => {
     expect((await api(suite.base, '/api/lti/platforms', { body: platform.registration() })).status).toBe(401);
+    const teacher = await signUpInstructor(suite.base, `lti-teacher-${target.kind}@example.org`);
+    expect((await api(suite.base, '/api/lti/platforms', { cookie: teacher.cookie, body: platform.registration() })).status).toBe(403);
     const bad = await api(suite.base, '/api/lti/platforms', { cookie: admin, body: { ...platform.registration(), jwksUrl: 'not a url' } });
     expect(bad.status).toBe(400);
     expect(bad.body.message).toMatch(/jwksUrl/);
