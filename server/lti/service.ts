@@ -318,9 +318,13 @@ export class LtiService {
   }
 }
 
-/** A cookie the LMS frame can carry: SameSite=None requires Secure (browsers accept Secure cookies from http://localhost too). */
-function crossSiteCookie(name: string, value: string, maxAgeMs: number, path: string): string {
-  return `${name}=${value}; Path=${path}; HttpOnly; SameSite=None; Secure; Max-Age=${Math.floor(maxAgeMs / 1000)}`;
+/**
+ * A cookie the LMS frame can carry: SameSite=None (which needs Secure; browsers accept Secure cookies from
+ * http://localhost too) and Partitioned (CHIPS): kept per LMS site, so browsers that block other third-party cookies
+ * (private windows, Safari, Firefox) still keep it inside the LMS's frame.
+ */
+export function crossSiteCookie(name: string, value: string, maxAgeMs: number, path: string): string {
+  return `${name}=${value}; Path=${path}; HttpOnly; SameSite=None; Secure; Partitioned; Max-Age=${Math.floor(maxAgeMs / 1000)}`;
 }
 
 function originOf(url: string): string | null {

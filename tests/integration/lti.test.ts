@@ -118,6 +118,7 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     expect(sessionCookie).toMatch(/HttpOnly/);
     expect(sessionCookie).toMatch(/SameSite=None/);
     expect(sessionCookie).toMatch(/Secure/);
+    expect(sessionCookie).toMatch(/Partitioned/);
 
     const home = await fetch(`${suite.base}${first.location}`, { headers: { cookie: first.session! } });
     expect(home.status).toBe(200);

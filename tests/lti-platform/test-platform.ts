@@ -31,7 +31,10 @@ export interface RecordedScore {
 }
 
 export interface TestPlatform {
+  /** Where ConvLab's server reaches it (JWKS, token, NRPS, AGS). */
   readonly url: string;
+  /** Where a browser reaches it (the course page, the OIDC authorization endpoint); also its issuer. */
+  readonly browserUrl: string;
   readonly issuer: string;
   readonly clientId: string;
   readonly deploymentId: string;
@@ -59,7 +62,7 @@ export interface TestPlatform {
 }
 
 /** Starts a platform on 127.0.0.1 (a different site than ConvLab's `localhost`, as an LMS is). */
-export async function startTestPlatform(opts: { clientId?: string; deploymentId?: string } = {}): Promise<TestPlatform> {
+export async function startTestPlatform(opts: { clientId?: string; deploymentId?: string; browserHost?: string } = {}): Promise<TestPlatform> {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
   const kid = `platform-${randomUUID()}`;
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
@@ -76,20 +79,25 @@ export async function startTestPlatform(opts: { clientId?: string; deploymentId?
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  // A browser test maps another host name to this machine (Chromium's --host-resolver-rules), so that the LMS is
+  // another site than ConvLab, as in real life.
+  const browserUrl = opts.browserHost ? `http://${opts.browserHost}:${port}` : url;
 
   const platform: TestPlatform = {
     url,
-    issuer: url,
+    browserUrl,
+    issuer: browserUrl,
     clientId: opts.clientId ?? 'convlab-client',
     deploymentId: opts.deploymentId ?? 'deployment-1',
     contextId: 'course-101',
     toolBase: '',
     registration: () => ({
       name: 'Test LMS',
-      issuer: url,
+      issuer: browserUrl,
       clientId: platform.clientId,
-      authLoginUrl: `${url}/auth`,
+      authLoginUrl: `${browserUrl}/auth`,
       jwksUrl: `${url}/jwks`,
       accessTokenUrl: `${url}/token`,
       deploymentIds: [platform.deploymentId],
@@ -104,7 +112,7 @@ export async function startTestPlatform(opts: { clientId?: string; deploymentId?
       const now = o.iat ?? Math.floor(Date.now() / 1000);
       // `claims` may replace anything, registered claims included (a wrong audience); undefined removes a claim.
       const payload: Record<string, unknown> = {
-        iss: url,
+        iss: browserUrl,
         sub: person.sub,
         aud: platform.clientId,
         iat: now,
@@ -136,7 +144,7 @@ export async function startTestPlatform(opts: { clientId?: string; deploymentId?
     deepLinkingClaims: () => ({
       [`${LTI}message_type`]: 'LtiDeepLinkingRequest',
       'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
-        deep_link_return_url: `${url}/deep-link-return`,
+        deep_link_return_url: `${browserUrl}/deep-link-return`,
         accept_types: ['ltiResourceLink'],
         accept_presentation_document_targets: ['iframe'],
         data: 'opaque-platform-data',
@@ -167,7 +175,7 @@ export async function startTestPlatform(opts: { clientId?: string; deploymentId?
     if (u.pathname === '/course') {
       // The LMS's course page: ConvLab framed, opened by a third-party login initiation.
       const login = new URL(`${platform.toolBase}/lti/login`);
-      login.search = new URLSearchParams({ iss: url, login_hint: 'browser-user', target_link_uri: `${platform.toolBase}/lti/launch`, client_id: platform.clientId }).toString();
+      login.search = new URLSearchParams({ iss: browserUrl, login_hint: 'browser-user', target_link_uri: `${platform.toolBase}/lti/launch`, client_id: platform.clientId }).toString();
       return html(`<!doctype html><title>Test LMS course</title><h1>CNN Visualization 101 (Test LMS)</h1><iframe id="tool" src="${login}" style="width:1000px;height:700px" allow="fullscreen"></iframe>`);
     }
     if (u.pathname === '/auth') {
@@ -215,7 +223,7 @@ export async function startTestPlatform(opts: { clientId?: string; deploymentId?
       return json(200, {});
     }
     if (u.pathname === '/deep-link-return' && req.method === 'POST') {
-      const claims = await verifyConvlab(new URLSearchParams(body).get('JWT') ?? '', url);
+      const claims = await verifyConvlab(new URLSearchParams(body).get('JWT') ?? '', browserUrl);
       deepLinkResponses.push(claims);
       return html('<!doctype html><title>Added</title><p id="added">The ConvLab assignment was added to the course.</p>');
     }
