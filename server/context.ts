@@ -6,12 +6,28 @@ import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
-import type { AccountRepository, CourseRepository, DbKind, ImageUsageStore, MigrationStatus } from './db';
+import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind, ImageUsageStore, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
 import type { LtiService } from './lti/service';
 import type { ConnectionCap } from './security/connection-cap';
 import { DEFAULT_RETRY_DELAYS_MS } from './lti/score-publisher';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
+
+/** The time the server decides deadlines by; `offsetMs` moves it (tests only). */
+export interface ServerClock {
+  now(): Date;
+  offsetMs: number;
+}
+
+/** The system clock, movable for tests. */
+export function createServerClock(): ServerClock {
+  return {
+    offsetMs: 0,
+    now() {
+      return new Date(Date.now() + this.offsetMs);
+    },
+  };
+}
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
 export interface Limits {
@@ -64,6 +80,10 @@ export interface ServerContext {
   accounts: AccountRepository;
   /** Courses, their members and rosters. */
   courses: CourseRepository;
+  /** Assignments, self-paced submissions and their grades. */
+  assignments: AssignmentRepository;
+  /** The server's clock for deadlines (tests set it; never the browser's). */
+  clock: ServerClock;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;
   /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */

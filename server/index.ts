@@ -17,7 +17,7 @@ import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
 import { createComputeLauncher, decideBackendAtStart } from './compute-launcher';
 import { loadConfig, type Config } from './config';
-import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from './context';
+import { DEFAULT_LIMITS, createServerClock, createThrottles, type Limits, type ServerContext } from './context';
 import { openStore } from './db';
 import { createApiRouter } from './http/api';
 import { handleLtiPages } from './http/lti.routes';
@@ -85,6 +85,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     classroom,
     accounts: opened.accounts,
     courses: opened.courses,
+    assignments: opened.assignments,
+    clock: createServerClock(),
     imageUsage: opened.imageUsage,
     imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
     connections: new ConnectionCap(config.quotas.connectionsPerAddress),

@@ -278,6 +278,11 @@ export class ComputeService {
     return hash;
   }
 
+  /** Where uploaded images (and stored input tensors) live: jobs name them by sha256. */
+  get uploadsDir(): string {
+    return this.pool.uploadsDir;
+  }
+
   /** The model's id, input size, classes and layers (loaded once by a worker; cached). */
   describeModel(id: string): Promise<ModelDescription> {
     if (!isStoredModelId(id)) {

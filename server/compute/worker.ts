@@ -6,6 +6,7 @@
  * at the batcher's batch sizes and a gradient), retries out-of-memory batches smaller, and ends itself when the GPU
  * device is lost (the pool retries its jobs on a fresh one). Started by pool.ts through worker-boot.mjs.
  */
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -15,6 +16,7 @@ import { encodePng } from '@convlab/vis/node';
 import { createFileReader, decodeImageFile, loadModelSpec } from '@convlab/nets/node';
 import type { ComputeErrorCode, ImageRef } from '@convlab/protocol';
 import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from '@convlab/engine';
+import { decodeInputTensor, isInputTensorFile } from '../grading/input-tensor';
 import { OomFallback } from './oom-fallback';
 import type { GpuAdapterInfo } from './webgpu-setup';
 import type { FromWorker, ModelDescription, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
@@ -141,6 +143,32 @@ function imagePath(ref: ImageRef): string {
   return full;
 }
 
+/** An image file preprocessed for the model, or a stored float32 input tensor (input space already) as it is. */
+async function readInput(ref: ImageRef, model: Model): Promise<tf.Tensor4D> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(imagePath(ref));
+  } catch (e) {
+    if (e instanceof CodedError) throw e;
+    throw new CodedError('UNKNOWN_IMAGE', `image ${ref.kind === 'sample' ? ref.id : ref.sha256} is not available`);
+  }
+  if (isInputTensorFile(bytes)) {
+    const { shape, data } = decodeInputTensor(bytes);
+    const [h, w] = model.meta.inputSize;
+    if (shape[0] !== h || shape[1] !== w) throw new CodedError('UNKNOWN_IMAGE', `a ${shape[0]}×${shape[1]} input tensor does not fit ${model.meta.id} (${h}×${w})`);
+    return tf.tensor4d(data, [1, ...shape]);
+  }
+  let pixels: tf.Tensor3D;
+  try {
+    pixels = await decodeImageFile(imagePath(ref));
+  } catch {
+    throw new CodedError('UNKNOWN_IMAGE', `image ${ref.kind === 'sample' ? ref.id : ref.sha256} is not available`);
+  }
+  const t = preprocessImage(pixels, model.meta);
+  pixels.dispose();
+  return t;
+}
+
 async function getInput(ref: ImageRef, model: Model): Promise<tf.Tensor4D> {
   const key = `${model.meta.id}|${ref.kind === 'sample' ? ref.id : ref.sha256}`;
   let t = inputs.get(key);
@@ -148,15 +176,7 @@ async function getInput(ref: ImageRef, model: Model): Promise<tf.Tensor4D> {
     inputs.delete(key);
     inputs.set(key, t);
   } else {
-    let pixels: tf.Tensor3D;
-    try {
-      pixels = await decodeImageFile(imagePath(ref));
-    } catch (e) {
-      if (e instanceof CodedError) throw e;
-      throw new CodedError('UNKNOWN_IMAGE', `image ${ref.kind === 'sample' ? ref.id : ref.sha256} is not available`);
-    }
-    t = preprocessImage(pixels, model.meta);
-    pixels.dispose();
+    t = await readInput(ref, model);
     inputs.set(key, t);
     while (inputs.size > INPUT_CACHE) {
       const [oldKey, old] = inputs.entries().next().value as [string, tf.Tensor4D];

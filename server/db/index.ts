@@ -20,6 +20,7 @@ import type { InstructorSessionStore } from './instructor-session.repository';
 import type { LtiRepository } from './lti.repository';
 import { PrismaClassroomStore } from './prisma-store';
 import type { AccountRepository } from './account.repository';
+import type { AssignmentRepository } from './assignment.repository';
 import type { CourseRepository } from './course.repository';
 
 export type { DbKind, MigrationStatus } from './migrate';
@@ -29,6 +30,7 @@ export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-
 export type { ImageUsageStore } from './image-usage.repository';
 export * from './lti.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
+export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
 
 export interface OpenStoreOptions {
@@ -58,6 +60,8 @@ export interface OpenedStore {
   accounts: AccountRepository;
   /** Courses, members, rosters, on the same connection. */
   courses: CourseRepository;
+  /** Assignments, submissions and grades, on the same connection. */
+  assignments: AssignmentRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -119,6 +123,7 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     imageUsage: store.imageUsage,
     accounts: store.accounts,
     courses: store.courses,
+    assignments: store.assignments,
     lti: store.lti,
     kind,
     location,

@@ -19,6 +19,7 @@ import type {
 } from '@convlab/classroom';
 import type { Db } from './client';
 import { AccountRepository } from './account.repository';
+import { AssignmentRepository } from './assignment.repository';
 import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
@@ -54,6 +55,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly accounts: AccountRepository;
   /** Courses, members and roster imports. */
   readonly courses: CourseRepository;
+  /** Assignments, submissions and grades. */
+  readonly assignments: AssignmentRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -74,6 +77,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.lti = new LtiRepository(db);
     this.accounts = new AccountRepository(db);
     this.courses = new CourseRepository(db);
+    this.assignments = new AssignmentRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {

@@ -1,5 +1,6 @@
 /** The JSON API served before the Next.js handler. */
 import { registerAccountRoutes } from './accounts.routes';
+import { registerAssignmentRoutes } from './assignments.routes';
 import { registerAuthRoutes } from './auth.routes';
 import { registerCourseRoutes } from './courses.routes';
 import { registerCatalogRoutes } from './catalog.routes';
@@ -26,5 +27,6 @@ export function createApiRouter(): Router {
   registerLessonRoutes(router);
   registerCatalogRoutes(router);
   registerLtiRoutes(router);
+  registerAssignmentRoutes(router);
   return router;
 }

@@ -168,7 +168,9 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
   if (tap.shape.length !== 4) throw new Error(`layer '${layer}' is not a feature map (shape [${tap.shape.join(', ')}])`);
   const [, h, w, c] = tap.shape;
   const ranking = rankFeatureMapChannels({ height: h, width: w, channels: c, data: tap.data });
-  const channels = ranking.slice(0, spec.params.channels).map((r) => r.channel);
+  const only = spec.params.channel;
+  if (only !== undefined && only >= c) throw new Error(`layer '${layer}' has ${c} channels, not channel ${only}`);
+  const channels = only !== undefined ? [only] : ranking.slice(0, spec.params.channels).map((r) => r.channel);
   const maps = new Float32Array(channels.length * h * w);
   channels.forEach((ch, k) => {
     for (let i = 0; i < h * w; i++) maps[k * h * w + i] = tap.data[i * c + ch];

@@ -5,6 +5,10 @@
  */
 export * from './common.schemas';
 export * from './lab.types';
+export * from './grading.types';
+export * from './occlusion.rules';
+export * from './neuron.rules';
+export * from './ascent.rules';
 export * from './masks';
 export * from './occlusion.lab';
 export * from './class-map';

@@ -59,6 +59,39 @@ const ParamNameSchema = z
   .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a parameter name uses letters, digits and "_"');
 
+/** A grading rule of a lab (`LabDefinition.gradingRules` in `@convlab/labs`) with its parameters (checked there). */
+export const StepRuleSchema = z.strictObject({
+  id: z.string().min(1).max(LIMITS.idMax).regex(/^[a-z][a-z0-9-]*$/, 'a rule id uses lower-case letters, digits and "-"'),
+  params: z.record(z.string().max(64), z.json()),
+});
+export type StepRule = z.infer<typeof StepRuleSchema>;
+
+/** One criterion of a step's rubric, graded by hand. */
+export const RubricCriterionSchema = z.strictObject({
+  id: z.string().min(1).max(40).regex(/^[A-Za-z0-9_-]+$/, 'a criterion id uses letters, digits, "-" and "_"'),
+  label: z.string().trim().min(1).max(200),
+  points: z.number().min(0).max(1000),
+});
+export type RubricCriterion = z.infer<typeof RubricCriterionSchema>;
+
+/**
+ * How a lab step is graded in an assignment. SERVER-ONLY: rule parameters may hold hidden targets, so this never
+ * reaches a student's browser (`forStudents` strips it from every step a student receives).
+ */
+export const StepGradingSchema = z.strictObject({
+  /** Points of the auto-graded rule (its fraction of these); 0 with no rule. */
+  points: z.number().min(0).max(1000),
+  rule: StepRuleSchema.optional(),
+  /** Criteria graded by hand, each with its own points. */
+  rubric: z.array(RubricCriterionSchema).max(20).default([]),
+  /** Submissions a student may make of this step. */
+  attempts: z.number().int().min(1).max(100).default(3),
+  /** Which attempt counts. */
+  counts: z.enum(['best', 'last']).default('best'),
+});
+export type StepGrading = z.output<typeof StepGradingSchema>;
+export type StepGradingInput = z.input<typeof StepGradingSchema>;
+
 /**
  * A lab step: the lab to run (`labId`) with its preset parameters. Here the parameters are only checked to be a
  * bounded JSON object; `@convlab/labs` (`parseLabStep`) checks them against the lab's own schema, so adding a lab
@@ -80,8 +113,19 @@ export const LabStepSchema = z.strictObject({
     }),
   /** Parameters students may change; absent means the lab's default list, empty means none. */
   studentControls: z.array(ParamNameSchema).max(LIMITS.studentControlsMax).optional(),
+  /** How the step is graded (assignments); server-only, never sent to students. */
+  grading: StepGradingSchema.optional(),
 });
 export type LabStep = z.infer<typeof LabStepSchema>;
+
+/** The steps as a student may see them: every server-only part (grading rules, rubrics, hidden targets) removed. */
+export function forStudents<S extends { kind: string }>(steps: readonly S[]): S[] {
+  return steps.map((step) => {
+    if (step.kind !== 'lab' || !('grading' in step)) return step;
+    const { grading: _hidden, ...visible } = step as S & { grading?: unknown };
+    return visible as S;
+  });
+}
 
 /** One step of a lesson plan: slides and labs share one list. */
 export const StepSchema = z.discriminatedUnion('kind', [SlideStepSchema, LabStepSchema]);
@@ -130,6 +174,11 @@ export const SessionStateSchema = z.object({
   joiningClosed: z.boolean(),
 });
 export type SessionState = z.infer<typeof SessionStateSchema>;
+
+/** A session's state as its students receive it (`forStudents` on the steps). */
+export function studentSessionState(state: SessionState): SessionState {
+  return { ...state, steps: forStudents(state.steps) };
+}
 
 /** Projects a stored session (any record with the session's fields) onto what every client of the session sees. */
 export function toSessionState(s: { id: string } & Omit<SessionState, 'sessionId'>): SessionState {

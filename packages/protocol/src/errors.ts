@@ -28,6 +28,11 @@ const CORE_ERROR_CODES = [
   'EMAIL_TAKEN',
   /** An instructor account an admin has not approved yet: it may sign in, not run sessions or courses. */
   'NOT_APPROVED',
+  /** An assignment not open yet, or past its due time with late work refused (the server's clock decides). */
+  'NOT_OPEN',
+  'PAST_DUE',
+  /** Every attempt at the assignment step is used. */
+  'NO_ATTEMPTS_LEFT',
   'INTERNAL',
 ] as const;
 
@@ -58,6 +63,9 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   INVALID_CREDENTIALS: 401,
   EMAIL_TAKEN: 409,
   NOT_APPROVED: 403,
+  NOT_OPEN: 409,
+  PAST_DUE: 409,
+  NO_ATTEMPTS_LEFT: 409,
   INTERNAL: 500,
   ...COMPUTE_HTTP_STATUS_OF,
 };

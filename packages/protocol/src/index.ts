@@ -10,6 +10,7 @@ export * from './errors';
 export * from './join-code';
 export * from './display-name';
 export * from './dto.schemas';
+export * from './assignments.schemas';
 export * from './events.schemas';
 export * from './events';
 export * from './request-id';

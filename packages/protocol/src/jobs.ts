@@ -102,6 +102,8 @@ export const ActivationsJobSchema = z.strictObject({
   params: z.strictObject({
     layer: LayerId,
     channels: z.number().int().min(1).max(JOB_LIMITS.activationChannelsMax).default(16),
+    /** Only this channel's map (whatever its rank), instead of the strongest `channels`. */
+    channel: z.number().int().min(0).max(100_000).optional(),
   }),
 });
 
