@@ -96,7 +96,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
     compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
     throttles: createThrottles(limits),
-    lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses), { retryDelaysMs: limits.agsRetryDelaysMs }),
+    lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses, opened.assignments), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };
   await context.lti.start();
 
@@ -148,7 +148,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       });
     });
   } catch (err) {
-    context.lti.close();
+    await context.lti.close();
     await classroom.close();
     io.close();
     await opened.close();
@@ -173,7 +173,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       nextHandler = (req, res) => handler(req, res);
       nextClose = () => app.close();
     } catch (err) {
-      context.lti.close();
+      await context.lti.close();
       await classroom.close();
       await context.compute.close(); // sockets were already served while Next.js prepared
       await new Promise<void>((r) => io.close(() => r()));
@@ -199,7 +199,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     (closing ??= (async () => {
       clearTimeout(gcFirst);
       clearInterval(gcEvery);
-      context.lti.close();
+      await context.lti.close();
       // Classroom first: the disconnects that closing Socket.io causes must not start grace timers.
       await classroom.close();
       // Compute before Socket.io, so jobs still running tell their students the server is shutting down.

@@ -288,6 +288,10 @@ export class LtiRepository {
     return this.db.ltiResourceLink.upsert({ where: { platformId_resourceLinkId: { platformId, resourceLinkId } }, create: input, update });
   }
 
+  async findResourceLink(id: string): Promise<LtiResourceLinkDTO | null> {
+    return this.db.ltiResourceLink.findUnique({ where: { id } });
+  }
+
   async resourceLinksOfContext(contextRowId: string): Promise<LtiResourceLinkDTO[]> {
     return this.db.ltiResourceLink.findMany({ where: { contextRowId }, orderBy: { createdAt: 'asc' } });
   }

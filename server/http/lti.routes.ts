@@ -115,7 +115,7 @@ async function route(req: IncomingMessage, url: URL, ctx: ServerContext, nonce: 
     }
     return { status: 200, setCookies: outcome.setCookies, html: pickerPage(outcome.session, outcome.settings, outcome.assignments) };
   }
-  if (path === LTI_PATHS.home && method === 'GET') return { status: 200, html: await homePage(await requireLtiSession(req, ctx), ctx) };
+  if (path === LTI_PATHS.home && method === 'GET') return { status: 200, html: await homePage(await requireLtiSession(req, ctx), ctx, url.searchParams.get('link')) };
   if (method !== 'POST') return { status: 404, html: errorPage('There is no LTI page at this address.', 'Use the URLs shown on ConvLab’s LTI platforms page.', 'not_found') };
 
   // Forms of ConvLab's own framed pages: same-origin only (the session cookie is SameSite=None, so check Origin).
@@ -200,9 +200,16 @@ function pickerPage(session: LtiSession, settings: string, assignments: { id: st
   return page('Add a ConvLab assignment', `<h1>Add a ConvLab assignment to “${esc(session.context.title)}”</h1><p class="muted">Signed in from the LMS as ${esc(session.user.name)} (${esc(session.role)}).</p>${list}`);
 }
 
-async function homePage(session: LtiSession, ctx: ServerContext): Promise<string> {
+async function homePage(session: LtiSession, ctx: ServerContext, linkId: string | null): Promise<string> {
   const head = `<h1>ConvLab · ${esc(session.context.title)}</h1><p class="muted">Signed in from the LMS as ${esc(session.user.name)} (${esc(session.role)}).</p>`;
-  if (session.role === 'student') return page('ConvLab', `${head}<p>Your assignment opens here once your instructor links one to this course.</p>`);
+  if (session.role === 'student') {
+    const link = linkId ? await ctx.lti.repo.findResourceLink(linkId) : null;
+    const assignment = link?.contextRowId === session.context.id && link.assignmentId ? await ctx.lti.assignment(session.context, link.assignmentId) : undefined;
+    const body = assignment
+      ? `<h2>${esc(assignment.title)}</h2><p>Worth ${esc(assignment.maxPoints)} points. Your grade is sent to the LMS once your instructor releases it.</p>`
+      : '<p>Your assignment opens here once your instructor links one to this course.</p>';
+    return page('ConvLab', `${head}${body}`);
+  }
   const members = await ctx.lti.repo.listMembers(session.context.id);
   const roster = members.map((m) => `<tr><td>${esc(m.user.name)}</td><td>${esc(m.role)}</td><td>${esc(m.status)}</td></tr>`).join('');
   const scores = await scoreViews(session, ctx);

@@ -2,7 +2,8 @@
  * The one seam between LTI and ConvLab's courses, accounts, assignments and grades (issue 12). LTI calls these when a
  * launch or a roster sync has found a person, a course or a link; everything LTI-specific stays in server/lti.
  */
-import type { AccountRepository, CourseRepository, LtiContextDTO, LtiRole, LtiUserDTO } from '../db';
+import type { AccountRepository, AssignmentRepository, CourseRepository, LtiContextDTO, LtiRole, LtiUserDTO } from '../db';
+import { stepMaxPoints } from '../grading/assignment.service';
 import type { LinkableAssignment } from './deep-linking';
 
 export interface CourseBridge {
@@ -26,8 +27,8 @@ function accountEmail(user: LtiUserDTO): string {
   return `lti-${user.id.toLowerCase()}@lti.invalid`;
 }
 
-/** The bridge onto the courses and accounts of issue 12. */
-export function createCourseBridge(accounts: AccountRepository, courses: CourseRepository): CourseBridge {
+/** The bridge onto the courses, accounts and assignments of issue 12. */
+export function createCourseBridge(accounts: AccountRepository, courses: CourseRepository, assignments: AssignmentRepository): CourseBridge {
   return {
     async accountFor(user, role) {
       // No password: an LMS account signs in by launching. Staff get instructor accounts (unapproved: their rights
@@ -43,7 +44,11 @@ export function createCourseBridge(accounts: AccountRepository, courses: CourseR
       if (dropped) await courses.setDropped(courseId, accountId, true);
       else await courses.upsertMember({ courseId, accountId, role, source: 'lti' });
     },
-    assignments: async () => [],
-    landingPath: () => null,
+    async assignments(courseId) {
+      const list = await assignments.listForCourse(courseId);
+      return list.map((a) => ({ id: a.id, title: a.title, maxPoints: a.steps.reduce((n, step) => n + stepMaxPoints(step.grading), 0) }));
+    },
+    // Staff land on the course (roster, assignments, gradebook); students on LTI's page of their assignment.
+    landingPath: (role, courseId) => (role !== 'student' && courseId ? `/courses/${encodeURIComponent(courseId)}` : null),
   };
 }

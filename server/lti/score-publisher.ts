@@ -62,16 +62,18 @@ export class ScorePublisher {
     return this.running;
   }
 
-  close(): void {
+  /** Stops sending; resolves when the round in progress (if any) has finished. Pending scores stay stored. */
+  async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    await this.running;
   }
 
   private async drain(): Promise<void> {
     for (;;) {
       const due = await this.repo.dueScores(new Date(this.now()));
       if (due.length === 0 || this.closed) break;
-      for (const score of due) await this.attempt(score);
+      for (const score of due) if (!this.closed) await this.attempt(score);
     }
     await this.scheduleNext();
   }

@@ -69,9 +69,10 @@ export class LtiService {
     void this.scores.kick();
   }
 
-  close(): void {
+  /** Stops the timers; resolves when a round of score sending in progress has finished (before the database closes). */
+  close(): Promise<void> {
     clearInterval(this.originsTimer);
-    this.scores.close();
+    return this.scores.close();
   }
 
   /** Origins of the registered platforms: the only sites that may frame the LTI pages. */
@@ -200,8 +201,10 @@ export class LtiService {
   }
 
   private async recordResourceLink(platform: LtiPlatformDTO, claims: ResourceLinkClaims, context: LtiContextDTO) {
+    // The link's assignment (set by deep linking) counts only when it belongs to this LMS course's ConvLab course.
     const custom = claims[CLAIM.custom];
-    const assignmentId = typeof custom?.convlab_assignment_id === 'string' ? custom.convlab_assignment_id : null;
+    const claimed = typeof custom?.convlab_assignment_id === 'string' ? custom.convlab_assignment_id : null;
+    const assignmentId = claimed && (await this.assignment(context, claimed)) ? claimed : null;
     return this.repo.upsertResourceLink({
       platformId: platform.id,
       contextRowId: context.id,
@@ -240,9 +243,15 @@ export class LtiService {
     if (!session || session.user.id !== settings.userId || session.context.id !== settings.contextRowId) {
       throw new LtiLaunchError('state_mismatch', 'This browser is not signed in as the instructor who opened the picker.', 'Open the assignment picker from the LMS again (the browser must keep ConvLab’s cookies inside the LMS frame).');
     }
-    const assignment = session.context.courseId ? (await this.bridge.assignments(session.context.courseId)).find((a) => a.id === assignmentId) : undefined;
+    const assignment = await this.assignment(session.context, assignmentId);
     if (!assignment) throw new LtiLaunchError('malformed', 'That assignment is not one of this course’s assignments.', 'Pick an assignment from the list.');
     return { returnUrl: settings.returnUrl, jwt: await deepLinkingResponse(this.keys, settings, assignment, `${base}${LTI_PATHS.launch}`) };
+  }
+
+  /** An assignment of the context's ConvLab course; undefined when it is not one of them. */
+  async assignment(context: LtiContextDTO, assignmentId: string): Promise<LinkableAssignment | undefined> {
+    if (!context.courseId) return undefined;
+    return (await this.bridge.assignments(context.courseId)).find((a) => a.id === assignmentId);
   }
 
   /** The LMS person a request's LTI session cookie names; null when missing, forged or expired. */
@@ -295,7 +304,8 @@ export class LtiService {
   async publishGrades(assignmentId: string, grades: { accountId: string; score: number; maxPoints: number }[]): Promise<LtiScoreDTO[]> {
     const queued: LtiScoreDTO[] = [];
     for (const link of await this.repo.resourceLinksOfAssignment(assignmentId)) {
-      const people = new Map((await this.repo.listMembers(link.contextRowId)).filter((m) => m.user.accountId).map((m) => [m.user.accountId!, m.user]));
+      const current = (await this.repo.listMembers(link.contextRowId)).filter((m) => m.status === 'active' && m.role === 'student' && m.user.accountId);
+      const people = new Map(current.map((m) => [m.user.accountId!, m.user]));
       for (const grade of grades) {
         const user = people.get(grade.accountId);
         if (!user) continue;

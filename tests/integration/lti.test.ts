@@ -151,7 +151,11 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
   it('launches an instructor to the course page with the roster', async () => {
     const res = await launch(suite.base, platform, grace, platform.resourceLinkClaims('link-1'));
     expect(res.status, res.html).toBe(303);
-    const home = await (await fetch(`${suite.base}${res.location}`, { headers: { cookie: res.session! } })).text();
+    // Staff land on the ConvLab course page (framed by the platform too); LTI's page shows the roster and grades.
+    const { context: launched } = (await suite.server.context.lti.sessionOf(res.session))!;
+    expect(res.location).toBe(`/courses/${launched.courseId}`);
+    expect((await fetch(`${suite.base}${res.location}`)).headers.get('content-security-policy')).toContain(`frame-ancestors ${platform.url}`);
+    const home = await (await fetch(`${suite.base}/lti/home`, { headers: { cookie: res.session! } })).text();
     // The launch also signs Grace in to ConvLab (inside the frame: SameSite=None) with an account of her own.
     const signIn = res.cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!;
     expect(signIn).toMatch(/SameSite=None; Secure/);
@@ -326,5 +330,102 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     // Six minutes later (past every old token's expiry and the margin), the old key is gone from the JWKS.
     const later = new LtiKeys(lti.repo, () => Date.now() + 6 * 60_000);
     expect((await later.jwks()).keys.map((k) => k.kid)).toEqual([newKid]);
+  });
+
+  it('deep-links an assignment, launches the student into it, and sends the released grade to the line item', async () => {
+    const lti = suite.server.context.lti;
+    // Grace's launch signs her in to ConvLab; she makes a hand-graded assignment (5 points) in the course.
+    const teacher = await launch(suite.base, platform, grace, platform.resourceLinkClaims('link-1'));
+    const teacherCookie = teacher.cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const { context } = (await lti.sessionOf(teacher.session))!;
+    const step = {
+      kind: 'lab',
+      id: 'occ-cat',
+      title: 'Hide the cat',
+      markdown: 'Hide as little as you can.',
+      labId: 'occlusion',
+      params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' },
+    };
+    const made = await api(suite.base, `/api/courses/${context.courseId}/assignments`, {
+      cookie: teacherCookie,
+      body: {
+        title: 'Occlusion homework',
+        source: { kind: 'steps', steps: [step] },
+        steps: [{ stepId: step.id, grading: { points: 0, rubric: [{ id: 'why', label: 'Explains what the network looked at', points: 5 }], attempts: 2, counts: 'best' } }],
+        opensAt: new Date(Date.now() - 60_000).toISOString(),
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        latePolicy: { kind: 'refuse' },
+      },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const assignmentId: string = made.body.assignment.id;
+
+    // Deep linking: the picker lists the course's assignments; the choice comes back as a signed response.
+    const picker = await launch(suite.base, platform, grace, platform.deepLinkingClaims());
+    expect(picker.status, picker.html).toBe(200);
+    expect(picker.html).toContain('Occlusion homework');
+    expect(picker.html).toContain('5 points');
+    expect(picker.csp).toContain(`form-action 'self' ${platform.url}`);
+    const settings = /name="settings" value="([^"]+)"/.exec(picker.html)![1]!;
+    const choose = (id: string, cookie = picker.session!) =>
+      fetch(`${suite.base}/lti/deep-link/return`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: suite.base },
+        body: new URLSearchParams({ settings, assignmentId: id }),
+      });
+    const student = await launch(suite.base, platform, ada, platform.resourceLinkClaims('link-1'));
+    expect((await choose(assignmentId, student.session!)).status).toBe(400); // not the instructor who opened the picker
+    expect((await choose('another-courses-assignment')).status).toBe(400);
+    const chosen = await choose(assignmentId);
+    expect(chosen.status).toBe(200);
+    const answer = await chosen.text();
+    expect(answer).toContain(`action="${platform.url}/deep-link-return"`);
+    const jwt = /name="JWT" value="([^"]+)"/.exec(answer)![1]!;
+    // The browser's auto-post, as the page's script does it: the platform verifies it against ConvLab's JWKS.
+    const returned = await fetch(`${platform.url}/deep-link-return`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ JWT: jwt }) });
+    expect(returned.status).toBe(200);
+    const response = platform.deepLinkResponses.at(-1)!;
+    expect(response['https://purl.imsglobal.org/spec/lti/claim/message_type']).toBe('LtiDeepLinkingResponse');
+    expect(response['https://purl.imsglobal.org/spec/lti/claim/deployment_id']).toBe(platform.deploymentId);
+    expect(response['https://purl.imsglobal.org/spec/lti-dl/claim/data']).toBe('opaque-platform-data');
+    expect(response['https://purl.imsglobal.org/spec/lti-dl/claim/content_items']).toEqual([
+      {
+        type: 'ltiResourceLink',
+        title: 'Occlusion homework',
+        url: `${suite.base}/lti/launch`,
+        custom: { convlab_assignment_id: assignmentId },
+        lineItem: { scoreMaximum: 5, label: 'Occlusion homework', resourceId: assignmentId },
+      },
+    ]);
+
+    // The LMS made the link and its line item; Ada opens it and submits in ConvLab.
+    const custom = { 'https://purl.imsglobal.org/spec/lti/claim/custom': { convlab_assignment_id: assignmentId } };
+    const opened = await launch(suite.base, platform, ada, platform.resourceLinkClaims('link-dl', custom));
+    expect(opened.status).toBe(303);
+    const page = await (await fetch(`${suite.base}${opened.location}`, { headers: { cookie: opened.session! } })).text();
+    expect(page).toContain('Occlusion homework');
+    expect(page).toContain('Worth 5 points');
+    const adaCookie = opened.cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+    const submitted = await api(suite.base, `/api/assignments/${assignmentId}/submissions`, {
+      cookie: adaCookie,
+      body: { requestId: `lti-${Date.now()}`, stepId: step.id, params: step.params, result: { classIndex: 285, baseline: 0.9, inputSize: [224, 224], masks: [{ mask: { kind: 'rect', x: 0, y: 0, width: 80, height: 80 }, probability: 0.2 }] }, claimedLate: false },
+    });
+    expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+    const graded = await api(suite.base, `/api/assignment-submissions/${submitted.body.submission.id}/grade`, { cookie: teacherCookie, body: { requestId: `grade-${Date.now()}`, rubric: { why: 4 }, comment: 'Good' } });
+    expect(graded.status, JSON.stringify(graded.body)).toBe(200);
+
+    // Release: the grade reaches the line item of the deep-linked resource, with its maximum.
+    const before = platform.scores.length;
+    const released = await api(suite.base, `/api/assignments/${assignmentId}/release`, { cookie: teacherCookie, body: { released: true } });
+    expect(released.status, JSON.stringify(released.body)).toBe(200);
+    const arrived = await waitFor(() => platform.scores.slice(before).find((s) => s.body.userId === ada.sub), 'Ada’s released grade at the platform');
+    expect(arrived).toMatchObject({ lineItem: platform.lineItemUrl('link-dl'), body: { scoreGiven: 4, scoreMaximum: 5, activityProgress: 'Completed', gradingProgress: 'FullyGraded' } });
+    // Only the course's current LMS students get a score (Alan and Barbara were dropped by the roster sync).
+    const sent = await waitFor(async () => {
+      const scores = await lti.repo.scoresOfAssignment(assignmentId);
+      return scores.length > 0 && scores.every((s) => s.status === 'sent') ? scores : null;
+    }, 'every score sent');
+    const people = new Map((await lti.repo.listMembers(context.id)).map((m) => [m.user.id, m.user.subject]));
+    expect(sent.map((s) => people.get(s.userId))).toEqual([ada.sub]);
   });
 });
