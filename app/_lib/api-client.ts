@@ -96,6 +96,7 @@ export const api = {
   me: () => apiFetch<InstructorResponse>(API.me),
   /** LTI: registered LMS platforms and the values an LMS admin enters (ConvLab's admin only). */
   ltiPlatforms: () => apiFetch<LtiPlatformsResponse>(LTI_PATHS.platforms),
+  rotateLtiKey: () => apiFetch<{ kid: string }>(LTI_PATHS.rotateKey, { method: 'POST' }),
   registerLtiPlatform: (body: RegisterPlatformBody) => apiFetch<{ platform: LtiPlatform; tool: LtiToolConfig }>(LTI_PATHS.platforms, { method: 'POST', body }),
   /** The instructor's signed-in sessions (browsers), newest first. */
   listSignedInSessions: () => apiFetch<SignedInSessionListResponse>(API.authSessions),

@@ -59,6 +59,11 @@ export function registerLtiRoutes(router: Router): void {
     RegisterPlatformBodySchema,
   );
 
+  router.add('POST', LTI_PATHS.rotateKey, async (req, ctx) => {
+    await requireAdmin(req, ctx);
+    return { status: 200, body: { kid: await ctx.lti.keys.rotate() } };
+  });
+
   router.add('GET', LTI_PATHS.toolConfig, async (req, ctx) => ({ status: 200, body: ctx.lti.toolConfig(toolBase(req.raw, ctx, req.secure)) }));
 }
 

@@ -316,7 +316,10 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
   it('rotates its signing key without breaking the platform; the old key stays published until its tokens expire', async () => {
     const lti = suite.server.context.lti;
     const oldKid = (await api(suite.base, '/lti/jwks')).body.keys[0].kid as string;
-    const newKid = await lti.keys.rotate();
+    expect((await api(suite.base, '/api/lti/keys/rotate', { method: 'POST', cookie: (await signUpInstructor(suite.base, `rotate-${target.kind}@example.org`)).cookie })).status).toBe(403);
+    const rotated = await api(suite.base, '/api/lti/keys/rotate', { method: 'POST', cookie: admin });
+    expect(rotated.status).toBe(200);
+    const newKid: string = rotated.body.kid;
     const published = (await api(suite.base, '/lti/jwks')).body.keys.map((k: { kid: string }) => k.kid);
     expect(published).toEqual([newKid, oldKid]);
 

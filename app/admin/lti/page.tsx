@@ -61,6 +61,17 @@ export default function AdminLtiPage() {
       .catch((err: unknown) => setError(err instanceof Error ? err.message : 'Could not load the platforms.'));
   }, [instructor]);
 
+  async function rotate() {
+    setError(null);
+    setSaved(null);
+    try {
+      await api.rotateLtiKey();
+      setSaved('ConvLab signs with a new key now; the old one stays published until its last tokens expire (6 minutes).');
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'Could not rotate the key.');
+    }
+  }
+
   async function register(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
@@ -89,6 +100,12 @@ export default function AdminLtiPage() {
         <h2 className="mt-8 text-xl font-bold text-slate-900">1. Enter these values in the LMS</h2>
         <p className="mt-1 mb-3 text-sm text-slate-600">Add ConvLab as an LTI 1.3 tool (Advantage: Deep Linking, Names and Roles, Assignment and Grade Services).</p>
         {tool ? <ToolValues tool={tool} /> : <p className="text-slate-500">Loading…</p>}
+        <p className="mt-3 text-sm text-slate-600">
+          <button type="button" className="btn btn-secondary" onClick={() => void rotate()}>
+            Rotate ConvLab’s signing key
+          </button>{' '}
+          Platforms keep working: they fetch the new key from the JWKS URL.
+        </p>
 
         <h2 className="mt-10 text-xl font-bold text-slate-900">2. Register the LMS here</h2>
         <form onSubmit={(e) => void register(e)} className="card mt-3 grid gap-4 px-5 py-5 sm:grid-cols-2" aria-label="Register a platform">

@@ -15,6 +15,8 @@ export const LTI_PATHS = {
   home: '/lti/home',
   /** GET/POST (signed-in instructor): registered platforms / register one. */
   platforms: '/api/lti/platforms',
+  /** POST (admin): rotate ConvLab's signing key (the old one stays published until its tokens expire). */
+  rotateKey: '/api/lti/keys/rotate',
   /** GET: the values an LMS admin enters for ConvLab (login URL, redirect URIs, JWKS URL, deep-linking URL). */
   toolConfig: '/api/lti/tool',
   /** POST (instructor of the course, by LTI launch): sync the roster from the platform's NRPS. */
