@@ -186,7 +186,8 @@ export class LtiService {
       user = { ...user, accountId };
     }
     if (!context.courseId) {
-      const courseId = await this.bridge.courseFor(context, session.role === 'student' ? null : accountId);
+      // Only an instructor's launch makes the course (a TA or student who comes first waits for it).
+      const courseId = await this.bridge.courseFor(context, session.role === 'instructor' ? accountId : null);
       if (courseId) {
         await this.repo.setContextCourse(context.id, courseId);
         context = { ...context, courseId };
