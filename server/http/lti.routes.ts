@@ -4,8 +4,8 @@
  * roster sync and "send again") are served here as HTML, since the LMS posts forms cross-site to them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LTI_PATHS, LtiPlatformsResponseSchema, RegisterPlatformBodySchema, type LtiScoreView } from '@convlab/protocol';
-import { ProtocolError } from '@convlab/protocol';
+import { LTI_PATHS, LtiPlatformsResponseSchema, ProtocolError, RegisterPlatformBodySchema, type LtiScoreView } from '@convlab/protocol';
+import { sessionSetCookie } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import { LtiPlatformTakenError, type LtiPlatformDTO } from '../db';
 import { LtiLaunchError } from '../lti/launch';
@@ -13,7 +13,6 @@ import { autoPostPage, errorPage, esc, page } from '../lti/pages';
 import { PlatformCallError } from '../lti/platform-client';
 import { scoreLabel } from '../lti/score-publisher';
 import type { LtiSession } from '../lti/service';
-import { sessionSetCookie } from '../auth/session-cookie';
 import { originAllowed } from '../security/origin';
 import { requireAccount } from './auth.routes';
 import { readBody, type ApiRequest, type Router } from './router';
@@ -134,7 +133,7 @@ async function route(req: IncomingMessage, url: URL, ctx: ServerContext, nonce: 
     return { status: 200, html: autoPostPage(returnUrl, { JWT: jwt }, nonce, 'Adding the assignment to your course…') };
   }
   const staff = requireStaff(session);
-  if (path === '/lti/roster/sync') {
+  if (path === LTI_PATHS.rosterSync) {
     req.resume();
     const result = await ctx.lti.syncRoster(staff.context);
     return { status: 303, location: `${LTI_PATHS.home}?synced=${result.added}.${result.updated}.${result.dropped}` };
@@ -221,12 +220,12 @@ async function homePage(session: LtiSession, ctx: ServerContext, linkId: string 
   const scoreRows = scores
     .map(
       (s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.scoreGiven)} / ${esc(s.scoreMaximum)}</td><td class="status-${esc(s.status)}">${esc(s.label)}</td>
-<td><form method="post" action="/lti/scores/${esc(encodeURIComponent(s.id))}/resend"><button class="secondary" type="submit">Send again</button></form></td></tr>`,
+<td><form method="post" action="${esc(LTI_PATHS.resendScore(s.id))}"><button class="secondary" type="submit">Send again</button></form></td></tr>`,
     )
     .join('');
   return page(
     'ConvLab',
-    `${head}<h2>Roster</h2><form method="post" action="/lti/roster/sync"><button type="submit">Sync roster from the LMS</button></form>
+    `${head}<h2>Roster</h2><form method="post" action="${LTI_PATHS.rosterSync}"><button type="submit">Sync roster from the LMS</button></form>
 <table><thead><tr><th>Name</th><th>Role</th><th>Status</th></tr></thead><tbody>${roster}</tbody></table>
 <h2>Grades sent to the LMS</h2>${scores.length ? `<table><thead><tr><th>Student</th><th>Score</th><th>Status</th><th></th></tr></thead><tbody>${scoreRows}</tbody></table>` : '<p class="muted">No grades released yet.</p>'}`,
   );

@@ -19,10 +19,10 @@ export const LTI_PATHS = {
   rotateKey: '/api/lti/keys/rotate',
   /** GET: the values an LMS admin enters for ConvLab (login URL, redirect URIs, JWKS URL, deep-linking URL). */
   toolConfig: '/api/lti/tool',
-  /** POST (instructor of the course, by LTI launch): sync the roster from the platform's NRPS. */
-  rosterSync: (contextId: string) => `/api/lti/contexts/${encodeURIComponent(contextId)}/roster/sync`,
-  /** POST (instructor of the course): publish one stored score again. */
-  resendScore: (scoreId: string) => `/api/lti/scores/${encodeURIComponent(scoreId)}/resend`,
+  /** POST (form from the LTI page, the course's staff, same origin): sync the roster from the platform's NRPS. */
+  rosterSync: '/lti/roster/sync',
+  /** POST (form from the LTI page, the course's staff, same origin): publish one stored score again ("send again"). */
+  resendScore: (scoreId: string) => `/lti/scores/${encodeURIComponent(scoreId)}/resend`,
 } as const;
 
 const HttpsOrHttpUrl = z
