@@ -33,9 +33,9 @@ function chromiumVisOptions(backend: 'webgl' | 'wasm', quick: boolean): PageVisO
     : { batchSizes: [8, 16, 32, 64], positions: 64, rounds: 2, iterations: 3, ascentSteps: 5 };
 }
 
-/** The suites run by default; `gpu` (wasm vs WebGPU, gpu.bench.ts) runs when named. */
+/** The suites run by default; `gpu` (wasm vs WebGPU, gpu.bench.ts) and `grading` (grading.bench.ts) run when named. */
 const DEFAULT_SUITES = ['models', 'vis', 'compute', 'join'] as const;
-const ALL_SUITES = [...DEFAULT_SUITES, 'gpu'] as const;
+const ALL_SUITES = [...DEFAULT_SUITES, 'gpu', 'grading'] as const;
 type Suite = (typeof ALL_SUITES)[number];
 
 interface Options {
@@ -222,6 +222,19 @@ export async function runBench(argv: string[]): Promise<number> {
       process.stdout.write(`\n${formatGpuBench(r)}\n`);
     } catch (e) {
       errors.push(`gpu suite: ${(e as Error).message.split('\n')[0]}`);
+      log(errors.at(-1)!);
+    }
+  }
+
+  if (opts.suites.includes('grading')) {
+    try {
+      const { runGradingBench, formatGradingBench } = await import('./grading.bench');
+      // 300 occlusion submissions regraded beside a live session (--quick: 60).
+      const r = await runGradingBench({ quick: opts.quick, log });
+      suites.grading = r;
+      process.stdout.write(`\n${formatGradingBench(r)}\n`);
+    } catch (e) {
+      errors.push(`grading suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);
     }
   }

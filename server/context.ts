@@ -6,9 +6,10 @@ import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
-import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind, ImageUsageStore, MigrationStatus } from './db';
+import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind, ImageUsageStore, LessonRepository, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
 import type { LtiService } from './lti/service';
+import type { ModelStore } from './models/model-store';
 import type { ConnectionCap } from './security/connection-cap';
 import { DEFAULT_RETRY_DELAYS_MS } from './lti/score-publisher';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
@@ -89,12 +90,16 @@ export interface ServerContext {
   /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */
   imageUsage: ImageUsageStore;
   imageQuota: ImageQuota;
+  /** Instructors' lesson libraries (server/lessons/library.ts). */
+  lessons: LessonRepository;
   /** Open Socket.io connections per client address. */
   connections: ConnectionCap;
   /** LTI 1.3: LMS platforms, launches, roster sync and grade passback. */
   lti: LtiService;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
+  /** Uploaded models: files in the data dir, rows in the database (server/models/model-store.ts). */
+  models: ModelStore;
   throttles: {
     joinCodes: JoinCodeLimiter;
     signin: SignInLimiter;

@@ -25,6 +25,7 @@ import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
 import { createCourseBridge } from './lti/course-bridge';
 import { LtiService } from './lti/service';
+import { ModelStore } from './models/model-store';
 import { createRealtime } from './realtime/io';
 import { ConnectionCap } from './security/connection-cap';
 import { applySecurityHeaders, isLtiFramedPath } from './security/headers';
@@ -88,6 +89,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     assignments: opened.assignments,
     clock: createServerClock(),
     imageUsage: opened.imageUsage,
+    lessons: opened.lessons,
     imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
     connections: new ConnectionCap(config.quotas.connectionsPerAddress),
     dbKind: opened.kind,
@@ -95,6 +97,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
     compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
+    // An upload counts only once a compute worker has imported it.
+    models: new ModelStore({
+      dir: resolve(config.dataDir, 'models'),
+      rows: opened.uploadedModels,
+      validate: async (id) => (await context.compute.get()).describeModel(id),
+      browserMaxBytes: config.models.browserMaxBytes,
+    }),
     throttles: createThrottles(limits),
     lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses, opened.assignments), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };

@@ -6,8 +6,11 @@ import type { ComponentType } from 'react';
 import type { LabStep, ParticipantSelf, PresentTarget, Submission } from '@convlab/protocol';
 import type { LabPanelProps, LabRuntime } from './lab-runtime';
 import { ascentPanels } from './ascent/panels';
+import { convolutionPanels } from './convolution/panels';
+import { filtersPanels } from './filters/panels';
 import { neuronPanels } from './neuron/panels';
 import { occlusionPanels } from './occlusion/panels';
+import { poolingPanels } from './pooling/panels';
 
 /** What the projector shows for a present target of this lab's step. */
 export interface LabPresentProps {
@@ -39,6 +42,9 @@ export interface LabPanels {
 }
 
 export const LAB_PANELS: Readonly<Record<string, LabPanels>> = {
+  convolution: convolutionPanels,
+  pooling: poolingPanels,
+  filters: filtersPanels,
   occlusion: occlusionPanels,
   neuron: neuronPanels,
   ascent: ascentPanels,

@@ -21,12 +21,18 @@ import {
   type PasswordLinkResponse,
   type RosterImportResponse,
   type StudentSignupBody,
+  type CreateLessonBody,
   type CreateSessionBody,
+  type LessonFile,
+  type LessonResponse,
+  type LibraryResponse,
+  type SaveLessonBody,
   type ImageResponse,
   type InstructorResponse,
   type JoinInfoResponse,
   type LessonsResponse,
   type MyWorkResponse,
+  type FirstConv,
   type ModelsResponse,
   type SamplesResponse,
   type SessionDetailResponse,
@@ -34,6 +40,7 @@ import {
   type SessionResponse,
   type SigninBody,
   type SignedInSessionListResponse,
+  type ModelUploadResponse,
   type SignupBody,
   type Submission,
 } from '@convlab/protocol';
@@ -54,13 +61,16 @@ export class ApiError extends Error {
 
 /**
  * Calls a JSON endpoint; resolves with the parsed body, rejects with an `ApiError`. A `Blob` body is sent as it is
- * (an image upload, typed by the file); anything else as JSON.
+ * (an image upload, typed by the file), a `FormData` as multipart (a model upload); anything else as JSON.
  */
 export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const raw = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const form = typeof FormData !== 'undefined' && init.body instanceof FormData ? init.body : null;
+  const blob = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const raw = form ?? blob;
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (raw) headers['content-type'] = raw.type || 'application/octet-stream';
-  else if (init.body !== undefined) headers['content-type'] = 'application/json';
+  // A form's content-type (with its boundary) is the browser's to write.
+  if (blob) headers['content-type'] = blob.type || 'application/octet-stream';
+  else if (!form && init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
@@ -109,7 +119,27 @@ export const api = {
   /** A student's own work in a session (and what was shared), by the resume token saved on joining; also after the end. */
   myWork: (code: string, resumeToken: string) => apiFetch<MyWorkResponse>(API.myWork(code), { method: 'POST', body: { resumeToken } }),
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
+  /** The instructor's lesson library (and lessons deleted lately, for Undo). */
+  library: () => apiFetch<LibraryResponse>(API.library),
+  /** A new lesson under the client's id (a retry returns the same one): empty, a plan, or a copy (`copyOf`). */
+  createLesson: (body: CreateLessonBody) => apiFetch<LessonResponse>(API.library, { method: 'POST', body }),
+  getLesson: (id: string) => apiFetch<LessonResponse>(API.libraryLesson(id)),
+  /** Autosave: refused with CONFLICT when another window saved since `revision`. */
+  saveLesson: (id: string, body: SaveLessonBody) => apiFetch<LessonResponse>(API.libraryLesson(id), { method: 'POST', body }),
+  deleteLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'delete'), { method: 'POST' }),
+  restoreLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'restore'), { method: 'POST' }),
+  shareLesson: (id: string, email: string, copyId: string) => apiFetch<{ recipient: string }>(API.libraryAction(id, 'share'), { method: 'POST', body: { email, copyId } }),
+  importLesson: (id: string, file: LessonFile | unknown) => apiFetch<LessonResponse>(API.libraryImport, { method: 'POST', body: { id, file } }),
+  /** Starts a session from a snapshot of the lesson (`ready:<id>` for a ready-made one). */
+  startLesson: (id: string) => apiFetch<SessionResponse>(API.libraryAction(id, 'start'), { method: 'POST' }),
+  /** Deletes a session with everything students did in it; says how much went. */
+  deleteSession: (id: string) => apiFetch<{ deleted: { participants: number; submissions: number } }>(API.sessionAction(id, 'delete'), { method: 'POST' }),
+  duplicateSession: (id: string) => apiFetch<SessionResponse>(API.sessionAction(id, 'duplicate'), { method: 'POST' }),
   listModels: () => apiFetch<ModelsResponse>(API.models),
+  /** An ONNX model as a form of MODEL_UPLOAD's fields; the server imports it before answering. */
+  uploadModel: (form: FormData) => apiFetch<ModelUploadResponse>(API.models, { method: 'POST', body: form }),
+  /** A model's first convolution (layer, HWIO shape, stride, weights). */
+  firstConv: (modelId: string) => apiFetch<FirstConv>(API.firstConv(modelId)),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
   /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
   uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),

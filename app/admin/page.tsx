@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { Alert } from '../_components/alert';
 import { InstructorHeader } from '../_components/instructor-header';
+import { TableHead } from '../_components/table-head';
 import { api } from '../_lib/api-client';
 import { useInstructor } from '../_lib/use-instructor';
 import type { Account } from '@convlab/protocol';
@@ -50,27 +51,18 @@ export default function AdminPage() {
         {accounts ? (
           <div className="card mt-6 overflow-x-auto">
             <table className="w-full text-left text-sm">
-              <caption className="sr-only">Instructor accounts, those waiting for approval first</caption>
-              <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="px-4 py-3">Name</th>
-                  <th scope="col" className="px-4 py-3">E-mail</th>
-                  <th scope="col" className="px-4 py-3">Signed up</th>
-                  <th scope="col" className="px-4 py-3">Status</th>
-                  <th scope="col" className="px-4 py-3"><span className="sr-only">Actions</span></th>
-                </tr>
-              </thead>
+              <TableHead caption="Instructor accounts, those waiting for approval first" columns={['Name', 'E-mail', 'Signed up', 'Status', '']} />
               <tbody className="divide-y divide-slate-100">
                 {accounts.map((a) => (
                   <tr key={a.id} data-testid="instructor-row" data-email={a.email}>
                     <td className="px-4 py-2 font-medium">{a.name}</td>
                     <td className="px-4 py-2">{a.email}</td>
-                    <td className="px-4 py-2 text-slate-600">{dateFormat.format(new Date(a.createdAt))}</td>
-                    <td className="px-4 py-2">
+                    <td className="px-4 py-2 whitespace-nowrap text-slate-600">{dateFormat.format(new Date(a.createdAt))}</td>
+                    <td className="px-4 py-2 whitespace-nowrap">
                       {a.admin ? <span className="badge bg-brand-50 text-brand-800">admin</span> : null}{' '}
                       {a.approved ? <span className="badge bg-emerald-50 text-emerald-800">approved</span> : <span className="badge bg-amber-50 text-amber-800">waiting</span>}
                     </td>
-                    <td className="px-4 py-2 text-right">
+                    <td className="px-4 py-2 text-right whitespace-nowrap">
                       {a.admin ? null : a.approved ? (
                         <button type="button" className="btn btn-ghost text-xs" onClick={() => approve(a, false)}>Withdraw approval</button>
                       ) : (

@@ -8,12 +8,10 @@ import { FormField } from '../_components/form-field';
 import { SiteHeader } from '../_components/site-header';
 import { api } from '../_lib/api-client';
 import { useAccount } from '../_lib/use-instructor';
+import { CourseAssignments } from './course-assignments';
 import type { CourseSummary } from '@convlab/protocol';
 
-/**
- * A student's home: their courses (and, once the grading lane fills the slot below, their assignments with due dates
- * and released grades), and a form to enrol in one more course with its code.
- */
+/** A student's home: their courses, each with its assignments (CourseAssignments), and enrolment by code. */
 export default function StudentHomePage() {
   const router = useRouter();
   const { account, error: authError } = useAccount();
@@ -80,7 +78,7 @@ export default function StudentHomePage() {
                     </Link>
                   )}
                 </div>
-                {/* Assignments of this course with due dates and released grades (lane grading-work) go here. */}
+                <CourseAssignments courseId={c.id} />
               </li>
             ))}
           </ul>

@@ -24,6 +24,7 @@ import {
   type JobProgress,
   type JobResult,
   type JobSpec,
+  UPLOADED_MODEL_ID,
 } from '@convlab/protocol';
 import type { JobResultStore } from '@convlab/classroom';
 import { ResultCache, type CacheStats } from './cache';
@@ -285,8 +286,8 @@ export class ComputeService {
 
   /** The model's id, input size, classes and layers (loaded once by a worker; cached). */
   describeModel(id: string): Promise<ModelDescription> {
-    if (!isStoredModelId(id)) {
-      return Promise.reject(new ComputeError('UNKNOWN_MODEL', `unknown model '${id}'; built-in models: ${STORED_MODEL_IDS.join(', ')}`));
+    if (!isStoredModelId(id) && !UPLOADED_MODEL_ID.test(id)) {
+      return Promise.reject(new ComputeError('UNKNOWN_MODEL', `unknown model '${id}'; built-in models: ${STORED_MODEL_IDS.join(', ')}, or an uploaded one`));
     }
     let p = this.models.get(id);
     if (!p) {

@@ -12,9 +12,10 @@ import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeForward, forward, inputGradient, loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
+import { firstConvKernel } from '@convlab/vis';
 import { encodePng } from '@convlab/vis/node';
-import { createFileReader, decodeImageFile, loadModelSpec } from '@convlab/nets/node';
-import type { ComputeErrorCode, ImageRef } from '@convlab/protocol';
+import { createFileReader, decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
+import { UPLOADED_MODEL_ID, type ComputeErrorCode, type FirstConv, type ImageRef } from '@convlab/protocol';
 import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from '@convlab/engine';
 import { decodeInputTensor, isInputTensorFile } from '../grading/input-tensor';
 import { OomFallback } from './oom-fallback';
@@ -95,14 +96,19 @@ const models = new Map<string, Promise<Model>>();
 function getModel(id: string): Promise<Model> {
   let p = models.get(id);
   if (!p) {
-    p = loadModelSpec(id, { modelsDir: config.modelsDir }).then(
+    // An uploaded model is a folder of the model store (UPLOADED_MODEL_ID has no path separators).
+    const uploaded = UPLOADED_MODEL_ID.test(id) ? path.join(config.uploadedModelsDir, id) : null;
+    if (uploaded && !pathExists(uploaded)) return Promise.reject(new CodedError('UNKNOWN_MODEL', `the uploaded model '${id}' is not on this server`));
+    p = loadModelSpec(uploaded ?? id, { modelsDir: config.modelsDir }).then(
       async (m) => {
         if (gpuDevice()) await warmUp(m.model);
         return m.model;
       },
       (e: Error & { code?: string }) => {
         models.delete(id);
-        throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${e.message}`);
+        // Paths of the server's folders stay on the server.
+        const message = uploaded ? e.message.split(`${uploaded}${path.sep}`).join('') : e.message;
+        throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${message}`);
       },
     );
     models.set(id, p);
@@ -247,7 +253,18 @@ const running = new Map<number, { abort: AbortController; code: ComputeErrorCode
 
 async function describe(id: string): Promise<ModelDescription> {
   const m = await getModel(id);
-  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id) };
+  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id), firstConv: firstConvOf(m) };
+}
+
+/** The model's first convolution as plain numbers (described once per model and kept by the service). */
+function firstConvOf(m: Model): FirstConv | null {
+  try {
+    const { id, kernel, strides } = firstConvKernel(m);
+    const [kh, kw, cin, n] = kernel.shape;
+    return { model: m.meta.id, layer: id, shape: [kh, kw, cin, n], stride: strides, channelOrder: m.meta.preprocessing.channelOrder, weights: Array.from(kernel.dataSync()) };
+  } catch {
+    return null; // a model without an ordinary convolution has no first-layer filters to show
+  }
 }
 
 async function runTask(taskId: number, task: WorkerTask): Promise<void> {

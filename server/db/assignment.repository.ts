@@ -23,16 +23,8 @@ export interface AssignmentRecord {
   createdAt: Date;
 }
 
-export interface NewAssignment {
-  courseId: string;
-  title: string;
-  source: string;
-  steps: LabStep[];
-  opensAt: Date;
-  dueAt: Date;
-  latePolicy: LatePolicy;
-  createdById: string;
-}
+/** What creating an assignment takes: the record less what the database fills in. */
+export type NewAssignment = Omit<AssignmentRecord, 'id' | 'releasedAt' | 'createdAt'>;
 
 export interface NewAssignmentSubmission {
   assignmentId: string;

@@ -18,6 +18,8 @@ import {
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
 import type { LtiRepository } from './lti.repository';
+import type { UploadedModelStore } from './uploaded-model.repository';
+import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
 import type { AccountRepository } from './account.repository';
 import type { AssignmentRepository } from './assignment.repository';
@@ -32,6 +34,8 @@ export * from './lti.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
 export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
+export type { UploadedModelDTO, UploadedModelStore } from './uploaded-model.repository';
+export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -62,6 +66,10 @@ export interface OpenedStore {
   courses: CourseRepository;
   /** Assignments, submissions and grades, on the same connection. */
   assignments: AssignmentRepository;
+  /** Uploaded models' catalog rows, on the same connection. */
+  uploadedModels: UploadedModelStore;
+  /** Instructors' lesson libraries, on the same connection. */
+  lessons: LessonRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -116,15 +124,18 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
+  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels, lti } = store;
   return {
     store,
-    jobResults: store.jobResults,
-    instructorSessions: store.instructorSessions,
-    imageUsage: store.imageUsage,
-    accounts: store.accounts,
-    courses: store.courses,
-    assignments: store.assignments,
-    lti: store.lti,
+    jobResults,
+    instructorSessions,
+    imageUsage,
+    lessons,
+    accounts,
+    courses,
+    assignments,
+    uploadedModels,
+    lti,
     kind,
     location,
     migrationStatus: () => status.read(),

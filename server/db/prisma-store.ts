@@ -23,6 +23,7 @@ import { AssignmentRepository } from './assignment.repository';
 import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
+import { LessonRepository } from './lesson.repository';
 import { LiveStateRepository } from './live-state.repository';
 import { LtiRepository } from './lti.repository';
 import { InstructorRepository } from './instructor.repository';
@@ -32,6 +33,7 @@ import { ParticipantRepository } from './participant.repository';
 import { RequestRepository } from './request.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
+import { UploadedModelRepository } from './uploaded-model.repository';
 
 /** ClassroomStore on Prisma (SQLite or PostgreSQL, whichever the client talks to). */
 export class PrismaClassroomStore implements ClassroomStore {
@@ -57,6 +59,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly courses: CourseRepository;
   /** Assignments, submissions and grades. */
   readonly assignments: AssignmentRepository;
+  /** Uploaded models' catalog rows (server/models/model-store.ts), on the same client. */
+  readonly uploadedModels: UploadedModelRepository;
+  /** Instructors' lesson libraries, on the same client. */
+  readonly lessons: LessonRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -78,6 +84,8 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.accounts = new AccountRepository(db);
     this.courses = new CourseRepository(db);
     this.assignments = new AssignmentRepository(db);
+    this.uploadedModels = new UploadedModelRepository(db);
+    this.lessons = new LessonRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
@@ -104,6 +112,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   }
   updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO> {
     return this.sessions.update(id, patch);
+  }
+
+  deleteSession(id: string): Promise<{ participants: number; submissions: number } | null> {
+    return this.sessions.delete(id);
   }
 
   createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO> {

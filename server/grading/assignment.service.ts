@@ -189,8 +189,10 @@ export class AssignmentService {
     }
     const t0 = performance.now();
     const submissions = await this.ctx.assignments.listSubmissions(a.id, { stepId });
-    // All at once: the compute queue serves them fairly per student, below every live-lecture job.
-    await Promise.all(submissions.map((s) => this.autoGrade(step, s, 'regrade', byId)));
+    // One after another: the priority queue puts grading behind live jobs only while they wait, and a job that has
+    // started keeps its slot, so a regrade holding every slot would delay a lecture by a job each time. One slot
+    // at most leaves the others free for live work.
+    for (const s of submissions) await this.autoGrade(step, s, 'regrade', byId);
     return { assignment: a, regraded: submissions.length, ms: performance.now() - t0 };
   }
 

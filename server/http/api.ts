@@ -8,6 +8,7 @@ import { registerHealthRoutes } from './health.routes';
 import { registerImageRoutes } from './images.routes';
 import { registerLessonRoutes } from './lessons.routes';
 import { registerLtiRoutes } from './lti.routes';
+import { registerLibraryRoutes } from './library.routes';
 import { Router } from './router';
 import { registerSessionRoutes } from './sessions.routes';
 import { registerStudentWorkRoutes } from './student-work.routes';
@@ -25,6 +26,7 @@ export function createApiRouter(): Router {
   registerHealthRoutes(router);
   registerImageRoutes(router);
   registerLessonRoutes(router);
+  registerLibraryRoutes(router);
   registerCatalogRoutes(router);
   registerLtiRoutes(router);
   registerAssignmentRoutes(router);

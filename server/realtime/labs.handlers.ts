@@ -9,6 +9,7 @@
  * wires it to Socket.io, the compute service and the database (running sweeps and λ deals are kept there).
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { systemClock, type Actor, type JsonValue, type LiveSessionDTO, type SubmissionDTO } from '@convlab/classroom';
 import {
   LabError,
@@ -26,9 +27,11 @@ import {
   type SweepResult,
   type SweepRun,
 } from '@convlab/labs';
+import { resolveImagesDir } from '@convlab/labs/node';
 import { LAB_LIMITS, ProtocolError, type LabStep, type ServerPayload, type Submission } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { ImageService } from '../images/image.service';
+import { LabTasks } from '../verify/lab-tasks';
 import { LabVerifier, sweepComputePort } from '../verify/lab-verifier';
 import { currentRequest } from './idempotency';
 import { checkSessionRules } from './session-rules';
@@ -119,7 +122,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     maxWidth: LAB_LIMITS.resultImageMaxSide,
     maxHeight: LAB_LIMITS.resultImageMaxSide,
   }, ctx.imageQuota);
-  const verifier = new LabVerifier(ctx.compute);
+  const tasks = new LabTasks({ secret: ctx.secret, imagesDir: () => resolveImagesDir(), uploadsDir: join(ctx.config.dataDir, 'images') });
+  const verifier = new LabVerifier(ctx.compute, tasks);
   const compute = sweepComputePort(ctx.compute);
   const sweeps = new SweepRunner({
     clock: systemClock,
@@ -262,7 +266,13 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
           throw asProtocolError(err);
         }
         // What the class will see is the server's: recomputed numbers, server-rendered method images.
-        const verified = await verifier.verify(step, { ...checked, resultImageHash: submittedImageHash }, participantId ?? who.sessionId, async (png) => (await images.ingest(png, { kind: 'server', id: null })).image.hash);
+        const verified = await verifier.verify(
+          step,
+          { ...checked, resultImageHash: submittedImageHash },
+          participantId ?? who.sessionId,
+          async (png) => (await images.ingest(png, { kind: 'server', id: null })).image.hash,
+          { sessionId: who.sessionId, participantId },
+        );
         const resultImageHash = verified.resultImageHash;
         try {
           checked = checkSubmission(step, verified, by);
@@ -301,6 +311,22 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; submissions are closed');
         if (getLab(step.labId)?.resultImage === 'none') throw new ProtocolError('BAD_REQUEST', `step "${stepId}" takes no result images`);
         return { hash: (await images.ingest(bytes, uploaderOf(who))).image.hash };
+      },
+      { authorize: authorizeMember },
+    );
+
+    handle(
+      socket,
+      ctx,
+      'lab:task',
+      async ({ stepId }) => {
+        const who = await checkedSender(socket);
+        const { step } = await labStep(who.sessionId, stepId);
+        try {
+          return { task: await tasks.task(step, { sessionId: who.sessionId, participantId: who.role === 'participant' ? who.participantId : null }) };
+        } catch (err) {
+          throw asProtocolError(err);
+        }
       },
       { authorize: authorizeMember },
     );

@@ -2,7 +2,8 @@
  * What the class sees is computed or checked by the server. A browser's numbers are a hint: before a submission is
  * stored the server recomputes what others will see — the occlusion probabilities of the submitted masks (one
  * batched `occlusion-masks` job), the class score of a submitted gradient-ascent image, the neuron lab's method
- * images (rendered by the server's own `saliency` jobs) — and stores its own values. Every job goes through the
+ * images (rendered by the server's own `saliency` jobs), a convolution kernel's output and challenge check, a pooling
+ * quiz answer (server/verify/lab-tasks.ts) — and stores its own values. Every job goes through the
  * compute service at the lowest priority (`verify`), so checks never delay a student's own job; the result cache
  * makes a check free when the student computed on the server.
  */
@@ -20,6 +21,7 @@ import {
 import type { LabStep } from '@convlab/protocol';
 import type { ComputeLauncher } from '../compute-launcher';
 import type { Requester } from '../compute/service';
+import type { LabTasks, TaskOwner } from './lab-tasks';
 
 /** A job's result data, as the compute service hands it over in process. */
 type JobData = Record<string, unknown>;
@@ -90,16 +92,24 @@ export interface VerifierStats {
 export class LabVerifier {
   readonly stats: VerifierStats = { submissions: 0, ms: 0 };
 
-  constructor(private readonly compute: ComputeLauncher) {}
+  constructor(
+    private readonly compute: ComputeLauncher,
+    private readonly tasks: LabTasks,
+  ) {}
 
   /**
    * The submission with the server's values in place of the browser's (labs without anything to check pass
-   * through). `ownerId` is the submitter (checks queue fairly per submitter, below everyone's jobs).
+   * through). `ownerId` is the submitter (checks queue fairly per submitter, below everyone's jobs); `owner` names
+   * the session and student whose hidden task (challenge, quiz) a convolution or pooling submission is checked against.
    */
-  async verify(step: LabStep, submission: CheckedSubmission, ownerId: string, storeImage: StoreImage): Promise<CheckedSubmission> {
+  async verify(step: LabStep, submission: CheckedSubmission, ownerId: string, storeImage: StoreImage, owner: TaskOwner): Promise<CheckedSubmission> {
     const t0 = performance.now();
     try {
       switch (step.labId) {
+        case 'convolution':
+          return await this.tasks.convolution(step, owner, submission, storeImage);
+        case 'pooling':
+          return this.tasks.pooling(step, owner, submission);
         case 'occlusion':
           return 'masks' in submission.result ? await this.occlusion(submission, ownerId) : submission;
         case 'ascent':

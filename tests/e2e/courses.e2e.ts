@@ -7,15 +7,20 @@
 import { expect, test } from '@playwright/test';
 import { adminRequest, baseUrlOf, instructorContext, snap } from './support';
 
+/** The first look at a page: generous, as the dev server (CONVLAB_E2E_DEV=1) compiles a page on its first visit. */
+const FIRST_VISIT = { timeout: 90_000 };
+
 const ROSTER = 'name,email,student_id\nAda Lovelace,ada@course.example.org,S1001\nAlan Turing,alan@course.example.org,S1002\n';
 
 test('an instructor builds a course roster; students arrive by set-password link and by enrolment code', async ({ browser }, testInfo) => {
+  test.slow(); // four browsers and six pages; under CONVLAB_E2E_DEV=1 each page compiles on its first visit
   const teacherContext = await instructorContext(browser, 'Grace Hopper');
   const teacher = await teacherContext.newPage();
   await teacher.goto('/courses');
+  await expect(teacher.getByRole('heading', { name: 'Courses', exact: true })).toBeVisible(FIRST_VISIT);
   await teacher.getByLabel('New course').fill('CS 231 — How CNNs see');
   await teacher.getByRole('button', { name: 'Create course' }).click();
-  await expect(teacher.getByRole('heading', { name: 'CS 231 — How CNNs see' })).toBeVisible();
+  await expect(teacher.getByRole('heading', { name: 'CS 231 — How CNNs see' })).toBeVisible(FIRST_VISIT);
 
   // A bad e-mail on line 3: refused, with the line, and nothing imported.
   await teacher.getByLabel('Roster', { exact: true }).fill(ROSTER.replace('alan@course.example.org', 'alan-at-course'));
@@ -44,10 +49,10 @@ test('an instructor builds a course roster; students arrive by set-password link
   const adaContext = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   const ada = await adaContext.newPage();
   await ada.goto(new URL(link).pathname);
-  await expect(ada.getByText('For Ada Lovelace (ada@course.example.org)')).toBeVisible();
+  await expect(ada.getByText('For Ada Lovelace (ada@course.example.org)')).toBeVisible(FIRST_VISIT);
   await ada.getByLabel('New password').fill('correct horse battery');
   await ada.getByRole('button', { name: 'Set password and sign in' }).click();
-  await expect(ada).toHaveURL(/\/home$/);
+  await expect(ada).toHaveURL(/\/home$/, FIRST_VISIT);
   await expect(ada.getByTestId('my-courses')).toContainText('CS 231 — How CNNs see');
   await snap(ada, 'student-home', testInfo);
 
@@ -56,6 +61,7 @@ test('an instructor builds a course roster; students arrive by set-password link
   const zoe = await zoeContext.newPage();
   await zoe.goto('/signin');
   await zoe.getByRole('link', { name: 'Student with an enrolment code' }).click();
+  await expect(zoe.getByRole('heading', { name: 'Create a student account' })).toBeVisible(FIRST_VISIT);
   await zoe.getByLabel('Your name').fill('Zoe Student');
   await zoe.getByLabel('Enrolment code').fill(`${code.slice(0, 4).toLowerCase()}-${code.slice(4)}`);
   await zoe.getByLabel('Email').fill('zoe@course.example.org');
@@ -75,7 +81,7 @@ test('an instructor builds a course roster; students arrive by set-password link
   const adminContext = await browser.newContext({ storageState: await admin.storageState() });
   const adminPage = await adminContext.newPage();
   await adminPage.goto('/admin');
-  await expect(adminPage.getByTestId('instructor-row').first()).toBeVisible();
+  await expect(adminPage.getByTestId('instructor-row').first()).toBeVisible(FIRST_VISIT);
   await snap(adminPage, 'admin-instructors', testInfo);
   await Promise.all([teacherContext.close(), adminContext.close(), adaContext.close(), zoeContext.close(), admin.dispose()]);
 });

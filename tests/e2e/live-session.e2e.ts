@@ -24,7 +24,10 @@ async function signUpInstructor(page: Page) {
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole('heading', { name: 'My sessions' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Waiting for approval' })).toBeVisible();
   await approveInstructor(baseUrlOf(), email);
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'My sessions' })).toBeVisible();
   return email;
 }
 
@@ -260,7 +263,7 @@ test('lesson plan editor: validation, reorder and remove', async ({ page }) => {
   await lab.getByLabel('Stride (px)').fill('200');
   await page.getByRole('button', { name: 'Create session' }).click();
   await expect(lab.getByLabel('Stride (px)')).toHaveAttribute('aria-invalid', 'true');
-  await expect(lab.getByText('the stride is at most the window (or pixels are skipped)', { exact: true })).toBeVisible();
+  await expect(lab.getByText('The stride must be at most the window, or pixels are skipped.', { exact: true })).toBeVisible();
   await lab.getByLabel('Stride (px)').fill('16');
 
   await page.getByRole('button', { name: 'Move step 3 up' }).click(); // Alpha, Charlie, Bravo, lab

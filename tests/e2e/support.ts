@@ -1,5 +1,5 @@
 /** What the end-to-end tests share: screenshots as artifacts, WebGL without a GPU, accounts and students. */
-import { expect, request as playwrightRequest, type APIRequestContext, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { expect, request as playwrightRequest, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -99,4 +99,14 @@ export function catOcclusionStep(model = 'mobilenet_v1_0.25_224') {
     labId: 'occlusion',
     params: { model, image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285 },
   } as const;
+}
+
+/** Drags the mouse over `target` through points given as fractions of its width and height (a mask, a brush stroke). */
+export async function dragThrough(page: Page, target: Locator, points: [number, number][]): Promise<void> {
+  const box = (await target.boundingBox())!;
+  const at = ([fx, fy]: [number, number]) => [box.x + box.width * fx, box.y + box.height * fy] as const;
+  await page.mouse.move(...at(points[0]!));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 5 });
+  await page.mouse.up();
 }

@@ -6,6 +6,7 @@
  * grade but do not edit; hand grading, override and regrade keep a history; the gradebook and its CSV.
  */
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LabStep } from '@convlab/protocol';
@@ -16,7 +17,8 @@ import { databaseTargets, type TestDatabase } from './helpers/databases';
 
 const MODELS = path.resolve(__dirname, '../../../shared/models');
 const MODEL = 'mobilenet_v1_0.25_224';
-const HAVE_DATA = existsSync(path.join(MODELS, MODEL));
+const GRADIENTS = 'squeezenet1.1_nchw';
+const HAVE_DATA = existsSync(path.join(MODELS, MODEL)) && existsSync(path.join(MODELS, GRADIENTS));
 const DAY = 24 * 60 * 60 * 1000;
 const HIDDEN_D = 7;
 
@@ -206,6 +208,39 @@ describe.skipIf(!HAVE_DATA).each(databaseTargets())('assignments on $kind', (tar
     expect(after.body.history.map((e: { kind: string }) => e.kind)).toEqual(['auto', 'manual', 'regrade']);
     expect(after.body.history[2].data.previous).toMatchObject({ points: 10 });
   }, 600_000);
+
+  it('grades a gradient-ascent image on its stored float32 values, not the score the browser claims', async () => {
+    const ascent: LabStep = { kind: 'lab', id: 'asc', title: 'Make a lemon', markdown: '', labId: 'ascent', params: { model: GRADIENTS, classes: [951], classIndex: 951 } };
+    const [h, w] = (await (await server.context.compute.get()).describeModel(GRADIENTS)).inputSize;
+    const rule = (threshold: number) => ({ points: 4, rule: { id: 'ascent-objective', params: { lambda: 0.01, threshold } }, rubric: [], attempts: 1, counts: 'best' as const });
+    const made = await create('teacher', { title: 'Ascent', source: { kind: 'steps', steps: [ascent] }, steps: [{ stepId: ascent.id, grading: rule(-1e9) }] });
+    expect(made.status).toBe(201);
+    // The PNG beside it (students' uploads over HTTP are not there yet: the instructor's upload stands in).
+    const png = await readFile(path.resolve(__dirname, '../../assets/photos/skimage_coffee.png'));
+    const uploaded = await fetch(`${base}/api/images`, { method: 'POST', headers: { cookie: cookies.teacher!, 'content-type': 'image/png', origin: base }, body: png });
+    const resultImageHash = (await uploaded.json()).image.hash as string;
+    const values = new Float32Array(h * w * 3).fill(0.5);
+    const body = {
+      requestId: rid(),
+      stepId: ascent.id,
+      params: ascent.params,
+      result: { classIndex: 951, score: 1e6, objective: 1e6, scores: [1e6] },
+      resultImageHash,
+      tensor: { shape: [h, w, 3], base64: Buffer.from(values.buffer).toString('base64') },
+    };
+    const sent = await api(base, `/api/assignments/${made.body.assignment.id}/submissions`, { cookie: cookies.ada, body });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    const [s] = (await api(base, `/api/assignments/${made.body.assignment.id}/submissions`, { cookie: cookies.teacher })).body.submissions;
+    expect(s.tensorHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.auto).toMatchObject({ ruleId: 'ascent-objective', fraction: 1, points: 4 });
+    expect(s.auto.measured.squaredNorm).toBeCloseTo(0.25 * h * w * 3, 3);
+    expect(s.auto.measured.score).not.toBe(1e6);
+    expect(s.auto.measured.objective).toBeCloseTo(s.auto.measured.score - 0.01 * 0.25 * h * w * 3, 6);
+    // A threshold above what the image reaches: no points, whatever the browser's 1e6.
+    const regraded = await api(base, `/api/assignments/${made.body.assignment.id}/regrade`, { cookie: cookies.teacher, body: { requestId: rid(), stepId: ascent.id, grading: rule(s.auto.measured.objective + 1) } });
+    expect(regraded.status).toBe(200);
+    expect((await api(base, `/api/assignment-submissions/${s.id}`, { cookie: cookies.teacher })).body.submission.auto).toMatchObject({ fraction: 0 });
+  }, 300_000);
 
   it('saves a draft and restores it exactly', async () => {
     const a = (await create('teacher', { title: 'Drafts' })).body.assignment;

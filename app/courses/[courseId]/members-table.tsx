@@ -2,6 +2,7 @@
 
 import { useState } from 'react';
 import { Alert } from '../../_components/alert';
+import { TableHead } from '../../_components/table-head';
 import { api } from '../../_lib/api-client';
 import type { CourseDetail, CourseMember } from '@convlab/protocol';
 
@@ -35,31 +36,7 @@ export function MembersTable({
       {error ? <Alert>{error}</Alert> : null}
       <div className="card overflow-x-auto">
         <table className="w-full text-left text-sm" data-testid="members">
-          <caption className="sr-only">Members of {course.title}</caption>
-          <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th scope="col" className="px-4 py-3">
-                Name
-              </th>
-              <th scope="col" className="px-4 py-3">
-                E-mail
-              </th>
-              <th scope="col" className="px-4 py-3">
-                Role
-              </th>
-              <th scope="col" className="px-4 py-3">
-                Student id
-              </th>
-              <th scope="col" className="px-4 py-3">
-                Account
-              </th>
-              {editor ? (
-                <th scope="col" className="px-4 py-3">
-                  <span className="sr-only">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
+          <TableHead caption={`Members of ${course.title}`} columns={['Name', 'E-mail', 'Role', 'Student id', 'Account', editor ? '' : null]} />
           <tbody className="divide-y divide-slate-100">
             {course.members.map((m) => (
               <MemberRow key={m.accountId} member={m} editor={editor} link={link?.accountId === m.accountId ? link : null} onLink={() => issueLink(m)} onDropped={onDropped} />
@@ -94,11 +71,11 @@ function MemberRow({
         <td className="px-4 py-2 font-mono text-xs">{m.studentNumber ?? ''}</td>
         <td className="px-4 py-2">
           {dropped ? (
-            <span className="badge bg-slate-100 text-slate-600">dropped</span>
+            <span className="badge whitespace-nowrap bg-slate-100 text-slate-600">dropped</span>
           ) : m.hasPassword ? (
-            <span className="badge bg-emerald-50 text-emerald-800">active</span>
+            <span className="badge whitespace-nowrap bg-emerald-50 text-emerald-800">active</span>
           ) : (
-            <span className="badge bg-amber-50 text-amber-800">no password yet</span>
+            <span className="badge whitespace-nowrap bg-amber-50 text-amber-800">no password yet</span>
           )}
         </td>
         {editor ? (

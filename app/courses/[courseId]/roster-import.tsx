@@ -2,6 +2,7 @@
 
 import { useState } from 'react';
 import { Alert } from '../../_components/alert';
+import { TableHead } from '../../_components/table-head';
 import { ApiError, api } from '../../_lib/api-client';
 import type { RosterImportResponse, RosterProblem } from '@convlab/protocol';
 
@@ -106,20 +107,7 @@ export function RosterImport({ courseId, onImported }: { courseId: string; onImp
           <div>
             <Alert title="Nothing was imported">Fix these lines and import the file again.</Alert>
             <table className="mt-3 w-full text-left text-sm" data-testid="roster-problems">
-              <caption className="sr-only">Problems in the roster, by line</caption>
-              <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
-                <tr>
-                  <th scope="col" className="px-3 py-2">
-                    Line
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Problem
-                  </th>
-                  <th scope="col" className="px-3 py-2">
-                    Details
-                  </th>
-                </tr>
-              </thead>
+              <TableHead caption="Problems in the roster, by line" columns={['Line', 'Problem', 'Details']} cellClass="px-3 py-2" />
               <tbody className="divide-y divide-slate-100">
                 {problems.map((p, i) => (
                   <tr key={i}>

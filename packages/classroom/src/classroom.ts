@@ -218,6 +218,17 @@ export class Classroom {
     });
   }
 
+  /**
+   * Deletes a session with everything students did in it. A live session is ended first, so connected students see
+   * it end; returns what went.
+   */
+  async deleteSession(actor: Actor, sessionId: string): Promise<{ participants: number; submissions: number }> {
+    await this.end(actor, sessionId);
+    const gone = await this.queue.run(sessionId, () => this.store.deleteSession(sessionId));
+    if (!gone) throw new ProtocolError('NOT_FOUND', 'no such session');
+    return gone;
+  }
+
   /** Reopens an ended session where it stopped. */
   reopen(actor: Actor, sessionId: string): Promise<SessionState> {
     return this.mutate(actor, sessionId, (s) => (s.status === 'live' ? null : { status: 'live', endedAt: null }), {

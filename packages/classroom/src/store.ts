@@ -198,6 +198,12 @@ export interface ClassroomStore {
   listSessionsByInstructor(instructorId: string): Promise<LiveSessionDTO[]>; // newest first
   /** Applies the defined fields; throws `NotFoundError` for an unknown id, TypeError for a negative/non-integer step. */
   updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO>;
+  /**
+   * Deletes a session with everything of it (participants, submissions, request records, λ deals, running sweeps)
+   * in one transaction; returns what went, or null for an unknown id. Images stay (content-addressed, maybe shared):
+   * the image collector removes the ones nothing references any more.
+   */
+  deleteSession(id: string): Promise<{ participants: number; submissions: number } | null>;
 
   /**
    * Adds a participant. `tokenHash` is the SHA-256 of the participant's secret resume token.

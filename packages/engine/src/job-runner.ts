@@ -148,7 +148,7 @@ async function classify(spec: JobSpecOf<'classify'>, model: Model, ctx: RunnerCo
   const labels = (await ctx.labels?.()) ?? null;
   const predictions = order.map((index) => {
     const imagenetIndex = toStd[index] ?? -1;
-    const label = imagenetIndex < 0 ? (model.meta.backgroundClass ? 'background' : undefined) : labels?.[imagenetIndex]?.name;
+    const label = model.meta.classNames?.[index] ?? (imagenetIndex < 0 ? (model.meta.backgroundClass ? 'background' : undefined) : labels?.[imagenetIndex]?.name);
     return { index, probability: p[index], imagenetIndex, ...(label ? { label } : {}) };
   });
   ctx.onProgress({ step: 1, total: 1 });

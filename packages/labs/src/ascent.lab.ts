@@ -41,7 +41,7 @@ export const AscentParamsSchema = z
     /** The λ sweep the instructor can hand out (one λ per student). */
     sweep: LambdaSweepSchema.optional(),
   })
-  .refine((p) => p.classes.includes(p.classIndex), { message: 'classIndex is one of `classes`', path: ['classIndex'] })
+  .refine((p) => p.classes.includes(p.classIndex), { message: 'the class must be one of the list of classes', path: ['classIndex'] })
   .refine((p) => new Set(p.classes).size === p.classes.length, { message: 'each class once', path: ['classes'] });
 export type AscentParams = z.output<typeof AscentParamsSchema>;
 export type AscentParamsInput = z.input<typeof AscentParamsSchema>;
@@ -78,6 +78,20 @@ export const ascentLab = defineLab({
       description: 'λ = 0: what the network "wants" without any prior — usually high-frequency noise.',
       params: { lambda: 0, decay: 0, blurEvery: 0, blurWidth: 0, jitter: 0 },
     },
+  },
+  paramWords: {
+    model: { name: 'model' },
+    classes: { name: 'list of classes' },
+    classIndex: { name: 'class' },
+    lambda: { name: 'regularization λ' },
+    learningRate: { name: 'learning rate' },
+    steps: { name: 'number of steps', unit: 'steps' },
+    decay: { name: 'decay' },
+    blurEvery: { name: 'blur interval', unit: 'steps' },
+    blurWidth: { name: 'blur width', unit: 'pixels' },
+    jitter: { name: 'jitter', unit: 'pixels' },
+    seed: { name: 'random seed' },
+    sweep: { name: 'λ sweep' },
   },
   studentControls: ['classIndex', 'lambda', 'learningRate', 'steps', 'decay', 'blurEvery', 'blurWidth', 'jitter', 'seed'],
   jobs: [{ kind: 'ascent', purpose: 'the image, with snapshots and the class score while it evolves', runBy: 'student' }],

@@ -31,6 +31,12 @@ export interface LabPreset<P> {
   params: Partial<P>;
 }
 
+/** A parameter in words: its name in a sentence ("window") and its unit ("pixels"), if any. */
+export interface ParamWords {
+  name: string;
+  unit?: string;
+}
+
 /** The definition of one lab. `P` is its parameter schema, `R` the schema of a submission's result. */
 export interface LabDefinition<P extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>, R extends z.ZodType = z.ZodType> {
   id: string;
@@ -40,6 +46,11 @@ export interface LabDefinition<P extends z.ZodType<Record<string, unknown>> = z.
   params: P;
   /** Named parameter sets offered in the panel. */
   presets: Record<string, LabPreset<z.input<P>>>;
+  /**
+   * How parameters read to people (editor labels, validation messages, "students may change"): a name and a unit
+   * ("Window", "pixels"). A parameter left out reads as its code name in words ("shard size").
+   */
+  paramWords?: Partial<Record<keyof z.input<P> & string, ParamWords>>;
   /** Parameters students may change when the step does not say (`LabStep.studentControls`). */
   studentControls: readonly (keyof z.output<P> & string)[];
   jobs: readonly LabJob[];

@@ -43,7 +43,7 @@ export const NeuronParamsSchema = z
     /** Strongest channels offered per layer. */
     topChannels: z.number().int().min(1).max(64).default(16),
   })
-  .refine((p) => p.pick.kind === 'class' || p.layers.includes(p.pick.layer), { message: 'the pick names a layer of `layers`', path: ['pick', 'layer'] })
+  .refine((p) => p.pick.kind === 'class' || p.layers.includes(p.pick.layer), { message: 'the neuron’s layer must be one of the list of layers', path: ['pick', 'layer'] })
   .refine((p) => new Set(p.methods).size === p.methods.length, { message: 'each method once', path: ['methods'] });
 export type NeuronParams = z.output<typeof NeuronParamsSchema>;
 export type NeuronParamsInput = z.input<typeof NeuronParamsSchema>;
@@ -71,6 +71,14 @@ export const neuronLab = defineLab({
   presets: {
     guided: { title: 'Guided backprop only', params: { methods: ['guided'] } },
     compare: { title: 'Compare the three', params: { methods: ['vanilla', 'guided', 'deconvnet'] } },
+  },
+  paramWords: {
+    model: { name: 'model' },
+    image: { name: 'photo' },
+    layers: { name: 'list of layers' },
+    pick: { name: 'neuron or class to explain' },
+    methods: { name: 'list of methods' },
+    topChannels: { name: 'number of strongest channels shown', unit: 'channels' },
   },
   studentControls: ['pick', 'methods'],
   jobs: [

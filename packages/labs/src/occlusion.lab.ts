@@ -28,7 +28,7 @@ export const OcclusionParamsSchema = z
     /** A shard not back after this long is taken over by the server. */
     shardTimeoutSeconds: z.number().min(1).max(600).default(20),
   })
-  .refine((p) => p.stride <= p.window, { message: 'the stride is at most the window (or pixels are skipped)', path: ['stride'] });
+  .refine((p) => p.stride <= p.window, { message: 'the stride must be at most the window, or pixels are skipped', path: ['stride'] });
 export type OcclusionParams = z.output<typeof OcclusionParamsSchema>;
 export type OcclusionParamsInput = z.input<typeof OcclusionParamsSchema>;
 
@@ -61,6 +61,18 @@ export const occlusionLab = defineLab({
   presets: {
     fine: { title: 'Fine sweep', description: 'Small window, small stride: a sharp heatmap, more positions.', params: { window: 32, stride: 8 } },
     coarse: { title: 'Coarse sweep', description: 'Large window: quick, blurry heatmap.', params: { window: 64, stride: 32 } },
+  },
+  paramWords: {
+    model: { name: 'model' },
+    image: { name: 'photo' },
+    classIndex: { name: 'target class' },
+    fill: { name: 'fill of the masks' },
+    brushSize: { name: 'brush size', unit: 'pixels' },
+    maxMasks: { name: 'number of masks per submission' },
+    window: { name: 'window', unit: 'pixels' },
+    stride: { name: 'stride', unit: 'pixels' },
+    shardSize: { name: 'number of window positions per student', unit: 'positions' },
+    shardTimeoutSeconds: { name: "time a student's share of the sweep may take", unit: 'seconds' },
   },
   studentControls: ['fill', 'brushSize', 'classIndex'],
   jobs: [

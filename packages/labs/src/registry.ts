@@ -6,12 +6,15 @@ import type { LabStep, Step } from '@convlab/protocol';
 import type { z } from 'zod';
 import { ascentLab } from './ascent.lab';
 import type { AnyGradingRule } from './grading.types';
+import { convolutionLab } from './convolution.lab';
+import { filtersLab } from './filters.lab';
 import type { LabDefinition } from './lab.types';
 import { neuronLab } from './neuron.lab';
 import { occlusionLab } from './occlusion.lab';
+import { poolingLab } from './pooling.lab';
 
 /** Every lab, in the order the lesson editor offers them. */
-export const LABS: readonly LabDefinition[] = [occlusionLab, neuronLab, ascentLab] as unknown as LabDefinition[];
+export const LABS: readonly LabDefinition[] = [convolutionLab, poolingLab, filtersLab, occlusionLab, neuronLab, ascentLab] as unknown as LabDefinition[];
 
 /** Thrown for a lab step, a student change or a result that does not fit its lab; the message is safe to show. */
 export class LabError extends Error {

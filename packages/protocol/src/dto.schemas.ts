@@ -469,6 +469,42 @@ export const SweepDoneEventSchema = z.object({
 /** `ascent:deal-lambdas` (instructor): hand each online student a λ of the step's sweep. */
 export const DealLambdasPayloadSchema = z.strictObject({ stepId: StepIdSchema });
 
+/** `lab:task`: which lab step's task to fetch. */
+export const LabTaskPayloadSchema = z.strictObject({ stepId: StepIdSchema });
+
+/** A small map of numbers on the wire, row-major, channels last. */
+export const NumberMapSchema = z.object({
+  height: z.number().int().min(1),
+  width: z.number().int().min(1),
+  channels: z.number().int().min(1),
+  data: z.array(z.number()),
+});
+export type NumberMap = z.infer<typeof NumberMapSchema>;
+
+/**
+ * What the server hands a lab step's student before they work: the convolution lab's photo (8-bit RGB as the server
+ * scaled it, so browser and server convolve the same numbers) and the "make this output" target (never the hidden
+ * kernel); the pooling lab's quiz question (never its answer).
+ */
+export const LabTaskSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('convolution'), photo: NumberMapSchema.nullable(), target: NumberMapSchema.nullable() }),
+  z.object({
+    kind: z.literal('pooling'),
+    quiz: z
+      .object({
+        grid: z.array(z.array(z.number())),
+        op: z.enum(['max', 'avg']),
+        size: z.number().int(),
+        stride: z.number().int(),
+        outY: z.number().int(),
+        outX: z.number().int(),
+        question: z.string(),
+      })
+      .nullable(),
+  }),
+]);
+export type LabTask = z.infer<typeof LabTaskSchema>;
+
 /** `ascent:lambda` (server → one student): the λ to use for the step's gradient ascent. */
 export const AscentLambdaEventSchema = z.object({
   stepId: StepIdSchema,

@@ -33,6 +33,8 @@ const CORE_ERROR_CODES = [
   'PAST_DUE',
   /** Every attempt at the assignment step is used. */
   'NO_ATTEMPTS_LEFT',
+  /** A save based on an older version of the document (another tab saved since): reload, then save again. */
+  'CONFLICT',
   'INTERNAL',
 ] as const;
 
@@ -66,6 +68,7 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   NOT_OPEN: 409,
   PAST_DUE: 409,
   NO_ATTEMPTS_LEFT: 409,
+  CONFLICT: 409,
   INTERNAL: 500,
   ...COMPUTE_HTTP_STATUS_OF,
 };

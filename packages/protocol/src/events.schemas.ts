@@ -11,6 +11,8 @@ import {
   LAB_LIMITS,
   AscentLambdaEventSchema,
   DealLambdasPayloadSchema,
+  LabTaskPayloadSchema,
+  LabTaskSchema,
   LabSharePayloadSchema,
   LabShareStepPayloadSchema,
   LabSharedEventSchema,
@@ -221,6 +223,15 @@ export const clientEvents = {
     requestId: true,
     payload: SweepResultPayloadSchema,
     result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
+  },
+  /**
+   * A joined student (or a watching instructor): the task of a convolution or pooling step — the photo the lab
+   * convolves, the challenge's target, the student's own quiz question. The server keeps what checks them.
+   */
+  'lab:task': {
+    by: 'member',
+    payload: LabTaskPayloadSchema,
+    result: z.object({ task: LabTaskSchema }),
   },
   /** Instructor: hand each online student one λ of the gradient-ascent step's sweep (`ascent:lambda` to each). */
   /** A student: the λ the instructor handed them for this step, if any (a page that opens late or reloads asks). */

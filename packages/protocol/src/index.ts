@@ -18,6 +18,7 @@ export * from './payload-guard';
 export * from './http.schemas';
 export * from './lti.schemas';
 export * from './courses.schemas';
+export * from './lesson.schemas';
 export * from './masks';
 export * from './window-grid';
 export * from './jobs';
