@@ -8,8 +8,10 @@ import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
 import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind, ImageUsageStore, LessonRepository, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
+import type { LtiService } from './lti/service';
 import type { ModelStore } from './models/model-store';
 import type { ConnectionCap } from './security/connection-cap';
+import { DEFAULT_RETRY_DELAYS_MS } from './lti/score-publisher';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
 
 /** The time the server decides deadlines by; `offsetMs` moves it (tests only). */
@@ -46,6 +48,8 @@ export interface Limits {
   signinBackoff: BackoffRule;
   signinFailuresPerIp: ThrottleRule;
   signupsPerIp: ThrottleRule;
+  /** Waits between attempts to publish a grade to an LMS (AGS); past the last, the score is marked failed. */
+  agsRetryDelaysMs: readonly number[];
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -61,6 +65,7 @@ export const DEFAULT_LIMITS: Limits = {
   // Guessing many accounts from one address; high, since a school's staff may share one NAT address too.
   signinFailuresPerIp: { maxFailures: 100, windowMs: 10 * 60_000 },
   signupsPerIp: { maxFailures: 20, windowMs: 60 * 60_000 },
+  agsRetryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
 };
 
 export interface ServerContext {
@@ -89,6 +94,8 @@ export interface ServerContext {
   lessons: LessonRepository;
   /** Open Socket.io connections per client address. */
   connections: ConnectionCap;
+  /** LTI 1.3: LMS platforms, launches, roster sync and grade passback. */
+  lti: LtiService;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
   /** Uploaded models: files in the data dir, rows in the database (server/models/model-store.ts). */

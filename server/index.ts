@@ -20,12 +20,16 @@ import { loadConfig, type Config } from './config';
 import { DEFAULT_LIMITS, createServerClock, createThrottles, type Limits, type ServerContext } from './context';
 import { openStore } from './db';
 import { createApiRouter } from './http/api';
+import { handleLtiPages } from './http/lti.routes';
 import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
+import { createCourseBridge } from './lti/course-bridge';
+import { LtiService } from './lti/service';
 import { ModelStore } from './models/model-store';
 import { createRealtime } from './realtime/io';
 import { ConnectionCap } from './security/connection-cap';
-import { applySecurityHeaders } from './security/headers';
+import { applySecurityHeaders, isLtiFramedPath } from './security/headers';
+import { isSecureRequest } from './security/origin';
 import type { IoServer } from './realtime/types';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -101,7 +105,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       browserMaxBytes: config.models.browserMaxBytes,
     }),
     throttles: createThrottles(limits),
+    lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses, opened.assignments), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };
+  await context.lti.start();
 
   const api = createApiRouter();
   // Model files for browsers that compute locally: sha256 ETags, immutable when versioned, kept in Cache Storage.
@@ -114,7 +120,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const httpServer = createServer((req, res) => {
     void (async () => {
       try {
-        applySecurityHeaders(req, res, { dev: config.next && config.dev });
+        const nonce = applySecurityHeaders(req, res, {
+          dev: config.next && config.dev,
+          // The LMS frames the LTI pages (and the pages they lead to): only its registered platforms may.
+          frameOrigins: (pathname) => (isLtiFramedPath(pathname) ? context.lti.frameOrigins() : []),
+        });
+        const secure = isSecureRequest(req.headers, 'encrypted' in req.socket && Boolean(req.socket.encrypted), config.trustProxy);
+        if (await handleLtiPages(req, res, context, nonce, secure)) return;
         if (await api.handle(req, res, context)) return;
         if (await modelFiles(req, res)) return;
         if (nextHandler) return await nextHandler(req, res);
@@ -145,6 +157,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       });
     });
   } catch (err) {
+    await context.lti.close();
     await classroom.close();
     io.close();
     await opened.close();
@@ -169,6 +182,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       nextHandler = (req, res) => handler(req, res);
       nextClose = () => app.close();
     } catch (err) {
+      await context.lti.close();
       await classroom.close();
       await context.compute.close(); // sockets were already served while Next.js prepared
       await new Promise<void>((r) => io.close(() => r()));
@@ -194,6 +208,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     (closing ??= (async () => {
       clearTimeout(gcFirst);
       clearInterval(gcEvery);
+      await context.lti.close();
       // Classroom first: the disconnects that closing Socket.io causes must not start grace timers.
       await classroom.close();
       // Compute before Socket.io, so jobs still running tell their students the server is shutting down.

@@ -5,6 +5,11 @@
  */
 import {
   API,
+  LTI_PATHS,
+  type LtiPlatform,
+  type LtiPlatformsResponse,
+  type LtiToolConfig,
+  type RegisterPlatformBody,
   COURSE_API,
   type AccountResponse,
   type AddStaffBody,
@@ -99,6 +104,10 @@ export const api = {
   signIn: (body: SigninBody) => apiFetch<InstructorResponse>(API.signin, { method: 'POST', body }),
   signOut: () => apiFetch<void>(API.signout, { method: 'POST' }),
   me: () => apiFetch<InstructorResponse>(API.me),
+  /** LTI: registered LMS platforms and the values an LMS admin enters (ConvLab's admin only). */
+  ltiPlatforms: () => apiFetch<LtiPlatformsResponse>(LTI_PATHS.platforms),
+  rotateLtiKey: () => apiFetch<{ kid: string }>(LTI_PATHS.rotateKey, { method: 'POST' }),
+  registerLtiPlatform: (body: RegisterPlatformBody) => apiFetch<{ platform: LtiPlatform; tool: LtiToolConfig }>(LTI_PATHS.platforms, { method: 'POST', body }),
   /** The instructor's signed-in sessions (browsers), newest first. */
   listSignedInSessions: () => apiFetch<SignedInSessionListResponse>(API.authSessions),
   /** Ends one of them on the server. */

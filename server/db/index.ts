@@ -17,6 +17,7 @@ import {
 } from './migrate';
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
+import type { LtiRepository } from './lti.repository';
 import type { UploadedModelStore } from './uploaded-model.repository';
 import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
@@ -29,6 +30,7 @@ export { PrismaClassroomStore } from './prisma-store';
 export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
+export * from './lti.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
 export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
@@ -56,6 +58,8 @@ export interface OpenedStore {
   instructorSessions: InstructorSessionStore;
   /** Students' image usage (quotas) and unreferenced images (garbage collection), on the same connection. */
   imageUsage: ImageUsageStore;
+  /** LTI 1.3 storage, on the same connection. */
+  lti: LtiRepository;
   /** Accounts (instructors and students) and set-password tokens, on the same connection. */
   accounts: AccountRepository;
   /** Courses, members, rosters, on the same connection. */
@@ -120,6 +124,21 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels } = store;
-  return { store, jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels, lti } = store;
+  return {
+    store,
+    jobResults,
+    instructorSessions,
+    imageUsage,
+    lessons,
+    accounts,
+    courses,
+    assignments,
+    uploadedModels,
+    lti,
+    kind,
+    location,
+    migrationStatus: () => status.read(),
+    close: () => store.close(),
+  };
 }

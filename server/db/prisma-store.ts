@@ -25,6 +25,7 @@ import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { LessonRepository } from './lesson.repository';
 import { LiveStateRepository } from './live-state.repository';
+import { LtiRepository } from './lti.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ImageUsageRepository } from './image-usage.repository';
 import { InstructorSessionRepository } from './instructor-session.repository';
@@ -50,6 +51,8 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly imageUsage: ImageUsageRepository;
   /** λ assignments and running sweeps (LiveStateStore), on the same client. */
   readonly liveState: LiveStateRepository;
+  /** LTI 1.3 platforms, keys, launches, roster and grade passback (server/lti), on the same client. */
+  readonly lti: LtiRepository;
   /** Accounts (instructors and students), approval and set-password tokens. */
   readonly accounts: AccountRepository;
   /** Courses, members and roster imports. */
@@ -77,6 +80,7 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
+    this.lti = new LtiRepository(db);
     this.accounts = new AccountRepository(db);
     this.courses = new CourseRepository(db);
     this.assignments = new AssignmentRepository(db);

@@ -1,12 +1,13 @@
 /** The JSON API served before the Next.js handler. */
-import { registerAssignmentRoutes } from './assignments.routes';
 import { registerAccountRoutes } from './accounts.routes';
+import { registerAssignmentRoutes } from './assignments.routes';
 import { registerAuthRoutes } from './auth.routes';
 import { registerCourseRoutes } from './courses.routes';
 import { registerCatalogRoutes } from './catalog.routes';
 import { registerHealthRoutes } from './health.routes';
 import { registerImageRoutes } from './images.routes';
 import { registerLessonRoutes } from './lessons.routes';
+import { registerLtiRoutes } from './lti.routes';
 import { registerLibraryRoutes } from './library.routes';
 import { Router } from './router';
 import { registerSessionRoutes } from './sessions.routes';
@@ -27,6 +28,7 @@ export function createApiRouter(): Router {
   registerLessonRoutes(router);
   registerLibraryRoutes(router);
   registerCatalogRoutes(router);
+  registerLtiRoutes(router);
   registerAssignmentRoutes(router);
   return router;
 }

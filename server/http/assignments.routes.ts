@@ -55,6 +55,13 @@ function forStudent(s: AssignmentSubmission, released: boolean): AssignmentSubmi
   return released ? s : { ...s, auto: null, manual: null, overridePoints: null, overrideReason: null, points: 0 };
 }
 
+/** Queues every student's released total for the LMS gradebooks (LTI AGS) of the assignment's links. */
+async function publishToLms(ctx: ServerContext, a: AssignmentRecord): Promise<void> {
+  const book = await assignmentService(ctx).gradebook(a, toAssignmentDto);
+  const maxPoints = book.steps.reduce((n, s) => n + s.maxPoints, 0);
+  await ctx.lti.publishGrades(a.id, book.rows.map((r) => ({ accountId: r.accountId, score: r.total, maxPoints })));
+}
+
 async function loadAssignment(req: ApiRequest, ctx: ServerContext, roles: readonly ('instructor' | 'ta' | 'student')[]): Promise<{ a: AssignmentRecord; access: CourseAccess }> {
   const a = await ctx.assignments.findById(req.params.id!);
   // A stranger learns nothing: the same NOT_FOUND as for a course they are not in.
@@ -120,6 +127,8 @@ export function registerAssignmentRoutes(router: Router): void {
     async (req, ctx) => {
       const { a } = await loadAssignment(req, ctx, COURSE_EDITORS);
       const updated = await ctx.assignments.setReleased(a.id, req.body.released ? ctx.clock.now() : null);
+      // Released grades go to the LMS line items linked to this assignment (LTI AGS; queued, retried in the background).
+      if (updated.releasedAt) await publishToLms(ctx, updated);
       return { status: 200, body: { assignment: toAssignmentDto(updated) } };
     },
     ReleaseBodySchema,

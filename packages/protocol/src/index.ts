@@ -16,6 +16,7 @@ export * from './events';
 export * from './request-id';
 export * from './payload-guard';
 export * from './http.schemas';
+export * from './lti.schemas';
 export * from './courses.schemas';
 export * from './lesson.schemas';
 export * from './masks';
