@@ -10,7 +10,13 @@ import {
   type LtiPlatformsResponse,
   type LtiToolConfig,
   type RegisterPlatformBody,
+  ASSIGNMENT_API,
   COURSE_API,
+  type Assignment,
+  type AssignmentSubmission,
+  type CreateAssignmentBody,
+  type Gradebook,
+  type StudentAssignment,
   type AccountResponse,
   type AddStaffBody,
   type AdminAccountListResponse,
@@ -166,6 +172,18 @@ export const api = {
   passwordLinkInfo: (token: string) => apiFetch<PasswordLinkInfoResponse>(COURSE_API.passwordLinkInfo(token)),
   usePasswordLink: (token: string, password: string) =>
     apiFetch<AccountResponse>(COURSE_API.usePasswordLink(token), { method: 'POST', body: { password } }),
+  /** A course's assignments: with their grading for staff, without it (and with the student's status) for students. */
+  listAssignments: (courseId: string) => apiFetch<{ assignments: (Assignment | StudentAssignment)[] }>(ASSIGNMENT_API.ofCourse(courseId)),
+  createAssignment: (courseId: string, body: CreateAssignmentBody) => apiFetch<{ assignment: Assignment }>(ASSIGNMENT_API.ofCourse(courseId), { method: 'POST', body }),
+  getAssignment: (id: string) => apiFetch<{ assignment: Assignment | StudentAssignment }>(ASSIGNMENT_API.assignment(id)),
+  gradebook: (id: string) => apiFetch<{ gradebook: Gradebook }>(ASSIGNMENT_API.action(id, 'gradebook')),
+  releaseGrades: (id: string, released: boolean) => apiFetch<{ assignment: Assignment }>(ASSIGNMENT_API.action(id, 'release'), { method: 'POST', body: { released } }),
+  assignmentSubmissions: (id: string) => apiFetch<{ submissions: AssignmentSubmission[] }>(ASSIGNMENT_API.action(id, 'submissions')),
+  getAssignmentSubmission: (id: string) => apiFetch<{ submission: AssignmentSubmission; history: { kind: string; byId: string | null; data: unknown; createdAt: string }[] }>(ASSIGNMENT_API.submission(id)),
+  gradeByHand: (id: string, rubric: Record<string, number>, comment: string) =>
+    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'grade'), { method: 'POST', body: { requestId: crypto.randomUUID(), rubric, comment } }),
+  overrideGrade: (id: string, points: number | null, reason: string) =>
+    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'override'), { method: 'POST', body: { requestId: crypto.randomUUID(), points, reason } }),
   listInstructorAccounts: () => apiFetch<AdminAccountListResponse>(COURSE_API.adminAccounts),
   approveInstructor: (accountId: string, approved: boolean) =>
     apiFetch<AccountResponse>(COURSE_API.adminApprove(accountId), { method: 'POST', body: { approved } }),

@@ -8,6 +8,7 @@ import { InstructorHeader } from '../../_components/instructor-header';
 import { api } from '../../_lib/api-client';
 import { useAccount } from '../../_lib/use-instructor';
 import type { CourseDetail } from '@convlab/protocol';
+import { AssignmentsCard } from './assignments-card';
 import { MembersTable } from './members-table';
 import { RosterImport } from './roster-import';
 
@@ -97,7 +98,7 @@ export default function CoursePage() {
               </div>
             ) : null}
 
-            {/* Assignments of the course (lane grading-work) go here. */}
+            <AssignmentsCard courseId={course.id} editor={editor} />
 
             <h2 className="mt-10 text-xl font-bold text-slate-900">Members</h2>
             <MembersTable

@@ -169,3 +169,12 @@ export const GradebookSchema = z.object({
   rows: z.array(GradebookRowSchema),
 });
 export type Gradebook = z.infer<typeof GradebookSchema>;
+
+/** The assignment routes' paths (server/http/assignments.routes.ts). */
+export const ASSIGNMENT_API = {
+  ofCourse: (courseId: string) => `/api/courses/${encodeURIComponent(courseId)}/assignments`,
+  assignment: (id: string) => `/api/assignments/${encodeURIComponent(id)}`,
+  action: (id: string, action: 'release' | 'regrade' | 'extensions' | 'submissions' | 'gradebook' | 'gradebook.csv' | 'my-submissions.json') => `/api/assignments/${encodeURIComponent(id)}/${action}`,
+  submission: (id: string) => `/api/assignment-submissions/${encodeURIComponent(id)}`,
+  grade: (id: string, action: 'grade' | 'override') => `/api/assignment-submissions/${encodeURIComponent(id)}/${action}`,
+} as const;
