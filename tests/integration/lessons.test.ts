@@ -35,7 +35,8 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     const { lessons } = LessonsResponseSchema.parse(res.body);
     const lesson = lessons.find((l) => l.id === 'how-cnns-see')!;
     expect(lesson.title).toBe('How CNNs see');
-    expect(lesson.steps.filter((s) => s.kind === 'lab')).toHaveLength(9);
+    // The lecture's order: convolution, make this output, pooling, filters, max patches, occlusion ×3, neuron, ascent.
+    expect(lesson.steps.filter((s) => s.kind === 'lab')).toHaveLength(10);
     if (existsSync(SHARED_SCHOONER)) expect(lesson.notice).toBeNull();
 
     const created = await api(base, '/api/sessions', { cookie, body: { title: lesson.title, steps: lesson.steps } });
@@ -102,6 +103,7 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     if (existsSync(SHARED_SQUEEZENET)) {
       expect(models.find((m) => m.id === 'squeezenet1.1_nchw')).toEqual({
         id: 'squeezenet1.1_nchw', displayName: 'SqueezeNet 1.1', family: 'squeezenet', inputSize: [224, 224], numClasses: 1000,
+        source: 'builtin', sizeBytes: expect.any(Number), serverOnly: false,
       });
     }
     // Only what a models directory holds counts: an empty one lists nothing, one model folder lists that model.
