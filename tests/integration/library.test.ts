@@ -93,6 +93,12 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
     const before = (await me('/api/sessions')).body.sessions.length;
     expect(await me(`/api/library/${draftId}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/Step 1 needs a title/) } });
     expect((await me('/api/sessions')).body.sessions).toHaveLength(before);
+    // A lab step letting students change what their panel has no control for (the sweep's window) is refused, in words.
+    const ready = (await me('/api/library', { body: { id: newId(), copyOf: 'ready:how-cnns-see' } })).body.lesson;
+    const steps = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'occlusion' ? { ...s, studentControls: ['fill', 'window'] } : s));
+    await me(`/api/library/${ready.id}`, { body: { title: ready.title, steps, revision: ready.revision } });
+    expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
+    expect(await me('/api/sessions', { body: { title: 'Direct', steps } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
     // The ready-made lesson starts directly too.
     expect((await me('/api/library/ready:how-cnns-see/start', { method: 'POST' })).body.session.title).toBe('How CNNs see');
   });

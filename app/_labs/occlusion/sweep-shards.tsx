@@ -95,8 +95,8 @@ export function SweepShards({ lab, imageUrl, targetName, stored }: {
         </p>
       </div>
       <p className="text-sm text-slate-700">
-        A grey square slides over the photo; at each spot the model tells how sure it still is. Each laptop computes a few spots.{' '}
-        {mine.computing ? <strong>Your laptop is computing {mine.computing} shard{mine.computing === 1 ? '' : 's'}…</strong> : null}
+        A grey square slides over the photo; at each spot the model tells how sure it still is. Each student's device computes a few spots.{' '}
+        {mine.computing ? <strong>This device is computing {mine.computing} shard{mine.computing === 1 ? '' : 's'}…</strong> : null}
         {mine.done ? ` ${mine.done} shard${mine.done === 1 ? '' : 's'} computed by ${mine.where}.` : ''}
         {mine.failed ? ` ${mine.failed} could not be computed here; the server takes them over.` : ''}
         {mine.late ? ` ${mine.late} came back after the server had already done ${mine.late === 1 ? 'it' : 'them'}.` : ''}
