@@ -38,7 +38,14 @@ export async function listInstalledModels(options: ModelStoreOptions): Promise<I
   const found = await Promise.all(BUILTIN_MODELS.map(async (m) => ((await locateModel(m.meta.id, options)) ? m.meta : null)));
   return found
     .filter((m) => m !== null)
-    .map(({ id, displayName, family, inputSize, numClasses }) => ({ id, displayName, family, inputSize: [inputSize[0], inputSize[1]], numClasses }));
+    .map(({ id, displayName, family, inputSize, numClasses, weights }) => ({
+      id,
+      displayName,
+      family,
+      inputSize: [inputSize[0], inputSize[1]],
+      numClasses,
+      weights: weights ?? 'float',
+    }));
 }
 
 /** Registers `GET /api/models` and `GET /api/samples`; directories are read from `env` on each request. */

@@ -7,8 +7,14 @@
 import { expect, test, type Page } from '@playwright/test';
 import { instructorContext, joinAsStudent, snap } from './support';
 
-// Dev mode compiles each page on first use; on a busy machine that alone takes a while.
+// Dev mode (CONVLAB_E2E_DEV=1) compiles each page on first use; on a busy machine that alone takes minutes.
 test.setTimeout(600_000);
+test.beforeAll(async ({ request }) => {
+  test.setTimeout(900_000);
+  for (const path of ['/dashboard', '/dashboard/lessons/warm-up-page', '/teach/warm-up', '/join/WARMUP', '/s/WARMUP']) {
+    await request.get(path, { timeout: 600_000 });
+  }
+});
 
 const saved = (page: Page) => expect(page.getByTestId('save-state')).toHaveText(/^All changes saved/, { timeout: 30_000 });
 

@@ -101,7 +101,7 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     expect(new Set(models.map((m) => m.id)).size).toBe(models.length);
     if (existsSync(SHARED_SQUEEZENET)) {
       expect(models.find((m) => m.id === 'squeezenet1.1_nchw')).toEqual({
-        id: 'squeezenet1.1_nchw', displayName: 'SqueezeNet 1.1', family: 'squeezenet', inputSize: [224, 224], numClasses: 1000,
+        id: 'squeezenet1.1_nchw', displayName: 'SqueezeNet 1.1', family: 'squeezenet', inputSize: [224, 224], numClasses: 1000, weights: 'float',
       });
     }
     // Only what a models directory holds counts: an empty one lists nothing, one model folder lists that model.

@@ -99,6 +99,15 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
     await me(`/api/library/${ready.id}`, { body: { title: ready.title, steps, revision: ready.revision } });
     expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
     expect(await me('/api/sessions', { body: { title: 'Direct', steps } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
+    // A quantized model cannot serve a lab that needs gradients: marked in the library, refused at start, in words.
+    const neuronSteps = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'neuron' ? { ...s, params: { ...s.params, model: 'mobilenet_v2_1.0_224_quant' } } : s));
+    const quantized = (await me(`/api/library/${ready.id}`, { body: { title: ready.title, steps: neuronSteps, revision: ready.revision + 1 } })).body.lesson;
+    expect(quantized.problems).toEqual([expect.stringMatching(/MobileNet v2 1\.0 \(224, uint8\) is a quantized model: it gives no usable gradients, and the Neurons to pixels lab needs them/)]);
+    expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/quantized model/) } });
+    expect(await me('/api/sessions', { body: { title: 'Direct', steps: neuronSteps } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/quantized model/) } });
+    // The same model is fine where no gradient is taken (occlusion only classifies).
+    const occlusionOnQuant = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'occlusion' ? { ...s, params: { ...s.params, model: 'mobilenet_v2_1.0_224_quant' } } : s));
+    expect((await me('/api/sessions', { body: { title: 'Occlusion on uint8', steps: occlusionOnQuant } })).status).toBe(201);
     // The ready-made lesson starts directly too.
     expect((await me('/api/library/ready:how-cnns-see/start', { method: 'POST' })).body.session.title).toBe('How CNNs see');
   });

@@ -86,6 +86,8 @@ export const InstalledModelSchema = z.object({
   /** [height, width] in pixels. */
   inputSize: z.tuple([z.number().int(), z.number().int()]),
   numClasses: z.number().int(),
+  /** 'quantized' models give no usable gradients: labs that need them refuse them. */
+  weights: z.enum(['float', 'quantized']),
 });
 export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 export const ModelsResponseSchema = z.object({ models: z.array(InstalledModelSchema) });
