@@ -167,7 +167,7 @@ export function LessonPlanEditor({
                   />
                   <div>
                     <label htmlFor={`${step.id}-markdown`} className="field-label">
-                      Text <span className="font-normal text-slate-500">(Markdown: **bold**, *italic*, lists, `code`)</span>
+                      Text <span className="font-normal text-slate-500">(Markdown: **bold**, *italic*, lists, tables, `code`, math as $x^2$ or $$…$$)</span>
                     </label>
                     <textarea
                       id={`${step.id}-markdown`}

@@ -84,6 +84,7 @@ test('a lesson built with the keyboard alone', async ({ browser }) => {
   const page = await context.newPage();
   await page.goto('/dashboard');
   const newLesson = page.getByRole('button', { name: 'New lesson' });
+  await expect(newLesson).toBeEnabled(); // once the account is known
   await newLesson.focus();
   await page.keyboard.press('Enter');
   await expect(page).toHaveURL(/\/dashboard\/lessons\/lesson-/, { timeout: 60_000 });
