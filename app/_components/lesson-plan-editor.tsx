@@ -4,6 +4,7 @@ import { LABS, type LabDefinition } from '@convlab/labs';
 import { useState } from 'react';
 import { PLAN_LIMITS, blankLabStep, blankStep, moveItem, newStepId, type LabStep, type PlanErrors, type SlideStep, type Step } from '../_lib/lesson-plan';
 import { useLessonCatalog } from '../_lib/use-lesson-catalog';
+import { ImageLibrary } from './lesson/image-library';
 import { LabStepEditor } from './lesson/lab-step-editor';
 import { LabStepPreview } from './lesson/lab-step-preview';
 import { StepView } from './step-view';
@@ -193,6 +194,12 @@ export function LessonPlanEditor({
                     error={e.imageUrl}
                     onChange={(v) => update(step.id, { imageUrl: v })}
                   />
+                  <details className="text-sm">
+                    <summary className="cursor-pointer font-semibold text-slate-800">Or one of your uploaded images</summary>
+                    <div className="mt-2">
+                      <ImageLibrary chosenHash={step.imageUrl?.split('/').pop()} onPick={(image) => update(step.id, { imageUrl: image.url })} />
+                    </div>
+                  </details>
                 </div>
               )}
             </li>

@@ -115,8 +115,12 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
   it('exports a lesson as one file with its images and imports it elsewhere; shares a copy with a colleague', async () => {
     const ada = as((await signUpInstructor(suite.base, `export-${target.kind}@example.org`)).cookie);
     const bytes = readFileSync(PHOTO);
-    const uploaded = await fetch(`${suite.base}/api/images`, { method: 'POST', headers: { 'content-type': 'image/png', cookie: (await signUpInstructor(suite.base, `up-${target.kind}@example.org`)).cookie }, body: new Uint8Array(bytes) });
+    const uploader = (await signUpInstructor(suite.base, `up-${target.kind}@example.org`)).cookie;
+    const uploaded = await fetch(`${suite.base}/api/images`, { method: 'POST', headers: { 'content-type': 'image/png', cookie: uploader }, body: new Uint8Array(bytes) });
     const image = ((await uploaded.json()) as { image: { hash: string; url: string } }).image;
+    // The upload is in its uploader's image library, reusable in any step.
+    expect(((await api(suite.base, '/api/images', { cookie: uploader })).body.images as { url: string }[]).map((i) => i.url)).toEqual([image.url]);
+    expect((await api(suite.base, '/api/images')).status).toBe(401);
     const id = newId();
     const steps: Step[] = [
       slide('cat', 'A cat', image.url),

@@ -30,7 +30,7 @@ export const API = {
   /** POST (a student, by the resume token saved when they joined): their own work in the session, also after it ended. */
   myWork: (code: string) => `/api/join/${encodeURIComponent(code)}/work`,
   health: '/api/health',
-  /** POST (instructor): upload an image as the raw request body; GET `image(hash)`: fetch it. */
+  /** POST (instructor): upload an image as the raw request body; GET: the instructor's uploads; GET `image(hash)`: fetch it. */
   images: '/api/images',
   image: (hash: string) => `/api/images/${encodeURIComponent(hash)}`,
   /** GET (instructor owning the session): its stored submissions, oldest first; `?labId=&stepId=` narrow them. */
@@ -64,6 +64,9 @@ export const IMAGE_UPLOAD_LIMITS = {
 } as const;
 
 export const ImageResponseSchema = z.object({ image: ImageAssetSchema });
+/** `GET /api/images` (instructor): their uploads, newest first — an image library reusable in any step. */
+export const ImageLibraryResponseSchema = z.object({ images: z.array(ImageAssetSchema) });
+export type ImageLibraryResponse = z.infer<typeof ImageLibraryResponseSchema>;
 
 /** A ready-made lesson an instructor can start from (copy, edit, run). */
 export const ReadyLessonSchema = z.object({
