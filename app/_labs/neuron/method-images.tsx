@@ -29,7 +29,7 @@ export function MethodImages({ images, size = 'medium', explain = false, testIdP
   const name = size === 'large' ? 'text-2xl font-bold' : size === 'projector' ? 'text-lg font-bold' : size === 'medium' ? 'text-sm font-semibold' : 'text-xs font-semibold';
   const text = size === 'large' || size === 'projector' ? 'text-lg' : 'text-xs';
   return (
-    <div className={`grid ${size === 'large' ? 'gap-6' : size === 'small' ? 'gap-1.5' : 'gap-3'}`} style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
+    <div className={`grid [overflow-wrap:anywhere] ${size === 'large' ? 'gap-6' : size === 'small' ? 'gap-1.5' : 'gap-3'}`} style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
       {photoUrl ? (
         <figure className="min-w-0">
           <img src={photoUrl} alt="The photo" className="aspect-square w-full rounded-md border border-slate-200 object-cover" />
