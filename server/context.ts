@@ -6,10 +6,27 @@ import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
-import type { DbKind, ImageUsageStore, LessonRepository, MigrationStatus } from './db';
+import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind, ImageUsageStore, LessonRepository, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
+import type { ModelStore } from './models/model-store';
 import type { ConnectionCap } from './security/connection-cap';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
+
+/** The time the server decides deadlines by; `offsetMs` moves it (tests only). */
+export interface ServerClock {
+  now(): Date;
+  offsetMs: number;
+}
+
+/** The system clock, movable for tests. */
+export function createServerClock(): ServerClock {
+  return {
+    offsetMs: 0,
+    now() {
+      return new Date(Date.now() + this.offsetMs);
+    },
+  };
+}
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
 export interface Limits {
@@ -55,6 +72,14 @@ export interface ServerContext {
   /** Instructors' server-side sign-in sessions. */
   auth: AuthSessions;
   classroom: Classroom;
+  /** Accounts (instructors and students), approval, set-password tokens. */
+  accounts: AccountRepository;
+  /** Courses, their members and rosters. */
+  courses: CourseRepository;
+  /** Assignments, self-paced submissions and their grades. */
+  assignments: AssignmentRepository;
+  /** The server's clock for deadlines (tests set it; never the browser's). */
+  clock: ServerClock;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;
   /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */
@@ -66,6 +91,8 @@ export interface ServerContext {
   connections: ConnectionCap;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
+  /** Uploaded models: files in the data dir, rows in the database (server/models/model-store.ts). */
+  models: ModelStore;
   throttles: {
     joinCodes: JoinCodeLimiter;
     signin: SignInLimiter;

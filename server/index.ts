@@ -17,11 +17,12 @@ import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
 import { createComputeLauncher, decideBackendAtStart } from './compute-launcher';
 import { loadConfig, type Config } from './config';
-import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from './context';
+import { DEFAULT_LIMITS, createServerClock, createThrottles, type Limits, type ServerContext } from './context';
 import { openStore } from './db';
 import { createApiRouter } from './http/api';
 import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
+import { ModelStore } from './models/model-store';
 import { createRealtime } from './realtime/io';
 import { ConnectionCap } from './security/connection-cap';
 import { applySecurityHeaders } from './security/headers';
@@ -68,6 +69,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const computeChoice = await decideBackendAtStart(config);
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // CONVLAB_ADMIN_EMAIL names the admin; an account with that e-mail made before it was set becomes admin now.
+  if (config.accounts.adminEmail) await opened.accounts.promoteAdmin(config.accounts.adminEmail);
   const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs });
   const context: ServerContext = {
     config,
@@ -77,6 +80,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     store: opened.store,
     auth: new AuthSessions(opened.instructorSessions, secret),
     classroom,
+    accounts: opened.accounts,
+    courses: opened.courses,
+    assignments: opened.assignments,
+    clock: createServerClock(),
     imageUsage: opened.imageUsage,
     lessons: opened.lessons,
     imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
@@ -86,6 +93,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
     compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
+    // An upload counts only once a compute worker has imported it.
+    models: new ModelStore({
+      dir: resolve(config.dataDir, 'models'),
+      rows: opened.uploadedModels,
+      validate: async (id) => (await context.compute.get()).describeModel(id),
+      browserMaxBytes: config.models.browserMaxBytes,
+    }),
     throttles: createThrottles(limits),
   };
 

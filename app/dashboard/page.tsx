@@ -8,6 +8,7 @@ import { StatusBadge } from '../_components/status-badge';
 import { api } from '../_lib/api-client';
 import type { LiveSession } from '@convlab/protocol';
 import { useInstructor } from '../_lib/use-instructor';
+import { ModelUpload } from './model-upload';
 import { LessonLibrary } from './lesson-library';
 import { ReadyLessonCard } from './ready-lesson-card';
 import { SessionActions } from './session-actions';
@@ -27,7 +28,8 @@ export default function DashboardPage() {
       .then((res) => setSessions(res.sessions))
       .catch((err: unknown) => setError(err instanceof Error ? err.message : 'Could not load your sessions.'));
   useEffect(() => {
-    if (instructor) void loadSessions();
+    // An instructor waiting for approval has no sessions to list (the server would refuse with NOT_APPROVED).
+    if (instructor?.approved) void loadSessions();
   }, [instructor]);
 
   return (
@@ -44,19 +46,28 @@ export default function DashboardPage() {
           </Link>
         </div>
 
+        {instructor && !instructor.approved ? (
+          <div className="mt-6">
+            <Alert tone="warning" title="Waiting for approval">
+              An administrator of this ConvLab approves who may teach. Until then you cannot start sessions or create courses;
+              reload this page once you have been approved.
+            </Alert>
+          </div>
+        ) : null}
+
         <div className="mt-8">
-          <ReadyLessonCard enabled={instructor !== null} />
+          <ReadyLessonCard enabled={instructor?.approved === true} />
         </div>
 
         <div className="mt-10">
-          <LessonLibrary enabled={instructor !== null} />
+          <LessonLibrary enabled={instructor?.approved === true} />
         </div>
 
         <h2 className="mt-10 text-xl font-bold text-slate-900">Your sessions</h2>
         <div className="mt-4 space-y-4">
           {authError ? <Alert title="Could not load your account">{authError}</Alert> : null}
           {error ? <Alert title="Could not load your sessions">{error}</Alert> : null}
-          {sessions === null && !error && !authError ? (
+          {sessions === null && !error && !authError && instructor?.approved !== false ? (
             <p className="text-slate-500" role="status">
               Loading sessions…
             </p>
@@ -122,6 +133,8 @@ export default function DashboardPage() {
             </div>
           ) : null}
         </div>
+
+        <ModelUpload enabled={instructor !== null} />
 
         <SignedInSessions enabled={instructor !== null} />
       </main>

@@ -18,6 +18,9 @@ import type {
   SubmissionFilter,
 } from '@convlab/classroom';
 import type { Db } from './client';
+import { AccountRepository } from './account.repository';
+import { AssignmentRepository } from './assignment.repository';
+import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
 import { LessonRepository } from './lesson.repository';
@@ -29,6 +32,7 @@ import { ParticipantRepository } from './participant.repository';
 import { RequestRepository } from './request.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
+import { UploadedModelRepository } from './uploaded-model.repository';
 
 /** ClassroomStore on Prisma (SQLite or PostgreSQL, whichever the client talks to). */
 export class PrismaClassroomStore implements ClassroomStore {
@@ -46,6 +50,14 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly imageUsage: ImageUsageRepository;
   /** λ assignments and running sweeps (LiveStateStore), on the same client. */
   readonly liveState: LiveStateRepository;
+  /** Accounts (instructors and students), approval and set-password tokens. */
+  readonly accounts: AccountRepository;
+  /** Courses, members and roster imports. */
+  readonly courses: CourseRepository;
+  /** Assignments, submissions and grades. */
+  readonly assignments: AssignmentRepository;
+  /** Uploaded models' catalog rows (server/models/model-store.ts), on the same client. */
+  readonly uploadedModels: UploadedModelRepository;
   /** Instructors' lesson libraries, on the same client. */
   readonly lessons: LessonRepository;
   private closed: Promise<void> | null = null;
@@ -65,6 +77,10 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
+    this.accounts = new AccountRepository(db);
+    this.courses = new CourseRepository(db);
+    this.assignments = new AssignmentRepository(db);
+    this.uploadedModels = new UploadedModelRepository(db);
     this.lessons = new LessonRepository(db);
   }
 

@@ -1,5 +1,8 @@
 /** The JSON API served before the Next.js handler. */
+import { registerAssignmentRoutes } from './assignments.routes';
+import { registerAccountRoutes } from './accounts.routes';
 import { registerAuthRoutes } from './auth.routes';
+import { registerCourseRoutes } from './courses.routes';
 import { registerCatalogRoutes } from './catalog.routes';
 import { registerHealthRoutes } from './health.routes';
 import { registerImageRoutes } from './images.routes';
@@ -14,6 +17,8 @@ import { registerSubmissionRoutes } from './submissions.routes';
 export function createApiRouter(): Router {
   const router = new Router();
   registerAuthRoutes(router);
+  registerAccountRoutes(router);
+  registerCourseRoutes(router);
   registerSessionRoutes(router);
   registerSubmissionRoutes(router);
   registerStudentWorkRoutes(router);
@@ -22,5 +27,6 @@ export function createApiRouter(): Router {
   registerLessonRoutes(router);
   registerLibraryRoutes(router);
   registerCatalogRoutes(router);
+  registerAssignmentRoutes(router);
   return router;
 }

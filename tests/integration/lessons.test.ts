@@ -35,7 +35,7 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     const { lessons } = LessonsResponseSchema.parse(res.body);
     const lesson = lessons.find((l) => l.id === 'how-cnns-see')!;
     expect(lesson.title).toBe('How CNNs see');
-    expect(lesson.steps.filter((s) => s.kind === 'lab')).toHaveLength(5);
+    expect(lesson.steps.filter((s) => s.kind === 'lab')).toHaveLength(10);
     if (existsSync(SHARED_SCHOONER)) expect(lesson.notice).toBeNull();
 
     const created = await api(base, '/api/sessions', { cookie, body: { title: lesson.title, steps: lesson.steps } });
@@ -100,8 +100,8 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     const { models } = ModelsResponseSchema.parse(res.body);
     expect(new Set(models.map((m) => m.id)).size).toBe(models.length);
     if (existsSync(SHARED_SQUEEZENET)) {
-      expect(models.find((m) => m.id === 'squeezenet1.1_nchw')).toEqual({
-        id: 'squeezenet1.1_nchw', displayName: 'SqueezeNet 1.1', family: 'squeezenet', inputSize: [224, 224], numClasses: 1000, weights: 'float',
+      expect(models.find((m) => m.id === 'squeezenet1.1_nchw')).toMatchObject({
+        id: 'squeezenet1.1_nchw', displayName: 'SqueezeNet 1.1', family: 'squeezenet', inputSize: [224, 224], numClasses: 1000, weights: 'float', source: 'builtin',
       });
     }
     // Only what a models directory holds counts: an empty one lists nothing, one model folder lists that model.

@@ -59,6 +59,9 @@ export function useSubmissions(lab: LabRuntime): UseSubmissions {
   useServerEvent(lab, 'sweep:done', (done) => {
     if (done.submission) upsert(done.submission);
   });
+  useServerEvent(lab, 'patches:done', (done) => {
+    if (done.submission) upsert(done.submission);
+  });
   useServerEvent(lab, 'lab:shared', ({ submissionId, shared, submission }) => {
     setSubmissions((list) => {
       const known = list.find((x) => x.id === submissionId);

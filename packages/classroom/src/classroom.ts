@@ -4,6 +4,7 @@ import {
   clientEvents,
   generateJoinCode,
   toSessionState,
+  studentSessionState,
   type ClientPayload,
   type ParticipantPresence,
   type ParticipantSelf,
@@ -347,7 +348,7 @@ export class Classroom {
           );
           if (connectionId) this.attach(created, connectionId);
           else this.schedulePresence(session.id);
-          return { participant: toSelf(created), resumeToken: token, state: toSessionState(session) };
+          return { participant: toSelf(created), resumeToken: token, state: studentSessionState(toSessionState(session)) };
         } catch (err) {
           // Another process recorded this join first: hand out its seat.
           if (request && isDuplicateRequest(err)) {
@@ -379,7 +380,7 @@ export class Classroom {
   private seat(p: ParticipantDTO, resumeToken: string, session: LiveSessionDTO, connectionId?: string): JoinResult {
     if (connectionId) this.attach(p, connectionId);
     this.background(this.store.touchParticipant(p.id, this.clock.now()));
-    return { participant: toSelf(p), resumeToken, state: toSessionState(session) };
+    return { participant: toSelf(p), resumeToken, state: studentSessionState(toSessionState(session)) };
   }
 
   /** Checks that a participant may still act (not removed); returns the stored participant. */

@@ -12,3 +12,5 @@ export * from './tokens';
 export * from './keyed-queue';
 export * from './job-results';
 export * from './live-state';
+export * from './assignment-policy';
+export * from './gradebook-csv';

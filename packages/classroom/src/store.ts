@@ -4,7 +4,7 @@
  * in memory for unit tests. One contract suite (`store.contract.ts`) runs against all of them.
  * Nothing here knows Prisma, SQL or sockets.
  */
-import type { PresentTarget } from '@convlab/protocol';
+import type { PresentTarget, StepGrading } from '@convlab/protocol';
 import type { LiveStateStore } from './live-state';
 
 /** A step of a lesson plan: slides and labs share one list (same union as `StepSchema` in @convlab/protocol). */
@@ -34,6 +34,8 @@ export interface LabStep {
   params: Record<string, JsonValue>;
   /** Parameters students may change; absent means the lab's default list. */
   studentControls?: string[];
+  /** How the step is graded in an assignment; server-only (`forStudents` in @convlab/protocol strips it). */
+  grading?: StepGrading;
 }
 
 /** A JSON value as stored in a JSON column. */

@@ -13,7 +13,7 @@ import {
   gradientAscent,
   greyValue,
   inputRange,
-  maxActivatingPatches,
+  maxActivatingPatchesByChannel,
   netsAttributionProvider,
   netsClassifier,
   netsIncremental,
@@ -148,7 +148,7 @@ async function classify(spec: JobSpecOf<'classify'>, model: Model, ctx: RunnerCo
   const labels = (await ctx.labels?.()) ?? null;
   const predictions = order.map((index) => {
     const imagenetIndex = toStd[index] ?? -1;
-    const label = imagenetIndex < 0 ? (model.meta.backgroundClass ? 'background' : undefined) : labels?.[imagenetIndex]?.name;
+    const label = model.meta.classNames?.[index] ?? (imagenetIndex < 0 ? (model.meta.backgroundClass ? 'background' : undefined) : labels?.[imagenetIndex]?.name);
     return { index, probability: p[index], imagenetIndex, ...(label ? { label } : {}) };
   });
   ctx.onProgress({ step: 1, total: 1 });
@@ -168,7 +168,9 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
   if (tap.shape.length !== 4) throw new Error(`layer '${layer}' is not a feature map (shape [${tap.shape.join(', ')}])`);
   const [, h, w, c] = tap.shape;
   const ranking = rankFeatureMapChannels({ height: h, width: w, channels: c, data: tap.data });
-  const channels = ranking.slice(0, spec.params.channels).map((r) => r.channel);
+  const only = spec.params.channel;
+  if (only !== undefined && only >= c) throw new Error(`layer '${layer}' has ${c} channels, not channel ${only}`);
+  const channels = only !== undefined ? [only] : ranking.slice(0, spec.params.channels).map((r) => r.channel);
   const maps = new Float32Array(channels.length * h * w);
   channels.forEach((ch, k) => {
     for (let i = 0; i < h * w; i++) maps[k * h * w + i] = tap.data[i * c + ch];
@@ -328,24 +330,26 @@ async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContex
 async function patches(spec: JobSpecOf<'patches'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
   const p = spec.params;
   const refs = p.images;
+  const channels = p.channels ?? [p.channel!];
   async function* images(): AsyncGenerator<PatchImage> {
     for (let i = 0; i < refs.length; i++) {
       throwIfAborted(ctx.signal);
       yield { id: String(i), index: i, input: await ctx.input(refs[i], model) };
     }
   }
-  const entries = await maxActivatingPatches(netsLayerActivation(model, p.layer), images(), {
-    channel: p.channel,
+  const tops = await maxActivatingPatchesByChannel(netsLayerActivation(model, p.layer), images(), {
+    channels,
     receptiveField: netsReceptiveField(model, p.layer),
     k: p.k,
+    crops: p.crops,
     totalImages: refs.length,
     signal: ctx.signal,
     onProgress: (q) => ctx.onProgress({ step: q.step, total: q.total }),
   });
-  return {
-    data: { entries: entries.map((e) => ({ image: refs[e.index], value: e.value, y: e.y, x: e.x, box: e.box, patch: toWire(e.patch) })) },
-    batched: false,
-  };
+  const entries = tops.flatMap((top, j) =>
+    top.map((e) => ({ channel: channels[j], index: e.index, image: refs[e.index], value: e.value, y: e.y, x: e.x, box: e.box, ...(e.patch ? { patch: toWire(e.patch) } : {}) })),
+  );
+  return { data: { entries }, batched: false };
 }
 
 /** True for the error an aborted job throws. */

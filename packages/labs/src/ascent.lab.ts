@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ClassIndexSchema, ModelIdSchema } from './common.schemas';
 import { defineLab } from './lab.types';
+import { ascentObjectiveRule } from './ascent.rules';
 
 /** The λ values of a sweep: `count` values from `from` to `to`, evenly spaced on a log or linear scale. */
 export const LambdaSweepSchema = z
@@ -101,6 +102,7 @@ export const ascentLab = defineLab({
     { id: 'lambda-sweep', title: 'λ sweep', description: 'Each student gets a different λ; the class × λ grid fills in as they submit.' },
     { id: 'gallery-by-class', title: 'Gallery per class', description: 'Every submitted image, grouped by class.' },
   ],
+  gradingRules: [ascentObjectiveRule],
 });
 
 /** The compute job (JobSpec input form) of one run. */

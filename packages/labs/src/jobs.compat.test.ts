@@ -4,6 +4,8 @@ import { JOB_KINDS, JobSpecSchema } from '@convlab/protocol';
 import { AscentParamsSchema, ascentJob } from './ascent.lab';
 import { LAB_JOB_KINDS } from './common.schemas';
 import { howCnnsSeeLesson } from './lessons/how-cnns-see';
+import { MaxPatchParamsSchema } from './max-patches.lab';
+import { maxPatchShardJob, planMaxPatchSearch } from './max-patches.search';
 import { NeuronParamsSchema, neuronJobs } from './neuron.lab';
 import { OcclusionParamsSchema } from './occlusion.lab';
 import { planSweep, shardJob } from './sweep';
@@ -25,9 +27,17 @@ describe('lab jobs are valid JobSpecs', () => {
       } else if (step.labId === 'neuron') {
         const p = NeuronParamsSchema.parse(step.params);
         jobs.push(...neuronJobs(p, p.pick), ...neuronJobs(p, { kind: 'class', index: 386 }), ...neuronJobs(p, { kind: 'channel', layer: p.layers[0]!, channel: 1 }));
-      } else {
+      } else if (step.labId === 'max-patches') {
+        const p = MaxPatchParamsSchema.parse(step.params);
+        const images = Array.from({ length: p.imageCount }, (_, i) => ({ kind: 'sample' as const, id: `imagenet-samples/n${i}.jpg` }));
+        const plan = planMaxPatchSearch(images, p.channels, p.shardSize);
+        for (const shard of plan.shards) jobs.push(maxPatchShardJob(p, plan, shard));
+      } else if (step.labId === 'ascent') {
         const p = AscentParamsSchema.parse(step.params);
         for (const classIndex of p.classes) jobs.push(ascentJob({ ...p, classIndex }));
+      } else {
+        // The convolution, pooling and filters labs are not checked here yet (their lane adds them).
+        continue;
       }
       expect(jobs.length).toBeGreaterThan(0);
       for (const job of jobs) {

@@ -2,10 +2,11 @@
  * What a lab is: one definition holds its id and title, its parameter schema with presets and defaults, which
  * parameters students may change, the compute jobs it runs (by JobSpec kind), the result a submission stores
  * and the aggregations the instructor sees. The UI registers a student panel and an instructor panel per lab id;
- * nothing else has to change to add a lab.
+ * nothing else has to change to add a lab. A lab brings its own grading rules too.
  */
 import type { z } from 'zod';
 import type { LabJobKind } from './common.schemas';
+import type { AnyGradingRule } from './grading.types';
 
 /** A compute job a lab runs, as data. */
 export interface LabJob {
@@ -60,10 +61,18 @@ export interface LabDefinition<P extends z.ZodType<Record<string, unknown>> = z.
   /** Whether a submission carries a result image (stored by content hash). */
   resultImage: 'none' | 'optional' | 'required';
   aggregations: readonly LabAggregation[];
+  /**
+   * How an assignment can grade this lab's submissions automatically (grading.types.ts): each rule's parameters
+   * are server-only; the server evaluates them by recomputing. None: graded by hand only.
+   */
+  gradingRules?: readonly AnyGradingRule<z.output<P>, z.output<R>>[];
 }
 
 /** Declares a lab with its types inferred and its id checked (registry.test.ts checks controls and presets name real parameters). */
 export function defineLab<P extends z.ZodType<Record<string, unknown>>, R extends z.ZodType>(def: LabDefinition<P, R>): LabDefinition<P, R> {
   if (!/^[a-z][a-z0-9-]*$/.test(def.id)) throw new Error(`lab id "${def.id}" must use lower-case letters, digits and "-"`);
+  const ruleIds = (def.gradingRules ?? []).map((r) => r.id);
+  const twice = ruleIds.find((id, i) => ruleIds.indexOf(id) !== i);
+  if (twice) throw new Error(`lab ${def.id}: grading rule "${twice}" is declared twice`);
   return def;
 }

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { CaptionSchema, ClassIndexSchema, LabImageSchema, LayerIdSchema, ModelIdSchema } from './common.schemas';
 import { defineLab } from './lab.types';
+import { neuronTopKRule } from './neuron.rules';
 
 /** Attribution methods the lab shows (names as the compute `saliency` job spells them). */
 export const NEURON_METHODS = ['vanilla', 'guided', 'deconvnet', 'smoothgrad', 'gradient-x-input'] as const;
@@ -89,6 +90,7 @@ export const neuronLab = defineLab({
   result: NeuronResultSchema,
   resultImage: 'required',
   aggregations: [{ id: 'gallery-by-layer', title: 'Gallery by layer', description: 'Every pick with its caption, grouped by layer in network order; class picks last.' }],
+  gradingRules: [neuronTopKRule],
 });
 
 /** The compute jobs (JobSpec input form) for one pick: the layer's activations and one saliency image per method. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ClassIndexSchema, FillSchema, InputSizeSchema, LabImageSchema, ModelIdSchema, ProbabilitySchema } from './common.schemas';
 import { defineLab } from './lab.types';
+import { occlusionDropRule } from './occlusion.rules';
 import { MaskSchema } from './masks';
 import { SweepResultSchema, type SweepResult } from './sweep';
 
@@ -87,6 +88,7 @@ export const occlusionLab = defineLab({
     { id: 'class-map', title: 'Class map', description: 'For each pixel, the mean probability drop over the submitted masks that cover it.' },
     { id: 'sweep', title: 'Sweep together', description: 'The sliding-window heatmap, computed in shards by the class and merged live.' },
   ],
+  gradingRules: [occlusionDropRule],
 });
 
 /** True for the stored result of a finished class sweep (rather than a student's masks). */
