@@ -65,8 +65,9 @@ export function FormField({
   ...input
 }: { label: string; hint?: string; error?: string | null } & InputHTMLAttributes<HTMLInputElement>) {
   return (
-    <Field label={label} hint={hint} error={error ?? undefined} className={className}>
-      {(control) => <input className="field-input" {...control} {...input} />}
+    // The input's own id (when given) is the one its label and notes point at.
+    <Field id={input.id} label={label} hint={hint} error={error ?? undefined} className={className}>
+      {(control) => <input className="field-input" {...input} {...control} />}
     </Field>
   );
 }

@@ -2,8 +2,9 @@
 
 import { LABS, type LabDefinition } from '@convlab/labs';
 import { useState } from 'react';
-import { PLAN_LIMITS, blankLabStep, blankStep, moveItem, type LabStep, type PlanErrors, type SlideStep, type Step } from '../_lib/lesson-plan';
+import { PLAN_LIMITS, blankLabStep, blankStep, moveItem, newStepId, type LabStep, type PlanErrors, type SlideStep, type Step } from '../_lib/lesson-plan';
 import { useLessonCatalog } from '../_lib/use-lesson-catalog';
+import { ImageLibrary } from './lesson/image-library';
 import { LabStepEditor } from './lesson/lab-step-editor';
 import { LabStepPreview } from './lesson/lab-step-preview';
 import { StepView } from './step-view';
@@ -24,7 +25,9 @@ export function LessonPlanEditor({
 }) {
   const [previewing, setPreviewing] = useState<Record<string, boolean>>({});
   const [announcement, setAnnouncement] = useState('');
-  const [choosingLab, setChoosingLab] = useState(false);
+  /** Where "Add lab…" inserts: the end (null) or after the step at this index. */
+  const [choosingLab, setChoosingLab] = useState<{ at: number } | null>(null);
+  const [removed, setRemoved] = useState<{ step: Step; index: number } | null>(null);
   const catalog = useLessonCatalog();
 
   const update = (id: string, patch: Partial<SlideStep> | Partial<LabStep>) => onChange(steps.map((s) => (s.id === id ? ({ ...s, ...patch } as Step) : s)));
@@ -36,18 +39,35 @@ export function LessonPlanEditor({
     requestAnimationFrame(() => document.getElementById(`${steps[index].id}-${dir}`)?.focus());
   };
   const remove = (index: number) => {
-    const removed = steps[index];
+    const step = steps[index];
     onChange(steps.filter((_, i) => i !== index));
-    setAnnouncement(`Removed "${removed.title || `step ${index + 1}`}".`);
+    setRemoved({ step, index });
+    setAnnouncement(`Removed "${step.title || `step ${index + 1}`}". Undo is offered below the steps.`);
+    requestAnimationFrame(() => document.getElementById('undo-remove')?.focus());
   };
-  const add = (step: Step, what: string) => {
-    onChange([...steps, step]);
-    setAnnouncement(`Added ${what} as step ${steps.length + 1}.`);
+  const undoRemove = () => {
+    if (!removed) return;
+    const at = Math.min(removed.index, steps.length);
+    onChange([...steps.slice(0, at), removed.step, ...steps.slice(at)]);
+    setAnnouncement(`Restored "${removed.step.title || 'the step'}" as step ${at + 1}.`);
+    requestAnimationFrame(() => document.getElementById(`${removed.step.id}-title`)?.focus());
+    setRemoved(null);
+  };
+  /** Inserts `step` at position `at` (0-based; the end by default) and focuses its title. */
+  const insert = (step: Step, what: string, at = steps.length) => {
+    onChange([...steps.slice(0, at), step, ...steps.slice(at)]);
+    setAnnouncement(`Added ${what} as step ${at + 1}.`);
     requestAnimationFrame(() => document.getElementById(`${step.id}-title`)?.focus());
   };
+  const duplicate = (index: number) => {
+    const copy = { ...structuredClone(steps[index]), id: newStepId() } as Step;
+    copy.title = copy.title ? `${copy.title} (copy)` : '';
+    insert(copy, 'a copy', index + 1);
+  };
   const addLab = (lab: LabDefinition) => {
-    setChoosingLab(false);
-    add(blankLabStep(lab), `the ${lab.title} lab`);
+    const at = choosingLab?.at ?? steps.length;
+    setChoosingLab(null);
+    insert(blankLabStep(lab), `the ${lab.title} lab`, at);
   };
   const full = steps.length >= PLAN_LIMITS.steps;
 
@@ -96,6 +116,22 @@ export function LessonPlanEditor({
                   >
                     <span aria-hidden="true">↓</span> Down
                   </button>
+                  <button type="button" className="btn btn-ghost px-2 py-1" onClick={() => duplicate(index)} disabled={full} aria-label={`Duplicate step ${index + 1}`}>
+                    Duplicate
+                  </button>
+                  <button type="button" className="btn btn-ghost px-2 py-1" onClick={() => insert(blankStep(), 'a slide', index + 1)} disabled={full} aria-label={`Insert a slide after step ${index + 1}`}>
+                    + Slide
+                  </button>
+                  <button
+                    type="button"
+                    className="btn btn-ghost px-2 py-1"
+                    onClick={() => setChoosingLab(choosingLab?.at === index + 1 ? null : { at: index + 1 })}
+                    disabled={full}
+                    aria-expanded={choosingLab?.at === index + 1}
+                    aria-label={`Insert a lab after step ${index + 1}`}
+                  >
+                    + Lab
+                  </button>
                   <button
                     type="button"
                     className="btn btn-ghost px-2 py-1 text-red-700 hover:bg-red-50"
@@ -132,7 +168,7 @@ export function LessonPlanEditor({
                   />
                   <div>
                     <label htmlFor={`${step.id}-markdown`} className="field-label">
-                      Text <span className="font-normal text-slate-500">(Markdown: **bold**, *italic*, lists, `code`)</span>
+                      Text <span className="font-normal text-slate-500">(Markdown: **bold**, *italic*, lists, tables, `code`, math as $x^2$ or $$…$$)</span>
                     </label>
                     <textarea
                       id={`${step.id}-markdown`}
@@ -158,6 +194,12 @@ export function LessonPlanEditor({
                     error={e.imageUrl}
                     onChange={(v) => update(step.id, { imageUrl: v })}
                   />
+                  <details className="text-sm">
+                    <summary className="cursor-pointer font-semibold text-slate-800">Or one of your uploaded images</summary>
+                    <div className="mt-2">
+                      <ImageLibrary chosenHash={step.imageUrl?.split('/').pop()} onPick={(image) => update(step.id, { imageUrl: image.url })} />
+                    </div>
+                  </details>
                 </div>
               )}
             </li>
@@ -165,23 +207,33 @@ export function LessonPlanEditor({
         })}
       </ol>
       <div className="grid gap-3 sm:grid-cols-2">
-        <button type="button" className="btn btn-secondary border-dashed py-3" onClick={() => add(blankStep(), 'a slide')} disabled={full}>
+        <button type="button" className="btn btn-secondary border-dashed py-3" onClick={() => insert(blankStep(), 'a slide')} disabled={full}>
           <span aria-hidden="true">+</span> Add slide
         </button>
         <button
           type="button"
           className="btn btn-secondary border-dashed py-3"
-          onClick={() => setChoosingLab((v) => !v)}
-          aria-expanded={choosingLab}
+          onClick={() => setChoosingLab(choosingLab?.at === steps.length ? null : { at: steps.length })}
+          aria-expanded={choosingLab?.at === steps.length}
           aria-controls="lab-chooser"
           disabled={full}
         >
           <span aria-hidden="true">+</span> Add lab…
         </button>
       </div>
+      {removed ? (
+        <p className="flex flex-wrap items-center gap-3 rounded-lg border border-slate-200 bg-slate-50 px-4 py-2 text-sm text-slate-700">
+          Removed “{removed.step.title || 'an untitled step'}”.
+          <button id="undo-remove" type="button" className="font-semibold text-brand-700 underline" onClick={undoRemove}>
+            Undo
+          </button>
+        </p>
+      ) : null}
       {choosingLab ? (
         <section id="lab-chooser" aria-label="Choose a lab" className="card p-4">
-          <h3 className="text-sm font-bold text-slate-900">Choose a lab</h3>
+          <h3 className="text-sm font-bold text-slate-900">
+            Choose a lab {choosingLab.at < steps.length ? `(it goes in as step ${choosingLab.at + 1})` : ''}
+          </h3>
           <ul className="mt-3 grid gap-3 sm:grid-cols-3">
             {LABS.map((lab) => (
               <li key={lab.id}>

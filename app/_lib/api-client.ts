@@ -33,6 +33,7 @@ import {
   type LessonResponse,
   type LibraryResponse,
   type SaveLessonBody,
+  type ImageLibraryResponse,
   type ImageResponse,
   type InstructorResponse,
   type JoinInfoResponse,
@@ -149,6 +150,8 @@ export const api = {
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
   /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
   uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),
+  /** The instructor's uploaded images, newest first (their image library). */
+  imageLibrary: () => apiFetch<ImageLibraryResponse>(API.images),
   /** Every stored submission of a session (also after it ended), optionally of one step. */
   listSubmissions: (sessionId: string, stepId?: string) =>
     apiFetch<{ submissions: Submission[] }>(`${API.session(sessionId)}/submissions${stepId ? `?stepId=${encodeURIComponent(stepId)}` : ''}`),

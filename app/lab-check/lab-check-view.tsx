@@ -36,7 +36,7 @@ function verdictOf({ state, forwardMs, reason, stalled, backend, renderer }: Bro
   if (backend === 'webgl' && isSoftwareRenderer(renderer)) {
     return { tone: 'ok', title: 'Yes, but without a graphics card', text: 'WebGL here is drawn in software, so in Automatic the labs run on the class’s compute server; choose “This browser” to compute here anyway.', detail: renderer };
   }
-  if (forwardMs <= 300) return { tone: 'good', title: 'Yes — this laptop runs the labs itself', text: 'Labs compute right here; only very heavy jobs are sent to the server.' };
+  if (forwardMs <= 300) return { tone: 'good', title: 'Yes — this device runs the labs itself', text: 'Labs compute right here; only very heavy jobs are sent to the server.' };
   if (forwardMs <= DEFAULT_LIMITS.maxForwardMs) return { tone: 'ok', title: 'Yes, a little slowly', text: 'Quick labs run here; longer ones (occlusion sweeps, gradient ascent) go to the server.' };
   return { tone: 'bad', title: 'Too slow to compute here', text: 'Labs will run on the class’s compute server; this browser just shows the results.' };
 }
@@ -101,7 +101,7 @@ export function LabCheckView({ code, backend = null }: { code: string | null; ba
     <div className="space-y-8">
       <section>
         <p className="text-sm font-semibold uppercase tracking-wide text-brand-600">Lab check</p>
-        <h1 className="mt-1 text-3xl font-bold tracking-tight text-slate-900 sm:text-4xl">Will my laptop work?</h1>
+        <h1 className="mt-1 text-3xl font-bold tracking-tight text-slate-900 sm:text-4xl">Will this device work?</h1>
         <p className="mt-3 max-w-2xl text-lg text-slate-600">
           ConvLab’s labs run the network in your browser when it is fast enough, and on the class’s compute server when it is not. This page checks which it will
           be — nothing is installed and no data leaves this page except the test image request.

@@ -2,6 +2,7 @@
  * What students' stored images cost and which ones nothing uses any more (quotas and garbage collection in
  * server/images). Only this layer knows Prisma.
  */
+import type { ImageAssetDTO, ImageMime, UploaderKind } from '@convlab/classroom';
 import type { Db } from './client';
 
 /** Storage queries behind image quotas and the collection of unreferenced images. */
@@ -19,6 +20,8 @@ export interface ImageUsageStore {
   unreferencedParticipantImages(createdBefore: Date): Promise<{ hash: string; bytes: number }[]>;
   /** Deletes an image's record unless a submission now holds it as its result image; true when deleted. */
   deleteImageIfUnreferenced(hash: string): Promise<boolean>;
+  /** An instructor's uploads, newest first (their image library, reusable in any step). */
+  instructorImages(instructorId: string, limit: number): Promise<ImageAssetDTO[]>;
 }
 
 const HASH_IN_JSON = /[0-9a-f]{64}/g;
@@ -26,6 +29,15 @@ const HASH_IN_JSON = /[0-9a-f]{64}/g;
 /** ImageAsset usage queries over one Prisma client. */
 export class ImageUsageRepository implements ImageUsageStore {
   constructor(private readonly db: Db) {}
+
+  async instructorImages(instructorId: string, limit: number): Promise<ImageAssetDTO[]> {
+    const rows = await this.db.imageAsset.findMany({
+      where: { uploaderKind: 'instructor', uploaderId: instructorId },
+      orderBy: [{ createdAt: 'desc' }, { hash: 'asc' }],
+      take: limit,
+    });
+    return rows.map((r) => ({ ...r, mime: r.mime as ImageMime, uploaderKind: r.uploaderKind as UploaderKind, createdAt: r.createdAt.toISOString() }));
+  }
 
   async sessionOfParticipant(participantId: string): Promise<string | null> {
     const row = await this.db.participant.findUnique({ where: { id: participantId }, select: { sessionId: true } });

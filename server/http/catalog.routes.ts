@@ -48,9 +48,9 @@ export async function listInstalledModels(options: ModelStoreOptions, browserMax
   const found = await Promise.all(BUILTIN_MODELS.map(async (m) => ((await locateModel(m.meta.id, options)) ? m.meta : null)));
   return found
     .filter((m) => m !== null)
-    .map(({ id, displayName, family, inputSize, numClasses }) => {
+    .map(({ id, displayName, family, inputSize, numClasses, weights }) => {
       const sizeBytes = getStoredModel(id).totalBytes;
-      return { id, displayName, family, inputSize: [inputSize[0], inputSize[1]], numClasses, source: 'builtin', sizeBytes, serverOnly: sizeBytes > browserMaxBytes };
+      return { id, displayName, family, inputSize: [inputSize[0], inputSize[1]], numClasses, source: 'builtin', sizeBytes, serverOnly: sizeBytes > browserMaxBytes, weights: weights ?? 'float' };
     });
 }
 

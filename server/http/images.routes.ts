@@ -44,6 +44,13 @@ export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAUL
     return { status: created ? 201 : 200, body: { image: toImageAsset(image) } };
   });
 
+  // The instructor's image library: what they uploaded (or imported with a lesson), for any step.
+  router.add('GET', API.images, async (req, ctx) => {
+    const instructorId = await requireInstructorId(req, ctx);
+    const images = await ctx.imageUsage.instructorImages(instructorId, 200);
+    return { status: 200, body: { images: images.map(toImageAsset) } };
+  });
+
   router.add('GET', '/api/images/:hash', async (req, ctx) => {
     const service = new ImageService(ctx.config.dataDir, ctx.store, limits);
     const found = await service.read(req.params.hash!);

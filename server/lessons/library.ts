@@ -2,7 +2,8 @@
  * Instructors' lesson libraries: lessons as documents (owned, autosaved with a revision, deleted with Undo), copies
  * of ready-made lessons, sharing, export/import with images, and the snapshot a session or an assignment starts from.
  */
-import { lessonImageHashes, lessonProblems, replaceImageHashes, teachableSteps, type DraftStep } from '@convlab/labs';
+import { getLab, lessonImageHashes, lessonProblems, modelUnsuitability, replaceImageHashes, teachableSteps, type DraftStep } from '@convlab/labs';
+import { BUILTIN_MODELS } from '@convlab/nets';
 import { loadHowCnnsSeeLesson, resolveImagesDir } from '@convlab/labs/node';
 import {
   DraftStepsSchema,
@@ -30,11 +31,32 @@ function draftSteps(record: LessonRecord): DraftStep[] {
   return parsed.success ? parsed.data : [];
 }
 
+/**
+ * Lab steps whose model cannot serve their lab (a quantized model where gradients are needed), one sentence each.
+ * Judged from the model metadata (`@convlab/nets`), so a new model or lab needs no change here.
+ */
+export function modelProblems(steps: readonly DraftStep[]): string[] {
+  const problems: string[] = [];
+  steps.forEach((step, i) => {
+    if (step.kind !== 'lab') return;
+    const lab = getLab(step.labId);
+    const model = BUILTIN_MODELS.find((m) => m.meta.id === step.params.model)?.meta;
+    const problem = lab && model ? modelUnsuitability(lab, model) : null;
+    if (problem) problems.push(`Step ${i + 1}${step.title.trim() ? ` (“${step.title.trim()}”)` : ''}: ${problem}`);
+  });
+  return problems;
+}
+
+/** Everything that keeps a draft from being taught: the plan's own problems, then its models'. */
+function allProblems(title: string, steps: readonly DraftStep[]): string[] {
+  return [...lessonProblems(title, steps), ...modelProblems(steps)];
+}
+
 /** A stored lesson as its owner sees it, with what keeps it from being taught. */
 export function toLesson(record: LessonRecord): Lesson {
   const steps = draftSteps(record);
   const { id, title, origin, revision, createdAt, updatedAt, deletedAt } = record;
-  return { id, title, steps, origin, revision, createdAt, updatedAt, deletedAt, problems: lessonProblems(title, steps) };
+  return { id, title, steps, origin, revision, createdAt, updatedAt, deletedAt, problems: allProblems(title, steps) };
 }
 
 /** The library's list entry of a lesson. */
@@ -73,7 +95,8 @@ async function sourceDraft(ctx: LibraryContext, instructorId: string, source: st
 export async function lessonSteps(ctx: LibraryContext, source: string, instructorId: string): Promise<{ title: string; steps: Step[] }> {
   const draft = await sourceDraft(ctx, instructorId, source);
   const checked = teachableSteps(draft.title, draft.steps);
-  if ('problems' in checked) throw new ProtocolError('BAD_REQUEST', `This lesson cannot be taught yet: ${checked.problems.join(' ')}`);
+  const problems = 'problems' in checked ? checked.problems : modelProblems(checked.steps);
+  if (problems.length || 'problems' in checked) throw new ProtocolError('BAD_REQUEST', `This lesson cannot be taught yet: ${problems.join(' ')}`);
   return { title: draft.title.trim(), steps: checked.steps };
 }
 

@@ -159,6 +159,8 @@ export class ModelStore {
       id: row.id,
       displayName: row.displayName,
       family: 'onnx',
+      // The ONNX importer refuses fp16 and integer weights, so an uploaded model is float.
+      weights: 'float',
       inputSize: meta.inputSize,
       numClasses: meta.numClasses,
       source: 'upload',

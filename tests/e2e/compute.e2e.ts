@@ -41,7 +41,7 @@ async function studentOnLabCheck(browser: Browser, code: string, name: string, o
   // A laptop that cannot load the model (its downloads are refused), before anything is cached.
   const { context, page } = await joinAsStudent(browser, code, name, '', opts.blockModels ? (c) => c.route('**/models/**', (route) => route.abort('blockedbyclient')) : undefined);
   await page.goto(`/lab-check?code=${code}`);
-  await expect(page.getByRole('heading', { name: 'Will my laptop work?' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Will this device work?' })).toBeVisible();
   await expect(page.getByTestId('server-status')).toHaveAttribute('data-status', 'ready', { timeout: 20_000 });
   return { context, page };
 }

@@ -93,6 +93,21 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
     const before = (await me('/api/sessions')).body.sessions.length;
     expect(await me(`/api/library/${draftId}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/Step 1 needs a title/) } });
     expect((await me('/api/sessions')).body.sessions).toHaveLength(before);
+    // A lab step letting students change what their panel has no control for (the sweep's window) is refused, in words.
+    const ready = (await me('/api/library', { body: { id: newId(), copyOf: 'ready:how-cnns-see' } })).body.lesson;
+    const steps = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'occlusion' ? { ...s, studentControls: ['fill', 'window'] } : s));
+    await me(`/api/library/${ready.id}`, { body: { title: ready.title, steps, revision: ready.revision } });
+    expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
+    expect(await me('/api/sessions', { body: { title: 'Direct', steps } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
+    // A quantized model cannot serve a lab that needs gradients: marked in the library, refused at start, in words.
+    const neuronSteps = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'neuron' ? { ...s, params: { ...s.params, model: 'mobilenet_v2_1.0_224_quant' } } : s));
+    const quantized = (await me(`/api/library/${ready.id}`, { body: { title: ready.title, steps: neuronSteps, revision: ready.revision + 1 } })).body.lesson;
+    expect(quantized.problems).toEqual([expect.stringMatching(/MobileNet v2 1\.0 \(224, uint8\) is a quantized model: it gives no usable gradients, and the Neurons to pixels lab needs them/)]);
+    expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/quantized model/) } });
+    expect(await me('/api/sessions', { body: { title: 'Direct', steps: neuronSteps } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/quantized model/) } });
+    // The same model is fine where no gradient is taken (occlusion only classifies).
+    const occlusionOnQuant = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'occlusion' ? { ...s, params: { ...s.params, model: 'mobilenet_v2_1.0_224_quant' } } : s));
+    expect((await me('/api/sessions', { body: { title: 'Occlusion on uint8', steps: occlusionOnQuant } })).status).toBe(201);
     // The ready-made lesson starts directly too.
     expect((await me('/api/library/ready:how-cnns-see/start', { method: 'POST' })).body.session.title).toBe('How CNNs see');
   });
@@ -100,8 +115,12 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
   it('exports a lesson as one file with its images and imports it elsewhere; shares a copy with a colleague', async () => {
     const ada = as((await signUpInstructor(suite.base, `export-${target.kind}@example.org`)).cookie);
     const bytes = readFileSync(PHOTO);
-    const uploaded = await fetch(`${suite.base}/api/images`, { method: 'POST', headers: { 'content-type': 'image/png', cookie: (await signUpInstructor(suite.base, `up-${target.kind}@example.org`)).cookie }, body: new Uint8Array(bytes) });
+    const uploader = (await signUpInstructor(suite.base, `up-${target.kind}@example.org`)).cookie;
+    const uploaded = await fetch(`${suite.base}/api/images`, { method: 'POST', headers: { 'content-type': 'image/png', cookie: uploader }, body: new Uint8Array(bytes) });
     const image = ((await uploaded.json()) as { image: { hash: string; url: string } }).image;
+    // The upload is in its uploader's image library, reusable in any step.
+    expect(((await api(suite.base, '/api/images', { cookie: uploader })).body.images as { url: string }[]).map((i) => i.url)).toEqual([image.url]);
+    expect((await api(suite.base, '/api/images')).status).toBe(401);
     const id = newId();
     const steps: Step[] = [
       slide('cat', 'A cat', image.url),

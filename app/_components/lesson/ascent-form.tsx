@@ -21,7 +21,7 @@ export function AscentForm(form: ParamFormProps) {
   const setSweep = (name: string, value: unknown) => set('sweep', { ...sweep, [name]: value });
   return (
     <div className="space-y-4">
-      <ModelPicker value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
+      <ModelPicker lab={form.lab} value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
       <ClassListPicker label="Classes offered (the grid's rows)" value={classes} onChange={setClasses} classes={catalog.classes} error={errors.classes} max={maxClasses} />
       <Field label="Class the step starts with" error={errors.classIndex}>
         {(control) => (

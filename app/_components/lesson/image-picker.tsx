@@ -2,6 +2,7 @@
 
 import { API, IMAGE_UPLOAD_LIMITS, type ImageRef } from '@convlab/protocol';
 import { useId, useMemo, useState } from 'react';
+import { ImageLibrary } from './image-library';
 import { api } from '../../_lib/api-client';
 import { sampleLabel } from '../../_lib/use-lesson-catalog';
 import { SearchableSelect } from './searchable-select';
@@ -105,9 +106,17 @@ export function ImagePicker({
               </p>
               {uploadError ? (
                 <p id={`${id}-upload-error`} className="mt-1 text-sm font-medium text-red-700" role="alert">
-                  Not uploaded: {uploadError}
+                  Not uploaded, the step keeps its image: {uploadError}
                 </p>
               ) : null}
+              <p className="mt-3 text-sm font-semibold text-slate-800">Or one of your images</p>
+              <div className="mt-1">
+                <ImageLibrary
+                  chosenHash={current?.kind === 'upload' ? current.sha256 : undefined}
+                  refresh={current?.kind === 'upload' ? current.sha256 : ''}
+                  onPick={(image) => onChange({ kind: 'upload', sha256: image.hash })}
+                />
+              </div>
             </div>
           )}
           {error ? <p className="text-sm font-medium text-red-700">{error}</p> : null}

@@ -1,6 +1,6 @@
 'use client';
 
-import { applyPreset, paramNames, requireLab, type LabDefinition } from '@convlab/labs';
+import { applyPreset, paramLabel, requireLab, type LabDefinition } from '@convlab/labs';
 import type { LabStep } from '@convlab/protocol';
 import { useState, type ComponentType } from 'react';
 import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
@@ -87,15 +87,16 @@ export function LabStepEditor({
 
 /** Checkboxes of the lab's parameters: which ones students may change during the step. */
 function StudentControls({ lab, step, onChange }: { lab: LabDefinition; step: LabStep; onChange: (controls: string[]) => void }) {
-  const names = paramNames(lab);
-  const chosen = step.studentControls ?? [...lab.studentControls];
-  const isDefault = chosen.length === lab.studentControls.length && chosen.every((c) => lab.studentControls.includes(c));
+  // Only what the lab's student panel has controls for (the server refuses anything else).
+  const offered = lab.studentControls;
+  const chosen = step.studentControls ?? [...offered];
+  const isDefault = chosen.length === offered.length && chosen.every((c) => offered.includes(c));
   return (
-    <CheckboxSet legend="Students may change" options={names} chosen={chosen} onChange={onChange} mono>
+    <CheckboxSet legend="Students may change" options={offered} chosen={chosen} onChange={onChange} labelOf={(name) => paramLabel(lab, name)}>
       <p className="mt-2 text-xs text-slate-500">
-        {isDefault ? "The lab's defaults." : (
-          <button type="button" className="text-brand-700 underline" onClick={() => onChange([...lab.studentControls])}>
-            Back to the lab&apos;s defaults ({lab.studentControls.join(', ') || 'none'})
+        {offered.length === 0 ? 'Students run this lab as you set it.' : isDefault ? 'Everything the student panel offers.' : (
+          <button type="button" className="text-brand-700 underline" onClick={() => onChange([...offered])}>
+            Let students change everything the panel offers again
           </button>
         )}
       </p>

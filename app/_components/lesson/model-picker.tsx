@@ -1,5 +1,6 @@
 'use client';
 
+import { modelUnsuitability, type LabDefinition } from '@convlab/labs';
 import type { InstalledModel } from '@convlab/protocol';
 import { Field } from './field';
 
@@ -9,21 +10,28 @@ export function describeModel(m: InstalledModel): string {
   return `${m.displayName} — ${m.inputSize[0]}×${m.inputSize[1]} input, ${m.numClasses} classes${notes.map((n) => `, ${n}`).join('')}`;
 }
 
-/** Chooses one of the models installed on this server; a step naming another model says so. */
+/**
+ * Chooses one of the models installed on this server for `lab`: models that cannot serve it (a quantized model where
+ * gradients are needed) are marked and cannot be chosen; a step naming a missing or unsuitable model says why.
+ */
 export function ModelPicker({
+  lab,
   value,
   onChange,
   models,
   error,
 }: {
+  lab: LabDefinition;
   value: unknown;
   onChange: (id: string) => void;
   models: InstalledModel[] | null;
   error?: string;
 }) {
   const current = typeof value === 'string' ? value : '';
-  const missing = models !== null && current !== '' && !models.some((m) => m.id === current);
-  const problem = error ?? (missing ? `"${current}" is not installed on this server; students' labs will fail to load it.` : undefined);
+  const chosen = models?.find((m) => m.id === current);
+  const missing = models !== null && current !== '' && !chosen;
+  const unsuitable = chosen ? modelUnsuitability(lab, chosen) : null;
+  const problem = error ?? unsuitable ?? (missing ? `"${current}" is not installed on this server; students' labs will fail to load it.` : undefined);
   return (
     <Field label="Model" error={problem} hint={models?.length === 0 ? 'No model is installed on this server (see CONVLAB_MODELS_DIR).' : undefined}>
       {(control) => (
@@ -31,11 +39,15 @@ export function ModelPicker({
           {models === null ? <option value={current}>Loading models…</option> : null}
           {current === '' ? <option value="">Choose a model…</option> : null}
           {missing ? <option value={current}>{current} (not installed)</option> : null}
-          {models?.map((m) => (
-            <option key={m.id} value={m.id}>
-              {describeModel(m)}
-            </option>
-          ))}
+          {models?.map((m) => {
+            const why = modelUnsuitability(lab, m);
+            return (
+              <option key={m.id} value={m.id} disabled={why !== null && m.id !== current} title={why ?? undefined}>
+                {describeModel(m)}
+                {why ? ' — not for this lab: quantized, no gradients' : ''}
+              </option>
+            );
+          })}
         </select>
       )}
     </Field>

@@ -42,7 +42,7 @@ export function NeuronForm(form: ParamFormProps) {
 
   return (
     <div className="space-y-4">
-      <ModelPicker value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
+      <ModelPicker lab={form.lab} value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
       <ImagePicker value={params.image} onChange={(v: ImageRef) => set('image', v)} samples={catalog.samples} error={errors.image} />
       <Field
         label="Layers students may pick from (one per line, in network order)"

@@ -13,7 +13,7 @@ export function OcclusionForm(form: ParamFormProps) {
   const { params, set, errors, catalog } = form;
   return (
     <div className="space-y-4">
-      <ModelPicker value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
+      <ModelPicker lab={form.lab} value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
       <ImagePicker value={params.image} onChange={(v: ImageRef) => set('image', v)} samples={catalog.samples} error={errors.image} />
       <ClassPicker
         label="Target class"

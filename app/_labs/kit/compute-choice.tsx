@@ -4,7 +4,7 @@ import type { Preference } from '../../_lib/compute/placement';
 
 const CHOICES: Array<{ value: Preference; label: string }> = [
   { value: 'auto', label: 'Automatic' },
-  { value: 'browser', label: 'This laptop' },
+  { value: 'browser', label: 'This device' },
   { value: 'server', label: 'Server' },
 ];
 

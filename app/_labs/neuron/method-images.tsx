@@ -32,7 +32,7 @@ export function MethodImages({ images, size = 'medium', explain = false, testIdP
   const name = size === 'large' ? 'text-2xl font-bold' : size === 'projector' ? 'text-lg font-bold' : size === 'medium' ? 'text-sm font-semibold' : 'text-xs font-semibold';
   const text = size === 'large' || size === 'projector' ? 'text-lg' : 'text-xs';
   const grid = (children: ReactNode, testId?: string) => (
-    <div className={`grid ${size === 'large' ? 'gap-6' : size === 'small' ? 'gap-1.5' : 'gap-3'}`} style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }} data-testid={testId}>
+    <div className={`grid [overflow-wrap:anywhere] ${size === 'large' ? 'gap-6' : size === 'small' ? 'gap-1.5' : 'gap-3'}`} style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }} data-testid={testId}>
       {children}
     </div>
   );

@@ -245,9 +245,10 @@ export function NeuronStudent({ lab }: LabPanelProps) {
 
   return (
     <div className="space-y-6">
-      <div className="grid gap-6 lg:grid-cols-[minmax(0,380px)_minmax(0,1fr)]">
+      {/* grid-cols-1 (minmax(0,1fr)) and min-w-0: the pick and the method images shrink to a phone's width. */}
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-[minmax(0,380px)_minmax(0,1fr)]">
         {/* 1 ── the pick */}
-        <section aria-labelledby="neuron-pick-heading" className="space-y-3">
+        <section aria-labelledby="neuron-pick-heading" className="min-w-0 space-y-3">
           <h2 id="neuron-pick-heading" className="text-lg font-bold text-slate-900">
             1 · Pick a neuron
           </h2>

@@ -186,9 +186,10 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
 
   return (
     <div className="@container space-y-6">
-      <div className="grid gap-6 @3xl:grid-cols-[minmax(0,448px)_minmax(0,1fr)]">
+      {/* grid-cols-1 (minmax(0,1fr)) and min-w-0: a long mask row wraps or truncates instead of widening a phone's page. */}
+      <div className="grid grid-cols-1 gap-6 @3xl:grid-cols-[minmax(0,448px)_minmax(0,1fr)]">
         {/* Left: the tools and the photo. */}
-        <div className="space-y-3">
+        <div className="min-w-0 space-y-3">
           <div className="flex flex-wrap items-center gap-2" role="toolbar" aria-label="Mask tools">
             <div className="inline-flex rounded-lg border border-slate-300 bg-white p-0.5" role="group" aria-label="Tool">
               {(['rect', 'brush'] as const).map((t) => (
@@ -259,7 +260,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
         </div>
 
         {/* Right: the probabilities. */}
-        <div className="space-y-4">
+        <div className="min-w-0 space-y-4">
           {classify.state.running ? <JobProgress state={classify.state} label="Classifying the photo" onCancel={classify.cancel} /> : null}
           {classify.state.error ? (
             <Alert title="The photo could not be classified">
@@ -313,7 +314,7 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
                     <span className="inline-flex h-6 w-6 shrink-0 items-center justify-center rounded text-xs font-bold text-white" style={{ background: maskColor(i) }}>
                       {i + 1}
                     </span>
-                    <span className="w-28 shrink-0 text-slate-600">
+                    <span className="w-20 shrink-0 text-slate-600 sm:w-28">
                       {m.kind === 'rect' ? 'Rectangle' : 'Brush'} · {coveragePercent(m, w, h)}%
                     </span>
                     <span className="min-w-0 flex-1 truncate">

@@ -47,7 +47,7 @@ export function SweepShards({ lab, imageUrl, targetName, stored }: {
         </p>
       </div>
       <p className="text-sm text-slate-700">
-        A grey square slides over the photo; at each spot the model tells how sure it still is. Each laptop computes a few spots.{' '}
+        A grey square slides over the photo; at each spot the model tells how sure it still is. Each student's device computes a few spots.{' '}
         {said.computing ? <strong>{said.computing}</strong> : null}
         {said.rest}
       </p>

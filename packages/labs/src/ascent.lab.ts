@@ -79,6 +79,7 @@ export const ascentLab = defineLab({
       params: { lambda: 0, decay: 0, blurEvery: 0, blurWidth: 0, jitter: 0 },
     },
   },
+  needsGradients: true,
   paramWords: {
     model: { name: 'model' },
     classes: { name: 'list of classes' },

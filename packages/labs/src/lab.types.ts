@@ -51,6 +51,8 @@ export interface LabDefinition<P extends z.ZodType<Record<string, unknown>> = z.
    * ("Window", "pixels"). A parameter left out reads as its code name in words ("shard size").
    */
   paramWords?: Partial<Record<keyof z.input<P> & string, ParamWords>>;
+  /** The lab differentiates the model (saliency, gradient ascent): a quantized model cannot serve it. */
+  needsGradients?: boolean;
   /** Parameters students may change when the step does not say (`LabStep.studentControls`). */
   studentControls: readonly (keyof z.output<P> & string)[];
   jobs: readonly LabJob[];

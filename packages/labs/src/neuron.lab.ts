@@ -82,6 +82,7 @@ export const neuronLab = defineLab({
     guided: { title: 'Guided backprop only', params: { methods: ['guided'] } },
     compare: { title: 'Compare the three', params: { methods: ['vanilla', 'guided', 'deconvnet'] } },
   },
+  needsGradients: true,
   paramWords: {
     model: { name: 'model' },
     image: { name: 'photo' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requireLab } from './registry';
-import { describeParamIssue, paramLabel, paramWords } from './param-words';
+import { describeParamIssue, modelUnsuitability, paramLabel, paramWords } from './param-words';
 import { howCnnsSeeLesson } from './lessons/how-cnns-see';
 
 /** The editor's message for `params` of `labId`, by parameter (what the lesson editor shows next to each field). */
@@ -58,5 +58,13 @@ describe('lab parameters in words', () => {
     const neu = preset('neuron');
     expect(messages('neuron', { ...neu, pick: { kind: 'neuron', layer: 'nowhere', channel: 0 } })).toEqual({ pick: 'The neuron’s layer must be one of the list of layers.' });
     expect(messages('neuron', { ...neu, layers: Array.from({ length: 65 }, (_, i) => `l${i}`) })).toMatchObject({ layers: 'The list of layers has at most 64 entries.' });
+  });
+
+  it('refuses a quantized model where gradients are needed, and says why', () => {
+    const uint8 = { displayName: 'MobileNet v2 (uint8)', weights: 'quantized' as const };
+    expect(modelUnsuitability(requireLab('neuron'), uint8)).toBe('MobileNet v2 (uint8) is a quantized model: it gives no usable gradients, and the Neurons to pixels lab needs them. Choose a float model.');
+    expect(modelUnsuitability(requireLab('ascent'), uint8)).toMatch(/Gradient ascent lab needs them/);
+    expect(modelUnsuitability(requireLab('occlusion'), uint8)).toBeNull();
+    expect(modelUnsuitability(requireLab('neuron'), { displayName: 'SqueezeNet 1.1' })).toBeNull();
   });
 });

@@ -66,3 +66,17 @@ export function describeParamIssue(lab: Pick<LabDefinition, 'paramWords'>, issue
       return sentence(/^the /i.test(issue.message) ? issue.message : `${subject}: ${issue.message}`);
   }
 }
+
+/** What a lab needs to know of a model to judge it: its name and the number format of its weights. */
+export interface ModelFacts {
+  displayName: string;
+  weights?: 'float' | 'quantized';
+}
+
+/** Why `model` cannot serve `lab`, in words, or null when it can. */
+export function modelUnsuitability(lab: Pick<LabDefinition, 'title' | 'needsGradients'>, model: ModelFacts): string | null {
+  if (lab.needsGradients && model.weights === 'quantized') {
+    return `${model.displayName} is a quantized model: it gives no usable gradients, and the ${lab.title} lab needs them. Choose a float model.`;
+  }
+  return null;
+}

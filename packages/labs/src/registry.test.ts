@@ -50,6 +50,8 @@ describe('lab registry', () => {
       /step "occ": Occlusion: params\.window: /,
     );
     expect(() => checkLabStep(step({ studentControls: ['colour'] }))).toThrow(/"colour" is not a parameter/);
+    // Only what the student panel has controls for: the window is the instructor's (the sweep), so ticking it is refused.
+    expect(() => checkLabStep(step({ studentControls: ['fill', 'window'] }))).toThrow(/students cannot change the window — the student panel offers only: fill of the masks, brush size, target class/);
     expect(() => checkLabStep(step())).not.toThrow();
   });
 

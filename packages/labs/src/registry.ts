@@ -12,6 +12,7 @@ import type { LabDefinition } from './lab.types';
 import { maxPatchesLab } from './max-patches.lab';
 import { neuronLab } from './neuron.lab';
 import { occlusionLab } from './occlusion.lab';
+import { paramWords } from './param-words';
 import { poolingLab } from './pooling.lab';
 
 /** Every lab, in the order the lesson editor offers them. */
@@ -67,6 +68,12 @@ export function studentControlsOf(step: Pick<LabStep, 'labId' | 'studentControls
   const controls = step.studentControls ?? [...lab.studentControls];
   const unknown = controls.find((c) => !names.includes(c));
   if (unknown) throw new LabError(`${lab.title}: "${unknown}" is not a parameter (parameters: ${names.join(', ')})`);
+  // The lab's studentControls are what its student panel has controls for: offering more would change nothing.
+  const unoffered = controls.find((c) => !lab.studentControls.includes(c));
+  if (unoffered) {
+    const offered = lab.studentControls.map((c) => paramWords(lab, c).name).join(', ') || 'nothing';
+    throw new LabError(`${lab.title}: students cannot change the ${paramWords(lab, unoffered).name} — the student panel offers only: ${offered}`);
+  }
   return controls;
 }
 

@@ -55,6 +55,11 @@ export interface ModelMeta {
   source: string;
   /** Free text, e.g. measured top-1 on the sample set. */
   notes?: string;
+  /**
+   * The number format of the weights: 'quantized' (uint8/int8) models classify well but give no usable gradients,
+   * so labs that differentiate (neurons to pixels, gradient ascent) refuse them. Absent means float.
+   */
+  weights?: 'float' | 'quantized';
 }
 
 /** A loaded model: graph + weights (tensors owned by the model; free them with `disposeModel`) + metadata. */

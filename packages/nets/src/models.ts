@@ -78,6 +78,7 @@ function tflite(id: string, display: string, family: string, size: number, top1:
       labels: 'imagenet-1001-background',
       licence: 'Apache-2.0',
       source,
+      weights: /_(quant|ptq)$/.test(id) ? 'quantized' : 'float',
     },
   };
 }

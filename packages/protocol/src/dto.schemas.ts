@@ -132,18 +132,17 @@ export function forStudents<S extends { kind: string }>(steps: readonly S[]): S[
 export const StepSchema = z.discriminatedUnion('kind', [SlideStepSchema, LabStepSchema]);
 export type Step = z.infer<typeof StepSchema>;
 
-/** An ordered lesson plan: at least one step, step ids unique. */
-export const StepsSchema = z
-  .array(StepSchema)
-  .min(1, 'a lesson plan has at least one step')
-  .max(LIMITS.stepsMax)
-  .superRefine((steps, ctx) => {
-    const seen = new Set<string>();
-    steps.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', message: `duplicate step id "${s.id}"`, path: [i, 'id'] });
-      seen.add(s.id);
-    });
+/** Refinement of a list of steps (a plan or a draft): every step id once. */
+export function uniqueStepIds(steps: readonly { id: string }[], ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  steps.forEach((s, i) => {
+    if (seen.has(s.id)) ctx.addIssue({ code: 'custom', message: `duplicate step id "${s.id}"`, path: [i, 'id'] });
+    seen.add(s.id);
   });
+}
+
+/** An ordered lesson plan: at least one step, step ids unique. */
+export const StepsSchema = z.array(StepSchema).min(1, 'a lesson plan has at least one step').max(LIMITS.stepsMax).superRefine(uniqueStepIds);
 
 export const SessionStatusSchema = z.enum(['live', 'ended']);
 export type SessionStatus = z.infer<typeof SessionStatusSchema>;

@@ -31,7 +31,7 @@ export const API = {
   /** POST (a student, by the resume token saved when they joined): their own work in the session, also after it ended. */
   myWork: (code: string) => `/api/join/${encodeURIComponent(code)}/work`,
   health: '/api/health',
-  /** POST (instructor): upload an image as the raw request body; GET `image(hash)`: fetch it. */
+  /** POST (instructor): upload an image as the raw request body; GET: the instructor's uploads; GET `image(hash)`: fetch it. */
   images: '/api/images',
   image: (hash: string) => `/api/images/${encodeURIComponent(hash)}`,
   /** GET (instructor owning the session): its stored submissions, oldest first; `?labId=&stepId=` narrow them. */
@@ -74,6 +74,9 @@ export const IMAGE_UPLOAD_LIMITS = {
 } as const;
 
 export const ImageResponseSchema = z.object({ image: ImageAssetSchema });
+/** `GET /api/images` (instructor): their uploads, newest first — an image library reusable in any step. */
+export const ImageLibraryResponseSchema = z.object({ images: z.array(ImageAssetSchema) });
+export type ImageLibraryResponse = z.infer<typeof ImageLibraryResponseSchema>;
 
 /** A ready-made lesson an instructor can start from (copy, edit, run). */
 export const ReadyLessonSchema = z.object({
@@ -96,6 +99,8 @@ export const InstalledModelSchema = z.object({
   /** [height, width] in pixels. */
   inputSize: z.tuple([z.number().int(), z.number().int()]),
   numClasses: z.number().int(),
+  /** 'quantized' models give no usable gradients: labs that need them refuse them. */
+  weights: z.enum(['float', 'quantized']),
   /** 'builtin': one of ConvLab's models; 'upload': an ONNX model an instructor uploaded. */
   source: z.enum(['builtin', 'upload']),
   /** Size of the model's files in bytes (what a browser downloads to compute locally). */

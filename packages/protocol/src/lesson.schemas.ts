@@ -4,7 +4,7 @@
  * lab parameter out of range); starting a session checks them fully and copies them (a snapshot).
  */
 import { z } from 'zod';
-import { IMAGE_MIME_TYPES, LIMITS, LabStepSchema, Sha256HexSchema, SlideStepSchema } from './dto.schemas';
+import { IMAGE_MIME_TYPES, LIMITS, LabStepSchema, Sha256HexSchema, SlideStepSchema, uniqueStepIds } from './dto.schemas';
 
 const IsoDate = z.string().max(40);
 
@@ -27,16 +27,7 @@ export const DraftStepSchema = z.discriminatedUnion('kind', [
 ]);
 
 /** A draft plan: at most `stepsMax` steps (possibly none yet), step ids unique. */
-export const DraftStepsSchema = z
-  .array(DraftStepSchema)
-  .max(LIMITS.stepsMax)
-  .superRefine((steps, ctx) => {
-    const seen = new Set<string>();
-    steps.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', message: `duplicate step id "${s.id}"`, path: [i, 'id'] });
-      seen.add(s.id);
-    });
-  });
+export const DraftStepsSchema = z.array(DraftStepSchema).max(LIMITS.stepsMax).superRefine(uniqueStepIds);
 
 /** A lesson as its owner sees it. */
 export const LessonSchema = z.object({
