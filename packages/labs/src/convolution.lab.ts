@@ -8,6 +8,7 @@
 import { convolutionBreakdown, convolveMap, featureMap, presetKernel, type ConvBreakdown, type FeatureMap } from '@convlab/vis';
 import { z } from 'zod';
 import { LabImageSchema } from './common.schemas';
+import { defineRule } from './grading.types';
 import { defineLab } from './lab.types';
 
 /** The kernel presets the lab offers, in the lecture's order. */
@@ -110,6 +111,27 @@ export const ConvolutionResultSchema = z.strictObject({
 });
 export type ConvolutionResult = z.infer<typeof ConvolutionResultSchema>;
 
+/**
+ * "Make this output" as a grading rule: the server convolved the submitted kernel and compared it with the hidden
+ * kernel's target when the submission was stored (`result.challenge`, never the browser's); the rule grades that check
+ * against its own tolerance.
+ */
+export const MakeThisOutputRuleParamsSchema = z.strictObject({
+  /** The largest absolute error allowed, in % of the target's range. */
+  tolerancePercent: z.number().positive().max(100).default(1),
+});
+
+export const makeThisOutputRule = defineRule<typeof MakeThisOutputRuleParamsSchema, ConvolutionParams, ConvolutionResult>({
+  id: 'make-this-output',
+  title: 'Make this output',
+  description: "The output of the student's kernel is within the tolerance of the hidden kernel's target (largest absolute error at most the given % of the target's range; the server convolves both).",
+  params: MakeThisOutputRuleParamsSchema,
+  partialCredit: false,
+  async evaluate({ params, submission }) {
+    return challengeOutcome(submission.result, params.tolerancePercent);
+  },
+});
+
 export const convolutionLab = defineLab({
   id: 'convolution',
   title: 'Convolution',
@@ -126,6 +148,7 @@ export const convolutionLab = defineLab({
   result: ConvolutionResultSchema,
   resultImage: 'optional',
   aggregations: [{ id: 'kernels-side-by-side', title: 'The class’s kernels', description: 'Every submitted kernel next to the output the server computed from it.' }],
+  gradingRules: [makeThisOutputRule],
 });
 
 /** A preset kernel at size 3 or 5 (the fixed ones are 3×3 only). */

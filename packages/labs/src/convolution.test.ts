@@ -1,11 +1,14 @@
 import { featureMap } from '@convlab/vis';
 import { describe, expect, it } from 'vitest';
+import { evaluateRule, type GradingCompute } from './grading.types';
 import {
   CONV_PRESETS,
   ConvolutionParamsSchema,
   challengeKernel,
   challengeTarget,
   challengeOutcome,
+  convolutionLab,
+  makeThisOutputRule,
   checkChallenge,
   convOutputSize,
   convPresetKernel,
@@ -112,4 +115,17 @@ describe('convolution lab: "make this output"', () => {
     expect(challengeOutcome({ challenge: check }, 2)).toMatchObject({ fraction: 1, detail: "largest error 1.5 ≤ 2 (2 % of the target's range)" });
     expect(challengeOutcome({}).fraction).toBe(0);
   });
+
+  it('is the lab’s grading rule: its tolerance a server-only parameter (default 1 %), refused when out of range', async () => {
+    const check = checkChallenge(featureMap(1, 3, 1, [0, 50, 100]), featureMap(1, 3, 1, [0, 51, 100]));
+    const step = ConvolutionParamsSchema.parse({ challenge: true });
+    const grade = (params: unknown) => evaluateRule(makeThisOutputRule, params, { step, result: { challenge: check } }, NO_COMPUTE);
+    expect(convolutionLab.gradingRules).toContain(makeThisOutputRule);
+    expect(await grade({})).toMatchObject({ fraction: 1, measured: { maxError: 1, range: 100 } }); // the boundary: 1 ≤ 1 % of 100
+    expect(await grade({ tolerancePercent: 0.5 })).toMatchObject({ fraction: 0 });
+    await expect(grade({ tolerancePercent: 0 })).rejects.toThrow();
+  });
 });
+
+/** The rules of these labs grade the server's stored checks and never ask for computing. */
+const NO_COMPUTE = new Proxy({}, { get: () => () => Promise.reject(new Error('no computing expected')) }) as GradingCompute;

@@ -9,6 +9,7 @@ import { featureMap, poolBreakdown, type FeatureMap, type PoolSpec } from '@conv
 import { z } from 'zod';
 import { LabImageSchema, LayerIdSchema, ModelIdSchema } from './common.schemas';
 import { CONV_DEFAULT_PHOTO, NumberGridSchema } from './convolution.lab';
+import { defineRule } from './grading.types';
 import { defineLab } from './lab.types';
 
 export const PoolOpSchema = z.enum(['max', 'avg']);
@@ -52,6 +53,18 @@ export const PoolingResultSchema = z.strictObject({
 });
 export type PoolingResult = z.infer<typeof PoolingResultSchema>;
 
+/** The pooling quiz as a grading rule: the server's own check of the student's hand-computed value (`result.correct`). */
+export const poolingQuizRule = defineRule<z.ZodObject<Record<string, never>>, PoolingParams, PoolingResult>({
+  id: 'pooling-quiz',
+  title: 'Pooled value by hand',
+  description: "The student's pooled value is the right one for their own grid (checked by the server; the answer never reaches the browser).",
+  params: z.strictObject({}),
+  partialCredit: false,
+  async evaluate({ submission }) {
+    return quizOutcome(submission.result);
+  },
+});
+
 export const poolingLab = defineLab({
   id: 'pooling',
   title: 'Pooling',
@@ -67,6 +80,7 @@ export const poolingLab = defineLab({
   result: PoolingResultSchema,
   resultImage: 'none',
   aggregations: [{ id: 'quiz-answers', title: 'Quiz answers', description: 'Each student’s answer and whether the server found it right.' }],
+  gradingRules: [poolingQuizRule],
 });
 
 /** A pooled map in plain JavaScript (valid windows), from vis' breakdown of each output value. */

@@ -1,6 +1,7 @@
 import { featureMap } from '@convlab/vis';
 import { describe, expect, it } from 'vitest';
-import { checkPoolQuiz, describeQuiz, quizOutcome, poolMap, poolQuiz, shiftByOneDemo, shiftMap, stackedReceptiveField } from './pooling.lab';
+import { evaluateRule, type GradingCompute } from './grading.types';
+import { PoolingParamsSchema, poolingLab, poolingQuizRule, type PoolingResult, checkPoolQuiz, describeQuiz, quizOutcome, poolMap, poolQuiz, shiftByOneDemo, shiftMap, stackedReceptiveField } from './pooling.lab';
 
 const map = (rows: number[][]) => featureMap(rows.length, rows[0]!.length, 1, rows.flat());
 const values = (m: { data: Float32Array }) => Array.from(m.data);
@@ -63,4 +64,17 @@ describe('pooling lab: the quiz', () => {
     expect(quizOutcome({ answer: 4, correct: false }).fraction).toBe(0);
     expect(quizOutcome({ answer: 4 }).fraction).toBe(0);
   });
+
+  it('is the lab’s grading rule, which takes no parameters', async () => {
+    const step = PoolingParamsSchema.parse({});
+    const grade = (result: PoolingResult, params: unknown = {}) => evaluateRule(poolingQuizRule, params, { step, result }, NO_COMPUTE);
+    expect(poolingLab.gradingRules).toContain(poolingQuizRule);
+    expect(await grade({ answer: 4, correct: true })).toMatchObject({ fraction: 1 });
+    expect(await grade({ answer: 4, correct: false })).toMatchObject({ fraction: 0 });
+    expect(await grade({ answer: 4 })).toMatchObject({ fraction: 0, detail: 'the server has not checked this answer' });
+    await expect(grade({ answer: 4, correct: true }, { answer: 4 })).rejects.toThrow();
+  });
 });
+
+const NO_COMPUTE = new Proxy({}, { get: () => () => Promise.reject(new Error('no computing expected')) }) as GradingCompute;
+
