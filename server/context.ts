@@ -8,8 +8,9 @@ import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
 import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
+import type { ScaleOut } from './scale/redis';
 import type { ConnectionCap } from './security/connection-cap';
-import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
+import { FailureCounter, JoinCodeLimiter, SignInLimiter, memoryStore, type BackoffRule, type LimiterStore, type ThrottleRule } from './security/rate-limit';
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
 export interface Limits {
@@ -64,6 +65,8 @@ export interface ServerContext {
   connections: ConnectionCap;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
+  /** Scale-out on Redis (REDIS_URL); undefined for one embedded node. */
+  scale?: ScaleOut;
   throttles: {
     joinCodes: JoinCodeLimiter;
     signin: SignInLimiter;
@@ -71,12 +74,13 @@ export interface ServerContext {
   };
 }
 
-/** Builds the shared limiters for a set of limits (memory store: one node). */
-export function createThrottles(limits: Limits): ServerContext['throttles'] {
+/** Builds the limiters for a set of limits: in memory for one node, in Redis (`store`) when nodes share them. */
+export function createThrottles(limits: Limits, store: LimiterStore = memoryStore): ServerContext['throttles'] {
+  const warn = (line: string) => console.warn(line);
   return {
-    joinCodes: new JoinCodeLimiter({ perSocket: limits.joinFailuresPerSocket, perAddress: limits.joinFailuresPerIp }),
-    signin: new SignInLimiter({ perAccountAndAddress: limits.signinBackoff, perAddress: limits.signinFailuresPerIp }),
-    signupPerIp: new FailureCounter(limits.signupsPerIp, 'signup-address'),
+    joinCodes: new JoinCodeLimiter({ perSocket: limits.joinFailuresPerSocket, perAddress: limits.joinFailuresPerIp }, warn, store),
+    signin: new SignInLimiter({ perAccountAndAddress: limits.signinBackoff, perAddress: limits.signinFailuresPerIp }, warn, store),
+    signupPerIp: new FailureCounter(limits.signupsPerIp, 'signup-address', store),
   };
 }
 

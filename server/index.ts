@@ -23,6 +23,7 @@ import { createApiRouter } from './http/api';
 import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
 import { createRealtime } from './realtime/io';
+import { openScaleOut } from './scale/redis';
 import { ConnectionCap } from './security/connection-cap';
 import { applySecurityHeaders } from './security/headers';
 import type { IoServer } from './realtime/types';
@@ -68,6 +69,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const computeChoice = await decideBackendAtStart(config);
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // Several nodes: Socket.io broadcasts, limits and presence go through Redis (PostgreSQL is checked by loadConfig).
+  const scale = config.redis ? openScaleOut({ ...config.redis, log }) : undefined;
   const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs });
   const context: ServerContext = {
     config,
@@ -85,7 +88,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
     compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
-    throttles: createThrottles(limits),
+    throttles: createThrottles(limits, scale?.limiterStore),
+    scale,
   };
 
   const api = createApiRouter();
@@ -133,6 +137,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await classroom.close();
     io.close();
     await opened.close();
+    await scale?.close();
     throw err;
   }
   const port = (httpServer.address() as AddressInfo).port;
@@ -158,11 +163,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await context.compute.close(); // sockets were already served while Next.js prepared
       await new Promise<void>((r) => io.close(() => r()));
       await opened.close();
+      await scale?.close();
       throw err;
     }
   }
 
-  log(`ConvLab ${context.version} listening on ${url} (database: ${opened.kind} ${opened.location}${config.next ? `, next: ${config.dev ? 'dev' : 'production'}` : ', no next'})`);
+  const scaleNote = scale ? `, redis: node ${scale.nodeId}` : '';
+  log(`ConvLab ${context.version} listening on ${url} (database: ${opened.kind} ${opened.location}${scaleNote}${config.next ? `, next: ${config.dev ? 'dev' : 'production'}` : ', no next'})`);
 
   // Students' images nothing references are collected after their grace period: soon after start, then hourly.
   const collectImages = () =>
@@ -187,6 +194,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       httpServer.closeAllConnections?.();
       await nextClose?.().catch(() => undefined);
       await opened.close();
+      await scale?.close();
     })());
 
   return { url, port, config, context, io, close };

@@ -1,0 +1,92 @@
+/**
+ * Two ConvLab nodes on one Redis and one PostgreSQL (issue #16): what the instructor does on node A reaches students on
+ * node B, rate limits are shared, presence and its grace period hold across nodes, and a node that loses Redis keeps
+ * serving its own clients and says so. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets
+ * both); every Redis key it writes carries its own prefix, removed afterwards.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/index';
+import { InstructorClient, SLIDES, StudentClient, api, connect, connected, request, signUpInstructor, waitFor } from './helpers/clients';
+import { databaseTargets, type TestDatabase } from './helpers/databases';
+
+const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
+const postgres = databaseTargets().find((t) => t.kind === 'postgresql');
+const GRACE_SECONDS = 2;
+
+describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () => {
+  const prefix = `convlab-test:${randomBytes(4).toString('hex')}:`;
+  let db: TestDatabase;
+  let a: RunningServer;
+  let b: RunningServer;
+  let cookie: string;
+  let sessionId: string;
+  let code: string;
+  const opened: { close(): void }[] = [];
+  const track = <T extends { close(): void }>(c: T): T => (opened.push(c), c);
+
+  /** A node of the pair: same database, same data directory (images, secret), same Redis prefix. */
+  const startNode = () =>
+    startServer({
+      env: {
+        ...db.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        CONVLAB_NO_NEXT: '1',
+        CONVLAB_GRACE_SECONDS: String(GRACE_SECONDS),
+        REDIS_URL: REDIS_URL!,
+        CONVLAB_REDIS_PREFIX: prefix,
+      },
+      log: false,
+      limits: { joinFailuresPerSocket: { maxFailures: 100, windowMs: 60_000 }, joinFailuresPerIp: { maxFailures: 4, windowMs: 60_000 } },
+    });
+
+  beforeAll(async () => {
+    db = await postgres!.create();
+    [a, b] = await Promise.all([startNode(), startNode()]);
+    ({ cookie } = await signUpInstructor(a.url, 'scale-teacher@example.org'));
+    const created = await api(a.url, '/api/sessions', { cookie, body: { title: 'Two nodes', steps: SLIDES } });
+    ({ id: sessionId, code } = created.body.session);
+  });
+
+  afterAll(async () => {
+    for (const c of opened) c.close();
+    await Promise.all([a?.close(), b?.close()]);
+    await db?.cleanup();
+    const redis = new Redis(REDIS_URL!);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('says in /api/health which node answers and that Redis is up', async () => {
+    const [ha, hb] = await Promise.all([api(a.url, '/api/health'), api(b.url, '/api/health')]);
+    expect(ha.body.scale).toMatchObject({ redis: 'up' });
+    expect(hb.body.scale).toMatchObject({ redis: 'up' });
+    expect(ha.body.scale.node).not.toBe(hb.body.scale.node);
+  });
+
+  it('a step change made on node A reaches students on node B', async () => {
+    const teacher = track(await new InstructorClient(a.url, cookie, sessionId).watching());
+    const onB = await Promise.all(['Ana', 'Bo', 'Cy'].map((name) => track(new StudentClient(b.url, code, name)).joined()));
+    const ack = await request(teacher.socket, 'step:goto', { index: 2 });
+    expect(ack).toMatchObject({ ok: true });
+    for (const s of onB) await waitFor(() => s.state?.currentStep === 2, `${s.displayName} on node B to see step 3`);
+  });
+
+  it('shares the wrong-code limit: guesses on A and B count against one budget', async () => {
+    const wrong = code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
+    const answers: string[] = [];
+    for (const node of [a, b, a, b, a]) {
+      const s = track(connect(node.url));
+      await connected(s);
+      const ack = await request(s, 'student:join', { code: wrong, displayName: 'Mallory' });
+      answers.push(ack.ok ? 'ok' : ack.error);
+    }
+    // Four wrong codes are answered NOT_FOUND; the fifth, wherever it lands, is refused.
+    expect(answers).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'RATE_LIMITED']);
+    // The valid code still joins through either node.
+    await track(new StudentClient(b.url, code, 'Dee')).joined();
+  });
+});
