@@ -23,7 +23,9 @@ import { createApiRouter } from './http/api';
 import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
 import { createRealtime } from './realtime/io';
+import { catchUpLocalClients } from './scale/catch-up';
 import { openScaleOut } from './scale/redis';
+import { createSharedClassroom } from './scale/shared-classroom';
 import { ConnectionCap } from './security/connection-cap';
 import { applySecurityHeaders } from './security/headers';
 import type { IoServer } from './realtime/types';
@@ -71,7 +73,10 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   // Several nodes: Socket.io broadcasts, limits and presence go through Redis (PostgreSQL is checked by loadConfig).
   const scale = config.redis ? openScaleOut({ ...config.redis, log }) : undefined;
-  const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs });
+  if (scale && !(await scale.ready(5000))) log('[redis] not reachable yet: starting anyway; this node serves its own clients until it is');
+  const onError = (err: unknown) => console.error('[classroom]', err);
+  const shared = scale && createSharedClassroom(scale, { graceMs: config.graceMs, onError });
+  const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs, onError, shared });
   const context: ServerContext = {
     config,
     limits,
@@ -124,6 +129,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
 
   const io = createRealtime(httpServer, context);
+  scale?.onAvailability((up) => {
+    if (up) catchUpLocalClients(io, context).catch((err: unknown) => console.error('[redis] catching up failed:', err));
+  });
 
   try {
     await new Promise<void>((resolveListen, reject) => {
@@ -194,6 +202,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       httpServer.closeAllConnections?.();
       await nextClose?.().catch(() => undefined);
       await opened.close();
+      await shared?.close();
       await scale?.close();
     })());
 

@@ -34,6 +34,8 @@ export interface ScaleOut {
   /** Rate-limit counters in Redis, with an in-memory insurance limiter while Redis is unreachable. */
   readonly limiterStore: LimiterStore;
   health(): RedisHealth;
+  /** Resolves once connected, or after `timeoutMs` (a node starts without Redis and says so). */
+  ready(timeoutMs: number): Promise<boolean>;
   /** Called with true when Redis comes back after an outage (nodes catch up then), false when it goes away. */
   onAvailability(fn: (up: boolean) => void): void;
   close(): Promise<void>;
@@ -93,6 +95,16 @@ export function openScaleOut(opts: { url: string; prefix: string; log: (line: st
     limiterStore,
     health: () => ({ node: nodeId, status: downSince ? 'down' : 'up', ...(downSince ? { downSince: downSince.toISOString() } : {}) }),
     onAvailability: (fn) => void listeners.push(fn),
+    ready: (timeoutMs) =>
+      redis.status === 'ready'
+        ? Promise.resolve(true)
+        : new Promise((resolveReady) => {
+            const timer = setTimeout(() => resolveReady(false), timeoutMs);
+            redis.once('ready', () => {
+              clearTimeout(timer);
+              resolveReady(true);
+            });
+          }),
     close: async () => {
       listeners.length = 0;
       redis.disconnect();

@@ -75,6 +75,27 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
     for (const s of onB) await waitFor(() => s.state?.currentStep === 2, `${s.displayName} on node B to see step 3`);
   });
 
+  it('presence and the grace period hold across nodes: a student who moves from B to A keeps the seat', async () => {
+    const teacher = track(await new InstructorClient(a.url, cookie, sessionId).watching());
+    const eve = track(await new StudentClient(b.url, code, 'Eve').joined());
+    await waitFor(() => teacher.presenceOf('Eve') === 'online', 'the teacher on A to see Eve (on B) online');
+
+    // Eve's connection to B drops: reconnecting on A's list too, not offline.
+    eve.close();
+    await waitFor(() => teacher.presenceOf('Eve') === 'reconnecting', 'Eve reconnecting');
+    // She comes back through node A within the grace period: same seat, online, and B's expiring timer does not
+    // take her offline.
+    const back = track(await new StudentClient(a.url, code, 'Eve', eve.resumeToken).joined());
+    expect(back.participant!.id).toBe(eve.participant!.id);
+    await waitFor(() => teacher.presenceOf('Eve') === 'online', 'Eve online again');
+    await new Promise((r) => setTimeout(r, GRACE_SECONDS * 1000 + 500));
+    expect(teacher.presenceOf('Eve')).toBe('online');
+
+    // Gone for good: offline once the grace period ends.
+    back.close();
+    await waitFor(() => teacher.presenceOf('Eve') === 'offline', 'Eve offline after the grace period', GRACE_SECONDS * 1000 + 5000);
+  });
+
   it('shares the wrong-code limit: guesses on A and B count against one budget', async () => {
     const wrong = code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
     const answers: string[] = [];

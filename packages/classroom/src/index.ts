@@ -12,3 +12,4 @@ export * from './tokens';
 export * from './keyed-queue';
 export * from './job-results';
 export * from './live-state';
+export * from './shared';
