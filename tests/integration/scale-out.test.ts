@@ -2,8 +2,10 @@
  * Two ConvLab nodes on one Redis and one PostgreSQL (issue #16): what the instructor does on node A reaches students on
  * node B, rate limits are shared, presence and its grace period hold across nodes, and a node that loses Redis keeps
  * serving its own clients and says so. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets
- * both); every Redis key it writes carries its own prefix, removed afterwards.
+ * both); every Redis key it writes carries its own prefix, removed afterwards. The outage test runs a Redis of its own
+(redis-server on port CONVLAB_TEST_OWN_REDIS_PORT, default 4149), so it can stop it.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,5 +111,74 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
     expect(answers).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND', 'RATE_LIMITED']);
     // The valid code still joins through either node.
     await track(new StudentClient(b.url, code, 'Dee')).joined();
+  });
+});
+
+/** A Redis of this suite's own (port in this lane's range), so that it can be stopped without touching anyone else's. */
+async function ownRedis(port: number): Promise<{ url: string; stop(): Promise<void>; start(): Promise<void> }> {
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    await waitFor(async () => {
+      const probe = new Redis(`redis://127.0.0.1:${port}`, { lazyConnect: true, retryStrategy: () => null });
+      probe.on('error', () => undefined);
+      const up = await probe.connect().then(() => true, () => false);
+      probe.disconnect();
+      return up;
+    }, 'redis-server to start');
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    start,
+    stop: async () => {
+      const exited = new Promise((r) => child!.once('exit', r));
+      child!.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+describe.runIf(postgres)('a node whose Redis goes away', () => {
+  let db: TestDatabase;
+  let redis: Awaited<ReturnType<typeof ownRedis>>;
+  let a: RunningServer;
+  let b: RunningServer;
+  const opened: { close(): void }[] = [];
+  const track = <T extends { close(): void }>(c: T): T => (opened.push(c), c);
+
+  beforeAll(async () => {
+    db = await postgres!.create();
+    redis = await ownRedis(Number(process.env.CONVLAB_TEST_OWN_REDIS_PORT ?? 4149));
+    const env = { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', REDIS_URL: redis.url };
+    [a, b] = await Promise.all([startServer({ env, log: false }), startServer({ env, log: false })]);
+  });
+
+  afterAll(async () => {
+    for (const c of opened) c.close();
+    await Promise.all([a?.close(), b?.close()]);
+    await redis?.stop();
+    await db?.cleanup();
+  });
+
+  it('keeps serving its own clients, says so in /api/health, and catches up the others when Redis returns', async () => {
+    const { cookie } = await signUpInstructor(a.url, 'outage@example.org');
+    const { id: sessionId, code } = (await api(a.url, '/api/sessions', { cookie, body: { title: 'Outage', steps: SLIDES } })).body.session;
+    const teacher = track(await new InstructorClient(a.url, cookie, sessionId).watching());
+    const onA = track(await new StudentClient(a.url, code, 'Ana').joined());
+    const onB = track(await new StudentClient(b.url, code, 'Bo').joined());
+
+    await redis.stop();
+    await waitFor(async () => (await api(a.url, '/api/health')).body.scale?.redis === 'down', 'node A to report Redis down');
+    // The instructor's change is answered and reaches the students on the same node.
+    expect(await request(teacher.socket, 'step:goto', { index: 3 })).toMatchObject({ ok: true });
+    await waitFor(() => onA.state?.currentStep === 3, 'Ana (node A) to see step 4 during the outage');
+    // A new student still joins node B (its own clients); B's students have not heard of step 4 yet.
+    await track(new StudentClient(b.url, code, 'Cy')).joined();
+    expect(onB.state?.currentStep).toBe(0);
+
+    await redis.start();
+    await waitFor(async () => (await api(b.url, '/api/health')).body.scale?.redis === 'up', 'node B to see Redis again', 15_000);
+    await waitFor(() => onB.state?.currentStep === 3, 'Bo (node B) to catch up to step 4', 15_000);
   });
 });
