@@ -5,6 +5,7 @@
  * then: every student joins, submits one occlusion result, and follows the instructors' step changes for `--duration`
  * seconds. With `--kill`, node 1 gets SIGKILL a third of the way in and is started again later: its students must
  * reconnect through the proxy (the time is printed), keep their seats and step, and lose no acknowledged submission.
+ * With `--rolling`, every node in turn gets SIGTERM (a rolling restart) and is started again, under the same checks.
  * Prints p50/p95/max of step broadcast, join, submission ack and reconnect times, the counts and errors, and each
  * node's CPU and memory; writes the figures to bench/results/load-<time>.json. Exit status 1 when a count is short
  * (a join, a broadcast, a submission, a seat) or any error happened; latencies are printed, never asserted.
@@ -24,6 +25,7 @@ const { values: args } = parseArgs({
     sessions: { type: 'string', default: '10' },
     duration: { type: 'string', default: '60' },
     kill: { type: 'boolean', default: false },
+    rolling: { type: 'boolean', default: false },
     url: { type: 'string' },
     'base-port': { type: 'string', default: '3140' },
   },
@@ -279,6 +281,16 @@ async function main(): Promise<void> {
         await new Promise((r) => setTimeout(r, Math.max(0, STEP_EVERY_MS - (performance.now() - p.t0))));
       }
     });
+    const rolling = (async () => {
+      if (!args.rolling || !cluster || NODES < 2) return;
+      for (let i = 0; i < NODES; i++) {
+        await new Promise((r) => setTimeout(r, DURATION_MS / (NODES + 1)));
+        await cluster.kill(i, 'SIGTERM');
+        console.log(`SIGTERM node ${i + 1}: stopped`);
+        await cluster.start(i);
+        console.log(`node ${i + 1} started again`);
+      }
+    })();
     const killer = (async () => {
       if (!args.kill || !cluster || NODES < 2) return;
       await new Promise((r) => setTimeout(r, DURATION_MS / 3));
@@ -293,23 +305,25 @@ async function main(): Promise<void> {
       await cluster.start(0);
       console.log('node 1 started again');
     })();
-    await Promise.all([...rounds, killer]);
+    await Promise.all([...rounds, killer, rolling]);
     pending = new Map();
     const phaseS = (performance.now() - phaseStarted) / 1000;
     for (let i = 0; i < NODES; i++) {
       const a = cpuAtStart[i];
       const b = usage(cluster?.pid(i));
-      if (b) nodeUsage.push({ node: i + 1, cpuPercent: a && !(args.kill && i === 0) ? ((b.cpuS - a.cpuS) / phaseS) * 100 : NaN, rssMb: b.rssMb });
+      const restarted = args.rolling || (args.kill && i === 0);
+      if (b) nodeUsage.push({ node: i + 1, cpuPercent: a && !restarted ? ((b.cpuS - a.cpuS) / phaseS) * 100 : NaN, rssMb: b.rssMb });
     }
 
     // ── what was kept ─────────────────────────────────────────────────────────────────────────────
     await waitUntil(() => students.every((s) => s.joined), 30_000);
     const unseated = students.filter((s) => !s.joined).length;
+    const moved = students.filter((s) => s.reconnectMs !== undefined).length;
     const seatChanged = students.filter((s) => s.seatChanged).length;
     const wrongStep = students.filter((s) => s.state?.currentStep !== sessions[s.session]!.step).length;
     let stored = 0;
     for (const s of sessions) stored += (await api(url, `/api/sessions/${s.id}/submissions`, { cookie })).body.submissions.length;
-    const reconnect = percentiles(killedStudents.map((s) => s.reconnectMs).filter((x): x is number => x !== undefined));
+    const reconnect = percentiles((args.kill ? killedStudents : students).flatMap((s) => (s.reconnectMs === undefined ? [] : [s.reconnectMs])));
 
     const figures = {
       nodes: NODES,
@@ -319,6 +333,7 @@ async function main(): Promise<void> {
       joins: { ok: joined, expected: STUDENTS, ms: percentiles(students.flatMap((s) => (s.joinMs === undefined ? [] : [s.joinMs]))) },
       submissions: { acked: acked.size, stored, expected: STUDENTS, ms: percentiles(submitMs) },
       broadcasts: { received: broadcastMs.length, expected: expectedBroadcasts, missed: missedBroadcasts, ms: percentiles(broadcastMs) },
+      rolling: args.rolling ? { studentsMoved: moved, seatChanged, unseated, wrongStep } : undefined,
       failover: args.kill ? { studentsOnKilledNode: killedStudents.length, reconnectMs: reconnect, seatChanged, unseated, wrongStep, killedAtS: killedAt && (killedAt - phaseStarted) / 1000 } : undefined,
       jobWait: 'not measured: server jobs still run in each node’s in-process pool (no BullMQ queue yet)',
       errors: errors.length,
@@ -326,13 +341,15 @@ async function main(): Promise<void> {
     };
     const row = (label: string, p: { n: number; p50: number; p95: number; max: number }) =>
       `${label.padEnd(22)} ${String(p.n).padStart(6)}  p50 ${p.p50.toFixed(1).padStart(8)} ms  p95 ${p.p95.toFixed(1).padStart(8)} ms  max ${p.max.toFixed(1).padStart(8)} ms`;
-    console.log(`\nload: ${NODES} nodes, ${STUDENTS} students, ${SESSIONS} sessions, ${DURATION_MS / 1000} s of step changes${args.kill ? ', node 1 killed' : ''}`);
+    const event = args.kill ? ', node 1 killed' : args.rolling ? ', rolling restart' : '';
+    console.log(`\nload: ${NODES} nodes, ${STUDENTS} students, ${SESSIONS} sessions, ${DURATION_MS / 1000} s of step changes${event}`);
     console.log(row('join', figures.joins.ms));
     console.log(row('submission ack', figures.submissions.ms));
     console.log(row('step broadcast', figures.broadcasts.ms));
-    if (args.kill) console.log(row('reconnect (failover)', reconnect));
+    if (args.kill || args.rolling) console.log(row(args.kill ? 'reconnect (failover)' : 'reconnect (rolling)', reconnect));
     console.log('job wait               not measured (no BullMQ queue yet)');
     console.log(`counts: joins ${joined}/${STUDENTS}, submissions acked ${acked.size} stored ${stored}/${STUDENTS}, broadcasts ${broadcastMs.length} received of ${expectedBroadcasts} expected (${missedBroadcasts} missed), errors ${errors.length}`);
+    if (args.rolling) console.log(`rolling restart: ${moved} students moved to another node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);
     if (args.kill) console.log(`failover: ${killedStudents.length} students on the killed node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);
     for (const n of nodeUsage) console.log(`node ${n.node}: CPU ${Number.isNaN(n.cpuPercent) ? 'n/a (restarted)' : `${n.cpuPercent.toFixed(0)} %`} of one core, RSS ${n.rssMb.toFixed(0)} MB`);
     const out = join(process.cwd(), 'bench/results');
@@ -343,6 +360,13 @@ async function main(): Promise<void> {
 
     const ok =
       joined === STUDENTS && acked.size === STUDENTS && stored === STUDENTS && missedBroadcasts === 0 && errors.length === 0 && unseated === 0 && seatChanged === 0 && wrongStep === 0;
+    if (!ok && cluster) {
+      // What the nodes said about it (their error lines), to find where the time or the failures went.
+      for (let i = 0; i < NODES; i++) {
+        const lines = cluster.output(i).split('\n').filter((l) => /error|fail|refused/i.test(l));
+        for (const l of lines.slice(-20)) console.log(`[node ${i + 1}] ${l.slice(0, 400)}`);
+      }
+    }
     console.log(`load: ${ok ? 'counts OK' : 'counts SHORT'}`);
     process.exitCode = ok ? 0 : 1;
   } finally {
