@@ -3,6 +3,7 @@
  * the server gives it Redis-backed implementations; one embedded node needs neither.
  */
 import type { Presence } from '@convlab/protocol';
+import { KeyedQueue } from './keyed-queue';
 
 /** Every node's view of its own connections, combined: a participant is online if any node has a connection. */
 export interface PresenceBoard {
@@ -22,4 +23,32 @@ const RANK: Record<Presence, number> = { offline: 0, reconnecting: 1, online: 2 
 /** The more present of two views (online beats reconnecting beats offline). */
 export function strongerPresence(a: Presence, b: Presence | undefined): Presence {
   return b !== undefined && RANK[b] > RANK[a] ? b : a;
+}
+
+/** The shared stores in one process's memory: the reference behaviour, and several classrooms in one test. */
+export class MemorySharedClassroom {
+  private readonly boards = new Map<string, Map<string, Presence>>();
+  private readonly queue = new KeyedQueue();
+
+  /** The board as seen by `node` (each node reports under its own name). */
+  presenceFor(node: string): PresenceBoard {
+    return {
+      report: async (sessionId, participantId, presence) => {
+        const board = this.boards.get(sessionId) ?? new Map<string, Presence>();
+        this.boards.set(sessionId, board);
+        if (presence === 'offline') board.delete(`${participantId} ${node}`);
+        else board.set(`${participantId} ${node}`, presence);
+      },
+      read: async (sessionId) => {
+        const combined = new Map<string, Presence>();
+        for (const [field, presence] of this.boards.get(sessionId) ?? []) {
+          const participantId = field.split(' ')[0]!;
+          combined.set(participantId, strongerPresence(presence, combined.get(participantId)));
+        }
+        return combined;
+      },
+    };
+  }
+
+  readonly lock: SessionLock = { run: (key, task) => this.queue.run(key, task) };
 }
