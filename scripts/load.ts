@@ -14,9 +14,10 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withRequestId, type Ack, type SessionState } from '@convlab/protocol';
+import { PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withRequestId, type SessionState } from '@convlab/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { startCluster, type Cluster } from './scale/cluster';
+import { OCC, RESULT, api, ask as askWithin } from './lib/class-load';
 
 const { values: args } = parseArgs({
   options: {
@@ -35,21 +36,13 @@ const STUDENTS = Number(args.students);
 const SESSIONS = Number(args.sessions);
 const DURATION_MS = Number(args.duration) * 1000;
 const ACK_TIMEOUT_MS = 20_000;
+const ask = (socket: Socket, event: string, payload: unknown, timeoutMs = ACK_TIMEOUT_MS) => askWithin(socket, event, payload, timeoutMs);
 /** Each session's instructor changes step this often (staggered across sessions). */
 const STEP_EVERY_MS = 2000;
 /** A broadcast not received within this long counts as missed. */
 const BROADCAST_WAIT_MS = 10_000;
 const DEADLINE = Date.now() + DURATION_MS + 600_000;
 
-const OCC = {
-  kind: 'lab',
-  id: 'occ',
-  title: 'Occlusion',
-  markdown: '',
-  labId: 'occlusion',
-  params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' },
-};
-const RESULT = { classIndex: 285, baseline: 0.59, inputSize: [224, 224], masks: [{ mask: { kind: 'rect', x: 80, y: 40, width: 60, height: 90 }, probability: 0.2 }] };
 const SLIDES = [1, 2, 3, 4].map((i) => ({ kind: 'slide', id: `s${i}`, title: `Slide ${i}`, markdown: `# ${i}` }));
 
 const errors: string[] = [];
@@ -76,23 +69,7 @@ function open(url: string, cookie?: string): Socket {
   });
 }
 
-async function ask(socket: Socket, event: string, payload: unknown): Promise<Ack<any> | null> {
-  try {
-    return (await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(event, payload)) as Ack<any>;
-  } catch {
-    return null;
-  }
-}
 
-async function api(base: string, path: string, init: { body?: unknown; cookie?: string } = {}): Promise<{ status: number; body: any; cookie?: string }> {
-  const res = await fetch(`${base}${path}`, {
-    method: init.body === undefined ? 'GET' : 'POST',
-    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.cookie ? { cookie: init.cookie } : {}) },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, cookie: res.headers.get('set-cookie')?.split(';')[0] };
-}
 
 /** One student's tab: joins on every (re)connect with its resume token, as the app does, and follows the state. */
 class Student {
