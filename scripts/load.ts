@@ -14,7 +14,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withRequestId, type SessionState } from '@convlab/protocol';
+import { PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withRequestId, type Ack, type SessionState } from '@convlab/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { startCluster, type Cluster } from './scale/cluster';
 import { OCC, RESULT, api, ask as askWithin } from './lib/class-load';
@@ -122,6 +122,31 @@ class Student {
   }
 }
 
+/** An instructor's tab: watches its session on every (re)connect; a step change lost with a node is asked again. */
+class Instructor {
+  readonly socket: Socket;
+  private watching = false;
+
+  constructor(url: string, cookie: string, sessionId: string) {
+    this.socket = open(url, cookie);
+    this.socket.on('connect', async () => {
+      this.watching = (await ask(this.socket, 'instructor:watch', { sessionId }))?.ok === true;
+    });
+    this.socket.on('disconnect', () => (this.watching = false));
+  }
+
+  /** Moves the class to step `index`, retrying with the same requestId (never a second change) until answered. */
+  async goto(index: number): Promise<Ack<any> | null> {
+    const requestId = newRequestId();
+    for (let attempt = 0; attempt < 5; attempt++) {
+      await waitUntil(() => this.watching, ACK_TIMEOUT_MS);
+      const ack = await ask(this.socket, 'step:goto', withRequestId('step:goto', { index }, requestId));
+      if (ack) return ack;
+    }
+    return null;
+  }
+}
+
 /** CPU seconds and resident memory of a process, from /proc. */
 function usage(pid: number | undefined): { cpuS: number; rssMb: number } | undefined {
   if (pid === undefined) return undefined;
@@ -161,7 +186,7 @@ async function main(): Promise<void> {
   const url = args.url ?? cluster!.url;
   if (!/^http:\/\/127\.\d+\.\d+\.\d+(:\d+)?\/?$/.test(url)) throw new Error('the load test only talks to 127.0.0.0/8');
   const students: Student[] = [];
-  const instructors: Socket[] = [];
+  const instructors: Instructor[] = [];
   const nodeUsage: { node: number; cpuPercent: number; rssMb: number }[] = [];
   try {
     const signup = await api(url, '/api/auth/signup', { body: { email: `load-${Date.now()}@example.org`, password: 'correct horse battery', name: 'Load' } });
@@ -173,11 +198,7 @@ async function main(): Promise<void> {
       if (created.status !== 201) throw new Error(`session not created: ${created.status} ${JSON.stringify(created.body)}`);
       sessions.push({ ...created.body.session, step: 0 });
     }
-    for (const s of sessions) {
-      const socket = open(url, cookie);
-      socket.on('connect', () => void ask(socket, 'instructor:watch', { sessionId: s.id }));
-      instructors.push(socket);
-    }
+    for (const s of sessions) instructors.push(new Instructor(url, cookie, s.id));
 
     // ── joins ────────────────────────────────────────────────────────────────────────────────────
     const joinStarted = Date.now();
@@ -242,9 +263,9 @@ async function main(): Promise<void> {
         const asked = waiting.size;
         const p = { step: next, t0: performance.now(), waiting };
         pending.set(k, p);
-        const ack = await ask(instructors[k]!, 'step:goto', withRequestId('step:goto', { index: next }));
+        const ack = await instructors[k]!.goto(next);
         if (!ack?.ok) {
-          error(`session ${k + 1}: step:goto ${ack ? ack.error : 'unanswered'}`);
+          error(`session ${k + 1}: step:goto ${ack ? `${ack.error} ${ack.message}` : 'unanswered'}`);
         } else {
           s.step = next;
           await waitUntil(() => [...p.waiting].every((st) => !st.joined), BROADCAST_WAIT_MS);
@@ -348,7 +369,7 @@ async function main(): Promise<void> {
     process.exitCode = ok ? 0 : 1;
   } finally {
     for (const s of students) s.socket.close();
-    for (const s of instructors) s.close();
+    for (const s of instructors) s.socket.close();
     await cluster?.close();
   }
 }
