@@ -29,6 +29,7 @@ import {
 import { LAB_LIMITS, ProtocolError, type LabStep, type ServerPayload, type Submission } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { ImageService } from '../images/image.service';
+import { LEASE_CHECK_MS, localLeases, redisLeases } from '../scale/leases';
 import { LabVerifier, sweepComputePort } from '../verify/lab-verifier';
 import { currentRequest } from './idempotency';
 import { checkSessionRules } from './session-rules';
@@ -140,20 +141,35 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     onStoreError: (err) => console.error('[labs] storing a sweep failed:', err),
   });
 
-  /** Sweeps that were running when the server stopped go on (late shards accepted, `sweep:done` at the end). */
-  const resumed = ctx.store.liveState.listRunningSweeps().then(
-    (saved) => {
-      for (const { id, state } of saved) {
-        try {
-          sweeps.resume([state as unknown as SweepRecord]);
-        } catch (err) {
-          console.error(`[labs] sweep ${id} could not be resumed:`, err);
-          void ctx.store.liveState.removeRunningSweep(id).catch(() => {});
-        }
+  /**
+   * Sweeps saved as running that no node drives go on here (late shards accepted, `sweep:done` at the end): after a
+   * restart, and — several nodes — when the node driving one died or shut down (its lease ran out or was handed back).
+   */
+  const leases = ctx.scale ? redisLeases(ctx.scale, 'sweep') : localLeases;
+  async function resumeUnowned(): Promise<void> {
+    for (const { id, state } of await ctx.store.liveState.listRunningSweeps()) {
+      if (sweeps.get(id) || !(await leases.claim(id))) continue;
+      try {
+        sweeps.resume([state as unknown as SweepRecord]);
+      } catch (err) {
+        console.error(`[labs] sweep ${id} could not be resumed:`, err);
+        void ctx.store.liveState.removeRunningSweep(id).catch(() => {});
       }
-    },
-    (err: unknown) => console.error('[labs] reading the running sweeps failed:', err),
-  );
+    }
+  }
+  const resumed = resumeUnowned().catch((err: unknown) => console.error('[labs] reading the running sweeps failed:', err));
+  if (ctx.scale) {
+    const driving = () => sweeps.list().map((s) => s.id);
+    const check = setInterval(() => {
+      if (ctx.classroom.isClosed) return;
+      void leases.renew(driving()).then(resumeUnowned).catch((err: unknown) => console.error('[labs] sweep leases:', err));
+    }, LEASE_CHECK_MS);
+    check.unref();
+    ctx.scale.beforeClose(async () => {
+      clearInterval(check);
+      await leases.release(driving());
+    });
+  }
 
   function unlessClosing(c: SweepComputation): SweepComputation {
     return { cancel: c.cancel, result: c.result.catch((err: unknown) => (ctx.classroom.isClosed ? null : Promise.reject(err))) };
@@ -383,6 +399,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         try {
           // The shards go out after this ack: the instructor learns the sweep id before its first events.
           started = sweeps.start({ sessionId, stepId, params, classIndex: target, inputSize: model.inputSize, participants: await onlineStudents(sessionId) });
+          // Claimed before the record is stored, so no other node takes the new sweep for an orphan.
+          void leases.claim(started.sweep.id).catch(() => undefined);
         } catch (err) {
           if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
           throw err;

@@ -38,6 +38,8 @@ export interface ScaleOut {
   ready(timeoutMs: number): Promise<boolean>;
   /** Called with true when Redis comes back after an outage (nodes catch up then), false when it goes away. */
   onAvailability(fn: (up: boolean) => void): void;
+  /** Runs `fn` when the node shuts down, before its Redis connection closes (handing back leases). */
+  beforeClose(fn: () => Promise<void>): void;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,7 @@ export function openScaleOut(opts: { url: string; prefix: string; log: (line: st
 
   let downSince: Date | undefined = new Date();
   const listeners: ((up: boolean) => void)[] = [];
+  const closing: (() => Promise<void>)[] = [];
   let everUp = false;
   redis.on('ready', () => {
     const was = downSince;
@@ -95,6 +98,7 @@ export function openScaleOut(opts: { url: string; prefix: string; log: (line: st
     limiterStore,
     health: () => ({ node: nodeId, status: downSince ? 'down' : 'up', ...(downSince ? { downSince: downSince.toISOString() } : {}) }),
     onAvailability: (fn) => void listeners.push(fn),
+    beforeClose: (fn) => void closing.push(fn),
     ready: (timeoutMs) =>
       redis.status === 'ready'
         ? Promise.resolve(true)
@@ -106,6 +110,7 @@ export function openScaleOut(opts: { url: string; prefix: string; log: (line: st
             });
           }),
     close: async () => {
+      await Promise.all(closing.map((fn) => fn().catch(() => undefined)));
       listeners.length = 0;
       redis.disconnect();
     },

@@ -7,6 +7,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LabStep, ServerPayload } from '@convlab/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
@@ -16,6 +20,18 @@ import { databaseTargets, type TestDatabase } from './helpers/databases';
 const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
 const postgres = databaseTargets().find((t) => t.kind === 'postgresql');
 const GRACE_SECONDS = 2;
+const MODELS = process.env.CONVLAB_MODELS_DIR ?? fileURLToPath(new URL('../../../shared/models', import.meta.url));
+const HAVE_MODEL = existsSync(join(MODELS, 'mobilenet_v1_0.25_224'));
+
+/** A small class sweep (3 × 3 positions in 5 shards). */
+const SWEEP_STEP: LabStep = {
+  kind: 'lab',
+  id: 'sweep',
+  title: 'Occlusion: sweep together',
+  markdown: '',
+  labId: 'occlusion',
+  params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey', window: 112, stride: 56, shardSize: 2 },
+};
 
 describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () => {
   const prefix = `convlab-test:${randomBytes(4).toString('hex')}:`;
@@ -112,6 +128,23 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
     // The valid code still joins through either node.
     await track(new StudentClient(b.url, code, 'Dee')).joined();
   });
+
+  // Last in this suite: it stops node A.
+  it.runIf(HAVE_MODEL)('a sweep started on node A is finished by node B after A stops (A hands its lease back)', async () => {
+    const created = await api(a.url, '/api/sessions', { cookie, body: { title: 'Sweep', steps: [SWEEP_STEP] } });
+    const { id: sweepSession } = created.body.session;
+    const onA = track(await new InstructorClient(a.url, cookie, sweepSession).watching());
+    const onB = track(await new InstructorClient(b.url, cookie, sweepSession).watching());
+    const done: ServerPayload<'sweep:done'>[] = [];
+    onB.socket.on('sweep:done', (e) => done.push(e));
+    // No student is online: every shard is the server's, computed by the node that drives the sweep.
+    const started = await request(onA.socket, 'sweep:start', { stepId: SWEEP_STEP.id }, 60_000);
+    expect(started).toMatchObject({ ok: true });
+    const sweepId = (started as { data: { sweepId: string } }).data.sweepId;
+    await a.close();
+    const finished = await waitFor(() => done.find((d) => d.sweepId === sweepId), 'node B to finish the sweep', 170_000);
+    expect(finished).toMatchObject({ ok: true, submission: { participantId: null, computedWhere: 'server' } });
+  }, 180_000);
 });
 
 /** A Redis of this suite's own (port in this lane's range), so that it can be stopped without touching anyone else's. */
