@@ -147,6 +147,15 @@ class Instructor {
   }
 }
 
+/** A GET through the proxy, asked again while it answers 5xx (every node restarting: nginx skips them for 5 s). */
+async function apiWhenUp(base: string, path: string, cookie: string): Promise<{ status: number; body: any }> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await api(base, path, { cookie }).catch((err: unknown) => ({ status: 599, body: String(err) }));
+    if (res.status < 500 || attempt >= 30) return res;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** CPU seconds and resident memory of a process, from /proc. */
 function usage(pid: number | undefined): { cpuS: number; rssMb: number } | undefined {
   if (pid === undefined) return undefined;
@@ -225,7 +234,7 @@ async function main(): Promise<void> {
           const t0 = performance.now();
           const requestId = newRequestId();
           // A lost answer is asked again with the same requestId (never a second submission).
-          for (let attempt = 0; attempt < 3; attempt++) {
+          for (let attempt = 0; attempt < 6; attempt++) {
             const ack = await ask(s.socket, 'lab:submit', withRequestId('lab:submit', { stepId: OCC.id, params: OCC.params, result: RESULT, computedWhere: 'browser', backend: 'webgl', ms: 5 } as never, requestId));
             if (ack?.ok) {
               submitMs.push(performance.now() - t0);
@@ -320,7 +329,7 @@ async function main(): Promise<void> {
     const seatChanged = students.filter((s) => s.seatChanged).length;
     const wrongStep = students.filter((s) => s.state?.currentStep !== sessions[s.session]!.step).length;
     let stored = 0;
-    for (const s of sessions) stored += (await api(url, `/api/sessions/${s.id}/submissions`, { cookie })).body.submissions.length;
+    for (const s of sessions) stored += (await apiWhenUp(url, `/api/sessions/${s.id}/submissions`, cookie)).body.submissions.length;
     const reconnect = percentiles((args.kill ? killedStudents : students).flatMap((s) => (s.reconnectMs === undefined ? [] : [s.reconnectMs])));
 
     const figures = {

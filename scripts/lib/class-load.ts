@@ -30,5 +30,7 @@ export async function api(base: string, path: string, init: { body?: unknown; co
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, cookie: res.headers.get('set-cookie')?.split(';')[0] };
+  // A proxy's own error page is not JSON: keep its status, not a parse error.
+  const body = res.headers.get('content-type')?.includes('json') && text ? JSON.parse(text) : text || undefined;
+  return { status: res.status, body, cookie: res.headers.get('set-cookie')?.split(';')[0] };
 }
