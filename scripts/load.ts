@@ -329,7 +329,11 @@ async function main(): Promise<void> {
     const seatChanged = students.filter((s) => s.seatChanged).length;
     const wrongStep = students.filter((s) => s.state?.currentStep !== sessions[s.session]!.step).length;
     let stored = 0;
-    for (const s of sessions) stored += (await apiWhenUp(url, `/api/sessions/${s.id}/submissions`, cookie)).body.submissions.length;
+    for (const s of sessions) {
+      const listed = await apiWhenUp(url, `/api/sessions/${s.id}/submissions`, cookie);
+      if (Array.isArray(listed.body?.submissions)) stored += listed.body.submissions.length;
+      else error(`listing the submissions of session ${s.id}: ${listed.status} ${JSON.stringify(listed.body).slice(0, 200)}`);
+    }
     const reconnect = percentiles((args.kill ? killedStudents : students).flatMap((s) => (s.reconnectMs === undefined ? [] : [s.reconnectMs])));
 
     const figures = {
