@@ -82,6 +82,7 @@ class Student {
   lostAt?: number;
   reconnectMs?: number;
   seatChanged = false;
+  lastDisconnect?: string;
   onState?: (s: Student, state: SessionState) => void;
   private joinRequestId = newRequestId();
   private readonly device = globalThis.crypto.randomUUID().replace(/-/g, '');
@@ -95,7 +96,14 @@ class Student {
     const started = performance.now();
     this.socket = open(url);
     this.socket.on('connect', () => void this.join(started));
-    this.socket.on('disconnect', () => (this.lostAt ??= performance.now()));
+    this.socket.on('disconnect', (reason) => {
+      this.lostAt ??= performance.now();
+      this.lastDisconnect = reason;
+    });
+    // Refused by a node's connect middleware: socket.io does not try again (the app shows the refusal).
+    this.socket.on('connect_error', (err: Error & { data?: unknown }) => {
+      if (!this.socket.active) error(`${this.name}: connection refused: ${err.message} ${JSON.stringify(err.data ?? null)}`);
+    });
     this.socket.on('session:state', (state: SessionState) => {
       this.state = state;
       this.onState?.(this, state);
@@ -326,6 +334,11 @@ async function main(): Promise<void> {
     await waitUntil(() => students.every((s) => s.joined), 30_000);
     const unseated = students.filter((s) => !s.joined).length;
     const moved = students.filter((s) => s.reconnectMs !== undefined).length;
+    if (unseated) {
+      const connected = students.filter((s) => !s.joined && s.socket.connected).length;
+      const reasons = [...new Set(students.filter((s) => !s.joined).map((s) => `${s.lastDisconnect} (active ${s.socket.active})`))].join(', ');
+      error(`${unseated} students not seated at the end: ${connected} of them connected (no join answer), ${unseated - connected} not connected; last disconnects: ${reasons}`);
+    }
     const seatChanged = students.filter((s) => s.seatChanged).length;
     const wrongStep = students.filter((s) => s.state?.currentStep !== sessions[s.session]!.step).length;
     let stored = 0;
