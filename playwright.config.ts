@@ -73,7 +73,11 @@ export default defineConfig({
           // Hermetic by default: a fresh SQLite file, whatever DATABASE_URL the shell has for other suites.
           DATABASE_URL: process.env.CONVLAB_E2E_DATABASE_URL ?? '',
           CONVLAB_PUBLIC_URL: '',
+          // tests/e2e/support.ts signs this admin up to approve the instructors the tests create.
+          CONVLAB_ADMIN_EMAIL: 'admin@e2e.example.org',
           NODE_ENV: process.env.CONVLAB_E2E_DEV === '1' ? 'development' : 'production',
+          // Uploaded models over 10 MB are computed on the server only (onnx-upload.e2e.ts uploads one of each kind).
+          CONVLAB_BROWSER_MODEL_MAX_MB: '10',
           NEXT_TELEMETRY_DISABLED: '1',
         },
       },

@@ -33,9 +33,9 @@ function chromiumVisOptions(backend: 'webgl' | 'wasm', quick: boolean): PageVisO
     : { batchSizes: [8, 16, 32, 64], positions: 64, rounds: 2, iterations: 3, ascentSteps: 5 };
 }
 
-/** The suites run by default; `gpu` (wasm vs WebGPU, gpu.bench.ts) runs when named. */
+/** The suites run by default; `gpu` (wasm vs WebGPU, gpu.bench.ts) and `grading` (grading.bench.ts) run when named. */
 const DEFAULT_SUITES = ['models', 'vis', 'compute', 'join'] as const;
-const ALL_SUITES = [...DEFAULT_SUITES, 'gpu'] as const;
+const ALL_SUITES = [...DEFAULT_SUITES, 'gpu', 'grading'] as const;
 type Suite = (typeof ALL_SUITES)[number];
 
 interface Options {
@@ -194,8 +194,11 @@ export async function runBench(argv: string[]): Promise<number> {
       // What the server's checks of browser results cost (sweep shards, submissions).
       const { runVerifyBench, formatVerifyBench } = await import('./verify.bench');
       const verification = await runVerifyBench(opts.quick ? { repeat: 3 } : {});
-      suites.compute = { ...r, rowCost, verification };
-      process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n${formatVerifyBench(verification)}\n`);
+      // The class max-patch search: the server's CPU when it searches alone vs when it only checks the class's answers.
+      const { runMaxPatchBench, formatMaxPatchBench } = await import('./max-patches.bench');
+      const maxPatches = await runMaxPatchBench({ images: opts.quick ? 100 : 1000 });
+      suites.compute = { ...r, rowCost, verification, maxPatches };
+      process.stdout.write(`\n${formatComputeBench(r)}\n${formatBatchRows(rowCost)}\n${formatVerifyBench(verification)}\n${formatMaxPatchBench(maxPatches)}\n`);
     } catch (e) {
       errors.push(`compute suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);
@@ -222,6 +225,19 @@ export async function runBench(argv: string[]): Promise<number> {
       process.stdout.write(`\n${formatGpuBench(r)}\n`);
     } catch (e) {
       errors.push(`gpu suite: ${(e as Error).message.split('\n')[0]}`);
+      log(errors.at(-1)!);
+    }
+  }
+
+  if (opts.suites.includes('grading')) {
+    try {
+      const { runGradingBench, formatGradingBench } = await import('./grading.bench');
+      // 300 occlusion submissions regraded beside a live session (--quick: 60).
+      const r = await runGradingBench({ quick: opts.quick, log });
+      suites.grading = r;
+      process.stdout.write(`\n${formatGradingBench(r)}\n`);
+    } catch (e) {
+      errors.push(`grading suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);
     }
   }

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withRequestId, type Ack, type SessionState } from '@convlab/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { signUpInstructor } from '../tests/integration/helpers/clients';
 import { startCluster, type Cluster } from './scale/cluster';
 import { OCC, RESULT, api, ask as askWithin } from './lib/class-load';
 
@@ -206,9 +207,8 @@ async function main(): Promise<void> {
   const instructors: Instructor[] = [];
   const nodeUsage: { node: number; cpuPercent: number; rssMb: number }[] = [];
   try {
-    const signup = await api(url, '/api/auth/signup', { body: { email: `load-${Date.now()}@example.org`, password: 'correct horse battery', name: 'Load' } });
-    if (signup.status !== 201) throw new Error(`sign-up failed: ${signup.status} ${JSON.stringify(signup.body)}`);
-    const cookie = signup.cookie!;
+    // An approved instructor (the first account of a fresh database is the admin; others are approved by it).
+    const { cookie } = await signUpInstructor(url, `load-${Date.now()}@example.org`);
     const sessions: { id: string; code: string; step: number }[] = [];
     for (let i = 0; i < SESSIONS; i++) {
       const created = await api(url, '/api/sessions', { cookie, body: { title: `Load ${i + 1}`, steps: [OCC, ...SLIDES] } });

@@ -54,6 +54,8 @@ export function createComputeLauncher(
     backend: config.compute.backend,
     // Uploaded images live where the image service stores them: `<data dir>/images/<sha256>`.
     uploadsDir: join(config.dataDir, 'images'),
+    // Uploaded models live where the model store keeps them: `<data dir>/models/<id>/`.
+    uploadedModelsDir: join(config.dataDir, 'models'),
     ...overrides,
   };
 

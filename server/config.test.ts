@@ -25,6 +25,8 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       CONVLAB_COMPUTE_WORKERS: '3',
       CONVLAB_COMPUTE_BACKEND: 'wasm',
+      CONVLAB_MODEL_UPLOAD_MB: '100',
+      CONVLAB_BROWSER_MODEL_MAX_MB: '0.5',
     });
     expect(c).toEqual({
       port: 0,
@@ -40,7 +42,21 @@ describe('loadConfig', () => {
       compute: { workers: 3, backend: 'wasm' },
       redis: undefined,
       quotas: { studentImageBytes: 20 * 1024 * 1024, sessionImageBytes: 1024 * 1024 * 1024, imageGraceMs: 24 * 3_600_000, connectionsPerAddress: 1000 },
+      accounts: { adminEmail: undefined, rosterMaxRows: 5000, passwordLinkMs: 72 * 3_600_000 },
+      models: { uploadMaxBytes: 100 * 1024 * 1024, browserMaxBytes: 512 * 1024 },
     });
+  });
+
+  it('reads the admin e-mail, the roster row limit and the set-password link lifetime', () => {
+    const accounts = loadConfig({ CONVLAB_ADMIN_EMAIL: ' Root@Example.org ', CONVLAB_ROSTER_MAX_ROWS: '20', CONVLAB_PASSWORD_LINK_HOURS: '1' }).accounts;
+    expect(accounts).toEqual({ adminEmail: 'root@example.org', rosterMaxRows: 20, passwordLinkMs: 3_600_000 });
+    expect(() => loadConfig({ CONVLAB_ADMIN_EMAIL: 'nobody' })).toThrow(/CONVLAB_ADMIN_EMAIL/);
+    expect(() => loadConfig({ CONVLAB_ROSTER_MAX_ROWS: '0' })).toThrow(/CONVLAB_ROSTER_MAX_ROWS/);
+  });
+
+  it('defaults uploaded models to 250 MB, and to 50 MB for computing in browsers', () => {
+    expect(loadConfig({}).models).toEqual({ uploadMaxBytes: 250 * 1024 * 1024, browserMaxBytes: 50 * 1024 * 1024 });
+    expect(() => loadConfig({ CONVLAB_MODEL_UPLOAD_MB: 'lots' })).toThrow(/CONVLAB_MODEL_UPLOAD_MB/);
   });
 
   it('reads CONVLAB_TRUST_PROXY as proxy hops (true/yes = 1)', () => {

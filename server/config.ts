@@ -5,6 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { MODEL_UPLOAD } from '@convlab/protocol';
 import { BACKEND_PREFERENCES, type BackendPreference } from './compute/backend-select';
 
 const flag = z
@@ -49,11 +50,20 @@ const EnvSchema = z.object({
   CONVLAB_IMAGE_GC_GRACE_HOURS: z.coerce.number().min(0).default(24),
   /** Open Socket.io connections per client address (a lecture hall behind one NAT shares one). */
   CONVLAB_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int('must be a whole number').min(1).default(1000),
+  /** Largest ONNX model an instructor may upload, and the largest one sent to laptops (bigger ones run on the server only). */
+  CONVLAB_MODEL_UPLOAD_MB: z.coerce.number().positive().max(2000).default(MODEL_UPLOAD.defaultMaxMb),
+  CONVLAB_BROWSER_MODEL_MAX_MB: z.coerce.number().min(0).default(MODEL_UPLOAD.defaultBrowserMaxMb),
   NODE_ENV: z.enum(['development', 'production', 'test']).optional(),
   /** Compute worker threads (each its own TensorFlow.js runtime); default: the CPU count. */
   CONVLAB_COMPUTE_WORKERS: z.coerce.number().int('must be a whole number').min(1).max(256).optional(),
   /** auto = tfjs-node(-gpu) when installed, else WebGPU on a hardware GPU adapter, else wasm (compute/backend-select.ts). */
   CONVLAB_COMPUTE_BACKEND: z.enum(BACKEND_PREFERENCES).default('auto'),
+  /** The admin who approves instructors (besides the first account); made admin at sign-up or at start-up. */
+  CONVLAB_ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email('must be an e-mail address')).optional(),
+  /** Most students in one roster CSV import. */
+  CONVLAB_ROSTER_MAX_ROWS: z.coerce.number().int('must be a whole number').min(1).max(100_000).default(5000),
+  /** How long a set-password link works. */
+  CONVLAB_PASSWORD_LINK_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
   /** Several nodes share broadcasts, presence, limits and jobs through this Redis (PostgreSQL required). */
   REDIS_URL: z
     .string()
@@ -91,6 +101,10 @@ export interface Config {
   redis: { url: string; prefix: string } | undefined;
   /** Storage quotas of students' images, their collection, and the per-address connection cap. */
   quotas: { studentImageBytes: number; sessionImageBytes: number; imageGraceMs: number; connectionsPerAddress: number };
+  /** Accounts and courses: the admin's e-mail, the roster import's row limit, set-password links' lifetime. */
+  accounts: { adminEmail: string | undefined; rosterMaxRows: number; passwordLinkMs: number };
+  /** Uploaded models: the upload limit, and the largest model browsers compute on (bigger: server only). */
+  models: { uploadMaxBytes: number; browserMaxBytes: number };
 }
 
 /** Thrown for an invalid environment; its message lists every bad variable. */
@@ -129,6 +143,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       sessionImageBytes: Math.round(e.CONVLAB_IMAGE_QUOTA_SESSION_MB * 1024 * 1024),
       imageGraceMs: Math.round(e.CONVLAB_IMAGE_GC_GRACE_HOURS * 3_600_000),
       connectionsPerAddress: e.CONVLAB_MAX_CONNECTIONS_PER_ADDRESS,
+    },
+    accounts: {
+      adminEmail: e.CONVLAB_ADMIN_EMAIL,
+      rosterMaxRows: e.CONVLAB_ROSTER_MAX_ROWS,
+      passwordLinkMs: Math.round(e.CONVLAB_PASSWORD_LINK_HOURS * 3_600_000),
+    },
+    models: {
+      uploadMaxBytes: Math.round(e.CONVLAB_MODEL_UPLOAD_MB * 1024 * 1024),
+      browserMaxBytes: Math.round(e.CONVLAB_BROWSER_MODEL_MAX_MB * 1024 * 1024),
     },
   };
 }

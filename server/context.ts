@@ -6,11 +6,30 @@ import type { AuthSessions } from './auth/auth-sessions';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
-import type { DbKind, ImageUsageStore, MigrationStatus } from './db';
+import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind, ImageUsageStore, LessonRepository, MigrationStatus } from './db';
 import type { ImageQuota } from './images/image-quota';
+import type { LtiService } from './lti/service';
+import type { ModelStore } from './models/model-store';
 import type { ScaleOut } from './scale/redis';
 import type { ConnectionCap } from './security/connection-cap';
+import { DEFAULT_RETRY_DELAYS_MS } from './lti/score-publisher';
 import { FailureCounter, JoinCodeLimiter, SignInLimiter, memoryStore, type BackoffRule, type LimiterStore, type ThrottleRule } from './security/rate-limit';
+
+/** The time the server decides deadlines by; `offsetMs` moves it (tests only). */
+export interface ServerClock {
+  now(): Date;
+  offsetMs: number;
+}
+
+/** The system clock, movable for tests. */
+export function createServerClock(): ServerClock {
+  return {
+    offsetMs: 0,
+    now() {
+      return new Date(Date.now() + this.offsetMs);
+    },
+  };
+}
 
 /** Tunable limits; tests shrink them to exercise throttling quickly. */
 export interface Limits {
@@ -30,6 +49,8 @@ export interface Limits {
   signinBackoff: BackoffRule;
   signinFailuresPerIp: ThrottleRule;
   signupsPerIp: ThrottleRule;
+  /** Waits between attempts to publish a grade to an LMS (AGS); past the last, the score is marked failed. */
+  agsRetryDelaysMs: readonly number[];
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -45,6 +66,7 @@ export const DEFAULT_LIMITS: Limits = {
   // Guessing many accounts from one address; high, since a school's staff may share one NAT address too.
   signinFailuresPerIp: { maxFailures: 100, windowMs: 10 * 60_000 },
   signupsPerIp: { maxFailures: 20, windowMs: 60 * 60_000 },
+  agsRetryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
 };
 
 export interface ServerContext {
@@ -56,17 +78,31 @@ export interface ServerContext {
   /** Instructors' server-side sign-in sessions. */
   auth: AuthSessions;
   classroom: Classroom;
+  /** Accounts (instructors and students), approval, set-password tokens. */
+  accounts: AccountRepository;
+  /** Courses, their members and rosters. */
+  courses: CourseRepository;
+  /** Assignments, self-paced submissions and their grades. */
+  assignments: AssignmentRepository;
+  /** The server's clock for deadlines (tests set it; never the browser's). */
+  clock: ServerClock;
   dbKind: DbKind;
   migrationStatus(): Promise<MigrationStatus>;
   /** Students' image usage (quotas, collection of unreferenced images) and the quotas checked on each new image. */
   imageUsage: ImageUsageStore;
   imageQuota: ImageQuota;
+  /** Instructors' lesson libraries (server/lessons/library.ts). */
+  lessons: LessonRepository;
   /** Open Socket.io connections per client address. */
   connections: ConnectionCap;
+  /** LTI 1.3: LMS platforms, launches, roster sync and grade passback. */
+  lti: LtiService;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
   /** Scale-out on Redis (REDIS_URL); undefined for one embedded node. */
   scale?: ScaleOut;
+  /** Uploaded models: files in the data dir, rows in the database (server/models/model-store.ts). */
+  models: ModelStore;
   throttles: {
     joinCodes: JoinCodeLimiter;
     signin: SignInLimiter;

@@ -17,17 +17,22 @@ import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
 import { createComputeLauncher, decideBackendAtStart } from './compute-launcher';
 import { loadConfig, type Config } from './config';
-import { DEFAULT_LIMITS, createThrottles, type Limits, type ServerContext } from './context';
+import { DEFAULT_LIMITS, createServerClock, createThrottles, type Limits, type ServerContext } from './context';
 import { openStore } from './db';
 import { createApiRouter } from './http/api';
+import { handleLtiPages } from './http/lti.routes';
 import { collectUnreferencedImages } from './images/image-gc';
 import { ImageQuota } from './images/image-quota';
+import { createCourseBridge } from './lti/course-bridge';
+import { LtiService } from './lti/service';
+import { ModelStore } from './models/model-store';
 import { createRealtime } from './realtime/io';
 import { catchUpLocalClients } from './scale/catch-up';
 import { openScaleOut } from './scale/redis';
 import { createSharedClassroom } from './scale/shared-classroom';
 import { ConnectionCap } from './security/connection-cap';
-import { applySecurityHeaders } from './security/headers';
+import { applySecurityHeaders, isLtiFramedPath } from './security/headers';
+import { isSecureRequest } from './security/origin';
 import type { IoServer } from './realtime/types';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -71,6 +76,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const computeChoice = await decideBackendAtStart(config);
   const secret = loadOrCreateSecret(config.dataDir, config.secret);
   const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  // CONVLAB_ADMIN_EMAIL names the admin; an account with that e-mail made before it was set becomes admin now.
+  if (config.accounts.adminEmail) await opened.accounts.promoteAdmin(config.accounts.adminEmail);
   // Several nodes: Socket.io broadcasts, limits and presence go through Redis (PostgreSQL is checked by loadConfig).
   const scale = config.redis ? openScaleOut({ ...config.redis, log }) : undefined;
   if (scale && !(await scale.ready(5000))) log('[redis] not reachable yet: starting anyway; this node serves its own clients until it is');
@@ -85,7 +92,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     store: opened.store,
     auth: new AuthSessions(opened.instructorSessions, secret),
     classroom,
+    accounts: opened.accounts,
+    courses: opened.courses,
+    assignments: opened.assignments,
+    clock: createServerClock(),
     imageUsage: opened.imageUsage,
+    lessons: opened.lessons,
     imageQuota: new ImageQuota(opened.imageUsage, { perStudentBytes: config.quotas.studentImageBytes, perSessionBytes: config.quotas.sessionImageBytes }),
     connections: new ConnectionCap(config.quotas.connectionsPerAddress),
     dbKind: opened.kind,
@@ -93,9 +105,18 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
     compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
+    // An upload counts only once a compute worker has imported it.
+    models: new ModelStore({
+      dir: resolve(config.dataDir, 'models'),
+      rows: opened.uploadedModels,
+      validate: async (id) => (await context.compute.get()).describeModel(id),
+      browserMaxBytes: config.models.browserMaxBytes,
+    }),
     throttles: createThrottles(limits, scale?.limiterStore),
     scale,
+    lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses, opened.assignments), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };
+  await context.lti.start();
 
   const api = createApiRouter();
   // Model files for browsers that compute locally: sha256 ETags, immutable when versioned, kept in Cache Storage.
@@ -108,7 +129,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const httpServer = createServer((req, res) => {
     void (async () => {
       try {
-        applySecurityHeaders(req, res, { dev: config.next && config.dev });
+        const nonce = applySecurityHeaders(req, res, {
+          dev: config.next && config.dev,
+          // The LMS frames the LTI pages (and the pages they lead to): only its registered platforms may.
+          frameOrigins: (pathname) => (isLtiFramedPath(pathname) ? context.lti.frameOrigins() : []),
+        });
+        const secure = isSecureRequest(req.headers, 'encrypted' in req.socket && Boolean(req.socket.encrypted), config.trustProxy);
+        if (await handleLtiPages(req, res, context, nonce, secure)) return;
         if (await api.handle(req, res, context)) return;
         if (await modelFiles(req, res)) return;
         if (nextHandler) return await nextHandler(req, res);
@@ -142,6 +169,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       });
     });
   } catch (err) {
+    await context.lti.close();
     await classroom.close();
     io.close();
     await opened.close();
@@ -167,6 +195,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       nextHandler = (req, res) => handler(req, res);
       nextClose = () => app.close();
     } catch (err) {
+      await context.lti.close();
       await classroom.close();
       await context.compute.close(); // sockets were already served while Next.js prepared
       await new Promise<void>((r) => io.close(() => r()));
@@ -194,6 +223,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     (closing ??= (async () => {
       clearTimeout(gcFirst);
       clearInterval(gcEvery);
+      await context.lti.close();
       // Classroom first: the disconnects that closing Socket.io causes must not start grace timers.
       await classroom.close();
       // Compute before Socket.io, so jobs still running tell their students the server is shutting down.

@@ -4,11 +4,11 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../_lib/api-client';
-import type { Instructor } from '@convlab/protocol';
+import type { Account, Instructor } from '@convlab/protocol';
 import { SiteHeader } from './site-header';
 
-/** Header for instructor pages: a link to the dashboard, who is signed in, and sign out. */
-export function InstructorHeader({ instructor, wide = false }: { instructor: Instructor | null; wide?: boolean }) {
+/** Header for instructor pages: links to the dashboard, courses (and the admin page), who is signed in, and sign out. */
+export function InstructorHeader({ instructor, wide = false }: { instructor: Account | Instructor | null; wide?: boolean }) {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
 
@@ -28,6 +28,14 @@ export function InstructorHeader({ instructor, wide = false }: { instructor: Ins
       <Link href="/dashboard" className="btn btn-ghost">
         My sessions
       </Link>
+      <Link href="/courses" className="btn btn-ghost">
+        Courses
+      </Link>
+      {instructor && 'admin' in instructor && instructor.admin ? (
+        <Link href="/admin" className="btn btn-ghost">
+          Admin
+        </Link>
+      ) : null}
       {instructor ? (
         <span className="hidden text-sm text-slate-600 md:inline" title={instructor.email}>
           {instructor.name}

@@ -1,4 +1,5 @@
 import type { Step } from '@convlab/protocol';
+import { LabInstructions } from './lab-instructions';
 import { MarkdownView } from './markdown-view';
 
 /** One lesson step as students see it: title, optional image, markdown body. `size` scales it for a projector. */
@@ -23,7 +24,11 @@ export function StepView({ step, size = 'normal', headingLevel = 2 }: { step: St
         />
       ) : null}
       {step.markdown.trim() ? (
-        <MarkdownView source={step.markdown} className={size === 'large' ? 'text-xl' : ''} />
+        step.kind === 'lab' ? (
+          <LabInstructions step={step} className={size === 'large' ? 'text-xl' : ''} />
+        ) : (
+          <MarkdownView source={step.markdown} className={size === 'large' ? 'text-xl' : ''} />
+        )
       ) : (
         <p className="text-slate-500 italic">This step has no text.</p>
       )}

@@ -6,8 +6,12 @@ import type { ComponentType } from 'react';
 import type { LabStep, ParticipantSelf, PresentTarget, Submission } from '@convlab/protocol';
 import type { LabPanelProps, LabRuntime } from './lab-runtime';
 import { ascentPanels } from './ascent/panels';
+import { convolutionPanels } from './convolution/panels';
+import { filtersPanels } from './filters/panels';
+import { maxPatchPanels } from './max-patches/panels';
 import { neuronPanels } from './neuron/panels';
 import { occlusionPanels } from './occlusion/panels';
+import { poolingPanels } from './pooling/panels';
 
 /** What the projector shows for a present target of this lab's step. */
 export interface LabPresentProps {
@@ -39,7 +43,11 @@ export interface LabPanels {
 }
 
 export const LAB_PANELS: Readonly<Record<string, LabPanels>> = {
+  convolution: convolutionPanels,
+  pooling: poolingPanels,
+  filters: filtersPanels,
   occlusion: occlusionPanels,
   neuron: neuronPanels,
   ascent: ascentPanels,
+  'max-patches': maxPatchPanels,
 };

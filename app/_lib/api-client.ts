@@ -5,12 +5,34 @@
  */
 import {
   API,
+  LTI_PATHS,
+  type LtiPlatform,
+  type LtiPlatformsResponse,
+  type LtiToolConfig,
+  type RegisterPlatformBody,
+  COURSE_API,
+  type AccountResponse,
+  type AddStaffBody,
+  type AdminAccountListResponse,
+  type CourseListResponse,
+  type CourseResponse,
+  type CreateCourseBody,
+  type PasswordLinkInfoResponse,
+  type PasswordLinkResponse,
+  type RosterImportResponse,
+  type StudentSignupBody,
+  type CreateLessonBody,
   type CreateSessionBody,
+  type LessonFile,
+  type LessonResponse,
+  type LibraryResponse,
+  type SaveLessonBody,
   type ImageResponse,
   type InstructorResponse,
   type JoinInfoResponse,
   type LessonsResponse,
   type MyWorkResponse,
+  type FirstConv,
   type ModelsResponse,
   type SamplesResponse,
   type SessionDetailResponse,
@@ -18,6 +40,7 @@ import {
   type SessionResponse,
   type SigninBody,
   type SignedInSessionListResponse,
+  type ModelUploadResponse,
   type SignupBody,
   type Submission,
 } from '@convlab/protocol';
@@ -28,6 +51,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The parsed JSON body of the answer (a refused roster lists its problems there). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -36,13 +61,16 @@ export class ApiError extends Error {
 
 /**
  * Calls a JSON endpoint; resolves with the parsed body, rejects with an `ApiError`. A `Blob` body is sent as it is
- * (an image upload, typed by the file); anything else as JSON.
+ * (an image upload, typed by the file), a `FormData` as multipart (a model upload); anything else as JSON.
  */
 export async function apiFetch<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
-  const raw = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const form = typeof FormData !== 'undefined' && init.body instanceof FormData ? init.body : null;
+  const blob = typeof Blob !== 'undefined' && init.body instanceof Blob ? init.body : null;
+  const raw = form ?? blob;
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (raw) headers['content-type'] = raw.type || 'application/octet-stream';
-  else if (init.body !== undefined) headers['content-type'] = 'application/json';
+  // A form's content-type (with its boundary) is the browser's to write.
+  if (blob) headers['content-type'] = blob.type || 'application/octet-stream';
+  else if (!form && init.body !== undefined) headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(path, {
@@ -65,7 +93,7 @@ export async function apiFetch<T>(path: string, init: { method?: string; body?: 
   if (!res.ok) {
     const err = (body ?? {}) as { error?: unknown; message?: unknown };
     const code = typeof err.error === 'string' ? err.error : `HTTP_${res.status}`;
-    throw new ApiError(res.status, code, humanizeError(code, typeof err.message === 'string' ? err.message : '', res.status));
+    throw new ApiError(res.status, code, humanizeError(code, typeof err.message === 'string' ? err.message : '', res.status), body);
   }
   return body as T;
 }
@@ -76,6 +104,10 @@ export const api = {
   signIn: (body: SigninBody) => apiFetch<InstructorResponse>(API.signin, { method: 'POST', body }),
   signOut: () => apiFetch<void>(API.signout, { method: 'POST' }),
   me: () => apiFetch<InstructorResponse>(API.me),
+  /** LTI: registered LMS platforms and the values an LMS admin enters (ConvLab's admin only). */
+  ltiPlatforms: () => apiFetch<LtiPlatformsResponse>(LTI_PATHS.platforms),
+  rotateLtiKey: () => apiFetch<{ kid: string }>(LTI_PATHS.rotateKey, { method: 'POST' }),
+  registerLtiPlatform: (body: RegisterPlatformBody) => apiFetch<{ platform: LtiPlatform; tool: LtiToolConfig }>(LTI_PATHS.platforms, { method: 'POST', body }),
   /** The instructor's signed-in sessions (browsers), newest first. */
   listSignedInSessions: () => apiFetch<SignedInSessionListResponse>(API.authSessions),
   /** Ends one of them on the server. */
@@ -87,11 +119,54 @@ export const api = {
   /** A student's own work in a session (and what was shared), by the resume token saved on joining; also after the end. */
   myWork: (code: string, resumeToken: string) => apiFetch<MyWorkResponse>(API.myWork(code), { method: 'POST', body: { resumeToken } }),
   listLessons: () => apiFetch<LessonsResponse>(API.lessons),
+  /** The instructor's lesson library (and lessons deleted lately, for Undo). */
+  library: () => apiFetch<LibraryResponse>(API.library),
+  /** A new lesson under the client's id (a retry returns the same one): empty, a plan, or a copy (`copyOf`). */
+  createLesson: (body: CreateLessonBody) => apiFetch<LessonResponse>(API.library, { method: 'POST', body }),
+  getLesson: (id: string) => apiFetch<LessonResponse>(API.libraryLesson(id)),
+  /** Autosave: refused with CONFLICT when another window saved since `revision`. */
+  saveLesson: (id: string, body: SaveLessonBody) => apiFetch<LessonResponse>(API.libraryLesson(id), { method: 'POST', body }),
+  deleteLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'delete'), { method: 'POST' }),
+  restoreLesson: (id: string) => apiFetch<LessonResponse>(API.libraryAction(id, 'restore'), { method: 'POST' }),
+  shareLesson: (id: string, email: string, copyId: string) => apiFetch<{ recipient: string }>(API.libraryAction(id, 'share'), { method: 'POST', body: { email, copyId } }),
+  importLesson: (id: string, file: LessonFile | unknown) => apiFetch<LessonResponse>(API.libraryImport, { method: 'POST', body: { id, file } }),
+  /** Starts a session from a snapshot of the lesson (`ready:<id>` for a ready-made one). */
+  startLesson: (id: string) => apiFetch<SessionResponse>(API.libraryAction(id, 'start'), { method: 'POST' }),
+  /** Deletes a session with everything students did in it; says how much went. */
+  deleteSession: (id: string) => apiFetch<{ deleted: { participants: number; submissions: number } }>(API.sessionAction(id, 'delete'), { method: 'POST' }),
+  duplicateSession: (id: string) => apiFetch<SessionResponse>(API.sessionAction(id, 'duplicate'), { method: 'POST' }),
   listModels: () => apiFetch<ModelsResponse>(API.models),
+  /** An ONNX model as a form of MODEL_UPLOAD's fields; the server imports it before answering. */
+  uploadModel: (form: FormData) => apiFetch<ModelUploadResponse>(API.models, { method: 'POST', body: form }),
+  /** A model's first convolution (layer, HWIO shape, stride, weights). */
+  firstConv: (modelId: string) => apiFetch<FirstConv>(API.firstConv(modelId)),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),
   /** Uploads an image file as the raw request body (`POST /api/images`); a refusal says why in the server's words. */
   uploadImage: (file: Blob) => apiFetch<ImageResponse>(API.images, { method: 'POST', body: file }),
   /** Every stored submission of a session (also after it ended), optionally of one step. */
   listSubmissions: (sessionId: string, stepId?: string) =>
     apiFetch<{ submissions: Submission[] }>(`${API.session(sessionId)}/submissions${stepId ? `?stepId=${encodeURIComponent(stepId)}` : ''}`),
+
+  /** The signed-in account's courses (any role). */
+  listCourses: () => apiFetch<CourseListResponse>(COURSE_API.courses),
+  createCourse: (body: CreateCourseBody) => apiFetch<CourseResponse>(COURSE_API.courses, { method: 'POST', body }),
+  /** A course with its roster (its instructors and TAs only). */
+  getCourse: (id: string) => apiFetch<CourseResponse>(COURSE_API.course(id)),
+  deleteCourse: (id: string) => apiFetch<{ deletedAccounts: number }>(COURSE_API.deleteCourse(id), { method: 'POST', body: {} }),
+  addStaff: (id: string, body: AddStaffBody) => apiFetch<CourseResponse>(COURSE_API.staff(id), { method: 'POST', body }),
+  setDropped: (id: string, accountId: string, dropped: boolean) =>
+    apiFetch<CourseResponse>(COURSE_API.member(id, accountId), { method: 'POST', body: { dropped } }),
+  passwordLink: (id: string, accountId: string) => apiFetch<PasswordLinkResponse>(COURSE_API.passwordLink(id, accountId), { method: 'POST', body: {} }),
+  /** Imports a roster CSV; a refused one rejects with an ApiError (422) whose body is `{ ok: false, problems }`. */
+  importRoster: (id: string, csv: string, dryRun: boolean) =>
+    apiFetch<RosterImportResponse>(COURSE_API.roster(id), { method: 'POST', body: { csv, dryRun } }),
+  setEnrolCode: (id: string, open: boolean) => apiFetch<CourseResponse>(COURSE_API.enrolCode(id), { method: 'POST', body: { open } }),
+  studentSignUp: (body: StudentSignupBody) => apiFetch<AccountResponse & { courseId: string }>(COURSE_API.studentSignup, { method: 'POST', body }),
+  enrol: (enrolCode: string) => apiFetch<{ courseId: string }>(COURSE_API.enrol, { method: 'POST', body: { enrolCode } }),
+  passwordLinkInfo: (token: string) => apiFetch<PasswordLinkInfoResponse>(COURSE_API.passwordLinkInfo(token)),
+  usePasswordLink: (token: string, password: string) =>
+    apiFetch<AccountResponse>(COURSE_API.usePasswordLink(token), { method: 'POST', body: { password } }),
+  listInstructorAccounts: () => apiFetch<AdminAccountListResponse>(COURSE_API.adminAccounts),
+  approveInstructor: (accountId: string, approved: boolean) =>
+    apiFetch<AccountResponse>(COURSE_API.adminApprove(accountId), { method: 'POST', body: { approved } }),
 };

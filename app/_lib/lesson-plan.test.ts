@@ -71,12 +71,12 @@ describe('lesson plan editing model', () => {
     const occlusion = blankLabStep(getLab('occlusion')!);
     const bad: LabStep = { ...occlusion, params: { ...occlusion.params, window: 16, stride: 32 } };
     const errors = validatePlan('Lecture', [bad])!;
-    expect(errors.steps[bad.id]?.params).toEqual({ stride: 'the stride is at most the window (or pixels are skipped)' });
+    expect(errors.steps[bad.id]?.params).toEqual({ stride: 'The stride must be at most the window, or pixels are skipped.' });
     expect(errors.steps[bad.id]?.lab).toMatch(new RegExp(`step "${bad.id}": Occlusion: params\\.stride`));
 
     const ascent = blankLabStep(getLab('ascent')!);
     const notOffered = { ...ascent, params: { ...ascent.params, classIndex: 1 } };
-    expect(labParamErrors('ascent', notOffered.params)).toEqual({ classIndex: 'classIndex is one of `classes`' });
+    expect(labParamErrors('ascent', notOffered.params)).toEqual({ classIndex: 'The class must be one of the list of classes.' });
     const noImage = { ...occlusion.params, image: undefined };
     expect(Object.keys(labParamErrors('occlusion', noImage))).toEqual(['image']);
 

@@ -3,7 +3,7 @@
  * so the rules sit in one place. Lab steps are checked by their lab's own definition (`@convlab/labs`), exactly
  * as the server re-checks them on create.
  */
-import { LabError, checkLabStep, howCnnsSeeLesson, requireLab, type LabDefinition } from '@convlab/labs';
+import { LabError, checkLabStep, describeParamIssue, howCnnsSeeLesson, requireLab, unknownPlaceholders, type LabDefinition } from '@convlab/labs';
 import { ImageUrlSchema, LIMITS, type LabStep, type Step } from '@convlab/protocol';
 
 export type SlideStep = Extract<Step, { kind: 'slide' }>;
@@ -18,11 +18,21 @@ export const PLAN_LIMITS = {
   steps: LIMITS.stepsMax,
 } as const;
 
-/** A random step id; works on plain http (a lecture-hall LAN), where crypto.randomUUID is unavailable. */
-export function newStepId(): string {
+/** A random id with a prefix; works on plain http (a lecture-hall LAN), where crypto.randomUUID is unavailable. */
+function randomId(prefix: string): string {
   const bytes = new Uint8Array(8);
   crypto.getRandomValues(bytes);
-  return `step-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `${prefix}-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/** A random step id. */
+export function newStepId(): string {
+  return randomId('step');
+}
+
+/** The id of a new lesson, made here so that a retried create never makes two. */
+export function newLessonId(): string {
+  return randomId('lesson');
 }
 
 /** A fresh, empty slide. */
@@ -74,14 +84,13 @@ export interface PlanErrors {
  * "the stride is at most the window" land on their field). Empty when the parameters parse.
  */
 export function labParamErrors(labId: string, params: unknown): Record<string, string> {
-  const parsed = requireLab(labId).params.safeParse(params);
+  const lab = requireLab(labId);
+  const parsed = lab.params.safeParse(params);
   if (parsed.success) return {};
   const out: Record<string, string> = {};
   for (const issue of parsed.error.issues) {
-    const [name, ...rest] = issue.path.map(String);
-    const key = name ?? '';
-    if (out[key]) continue;
-    out[key] = rest.length ? `${rest.join('.')}: ${issue.message}` : issue.message;
+    const key = issue.path.length ? String(issue.path[0]) : '';
+    out[key] ??= describeParamIssue(lab, issue);
   }
   return out;
 }
@@ -126,6 +135,10 @@ export function validatePlan(title: string, steps: Step[]): PlanErrors | null {
       if (problem) e.imageUrl = problem;
     }
     if (step.kind === 'lab') {
+      const unknown = unknownPlaceholders(step.markdown, step.params);
+      if (unknown.length) {
+        e.markdown = `${unknown.map((n) => `{{${n}}}`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not a setting of this lab, so students would see it as written.`;
+      }
       const problem = labStepProblem(cleanStep(step) as LabStep);
       if (problem) {
         e.lab = problem;
@@ -172,4 +185,18 @@ export function lectureOutline(): SlideStep[] {
     slide('Occlusion experiments', 'Slide a grey square over the image and watch the class score drop.'),
     slide('Gradient ascent', 'Find the image that maximises a class score:\n\n`I* = argmax_I S_c(I) − λ‖I‖²`'),
   ];
+}
+
+/**
+ * Moves focus to the first field with a problem (after the next paint, when the messages are shown): the first
+ * control marked invalid, else the title of the first step with a problem.
+ */
+export function focusFirstProblem(errors: PlanErrors, steps: readonly Step[]): void {
+  requestAnimationFrame(() => {
+    const invalid = document.querySelector<HTMLElement>('[aria-invalid="true"]');
+    const step = steps.find((s) => errors.steps[s.id]);
+    const target = invalid ?? (step ? document.getElementById(`${step.id}-title`) : null);
+    target?.focus();
+    target?.scrollIntoView({ block: 'center' });
+  });
 }

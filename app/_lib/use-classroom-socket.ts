@@ -56,9 +56,13 @@ type ClassroomSocketIo = Socket<ServerToClientEvents, ClientToServerEvents>;
 type LooseTimeoutEmitter = { emit: (event: string, payload: unknown, cb: (err: Error | null, res: Ack<unknown>) => void) => void };
 
 const ACK_TIMEOUT_MS = 10_000;
-/** Acks that wait for the server's own recomputation of a browser's result (at the lowest compute priority). */
-const CHECKED_ACK_TIMEOUT_MS = 120_000;
-const ackTimeout = (event: string) => (event === 'lab:submit' || event === 'sweep:result' ? CHECKED_ACK_TIMEOUT_MS : ACK_TIMEOUT_MS);
+/**
+ * Acks that wait for the server's own recomputation of a browser's result (at the lowest compute priority), or for
+ * its compute service to start (a class computation asks it about the model first).
+ */
+const SLOW_ACK_TIMEOUT_MS = 120_000;
+const SLOW_ACKS: readonly string[] = ['lab:submit', 'sweep:result', 'patches:result', 'sweep:start', 'patches:start'];
+const ackTimeout = (event: string) => (SLOW_ACKS.includes(event) ? SLOW_ACK_TIMEOUT_MS : ACK_TIMEOUT_MS);
 
 export interface ClassroomSocket {
   status: ConnectionStatus;

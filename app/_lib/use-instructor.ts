@@ -3,13 +3,16 @@
 import { usePathname, useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { api, ApiError } from './api-client';
-import type { Instructor } from '@convlab/protocol';
+import type { Account } from '@convlab/protocol';
 
-/** Loads the signed-in instructor; sends a signed-out visitor to the sign-in page and back here after. */
-export function useInstructor(): { instructor: Instructor | null; error: string | null } {
+/**
+ * Loads the signed-in account; sends a signed-out visitor to the sign-in page and back here after. With
+ * `instructorsOnly`, a student's account goes to their home page instead.
+ */
+export function useAccount({ instructorsOnly = false } = {}): { account: Account | null; error: string | null } {
   const router = useRouter();
   const pathname = usePathname();
-  const [instructor, setInstructor] = useState<Instructor | null>(null);
+  const [account, setAccount] = useState<Account | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
@@ -20,7 +23,11 @@ export function useInstructor(): { instructor: Instructor | null; error: string 
         .me()
         .then((res) => {
           if (cancelled) return;
-          setInstructor(res.instructor);
+          if (instructorsOnly && res.account.role === 'student') {
+            router.replace('/home');
+            return;
+          }
+          setAccount(res.account);
           setError(null);
         })
         .catch((err: unknown) => {
@@ -38,7 +45,13 @@ export function useInstructor(): { instructor: Instructor | null; error: string 
       cancelled = true;
       clearTimeout(retry);
     };
-  }, [router, pathname]);
+  }, [router, pathname, instructorsOnly]);
 
-  return { instructor, error };
+  return { account, error };
+}
+
+/** The signed-in instructor (students are sent to their home page, signed-out visitors to sign in). */
+export function useInstructor(): { instructor: Account | null; error: string | null } {
+  const { account, error } = useAccount({ instructorsOnly: true });
+  return { instructor: account, error };
 }

@@ -26,6 +26,11 @@ async function fetchClasses(): Promise<ImageNetClass[]> {
   return parseImageNetTsv(await res.text());
 }
 
+/** Forgets the loaded models, so the next editor asks again (after an upload). */
+export function forgetModelCatalog(): void {
+  modelsOnce = null;
+}
+
 /** Forgets a failed load so the next render can try again. */
 function retryable<T>(load: () => Promise<T>, clear: () => void): Promise<T> {
   const p = load();

@@ -8,7 +8,10 @@ import { StatusBadge } from '../_components/status-badge';
 import { api } from '../_lib/api-client';
 import type { LiveSession } from '@convlab/protocol';
 import { useInstructor } from '../_lib/use-instructor';
+import { ModelUpload } from './model-upload';
+import { LessonLibrary } from './lesson-library';
 import { ReadyLessonCard } from './ready-lesson-card';
+import { SessionActions } from './session-actions';
 import { SignedInSessions } from './signed-in-sessions';
 
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -19,12 +22,14 @@ export default function DashboardPage() {
   const [sessions, setSessions] = useState<LiveSession[] | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    if (!instructor) return;
+  const loadSessions = () =>
     api
       .listSessions()
       .then((res) => setSessions(res.sessions))
       .catch((err: unknown) => setError(err instanceof Error ? err.message : 'Could not load your sessions.'));
+  useEffect(() => {
+    // An instructor waiting for approval has no sessions to list (the server would refuse with NOT_APPROVED).
+    if (instructor?.approved) void loadSessions();
   }, [instructor]);
 
   return (
@@ -41,15 +46,28 @@ export default function DashboardPage() {
           </Link>
         </div>
 
+        {instructor && !instructor.approved ? (
+          <div className="mt-6">
+            <Alert tone="warning" title="Waiting for approval">
+              An administrator of this ConvLab approves who may teach. Until then you cannot start sessions or create courses;
+              reload this page once you have been approved.
+            </Alert>
+          </div>
+        ) : null}
+
         <div className="mt-8">
-          <ReadyLessonCard enabled={instructor !== null} />
+          <ReadyLessonCard enabled={instructor?.approved === true} />
+        </div>
+
+        <div className="mt-10">
+          <LessonLibrary enabled={instructor?.approved === true} />
         </div>
 
         <h2 className="mt-10 text-xl font-bold text-slate-900">Your sessions</h2>
         <div className="mt-4 space-y-4">
           {authError ? <Alert title="Could not load your account">{authError}</Alert> : null}
           {error ? <Alert title="Could not load your sessions">{error}</Alert> : null}
-          {sessions === null && !error && !authError ? (
+          {sessions === null && !error && !authError && instructor?.approved !== false ? (
             <p className="text-slate-500" role="status">
               Loading sessions…
             </p>
@@ -84,6 +102,9 @@ export default function DashboardPage() {
                     <th scope="col" className="px-5 py-3 font-semibold">
                       Steps
                     </th>
+                    <th scope="col" className="px-5 py-3 font-semibold">
+                      <span className="sr-only">Actions</span>
+                    </th>
                   </tr>
                 </thead>
                 <tbody className="divide-y divide-slate-100">
@@ -102,6 +123,9 @@ export default function DashboardPage() {
                         <time dateTime={s.createdAt}>{dateFormat.format(new Date(s.createdAt))}</time>
                       </td>
                       <td className="px-5 py-3 text-slate-600">{s.steps.length}</td>
+                      <td className="px-5 py-3">
+                        <SessionActions session={s} onDeleted={() => void loadSessions()} onError={setError} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -109,6 +133,8 @@ export default function DashboardPage() {
             </div>
           ) : null}
         </div>
+
+        <ModelUpload enabled={instructor !== null} />
 
         <SignedInSessions enabled={instructor !== null} />
       </main>

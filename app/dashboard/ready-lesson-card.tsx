@@ -2,14 +2,14 @@
 
 import { getLab } from '@convlab/labs';
 import type { ReadyLesson } from '@convlab/protocol';
-import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { Alert } from '../_components/alert';
 import { api } from '../_lib/api-client';
+import { newLessonId } from '../_lib/lesson-plan';
 
 /**
- * The ready-made lesson ("How CNNs see"): start it as a session in one click, or copy it into the editor.
+ * The ready-made lesson ("How CNNs see"): start it as a session in one click, or copy it into the library and edit.
  * Says plainly when some labs use the repository's photos instead of the lecture's.
  */
 export function ReadyLessonCard({ enabled }: { enabled: boolean }) {
@@ -39,6 +39,20 @@ export function ReadyLessonCard({ enabled }: { enabled: boolean }) {
     }
   }
 
+  /** A copy in the library, opened in the editor; the ready-made lesson itself never changes. */
+  async function copyAndEdit() {
+    if (!lesson) return;
+    setStarting(true);
+    setError(null);
+    try {
+      const { lesson: copy } = await api.createLesson({ id: newLessonId(), copyOf: `ready:${lesson.id}` });
+      router.push(`/dashboard/lessons/${copy.id}`);
+    } catch (err) {
+      setError(err instanceof Error ? err.message : 'Could not copy the lesson.');
+      setStarting(false);
+    }
+  }
+
   const labs = lesson?.steps.filter((s) => s.kind === 'lab') ?? [];
   return (
     <section aria-labelledby="ready-lesson-title" className="card overflow-hidden">
@@ -60,13 +74,9 @@ export function ReadyLessonCard({ enabled }: { enabled: boolean }) {
           <button type="button" className="btn btn-primary btn-lg" onClick={start} disabled={!lesson || starting}>
             {starting ? 'Starting…' : `Start “${lesson?.title ?? 'How CNNs see'}”`}
           </button>
-          <Link
-            href={`/dashboard/new?from=${encodeURIComponent(lesson?.id ?? 'how-cnns-see')}`}
-            className={`btn btn-secondary btn-lg ${lesson ? '' : 'pointer-events-none opacity-50'}`}
-            aria-disabled={!lesson}
-          >
+          <button type="button" className="btn btn-secondary btn-lg" onClick={copyAndEdit} disabled={!lesson || starting}>
             Copy and edit
-          </Link>
+          </button>
         </div>
       </div>
       {lesson?.notice ? (

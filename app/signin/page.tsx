@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { AuthPage } from '../_components/auth-page';
 
-export const metadata: Metadata = { title: 'Instructor sign in' };
+export const metadata: Metadata = { title: 'Sign in' };
 
 /** Instructor sign-in page. */
 export default function SignInPage() {

@@ -1,13 +1,24 @@
-/** Instructor accounts: sign-up and sign-in on top of the store, with scrypt hashes. */
-import { EmailTakenError, type ClassroomStore, type InstructorDTO } from '@convlab/classroom';
-import { ProtocolError } from '@convlab/protocol';
+/**
+ * Accounts: sign-up and sign-in with scrypt hashes, for instructors and students alike, and account creation without
+ * a password (roster imports, LMS launches: `createAccount` with `password: null`).
+ */
+import { EmailTakenError } from '@convlab/classroom';
+import { ProtocolError, type AccountRole } from '@convlab/protocol';
+import type { AccountRecord, AccountRepository } from '../db';
 import { dummyPasswordHash, hashPassword, verifyPassword } from './password';
 
-/** Creates an instructor account; EMAIL_TAKEN when the email is in use. */
-export async function signUp(store: ClassroomStore, input: { email: string; password: string; name: string }): Promise<InstructorDTO> {
-  const passwordHash = await hashPassword(input.password);
+/**
+ * Creates an account; EMAIL_TAKEN when the e-mail is in use. `password: null` makes one that cannot sign in with a
+ * password until one is set (a set-password link) — what an LMS launch or a roster import needs.
+ */
+export async function createAccount(
+  accounts: AccountRepository,
+  input: { email: string; name: string; role: AccountRole; password: string | null },
+  adminEmail?: string,
+): Promise<AccountRecord> {
+  const passwordHash = input.password === null ? null : await hashPassword(input.password);
   try {
-    return await store.createInstructor({ email: input.email, name: input.name, passwordHash });
+    return await accounts.create({ email: input.email, name: input.name, role: input.role, passwordHash, adminEmail });
   } catch (err) {
     if (err instanceof EmailTakenError || (err as Error)?.name === 'EmailTakenError') {
       throw new ProtocolError('EMAIL_TAKEN', 'an account with this email already exists');
@@ -16,11 +27,9 @@ export async function signUp(store: ClassroomStore, input: { email: string; pass
   }
 }
 
-/** Checks credentials; null when the email is unknown or the password wrong (indistinguishable by timing). */
-export async function signIn(store: ClassroomStore, email: string, password: string): Promise<InstructorDTO | null> {
-  const found = await store.findInstructorByEmail(email);
+/** Checks credentials; null when the email is unknown, has no password or the password is wrong (same timing). */
+export async function signIn(accounts: AccountRepository, email: string, password: string): Promise<AccountRecord | null> {
+  const found = await accounts.findByEmailWithHash(email);
   const valid = await verifyPassword(password, found?.passwordHash ?? (await dummyPasswordHash()));
-  if (!found || !valid) return null;
-  const { passwordHash: _hash, ...instructor } = found;
-  return instructor;
+  return found?.passwordHash && valid ? found.account : null;
 }

@@ -72,8 +72,11 @@ export function sessionFromCookieHeader(secret: string, header: string | undefin
 }
 
 /** A Set-Cookie value that stores a signed session. */
-export function sessionSetCookie(value: string, opts: { secure: boolean; maxAgeMs?: number }): string {
+export function sessionSetCookie(value: string, opts: { secure: boolean; maxAgeMs?: number; crossSite?: boolean }): string {
   const maxAge = Math.floor((opts.maxAgeMs ?? SESSION_TTL_MS) / 1000);
+  // An LTI launch signs in inside the LMS's frame (another site): SameSite=None, which browsers accept only Secure.
+  // Partitioned (CHIPS): kept per LMS site, so browsers that block third-party cookies still keep it in the frame.
+  if (opts.crossSite) return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=None; Secure; Partitioned; Max-Age=${maxAge}`;
   return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${opts.secure ? '; Secure' : ''}`;
 }
 

@@ -39,6 +39,8 @@ export interface PoolOptions {
   imagesDir?: string;
   /** Uploaded images, one file per sha256 (default $CONVLAB_DATA_DIR/images, else ./data/images). */
   uploadsDir?: string;
+  /** Uploaded models, one folder per id (default $CONVLAB_DATA_DIR/models, else ./data/models): server/models/model-store.ts. */
+  uploadedModelsDir?: string;
   labelsDir?: string;
   /** Rows per batched forward pass (default 4; 1 turns batching off) and the longest wait for company (default 4 ms). */
   maxBatch?: number;
@@ -150,6 +152,7 @@ export class WorkerPool {
       modelsDir: opts.modelsDir,
       imagesDir: path.resolve(opts.imagesDir ?? env.CONVLAB_IMAGES_DIR ?? path.join(REPO, '..', 'shared', 'images')),
       uploadsDir: path.resolve(opts.uploadsDir ?? path.join(dataDir, 'images')),
+      uploadedModelsDir: path.resolve(opts.uploadedModelsDir ?? path.join(dataDir, 'models')),
       labelsDir: path.resolve(opts.labelsDir ?? env.CONVLAB_LABELS_DIR ?? path.join(REPO, '..', 'shared', 'labels')),
       // Node wasm (SIMD, one thread) with MobileNet v1 0.25, median of 5 interleaved rounds on 2 cores: 6.6 ms/row at
       // batch 1, 6.0 at 4, 6.2 at 8, 6.3 at 16 and 32 — past a few rows a batch is no cheaper per row (the kernels

@@ -13,8 +13,8 @@ import { ComputeError } from '@convlab/protocol';
 /** A source of time in milliseconds (Date.now in production, a counter in tests). */
 export type Clock = () => number;
 
-/** Queue priority: larger is served first. The server's checks of browser results wait behind everyone's jobs. */
-export const PRIORITY = { verify: -10, student: 0, instructor: 10 } as const;
+/** Queue priority: larger is served first. The server's checks of browser results wait behind everyone's jobs; assignment grading behind those too. */
+export const PRIORITY = { grading: -20, verify: -10, student: 0, instructor: 10 } as const;
 
 export interface QueueOptions {
   /** Jobs one owner may have waiting (running ones not counted). */

@@ -24,6 +24,7 @@ import {
   type JobProgress,
   type JobResult,
   type JobSpec,
+  UPLOADED_MODEL_ID,
 } from '@convlab/protocol';
 import type { JobResultStore } from '@convlab/classroom';
 import { ResultCache, type CacheStats } from './cache';
@@ -278,10 +279,15 @@ export class ComputeService {
     return hash;
   }
 
+  /** Where uploaded images (and stored input tensors) live: jobs name them by sha256. */
+  get uploadsDir(): string {
+    return this.pool.uploadsDir;
+  }
+
   /** The model's id, input size, classes and layers (loaded once by a worker; cached). */
   describeModel(id: string): Promise<ModelDescription> {
-    if (!isStoredModelId(id)) {
-      return Promise.reject(new ComputeError('UNKNOWN_MODEL', `unknown model '${id}'; built-in models: ${STORED_MODEL_IDS.join(', ')}`));
+    if (!isStoredModelId(id) && !UPLOADED_MODEL_ID.test(id)) {
+      return Promise.reject(new ComputeError('UNKNOWN_MODEL', `unknown model '${id}'; built-in models: ${STORED_MODEL_IDS.join(', ')}, or an uploaded one`));
     }
     let p = this.models.get(id);
     if (!p) {

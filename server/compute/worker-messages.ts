@@ -1,5 +1,5 @@
 /** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
-import type { ComputeErrorCode, JobSpec } from '@convlab/protocol';
+import type { ComputeErrorCode, FirstConv, JobSpec } from '@convlab/protocol';
 import type { BatcherStats, RunnerProgress } from '@convlab/engine';
 import type { BackendPreference } from './backend-select';
 import type { GpuAdapterInfo } from './webgpu-setup';
@@ -17,6 +17,8 @@ export interface WorkerConfig {
   imagesDir: string;
   /** Content-addressed uploads: `<uploadsDir>/<sha256>`. */
   uploadsDir: string;
+  /** Uploaded models: `<uploadedModelsDir>/<id>/` (model.onnx and meta.json). */
+  uploadedModelsDir: string;
   labelsDir?: string;
   /** Dynamic batching inside the worker: rows per forward pass (1 = off) and the longest wait for company. */
   maxBatch: number;
@@ -36,6 +38,8 @@ export interface ModelDescription {
   inputSize: [number, number];
   numClasses: number;
   layers: string[];
+  /** The first convolution that reads the image (the first-layer filters lab), or null when there is none. */
+  firstConv: FirstConv | null;
 }
 
 export type ToWorker =

@@ -6,15 +6,18 @@
  * at the batcher's batch sizes and a gradient), retries out-of-memory batches smaller, and ends itself when the GPU
  * device is lost (the pool retries its jobs on a fresh one). Started by pool.ts through worker-boot.mjs.
  */
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { disposeForward, forward, inputGradient, loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
+import { firstConvKernel } from '@convlab/vis';
 import { encodePng } from '@convlab/vis/node';
-import { createFileReader, decodeImageFile, loadModelSpec } from '@convlab/nets/node';
-import type { ComputeErrorCode, ImageRef } from '@convlab/protocol';
+import { createFileReader, decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
+import { UPLOADED_MODEL_ID, type ComputeErrorCode, type FirstConv, type ImageRef } from '@convlab/protocol';
 import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type ForwardRows } from '@convlab/engine';
+import { decodeInputTensor, isInputTensorFile } from '../grading/input-tensor';
 import { OomFallback } from './oom-fallback';
 import type { GpuAdapterInfo } from './webgpu-setup';
 import type { FromWorker, ModelDescription, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
@@ -93,14 +96,19 @@ const models = new Map<string, Promise<Model>>();
 function getModel(id: string): Promise<Model> {
   let p = models.get(id);
   if (!p) {
-    p = loadModelSpec(id, { modelsDir: config.modelsDir }).then(
+    // An uploaded model is a folder of the model store (UPLOADED_MODEL_ID has no path separators).
+    const uploaded = UPLOADED_MODEL_ID.test(id) ? path.join(config.uploadedModelsDir, id) : null;
+    if (uploaded && !pathExists(uploaded)) return Promise.reject(new CodedError('UNKNOWN_MODEL', `the uploaded model '${id}' is not on this server`));
+    p = loadModelSpec(uploaded ?? id, { modelsDir: config.modelsDir }).then(
       async (m) => {
         if (gpuDevice()) await warmUp(m.model);
         return m.model;
       },
       (e: Error & { code?: string }) => {
         models.delete(id);
-        throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${e.message}`);
+        // Paths of the server's folders stay on the server.
+        const message = uploaded ? e.message.split(`${uploaded}${path.sep}`).join('') : e.message;
+        throw new CodedError(e.code === 'unknown-model' ? 'UNKNOWN_MODEL' : 'JOB_FAILED', `cannot load model '${id}': ${message}`);
       },
     );
     models.set(id, p);
@@ -141,6 +149,32 @@ function imagePath(ref: ImageRef): string {
   return full;
 }
 
+/** An image file preprocessed for the model, or a stored float32 input tensor (input space already) as it is. */
+async function readInput(ref: ImageRef, model: Model): Promise<tf.Tensor4D> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(imagePath(ref));
+  } catch (e) {
+    if (e instanceof CodedError) throw e;
+    throw new CodedError('UNKNOWN_IMAGE', `image ${ref.kind === 'sample' ? ref.id : ref.sha256} is not available`);
+  }
+  if (isInputTensorFile(bytes)) {
+    const { shape, data } = decodeInputTensor(bytes);
+    const [h, w] = model.meta.inputSize;
+    if (shape[0] !== h || shape[1] !== w) throw new CodedError('UNKNOWN_IMAGE', `a ${shape[0]}×${shape[1]} input tensor does not fit ${model.meta.id} (${h}×${w})`);
+    return tf.tensor4d(data, [1, ...shape]);
+  }
+  let pixels: tf.Tensor3D;
+  try {
+    pixels = await decodeImageFile(imagePath(ref));
+  } catch {
+    throw new CodedError('UNKNOWN_IMAGE', `image ${ref.kind === 'sample' ? ref.id : ref.sha256} is not available`);
+  }
+  const t = preprocessImage(pixels, model.meta);
+  pixels.dispose();
+  return t;
+}
+
 async function getInput(ref: ImageRef, model: Model): Promise<tf.Tensor4D> {
   const key = `${model.meta.id}|${ref.kind === 'sample' ? ref.id : ref.sha256}`;
   let t = inputs.get(key);
@@ -148,15 +182,7 @@ async function getInput(ref: ImageRef, model: Model): Promise<tf.Tensor4D> {
     inputs.delete(key);
     inputs.set(key, t);
   } else {
-    let pixels: tf.Tensor3D;
-    try {
-      pixels = await decodeImageFile(imagePath(ref));
-    } catch (e) {
-      if (e instanceof CodedError) throw e;
-      throw new CodedError('UNKNOWN_IMAGE', `image ${ref.kind === 'sample' ? ref.id : ref.sha256} is not available`);
-    }
-    t = preprocessImage(pixels, model.meta);
-    pixels.dispose();
+    t = await readInput(ref, model);
     inputs.set(key, t);
     while (inputs.size > INPUT_CACHE) {
       const [oldKey, old] = inputs.entries().next().value as [string, tf.Tensor4D];
@@ -227,7 +253,18 @@ const running = new Map<number, { abort: AbortController; code: ComputeErrorCode
 
 async function describe(id: string): Promise<ModelDescription> {
   const m = await getModel(id);
-  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id) };
+  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id), firstConv: firstConvOf(m) };
+}
+
+/** The model's first convolution as plain numbers (described once per model and kept by the service). */
+function firstConvOf(m: Model): FirstConv | null {
+  try {
+    const { id, kernel, strides } = firstConvKernel(m);
+    const [kh, kw, cin, n] = kernel.shape;
+    return { model: m.meta.id, layer: id, shape: [kh, kw, cin, n], stride: strides, channelOrder: m.meta.preprocessing.channelOrder, weights: Array.from(kernel.dataSync()) };
+  } catch {
+    return null; // a model without an ordinary convolution has no first-layer filters to show
+  }
 }
 
 async function runTask(taskId: number, task: WorkerTask): Promise<void> {

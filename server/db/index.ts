@@ -17,13 +17,25 @@ import {
 } from './migrate';
 import type { ImageUsageStore } from './image-usage.repository';
 import type { InstructorSessionStore } from './instructor-session.repository';
+import type { LtiRepository } from './lti.repository';
+import type { UploadedModelStore } from './uploaded-model.repository';
+import type { LessonRepository } from './lesson.repository';
 import { PrismaClassroomStore } from './prisma-store';
+import type { AccountRepository } from './account.repository';
+import type { AssignmentRepository } from './assignment.repository';
+import type { CourseRepository } from './course.repository';
 
 export type { DbKind, MigrationStatus } from './migrate';
 export { PrismaClassroomStore } from './prisma-store';
 export { JobResultRepository } from './job-result.repository';
 export type { InstructorSessionDTO, InstructorSessionStore } from './instructor-session.repository';
 export type { ImageUsageStore } from './image-usage.repository';
+export * from './lti.repository';
+export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
+export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
+export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
+export type { UploadedModelDTO, UploadedModelStore } from './uploaded-model.repository';
+export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {
   /**
@@ -46,6 +58,18 @@ export interface OpenedStore {
   instructorSessions: InstructorSessionStore;
   /** Students' image usage (quotas) and unreferenced images (garbage collection), on the same connection. */
   imageUsage: ImageUsageStore;
+  /** LTI 1.3 storage, on the same connection. */
+  lti: LtiRepository;
+  /** Accounts (instructors and students) and set-password tokens, on the same connection. */
+  accounts: AccountRepository;
+  /** Courses, members, rosters, on the same connection. */
+  courses: CourseRepository;
+  /** Assignments, submissions and grades, on the same connection. */
+  assignments: AssignmentRepository;
+  /** Uploaded models' catalog rows, on the same connection. */
+  uploadedModels: UploadedModelStore;
+  /** Instructors' lesson libraries, on the same connection. */
+  lessons: LessonRepository;
   kind: DbKind;
   /** Where the data is, for logs: the SQLite file path, or the PostgreSQL URL without its password. */
   location: string;
@@ -100,5 +124,21 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
     throw error;
   }
   const store = new PrismaClassroomStore(db, () => status.close());
-  return { store, jobResults: store.jobResults, instructorSessions: store.instructorSessions, imageUsage: store.imageUsage, kind, location, migrationStatus: () => status.read(), close: () => store.close() };
+  const { jobResults, instructorSessions, imageUsage, lessons, accounts, courses, assignments, uploadedModels, lti } = store;
+  return {
+    store,
+    jobResults,
+    instructorSessions,
+    imageUsage,
+    lessons,
+    accounts,
+    courses,
+    assignments,
+    uploadedModels,
+    lti,
+    kind,
+    location,
+    migrationStatus: () => status.read(),
+    close: () => store.close(),
+  };
 }

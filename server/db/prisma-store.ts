@@ -18,9 +18,14 @@ import type {
   SubmissionFilter,
 } from '@convlab/classroom';
 import type { Db } from './client';
+import { AccountRepository } from './account.repository';
+import { AssignmentRepository } from './assignment.repository';
+import { CourseRepository } from './course.repository';
 import { ImageRepository } from './image.repository';
 import { JobResultRepository } from './job-result.repository';
+import { LessonRepository } from './lesson.repository';
 import { LiveStateRepository } from './live-state.repository';
+import { LtiRepository } from './lti.repository';
 import { InstructorRepository } from './instructor.repository';
 import { ImageUsageRepository } from './image-usage.repository';
 import { InstructorSessionRepository } from './instructor-session.repository';
@@ -28,6 +33,7 @@ import { ParticipantRepository } from './participant.repository';
 import { RequestRepository } from './request.repository';
 import { SessionRepository } from './session.repository';
 import { SubmissionRepository } from './submission.repository';
+import { UploadedModelRepository } from './uploaded-model.repository';
 
 /** ClassroomStore on Prisma (SQLite or PostgreSQL, whichever the client talks to). */
 export class PrismaClassroomStore implements ClassroomStore {
@@ -45,6 +51,18 @@ export class PrismaClassroomStore implements ClassroomStore {
   readonly imageUsage: ImageUsageRepository;
   /** λ assignments and running sweeps (LiveStateStore), on the same client. */
   readonly liveState: LiveStateRepository;
+  /** LTI 1.3 platforms, keys, launches, roster and grade passback (server/lti), on the same client. */
+  readonly lti: LtiRepository;
+  /** Accounts (instructors and students), approval and set-password tokens. */
+  readonly accounts: AccountRepository;
+  /** Courses, members and roster imports. */
+  readonly courses: CourseRepository;
+  /** Assignments, submissions and grades. */
+  readonly assignments: AssignmentRepository;
+  /** Uploaded models' catalog rows (server/models/model-store.ts), on the same client. */
+  readonly uploadedModels: UploadedModelRepository;
+  /** Instructors' lesson libraries, on the same client. */
+  readonly lessons: LessonRepository;
   private closed: Promise<void> | null = null;
 
   /** `onClose` runs after the client disconnects (openStore closes its migration-status reader there). */
@@ -62,6 +80,12 @@ export class PrismaClassroomStore implements ClassroomStore {
     this.instructorSessions = new InstructorSessionRepository(db);
     this.imageUsage = new ImageUsageRepository(db);
     this.liveState = new LiveStateRepository(db);
+    this.lti = new LtiRepository(db);
+    this.accounts = new AccountRepository(db);
+    this.courses = new CourseRepository(db);
+    this.assignments = new AssignmentRepository(db);
+    this.uploadedModels = new UploadedModelRepository(db);
+    this.lessons = new LessonRepository(db);
   }
 
   createInstructor(input: { email: string; name: string; passwordHash: string }): Promise<InstructorDTO> {
@@ -88,6 +112,10 @@ export class PrismaClassroomStore implements ClassroomStore {
   }
   updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO> {
     return this.sessions.update(id, patch);
+  }
+
+  deleteSession(id: string): Promise<{ participants: number; submissions: number } | null> {
+    return this.sessions.delete(id);
   }
 
   createParticipant(input: NewParticipant, request?: RequestKey): Promise<ParticipantDTO> {

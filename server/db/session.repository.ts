@@ -112,6 +112,19 @@ export class SessionRepository {
     return rows.map(toDTO);
   }
 
+  /** Deletes a session and everything of it in one transaction (ClassroomStore.deleteSession). */
+  async delete(id: string): Promise<{ participants: number; submissions: number } | null> {
+    return this.db.$transaction(async (tx) => {
+      if (!(await tx.liveSession.findUnique({ where: { id }, select: { id: true } }))) return null;
+      const [participants, submissions] = await Promise.all([tx.participant.count({ where: { sessionId: id } }), tx.submission.count({ where: { sessionId: id } })]);
+      // λ deals and running sweeps have no foreign key; everything else goes with the session (ON DELETE CASCADE).
+      await tx.lambdaDeal.deleteMany({ where: { sessionId: id } });
+      await tx.runningSweep.deleteMany({ where: { sessionId: id } });
+      await tx.liveSession.delete({ where: { id } });
+      return { participants, submissions };
+    });
+  }
+
   /** Applies the defined fields of `patch`; throws NotFoundError for an unknown id. */
   async update(id: string, patch: SessionPatch): Promise<LiveSessionDTO> {
     const data: Prisma.LiveSessionUpdateInput = {};

@@ -1,7 +1,11 @@
-/** `/api/auth/*`: sign up, sign in, sign out, who am I. */
-import { API, ProtocolError, SigninBodySchema, SignupBodySchema } from '@convlab/protocol';
+/**
+ * `/api/auth/*`: sign up (instructors), sign in and out (every account), who am I. The sign-in cookie names an
+ * account of either role; `requireInstructorId` admits approved instructors only.
+ */
+import { API, ProtocolError, SigninBodySchema, SignupBodySchema, type Account } from '@convlab/protocol';
 import type { SignedIn } from '../auth/auth-sessions';
-import { signIn, signUp } from '../auth/auth.service';
+import { createAccount, signIn } from '../auth/auth.service';
+import { toAccount, type AccountRecord } from '../db';
 import { clearSessionCookie, sessionSetCookie } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import type { ApiRequest, Router } from './router';
@@ -13,13 +17,34 @@ export async function requireSignIn(req: ApiRequest, ctx: ServerContext): Promis
   return signedIn;
 }
 
-/** The signed-in instructor's id, or UNAUTHORIZED. */
+/** The signed-in account (instructor or student), or UNAUTHORIZED. */
+export async function requireAccount(req: ApiRequest, ctx: ServerContext): Promise<AccountRecord> {
+  const account = await ctx.accounts.findById((await requireSignIn(req, ctx)).instructorId);
+  if (!account) throw new ProtocolError('UNAUTHORIZED', 'this account no longer exists');
+  return account;
+}
+
+/** The signed-in account when it is an approved instructor; UNAUTHORIZED, FORBIDDEN (a student) or NOT_APPROVED. */
+export async function requireApprovedInstructor(req: ApiRequest, ctx: ServerContext): Promise<AccountRecord> {
+  const account = await requireAccount(req, ctx);
+  if (account.role !== 'instructor') throw new ProtocolError('FORBIDDEN', 'this needs an instructor account');
+  if (!account.approved) throw new ProtocolError('NOT_APPROVED', 'an administrator has not approved this instructor account yet');
+  return account;
+}
+
+/** The signed-in, approved instructor's id (see {@link requireApprovedInstructor}). */
 export async function requireInstructorId(req: ApiRequest, ctx: ServerContext): Promise<string> {
-  return (await requireSignIn(req, ctx)).instructorId;
+  return (await requireApprovedInstructor(req, ctx)).id;
+}
+
+/** The sign-in answer: the account, and under `instructor` the fields older clients read. */
+function accountBody(record: AccountRecord): { account: Account; instructor: { id: string; email: string; name: string; createdAt: string } } {
+  const { id, email, name, createdAt } = record;
+  return { account: toAccount(record), instructor: { id, email, name, createdAt } };
 }
 
 /** A Set-Cookie for a new server-side session of `instructorId`. */
-async function startSession(req: ApiRequest, ctx: ServerContext, instructorId: string): Promise<string> {
+export async function startSession(req: ApiRequest, ctx: ServerContext, instructorId: string): Promise<string> {
   const value = await ctx.auth.create(instructorId, { userAgent: req.raw.headers['user-agent'], address: req.ip });
   return sessionSetCookie(value, { secure: secureCookies(req, ctx) });
 }
@@ -44,9 +69,9 @@ export function registerAuthRoutes(router: Router): void {
         console.warn(`[limits] refused a sign-up from ${req.ip}: too many sign-ups`);
         throw throttled(wait);
       }
-      const instructor = await signUp(ctx.store, req.body);
-      const cookie = await startSession(req, ctx, instructor.id);
-      return { status: 201, body: { instructor }, headers: { 'set-cookie': cookie } };
+      const account = await createAccount(ctx.accounts, { ...req.body, role: 'instructor' }, ctx.config.accounts.adminEmail);
+      const cookie = await startSession(req, ctx, account.id);
+      return { status: 201, body: accountBody(account), headers: { 'set-cookie': cookie } };
     },
     SignupBodySchema,
   );
@@ -58,14 +83,14 @@ export function registerAuthRoutes(router: Router): void {
       const limiter = ctx.throttles.signin;
       const email = req.body.email;
       await limiter.check(email, req.ip);
-      const instructor = await signIn(ctx.store, email, req.body.password);
-      if (!instructor) {
+      const account = await signIn(ctx.accounts, email, req.body.password);
+      if (!account) {
         await limiter.failed(email, req.ip);
         throw new ProtocolError('INVALID_CREDENTIALS', 'wrong email or password');
       }
       await limiter.succeeded(email, req.ip);
-      const cookie = await startSession(req, ctx, instructor.id);
-      return { status: 200, body: { instructor }, headers: { 'set-cookie': cookie } };
+      const cookie = await startSession(req, ctx, account.id);
+      return { status: 200, body: accountBody(account), headers: { 'set-cookie': cookie } };
     },
     SigninBodySchema,
   );
@@ -77,11 +102,7 @@ export function registerAuthRoutes(router: Router): void {
     return { status: 204, headers: { 'set-cookie': clearSessionCookie({ secure: secureCookies(req, ctx) }) } };
   });
 
-  router.add('GET', API.me, async (req, ctx) => {
-    const instructor = await ctx.store.findInstructorById(await requireInstructorId(req, ctx));
-    if (!instructor) throw new ProtocolError('UNAUTHORIZED', 'this account no longer exists');
-    return { status: 200, body: { instructor } };
-  });
+  router.add('GET', API.me, async (req, ctx) => ({ status: 200, body: accountBody(await requireAccount(req, ctx)) }));
 
   router.add('GET', API.authSessions, async (req, ctx) => {
     const { instructorId, sessionId } = await requireSignIn(req, ctx);

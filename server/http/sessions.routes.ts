@@ -6,7 +6,8 @@ import type { JoinAddress } from '../net/join-address';
 import { requireInstructorId } from './auth.routes';
 import type { ApiRequest, Router } from './router';
 
-function baseUrl(req: ApiRequest, ctx: ServerContext): JoinAddress {
+/** Where students of this request's server join. */
+export function joinBase(req: ApiRequest, ctx: ServerContext): JoinAddress {
   return joinAddressFor(ctx.config, req.raw.headers.host, req.secure);
 }
 
@@ -15,7 +16,7 @@ export function registerSessionRoutes(router: Router): void {
   router.add('GET', API.sessions, async (req, ctx) => {
     const instructorId = await requireInstructorId(req, ctx);
     const sessions = await ctx.classroom.listSessions({ role: 'instructor', instructorId });
-    const base = baseUrl(req, ctx);
+    const base = joinBase(req, ctx);
     return { status: 200, body: { sessions: sessions.map((s) => toLiveSession(s, base)) } };
   });
 
@@ -32,7 +33,7 @@ export function registerSessionRoutes(router: Router): void {
         throw err;
       }
       const session = await ctx.classroom.createSession({ role: 'instructor', instructorId }, req.body);
-      return { status: 201, body: { session: toLiveSession(session, baseUrl(req, ctx)) } };
+      return { status: 201, body: { session: toLiveSession(session, joinBase(req, ctx)) } };
     },
     CreateSessionBodySchema,
   );
@@ -43,7 +44,7 @@ export function registerSessionRoutes(router: Router): void {
     return {
       status: 200,
       body: {
-        session: toLiveSession(session, baseUrl(req, ctx)),
+        session: toLiveSession(session, joinBase(req, ctx)),
         participants: participants.map(({ id, displayName, joinedAt, lastSeenAt, removedAt }) => ({
           id,
           displayName,
@@ -53,6 +54,19 @@ export function registerSessionRoutes(router: Router): void {
         })),
       },
     };
+  });
+
+  router.add('POST', '/api/sessions/:id/delete', async (req, ctx) => {
+    const instructorId = await requireInstructorId(req, ctx);
+    const gone = await ctx.classroom.deleteSession({ role: 'instructor', instructorId }, req.params.id!);
+    return { status: 200, body: { deleted: gone } };
+  });
+
+  router.add('POST', '/api/sessions/:id/duplicate', async (req, ctx) => {
+    const actor = { role: 'instructor' as const, instructorId: await requireInstructorId(req, ctx) };
+    const { session } = await ctx.classroom.getSessionRecord(actor, req.params.id!);
+    const copy = await ctx.classroom.createSession(actor, { title: session.title, steps: session.steps });
+    return { status: 201, body: { session: toLiveSession(copy, joinBase(req, ctx)) } };
   });
 
   router.add('GET', '/api/join/:code', async (req, ctx) => {

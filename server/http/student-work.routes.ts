@@ -4,7 +4,7 @@
  * connection refuses them. A wrong code and a wrong token get the same NOT_FOUND, so codes cannot be probed here.
  */
 import { hashResumeToken } from '@convlab/classroom';
-import { JoinCodeSchema, MyWorkBodySchema, ProtocolError, toSessionState, type MyWorkResponse, type Submission } from '@convlab/protocol';
+import { JoinCodeSchema, MyWorkBodySchema, ProtocolError, studentSessionState, toSessionState, type MyWorkResponse, type Submission } from '@convlab/protocol';
 import type { Router } from './router';
 
 /** Registers the student's work route. */
@@ -24,7 +24,7 @@ export function registerStudentWorkRoutes(router: Router): void {
       const all = await ctx.store.listSubmissions(session.id, {});
       const submissions = all.filter((s) => s.participantId === participant.id || s.shared) as Submission[];
       const body: MyWorkResponse = {
-        state: toSessionState(session),
+        state: studentSessionState(toSessionState(session)),
         participant: { id: participant.id, sessionId: session.id, displayName: participant.displayName, joinedAt: participant.joinedAt },
         submissions,
       };

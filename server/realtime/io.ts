@@ -3,7 +3,7 @@
  * per-socket limits, the session and compute handlers, and the classroom's announcements turned into broadcasts.
  */
 import type { Server as HttpServer } from 'node:http';
-import { LAB_LIMITS, PROTOCOL_VERSION, SOCKET_PING, type ErrorCode, type SessionState } from '@convlab/protocol';
+import { LAB_LIMITS, PROTOCOL_VERSION, SOCKET_PING, studentSessionState, type ErrorCode, type SessionState } from '@convlab/protocol';
 import { Server } from 'socket.io';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
@@ -101,7 +101,9 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
 
   ctx.classroom.on({
     state: (sessionId, state) => {
-      io.to(rooms.session(sessionId)).emit('session:state', state);
+      // Students get the steps without their server-only grading; instructors (and the projector) the whole state.
+      io.to(rooms.session(sessionId)).except(rooms.instructors(sessionId)).emit('session:state', studentSessionState(state));
+      io.to(rooms.instructors(sessionId)).emit('session:state', state);
       prewarmLabModel(state, ctx);
     },
     presence: (sessionId, participants) => io.to(rooms.instructors(sessionId)).emit('presence:update', { participants }),

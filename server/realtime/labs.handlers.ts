@@ -9,9 +9,11 @@
  * wires it to Socket.io, the compute service and the database (running sweeps and λ deals are kept there).
  */
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { systemClock, type Actor, type JsonValue, type LiveSessionDTO, type SubmissionDTO } from '@convlab/classroom';
 import {
   LabError,
+  MaxPatchRunner,
   SweepError,
   SweepRunner,
   checkSubmission,
@@ -20,17 +22,26 @@ import {
   lambdaValues,
   parseLabParams,
   type AscentParams,
+  type MaxPatchParams,
+  type MaxPatchRecord,
+  type MaxPatchResult,
+  type MaxPatchRun,
   type OcclusionParams,
-  type SweepComputation,
+  type ShardComputation,
+  type ShardLedger,
+  type ShardRunCore,
   type SweepRecord,
   type SweepResult,
   type SweepRun,
 } from '@convlab/labs';
-import { LAB_LIMITS, ProtocolError, type LabStep, type ServerPayload, type Submission } from '@convlab/protocol';
+import { resolveImagesDir } from '@convlab/labs/node';
+import { LAB_LIMITS, ProtocolError, type ImageRef, type LabStep, type ServerPayload, type Submission } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { ImageService } from '../images/image.service';
+import { listSampleIds } from '../http/catalog.routes';
 import { LEASE_CHECK_MS, localLeases, redisLeases } from '../scale/leases';
-import { LabVerifier, sweepComputePort } from '../verify/lab-verifier';
+import { LabTasks } from '../verify/lab-tasks';
+import { LabVerifier, patchSearchComputePort, sweepComputePort } from '../verify/lab-verifier';
 import { currentRequest } from './idempotency';
 import { checkSessionRules } from './session-rules';
 import { handle } from './validate';
@@ -120,17 +131,21 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     maxWidth: LAB_LIMITS.resultImageMaxSide,
     maxHeight: LAB_LIMITS.resultImageMaxSide,
   }, ctx.imageQuota);
-  const verifier = new LabVerifier(ctx.compute);
+  const tasks = new LabTasks({ secret: ctx.secret, imagesDir: () => resolveImagesDir(), uploadsDir: join(ctx.config.dataDir, 'images') });
+  const verifier = new LabVerifier(ctx.compute, tasks);
   const compute = sweepComputePort(ctx.compute);
+  /** Where running class computations (sweeps, searches) are kept, one row each. */
+  const runningStore = {
+    save: (record: { id: string; sessionId: string; stepId: string }) =>
+      ctx.store.liveState.saveRunningSweep({ id: record.id, sessionId: record.sessionId, stepId: record.stepId, state: record as unknown as Record<string, JsonValue> }),
+    remove: (id: string) => ctx.store.liveState.removeRunningSweep(id),
+  };
   const sweeps = new SweepRunner({
     clock: systemClock,
     // While the server shuts down, a computation it cannot start is not the sweep's failure: it resumes after the restart.
     compute: { run: (sweep, job, purpose) => unlessClosing(compute.run(sweep, job, purpose)) },
     // Saved after every change, so a restarted server resumes the sweep (below).
-    store: {
-      save: (record) => ctx.store.liveState.saveRunningSweep({ id: record.id, sessionId: record.sessionId, stepId: record.stepId, state: record as unknown as Record<string, JsonValue> }),
-      remove: (id) => ctx.store.liveState.removeRunningSweep(id),
-    },
+    store: runningStore,
     events: {
       shard: (participantId, dealt) => io.to(rooms.participant(participantId)).emit('sweep:shard', dealt),
       progress: (sweep) => io.to(rooms.session(sweep.sessionId)).emit('sweep:progress', progressOf(sweep)),
@@ -141,16 +156,34 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     onStoreError: (err) => console.error('[labs] storing a sweep failed:', err),
   });
 
+  const patchCompute = patchSearchComputePort(ctx.compute);
+  const patchSearches = new MaxPatchRunner({
+    clock: systemClock,
+    compute: { run: (search, job, purpose) => unlessClosing(patchCompute.run(search, job, purpose)) },
+    // Kept beside the occlusion sweeps (their records say `kind: 'max-patches'`), so a restart resumes them too.
+    store: runningStore,
+    events: {
+      shard: (participantId, { sweepId, ...dealt }) => io.to(rooms.participant(participantId)).emit('patches:shard', { searchId: sweepId, ...dealt }),
+      progress: (search) => io.to(rooms.session(search.sessionId)).emit('patches:progress', patchProgressOf(search)),
+      finished: (search, result) => storePatchSearch(search, result),
+      failed: (search, message) => io.to(rooms.session(search.sessionId)).emit('patches:done', { searchId: search.id, stepId: search.stepId, ok: false, message }),
+    },
+    newId: () => `patches-${randomBytes(6).toString('hex')}`,
+    onStoreError: (err) => console.error('[labs] storing a max-patch search failed:', err),
+  });
+
   /**
-   * Sweeps saved as running that no node drives go on here (late shards accepted, `sweep:done` at the end): after a
-   * restart, and — several nodes — when the node driving one died or shut down (its lease ran out or was handed back).
+   * Sweeps and searches saved as running that no node drives go on here (late shards accepted, `…:done` at the end):
+   * after a restart, and — several nodes — when the node driving one died or shut down (its lease ran out or was
+   * handed back).
    */
   const leases = ctx.scale ? redisLeases(ctx.scale, 'sweep') : localLeases;
   async function resumeUnowned(): Promise<void> {
     for (const { id, state } of await ctx.store.liveState.listRunningSweeps()) {
-      if (sweeps.get(id) || !(await leases.claim(id))) continue;
+      if (sweeps.get(id) || patchSearches.get(id) || !(await leases.claim(id))) continue;
       try {
-        sweeps.resume([state as unknown as SweepRecord]);
+        if ((state as { kind?: unknown }).kind === 'max-patches') patchSearches.resume([state as unknown as MaxPatchRecord]);
+        else sweeps.resume([state as unknown as SweepRecord]);
       } catch (err) {
         console.error(`[labs] sweep ${id} could not be resumed:`, err);
         void ctx.store.liveState.removeRunningSweep(id).catch(() => {});
@@ -159,7 +192,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
   }
   const resumed = resumeUnowned().catch((err: unknown) => console.error('[labs] reading the running sweeps failed:', err));
   if (ctx.scale) {
-    const driving = () => sweeps.list().map((s) => s.id);
+    const driving = () => [...sweeps.list(), ...patchSearches.list()].map((s) => s.id);
     const check = setInterval(() => {
       if (ctx.classroom.isClosed) return;
       void leases.renew(driving()).then(resumeUnowned).catch((err: unknown) => console.error('[labs] sweep leases:', err));
@@ -171,7 +204,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     });
   }
 
-  function unlessClosing(c: SweepComputation): SweepComputation {
+  function unlessClosing<S>(c: ShardComputation<S>): ShardComputation<S> {
     return { cancel: c.cancel, result: c.result.catch((err: unknown) => (ctx.classroom.isClosed ? null : Promise.reject(err))) };
   }
 
@@ -223,30 +256,67 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     };
   }
 
-  /** Stores a finished sweep as a shared submission with no participant and tells the class. */
-  async function storeSweep(sweep: SweepRun, result: SweepResult): Promise<void> {
-    const { step } = await labStep(sweep.sessionId, sweep.stepId, 'occlusion');
-    const params = { ...sweep.params, classIndex: sweep.classIndex };
+  /** Stores the finished result of a class computation as a shared submission with no participant. */
+  async function storeClassResult(run: ShardRunCore<ShardLedger<object>>, labId: string, params: Record<string, unknown>, result: unknown, backend: string): Promise<Submission> {
+    const { step } = await labStep(run.sessionId, run.stepId, labId);
     const checked = checkSubmission(step, { params, result, resultImageHash: null }, 'server');
     const stored = await ctx.store.createSubmission({
-      sessionId: sweep.sessionId,
+      sessionId: run.sessionId,
       participantId: null,
       labId: step.labId,
       stepId: step.id,
       params: checked.params as Record<string, JsonValue>,
       result: checked.result as Record<string, JsonValue>,
       resultImageHash: null,
-      computedWhere: sweep.coordinator.progress().byServer > 0 ? 'server' : 'browser',
-      backend: 'class sweep',
-      ms: Date.now() - sweep.startedAt,
+      computedWhere: run.coordinator.progress().byServer > 0 ? 'server' : 'browser',
+      backend,
+      ms: Date.now() - run.startedAt,
       shared: true,
     });
-    io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.stepId, ok: true, submission: toSubmission(stored) });
+    return toSubmission(stored);
+  }
+
+  /** Stores a finished sweep and tells the class. */
+  async function storeSweep(sweep: SweepRun, result: SweepResult): Promise<void> {
+    const submission = await storeClassResult(sweep, 'occlusion', { ...sweep.params, classIndex: sweep.classIndex }, result, 'class sweep');
+    io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.stepId, ok: true, submission });
+  }
+
+  // ── max-patch searches ──────────────────────────────────────────────────────────────────────────
+
+  function patchProgressOf(search: MaxPatchRun): ServerPayload<'patches:progress'> {
+    const p = search.coordinator.progress();
+    return {
+      searchId: search.id,
+      stepId: search.stepId,
+      model: search.params.model,
+      layer: search.params.layer,
+      inputSize: search.inputSize,
+      ...search.coordinator.snapshot(),
+      byStudents: p.byStudents,
+      byServer: p.byServer,
+    };
+  }
+
+  /** Stores a finished search and tells the class. */
+  async function storePatchSearch(search: MaxPatchRun, result: MaxPatchResult): Promise<void> {
+    const submission = await storeClassResult(search, 'max-patches', search.params, result, 'class search');
+    io.to(rooms.session(search.sessionId)).emit('patches:done', { searchId: search.id, stepId: search.stepId, ok: true, submission });
+  }
+
+  /** The images a search covers: the step's own list, or the ImageNet samples (the repository's photos without them). */
+  async function searchImages(params: MaxPatchParams): Promise<ImageRef[]> {
+    if (params.images !== 'imagenet-samples') return params.images.slice(0, params.imageCount);
+    const ids = await listSampleIds(resolveImagesDir());
+    const imagenet = ids.filter((id) => id.startsWith('imagenet-samples/'));
+    return (imagenet.length ? imagenet : ids).slice(0, params.imageCount).map((id) => ({ kind: 'sample', id }));
   }
 
   /** A student left for good or closed their last tab: the server takes over their shards (not while shutting down). */
   function takeOver(participantId: string): void {
-    if (!ctx.classroom.isClosed) sweeps.leave(participantId);
+    if (ctx.classroom.isClosed) return;
+    sweeps.leave(participantId);
+    patchSearches.leave(participantId);
   }
 
   // ── handlers ────────────────────────────────────────────────────────────────────────────────────
@@ -278,7 +348,13 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
           throw asProtocolError(err);
         }
         // What the class will see is the server's: recomputed numbers, server-rendered method images.
-        const verified = await verifier.verify(step, { ...checked, resultImageHash: submittedImageHash }, participantId ?? who.sessionId, async (png) => (await images.ingest(png, { kind: 'server', id: null })).image.hash);
+        const verified = await verifier.verify(
+          step,
+          { ...checked, resultImageHash: submittedImageHash },
+          participantId ?? who.sessionId,
+          async (png) => (await images.ingest(png, { kind: 'server', id: null })).image.hash,
+          { sessionId: who.sessionId, participantId },
+        );
         const resultImageHash = verified.resultImageHash;
         try {
           checked = checkSubmission(step, verified, by);
@@ -317,6 +393,22 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; submissions are closed');
         if (getLab(step.labId)?.resultImage === 'none') throw new ProtocolError('BAD_REQUEST', `step "${stepId}" takes no result images`);
         return { hash: (await images.ingest(bytes, uploaderOf(who))).image.hash };
+      },
+      { authorize: authorizeMember },
+    );
+
+    handle(
+      socket,
+      ctx,
+      'lab:task',
+      async ({ stepId }) => {
+        const who = await checkedSender(socket);
+        const { step } = await labStep(who.sessionId, stepId);
+        try {
+          return { task: await tasks.task(step, { sessionId: who.sessionId, participantId: who.role === 'participant' ? who.participantId : null }) };
+        } catch (err) {
+          throw asProtocolError(err);
+        }
       },
       { authorize: authorizeMember },
     );
@@ -445,6 +537,74 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     handle(
       socket,
       ctx,
+      'patches:start',
+      async ({ stepId, ...overrides }) => {
+        const { sessionId } = instructorOf(socket);
+        await checkedSender(socket);
+        const { session, step } = await labStep(sessionId, stepId, 'max-patches');
+        if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
+        await resumed;
+        if (patchSearches.list().some((s) => s.sessionId === sessionId && s.stepId === stepId)) {
+          throw new ProtocolError('BAD_REQUEST', `a search of step "${stepId}" is already running`);
+        }
+        let params: MaxPatchParams;
+        try {
+          params = parseLabParams('max-patches', { ...step.params, ...overrides }) as MaxPatchParams;
+        } catch (err) {
+          throw asProtocolError(err);
+        }
+        const service = await ctx.compute.get();
+        const model = await service.describeModel(params.model);
+        if (model.layers && !model.layers.includes(params.layer)) throw new ProtocolError('BAD_REQUEST', `model '${params.model}' has no layer '${params.layer}'`);
+        const images = await searchImages(params);
+        if (images.length === 0) throw new ProtocolError('BAD_REQUEST', 'this server has no sample images to search');
+        let started: ReturnType<MaxPatchRunner['start']>;
+        try {
+          started = patchSearches.start({ sessionId, stepId, params, images, inputSize: model.inputSize, participants: await onlineStudents(sessionId) });
+          void leases.claim(started.search.id).catch(() => undefined);
+        } catch (err) {
+          if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
+          throw err;
+        }
+        // Answered once stored: a search the instructor was told about survives a crash.
+        await started.saved;
+        return {
+          searchId: started.search.id,
+          stepId,
+          layer: params.layer,
+          channels: params.channels,
+          images: images.length,
+          shards: started.search.coordinator.shardCount,
+          dealt: Object.fromEntries([...started.dealt].map(([p, s]) => [p, s.length])),
+        };
+      },
+      { authorize: authorizeInstructor },
+    );
+
+    handle(
+      socket,
+      ctx,
+      'patches:result',
+      async ({ searchId, shard, entries }) => {
+        await checkSessionRules(ctx, socket, 'patches:result');
+        const who = sender(socket);
+        if (who.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'only students answer shards');
+        await resumed;
+        const search = patchSearches.get(searchId);
+        if (!search || search.sessionId !== who.sessionId) return { accepted: false, reason: 'the search is over' };
+        try {
+          // Answered once the server's check is back (`failed-check`: the server recomputes it).
+          return await patchSearches.result(searchId, who.participantId, shard, entries);
+        } catch (err) {
+          throw asProtocolError(err);
+        }
+      },
+      { authorize: authorizeMember },
+    );
+
+    handle(
+      socket,
+      ctx,
       'ascent:my-lambda',
       async ({ stepId }) => {
         const who = sender(socket);
@@ -489,7 +649,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
   return {
     register,
     disconnected(participantId) {
-      if (!participantId || sweeps.list().length === 0) return;
+      if (!participantId || sweeps.list().length + patchSearches.list().length === 0) return;
       // Another tab of the same student keeps their shards.
       if ((io.sockets.adapter.rooms.get(rooms.participant(participantId))?.size ?? 0) > 0) return;
       takeOver(participantId);

@@ -24,6 +24,8 @@ export const STUDENT_ACTION_RULES = {
   'job:submit': ['ended', 'paused'],
   /** A sweep shard the instructor handed out. */
   'sweep:result': ['ended'],
+  /** A max-patch search shard the instructor handed out. */
+  'patches:result': ['ended'],
 } as const satisfies Record<string, readonly SessionRule[]>;
 
 export type StudentAction = keyof typeof STUDENT_ACTION_RULES;

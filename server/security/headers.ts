@@ -10,11 +10,16 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
- * Who may frame a path: nobody for now (the instructor console must not be framed). The one place that decides per
- * route, so the LMS launch pages of a later issue can name their platforms' origins here.
+ * The pages an LMS frames: LTI's own pages (launch, deep-linking picker, landing page) and the pages a launch leads
+ * to (a course's pages). `/lti/jwks` is data, not a page. Every other page refuses to be framed.
  */
-export function frameAncestorsFor(_pathname: string): string {
-  return "'none'";
+export function isLtiFramedPath(pathname: string): boolean {
+  return (pathname.startsWith('/lti/') && pathname !== '/lti/jwks') || pathname.startsWith('/courses/');
+}
+
+/** Who may frame a page: nobody, or (for the LTI pages) the registered platforms' origins. */
+export function frameAncestorsFor(frameOrigins: readonly string[]): string[] {
+  return frameOrigins.length ? [...frameOrigins] : ["'none'"];
 }
 
 /** Paths whose responses are not pages (no nonce, no HTML): the API, model files, Next's static assets. */
@@ -23,7 +28,8 @@ function isAssetPath(pathname: string): boolean {
 }
 
 /** The Content-Security-Policy for `pathname`; with a `nonce`, the page policy. `dev` allows Next's dev-mode eval. */
-export function contentSecurityPolicy(opts: { pathname: string; nonce?: string; dev: boolean }): string {
+export function contentSecurityPolicy(opts: { pathname: string; nonce?: string; dev: boolean; frameOrigins?: readonly string[] }): string {
+  const frameOrigins = opts.frameOrigins ?? [];
   const scripts = opts.nonce
     ? // strict-dynamic: scripts the nonce'd ones load (Next's chunks) are trusted; 'self' is the fallback for old browsers.
       [`'nonce-${opts.nonce}'`, "'strict-dynamic'", "'self'"]
@@ -40,8 +46,9 @@ export function contentSecurityPolicy(opts: { pathname: string; nonce?: string; 
     'worker-src': ["'self'", 'blob:'],
     'object-src': ["'none'"],
     'base-uri': ["'self'"],
-    'form-action': ["'self'"],
-    'frame-ancestors': [frameAncestorsFor(opts.pathname)],
+    // A framed LTI page posts signed answers (deep linking) back to its platform.
+    'form-action': ["'self'", ...frameOrigins],
+    'frame-ancestors': frameAncestorsFor(frameOrigins),
   };
   return Object.entries(directives)
     .map(([name, values]) => `${name} ${values.join(' ')}`)
@@ -52,10 +59,14 @@ export function contentSecurityPolicy(opts: { pathname: string; nonce?: string; 
  * Sets the security headers on `res` before anything answers the request; for a page, also hands its nonce to
  * Next.js through the request's Content-Security-Policy header. Returns the nonce (undefined for non-pages).
  */
-export function applySecurityHeaders(req: IncomingMessage, res: ServerResponse, opts: { dev: boolean }): string | undefined {
+export function applySecurityHeaders(
+  req: IncomingMessage,
+  res: ServerResponse,
+  opts: { dev: boolean; frameOrigins?: (pathname: string) => readonly string[] },
+): string | undefined {
   const pathname = (req.url ?? '/').split('?')[0] ?? '/';
   const nonce = isAssetPath(pathname) ? undefined : randomBytes(16).toString('base64');
-  const policy = contentSecurityPolicy({ pathname, nonce, dev: opts.dev });
+  const policy = contentSecurityPolicy({ pathname, nonce, dev: opts.dev, frameOrigins: opts.frameOrigins?.(pathname) });
   res.setHeader('content-security-policy', policy);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'strict-origin-when-cross-origin');

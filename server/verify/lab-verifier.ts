@@ -2,7 +2,8 @@
  * What the class sees is computed or checked by the server. A browser's numbers are a hint: before a submission is
  * stored the server recomputes what others will see — the occlusion probabilities of the submitted masks (one
  * batched `occlusion-masks` job), the class score of a submitted gradient-ascent image, the neuron lab's method
- * images (rendered by the server's own `saliency` jobs) — and stores its own values. Every job goes through the
+ * images (rendered by the server's own `saliency` jobs), a convolution kernel's output and challenge check, a pooling
+ * quiz answer (server/verify/lab-tasks.ts) — and stores its own values. Every job goes through the
  * compute service at the lowest priority (`verify`), so checks never delay a student's own job; the result cache
  * makes a check free when the student computed on the server.
  */
@@ -15,11 +16,16 @@ import {
   type NeuronResult,
   type OcclusionParams,
   type OcclusionResult,
+  type MaxPatchRunnerOptions,
+  type PatchesComputation,
+  type ShardComputation,
   type SweepComputePort,
+  type SweepComputePurpose,
 } from '@convlab/labs';
 import type { LabStep } from '@convlab/protocol';
 import type { ComputeLauncher } from '../compute-launcher';
 import type { Requester } from '../compute/service';
+import type { LabTasks, TaskOwner } from './lab-tasks';
 
 /** A job's result data, as the compute service hands it over in process. */
 type JobData = Record<string, unknown>;
@@ -54,20 +60,30 @@ export function runServerJob(compute: ComputeLauncher, spec: unknown, who: Reque
   };
 }
 
-/** The compute port of the sweep runner: takeovers at the instructor's priority, spot checks at `verify`. */
-export function sweepComputePort(compute: ComputeLauncher): SweepComputePort {
+/**
+ * The compute port of a class computation's shard runner: takeovers at the instructor's priority, checks at
+ * `verify`; `read` turns a job's data into what the runner expects.
+ */
+export function classComputePort<R extends { id: string }, S>(compute: ComputeLauncher, read: (data: JobData) => S): { run(run: R, job: unknown, purpose: SweepComputePurpose): ShardComputation<S> } {
   let checks = 0;
   return {
-    run(sweep, job, purpose) {
-      // One owner per spot check, so a class answering at once is not refused by the per-owner cap.
-      const who: Requester = purpose === 'check' ? { ownerId: `verify:${sweep.id}:${++checks}`, role: 'verify' } : { ownerId: `sweep:${sweep.id}`, role: 'instructor' };
+    run(run, job, purpose) {
+      // One owner per check, so a class answering at once is not refused by the per-owner cap.
+      const who: Requester = purpose === 'check' ? { ownerId: `verify:${run.id}:${++checks}`, role: 'verify' } : { ownerId: `sweep:${run.id}`, role: 'instructor' };
       const running = runServerJob(compute, job, who);
-      return {
-        cancel: running.cancel,
-        result: running.result.then((data) => (data === null ? null : { probabilities: data.probabilities as number[], baseline: data.baseline as number })),
-      };
+      return { cancel: running.cancel, result: running.result.then((data) => (data === null ? null : read(data))) };
     },
   };
+}
+
+/** The compute port of the occlusion sweep runner. */
+export function sweepComputePort(compute: ComputeLauncher): SweepComputePort {
+  return classComputePort(compute, (data) => ({ probabilities: data.probabilities as number[], baseline: data.baseline as number }));
+}
+
+/** The compute port of the max-patch search runner. */
+export function patchSearchComputePort(compute: ComputeLauncher): MaxPatchRunnerOptions['compute'] {
+  return classComputePort(compute, (data) => ({ entries: data.entries as PatchesComputation['entries'] }));
 }
 
 /** What a lab submission stores, before and after the server's check. */
@@ -90,16 +106,24 @@ export interface VerifierStats {
 export class LabVerifier {
   readonly stats: VerifierStats = { submissions: 0, ms: 0 };
 
-  constructor(private readonly compute: ComputeLauncher) {}
+  constructor(
+    private readonly compute: ComputeLauncher,
+    private readonly tasks: LabTasks,
+  ) {}
 
   /**
    * The submission with the server's values in place of the browser's (labs without anything to check pass
-   * through). `ownerId` is the submitter (checks queue fairly per submitter, below everyone's jobs).
+   * through). `ownerId` is the submitter (checks queue fairly per submitter, below everyone's jobs); `owner` names
+   * the session and student whose hidden task (challenge, quiz) a convolution or pooling submission is checked against.
    */
-  async verify(step: LabStep, submission: CheckedSubmission, ownerId: string, storeImage: StoreImage): Promise<CheckedSubmission> {
+  async verify(step: LabStep, submission: CheckedSubmission, ownerId: string, storeImage: StoreImage, owner: TaskOwner): Promise<CheckedSubmission> {
     const t0 = performance.now();
     try {
       switch (step.labId) {
+        case 'convolution':
+          return await this.tasks.convolution(step, owner, submission, storeImage);
+        case 'pooling':
+          return this.tasks.pooling(step, owner, submission);
         case 'occlusion':
           return 'masks' in submission.result ? await this.occlusion(submission, ownerId) : submission;
         case 'ascent':
@@ -164,6 +188,7 @@ export class LabVerifier {
     const jobs = neuronJobs({ ...params, methods }, result.pick).filter((j) => j.kind === 'saliency');
     const images: NeuronResult['images'] = [];
     let value = result.value;
+    let field: NeuronResult['field'];
     // One after another: a submission's checks take one place in the queue, not one per method.
     for (const job of jobs) {
       const data = await this.run(job, ownerId);
@@ -171,8 +196,10 @@ export class LabVerifier {
       if (!(png instanceof Uint8Array)) throw new ComputeError('JOB_FAILED', 'the server rendered no image');
       images.push({ method: job.params.method, sha256: await storeImage(png) });
       value = data.value as number;
+      field = data.field as NeuronResult['field'];
     }
-    // In the order the student sent them (the first is the submission's result image).
-    return { ...s, result: { ...result, value, images: result.images.length ? images : [] }, resultImageHash: images[0]?.sha256 ?? s.resultImageHash };
+    // In the order the student sent them (the first is the submission's result image); the field is the server's only.
+    const { field: _sent, ...rest } = result;
+    return { ...s, result: { ...rest, value, images: result.images.length ? images : [], ...(field ? { field } : {}) }, resultImageHash: images[0]?.sha256 ?? s.resultImageHash };
   }
 }

@@ -6,7 +6,7 @@
  * only for joined students. The server serves the model files browsers load at /models/.
  */
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from '@playwright/test';
-import { SWIFTSHADER_LAUNCH, joinAsStudent, snap } from './support';
+import { SWIFTSHADER_LAUNCH, baseUrlOf, joinAsStudent, signUpApprovedInstructor, snap } from './support';
 
 /** Probabilities of the same job on two backends differ by float rounding only. */
 const TOLERANCE = 2e-3;
@@ -27,8 +27,7 @@ async function expectModelFilesServed(request: APIRequestContext): Promise<void>
 async function createSession(browser: Browser): Promise<{ code: string; teacher: BrowserContext }> {
   const teacher = await browser.newContext();
   const email = `lab-check-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.org`;
-  const signup = await teacher.request.post('/api/auth/signup', { data: { email, password: 'correct horse battery', name: 'Grace Hopper' } });
-  expect(signup.ok(), await signup.text()).toBe(true);
+  await signUpApprovedInstructor(teacher, baseUrlOf(), email);
   const created = await teacher.request.post('/api/sessions', {
     data: { title: 'Lab check', steps: [{ kind: 'slide', id: 'intro', title: 'Will my laptop work?', markdown: 'Open /lab-check.' }] },
   });

@@ -7,7 +7,7 @@
  * Screenshots of each lab's student and instructor views land in artifacts/e2e/.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { SWIFTSHADER_LAUNCH, instructorContext, joinAsStudent, snap } from './support';
+import { SWIFTSHADER_LAUNCH, dragThrough, instructorContext, joinAsStudent, snap } from './support';
 
 test.use({ launchOptions: SWIFTSHADER_LAUNCH });
 // Real models in three browsers on a small machine: generous, but each wait below has its own bound.
@@ -53,13 +53,7 @@ test('a class runs the three labs: local and server students submit, the instruc
     for (const { page } of [local, remote]) {
       const lab = page.getByTestId('lab-occlusion');
       await expect(lab.getByTestId('prob-without-mask')).toContainText('%', { timeout: 90_000 });
-      const canvas = lab.getByTestId('occlusion-canvas');
-      const box = (await canvas.boundingBox())!;
-      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height * 0.3);
-      await page.mouse.down();
-      await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.5, { steps: 5 });
-      await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.7, { steps: 5 });
-      await page.mouse.up();
+      await dragThrough(page, lab.getByTestId('occlusion-canvas'), [[0.3, 0.3], [0.55, 0.5], [0.7, 0.7]]);
       await expect(lab.getByTestId('prob-with-mask')).toContainText('%', { timeout: 90_000 });
       await lab.getByRole('button', { name: /^Submit masks/ }).click();
       await expectSubmitted(page);

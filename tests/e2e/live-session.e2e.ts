@@ -5,7 +5,7 @@
  * ending and reopening reach the right screens. Screenshots land in artifacts/e2e/ (and the test output).
  */
 import { expect, test, type Browser, type Page, type TestInfo } from '@playwright/test';
-import { snap } from './support';
+import { approveInstructor, baseUrlOf, snap } from './support';
 
 const PLAN = [
   { title: 'Convolution is a weighted sum', markdown: 'Each output pixel is a **dot product** of a 3×3 kernel with the patch under it.\n\n- stride 1\n- one bias per filter' },
@@ -23,6 +23,10 @@ async function signUpInstructor(page: Page) {
   await page.getByLabel('Password').fill('correct horse battery');
   await page.getByRole('button', { name: 'Create account' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole('heading', { name: 'My sessions' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Waiting for approval' })).toBeVisible();
+  await approveInstructor(baseUrlOf(), email);
+  await page.reload();
   await expect(page.getByRole('heading', { name: 'My sessions' })).toBeVisible();
   return email;
 }
@@ -259,7 +263,7 @@ test('lesson plan editor: validation, reorder and remove', async ({ page }) => {
   await lab.getByLabel('Stride (px)').fill('200');
   await page.getByRole('button', { name: 'Create session' }).click();
   await expect(lab.getByLabel('Stride (px)')).toHaveAttribute('aria-invalid', 'true');
-  await expect(lab.getByText('the stride is at most the window (or pixels are skipped)', { exact: true })).toBeVisible();
+  await expect(lab.getByText('The stride must be at most the window, or pixels are skipped.', { exact: true })).toBeVisible();
   await lab.getByLabel('Stride (px)').fill('16');
 
   await page.getByRole('button', { name: 'Move step 3 up' }).click(); // Alpha, Charlie, Bravo, lab

@@ -1,5 +1,5 @@
 /** What the end-to-end tests share: screenshots as artifacts, WebGL without a GPU, accounts and students. */
-import { expect, type Browser, type BrowserContext, type Page, type TestInfo } from '@playwright/test';
+import { expect, request as playwrightRequest, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page, type TestInfo } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,13 +23,47 @@ export async function snap(page: Page, name: string, testInfo: TestInfo, fullPag
   await testInfo.attach(name, { path, contentType: 'image/png' });
 }
 
-/** A fresh instructor account signed up through the API in a new context (its cookie stays in the context). */
+/** The e2e server's admin (CONVLAB_ADMIN_EMAIL in playwright.config.ts). */
+export const ADMIN_EMAIL = 'admin@e2e.example.org';
+const PASSWORD = 'correct horse battery';
+
+/** A request context signed in as the admin (signed up on first use). */
+export async function adminRequest(baseURL: string): Promise<APIRequestContext> {
+  const request = await playwrightRequest.newContext({ baseURL });
+  const signup = await request.post('/api/auth/signup', { data: { email: ADMIN_EMAIL, password: PASSWORD, name: 'Admin' } });
+  if (signup.status() === 409) expect((await request.post('/api/auth/signin', { data: { email: ADMIN_EMAIL, password: PASSWORD } })).ok()).toBe(true);
+  else expect(signup.ok(), await signup.text()).toBe(true);
+  return request;
+}
+
+/** Has the admin approve the instructor account with `email` (instructors wait for approval before teaching). */
+export async function approveInstructor(baseURL: string, email: string): Promise<void> {
+  const admin = await adminRequest(baseURL);
+  const { accounts } = (await (await admin.get('/api/admin/accounts')).json()) as { accounts: { id: string; email: string }[] };
+  const account = accounts.find((a) => a.email === email.toLowerCase());
+  expect(account, `no instructor account ${email}`).toBeTruthy();
+  expect((await admin.post(`/api/admin/accounts/${account!.id}/approve`, { data: { approved: true } })).ok()).toBe(true);
+  await admin.dispose();
+}
+
+/** Signs up an instructor in `context` through the API and has the admin approve it. */
+export async function signUpApprovedInstructor(context: BrowserContext, baseURL: string, email: string, name = 'Grace Hopper'): Promise<void> {
+  const signup = await context.request.post('/api/auth/signup', { data: { email, password: PASSWORD, name } });
+  expect(signup.ok(), await signup.text()).toBe(true);
+  await approveInstructor(baseURL, email);
+}
+
+/** A fresh, approved instructor account signed up through the API in a new context (its cookie stays in the context). */
 export async function instructorContext(browser: Browser, name = 'Grace Hopper', viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
   const context = await browser.newContext({ viewport });
   const email = `teacher-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.org`;
-  const signup = await context.request.post('/api/auth/signup', { data: { email, password: 'correct horse battery', name } });
-  expect(signup.ok(), await signup.text()).toBe(true);
+  await signUpApprovedInstructor(context, baseUrlOf(), email, name);
   return context;
+}
+
+/** The base URL the tests run against (playwright.config.ts sets CONVLAB_E2E_PORT or CONVLAB_E2E_BASE_URL). */
+export function baseUrlOf(): string {
+  return process.env.CONVLAB_E2E_BASE_URL?.replace(/\/+$/, '') || `http://127.0.0.1:${process.env.CONVLAB_E2E_PORT}`;
 }
 
 /**
@@ -65,4 +99,14 @@ export function catOcclusionStep(model = 'mobilenet_v1_0.25_224') {
     labId: 'occlusion',
     params: { model, image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285 },
   } as const;
+}
+
+/** Drags the mouse over `target` through points given as fractions of its width and height (a mask, a brush stroke). */
+export async function dragThrough(page: Page, target: Locator, points: [number, number][]): Promise<void> {
+  const box = (await target.boundingBox())!;
+  const at = ([fx, fy]: [number, number]) => [box.x + box.width * fx, box.y + box.height * fy] as const;
+  await page.mouse.move(...at(points[0]!));
+  await page.mouse.down();
+  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 5 });
+  await page.mouse.up();
 }

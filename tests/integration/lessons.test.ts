@@ -35,7 +35,7 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     const { lessons } = LessonsResponseSchema.parse(res.body);
     const lesson = lessons.find((l) => l.id === 'how-cnns-see')!;
     expect(lesson.title).toBe('How CNNs see');
-    expect(lesson.steps.filter((s) => s.kind === 'lab')).toHaveLength(5);
+    expect(lesson.steps.filter((s) => s.kind === 'lab')).toHaveLength(9);
     if (existsSync(SHARED_SCHOONER)) expect(lesson.notice).toBeNull();
 
     const created = await api(base, '/api/sessions', { cookie, body: { title: lesson.title, steps: lesson.steps } });

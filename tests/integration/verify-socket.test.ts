@@ -142,7 +142,7 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
         await slow(ada.socket, 'lab:submit', {
           stepId: neuron.id,
           params: { ...neuron.params, pick, methods: ['guided'] },
-          result: { pick, caption: 'not what the network sees', value: 1e5, images: [{ method: 'guided', sha256: hash }] },
+          result: { pick, caption: 'not what the network sees', value: 1e5, images: [{ method: 'guided', sha256: hash }], field: { box: [0, 0, 1, 1], inputSize: [2, 2], cropFraction: 1 } },
           computedWhere: 'browser',
           backend: 'webgl',
           ms: 5,
@@ -155,6 +155,9 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
       expect(stored.resultImageHash).toBe(result.images[0]!.sha256);
       const truth = await compute(ada.socket, { kind: 'saliency', model: (neuron.params as { model: string }).model, image: (neuron.params as { image: unknown }).image, params: { method: 'guided', target: pick } });
       expect(result.value).toBeCloseTo(truth.value, 4);
+      // The receptive field the crops show is the server's, not the one sent.
+      expect((stored.result as { field: unknown }).field).toEqual(truth.field);
+      expect(truth.field.box[2] - truth.field.box[0]).toBeGreaterThan(50);
       const served = Buffer.from(await (await fetch(`${server.url}/api/images/${stored.resultImageHash}`)).arrayBuffer());
       const { data } = await sharp(served).raw().toBuffer({ resolveWithObject: true });
       // Not the magenta square: the server's guided-backprop picture of the photo.

@@ -47,7 +47,11 @@ export function LabStepEditor({
           <input {...control} className="field-input" value={step.title} maxLength={PLAN_LIMITS.stepTitle} onChange={(e) => onChange({ title: e.target.value })} />
         )}
       </Field>
-      <Field label={<>Instructions <span className="font-normal text-slate-500">(Markdown, shown above the lab)</span></>} error={errors.markdown}>
+      <Field
+        label={<>Instructions <span className="font-normal text-slate-500">(Markdown, shown above the lab)</span></>}
+        hint={`Write {{window}}, {{fill}}, {{class}}, {{classes}} or {{image}} (any setting by name) and students read the step's current value.`}
+        error={errors.markdown}
+      >
         {(control) => (
           <textarea {...control} className="field-input min-h-24 font-mono text-sm" rows={4} value={step.markdown} onChange={(e) => onChange({ markdown: e.target.value })} />
         )}
@@ -70,7 +74,8 @@ export function LabStepEditor({
       ) : null}
       <Form {...form} />
       <StudentControls lab={lab} step={step} onChange={(studentControls) => onChange({ studentControls })} />
-      {errors.lab ? (
+      {/* The lab's whole message only when no field shows the problem next to it. */}
+      {errors.lab && !Object.keys(errors.params ?? {}).length ? (
         <p className="rounded-lg border border-red-200 bg-red-50 px-3 py-2 text-sm font-medium text-red-800">
           {/* Inside the step's own card, the step id the server's wording starts with says nothing. */}
           {errors.lab.replace(/^step "[^"]*": /, '')}

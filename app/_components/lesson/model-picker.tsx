@@ -3,9 +3,10 @@
 import type { InstalledModel } from '@convlab/protocol';
 import { Field } from './field';
 
-/** "SqueezeNet 1.1 — 224×224 input, 1000 classes". */
+/** "SqueezeNet 1.1 — 224×224 input, 1000 classes" (", uploaded", ", server only" where they apply). */
 export function describeModel(m: InstalledModel): string {
-  return `${m.displayName} — ${m.inputSize[0]}×${m.inputSize[1]} input, ${m.numClasses} classes`;
+  const notes = [m.source === 'upload' ? 'uploaded' : null, m.serverOnly ? 'server only' : null].filter(Boolean);
+  return `${m.displayName} — ${m.inputSize[0]}×${m.inputSize[1]} input, ${m.numClasses} classes${notes.map((n) => `, ${n}`).join('')}`;
 }
 
 /** Chooses one of the models installed on this server; a step naming another model says so. */

@@ -2,7 +2,36 @@
 
 import type { ReactNode } from 'react';
 import type { Submission } from '@convlab/protocol';
+import type { LabRuntime } from '../lab-runtime';
 import { ComputedBadge } from './computed-badge';
+
+/** Who made a submission, as the viewer sees it. */
+export function authorOf(lab: Pick<LabRuntime, 'participants' | 'me'>, submission: Submission): string {
+  if (submission.participantId === null) return 'Instructor';
+  if (lab.me && submission.participantId === lab.me.id) return 'You';
+  return lab.participants.find((p) => p.id === submission.participantId)?.displayName ?? 'A student';
+}
+
+/** Submissions as a grid of cards, each with the lab's own picture of it (`render`). */
+export function SubmissionGrid({ lab, submissions, viewer, render, minWidth = 240, testId, ...actions }: {
+  lab: Pick<LabRuntime, 'participants' | 'me'>;
+  submissions: readonly Submission[];
+  viewer: 'instructor' | 'student';
+  render: (submission: Submission) => ReactNode;
+  /** Narrowest card, in pixels. */
+  minWidth?: number;
+  testId?: string;
+} & SubmissionActions) {
+  return (
+    <div className="grid gap-3" style={{ gridTemplateColumns: `repeat(auto-fill, minmax(${minWidth}px, 1fr))` }} data-testid={testId}>
+      {submissions.map((s) => (
+        <SubmissionCard key={s.id} submission={s} author={authorOf(lab, s)} viewer={viewer} {...actions}>
+          {render(s)}
+        </SubmissionCard>
+      ))}
+    </div>
+  );
+}
 
 export interface SubmissionActions {
   /** Instructor: show it to the class, or stop. */

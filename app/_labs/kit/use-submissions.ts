@@ -7,6 +7,7 @@
  * the instructor still sees everything that was kept.
  */
 import { useCallback, useEffect, useState } from 'react';
+import type { ClientPayload } from '@convlab/protocol';
 import type { Submission } from '@convlab/protocol';
 import { api } from '../../_lib/api-client';
 import type { LabRuntime } from '../lab-runtime';
@@ -59,6 +60,9 @@ export function useSubmissions(lab: LabRuntime): UseSubmissions {
   useServerEvent(lab, 'sweep:done', (done) => {
     if (done.submission) upsert(done.submission);
   });
+  useServerEvent(lab, 'patches:done', (done) => {
+    if (done.submission) upsert(done.submission);
+  });
   useServerEvent(lab, 'lab:shared', ({ submissionId, shared, submission }) => {
     setSubmissions((list) => {
       const known = list.find((x) => x.id === submissionId);
@@ -72,4 +76,36 @@ export function useSubmissions(lab: LabRuntime): UseSubmissions {
   });
 
   return { submissions, error, upsert, refresh };
+}
+
+type LabSubmit = ClientPayload<'lab:submit'>;
+
+/** A submission from a lab that computes in plain JavaScript (or by hand): sent, checked by the server, its ack kept. */
+export interface UseLabSubmit {
+  submit: (params: LabSubmit['params'], result: LabSubmit['result'], backend?: string) => Promise<void>;
+  busy: boolean;
+  error: string | null;
+  /** The viewer's latest stored submission (with the server's values). */
+  last: Submission | null;
+}
+
+export function useLabSubmit(lab: Pick<LabRuntime, 'live' | 'step'>, upsert: (s: Submission) => void): UseLabSubmit {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [last, setLast] = useState<Submission | null>(null);
+  const submit = async (params: LabSubmit['params'], result: LabSubmit['result'], backend = 'js') => {
+    setBusy(true);
+    setError(null);
+    try {
+      const payload: LabSubmit = { stepId: lab.step.id, params, result, computedWhere: 'browser', backend, ms: 0 };
+      const { submission } = await lab.live.request('lab:submit', payload);
+      upsert(submission);
+      setLast(submission);
+    } catch (err) {
+      setError((err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { submit, busy, error, last };
 }

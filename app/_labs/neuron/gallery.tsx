@@ -7,8 +7,8 @@
 import { galleryByLayer, latestPerStudent, NeuronParamsSchema, NeuronResultSchema, type NeuronMethod, type NeuronParams, type NeuronResult } from '@convlab/labs';
 import type { Submission } from '@convlab/protocol';
 import { useClassNames } from '../kit/class-names';
-import { storedImageUrl } from '../kit/images';
-import { SubmissionCard, type SubmissionActions } from '../kit/submission-card';
+import { imageRefUrl, storedImageUrl } from '../kit/images';
+import { SubmissionCard, authorOf, type SubmissionActions } from '../kit/submission-card';
 import type { LabRuntime } from '../lab-runtime';
 import type { LabReviewProps } from '../registry';
 import { describePick, layerLabel } from './neuron-logic';
@@ -40,12 +40,7 @@ export function groupTitle(layer: string | null): string {
   return layer === null ? 'Class picks' : layerLabel(layer);
 }
 
-/** Who made a submission, as the instructor sees it. */
-export function authorOf(lab: Pick<LabRuntime, 'participants' | 'me'>, submission: Submission): string {
-  if (submission.participantId === null) return 'Instructor';
-  if (lab.me && submission.participantId === lab.me.id) return 'You';
-  return lab.participants.find((p) => p.id === submission.participantId)?.displayName ?? 'A student';
-}
+export { authorOf };
 
 export function NeuronGallery({ lab, submissions, viewer, ...actions }: {
   lab: Pick<LabRuntime, 'params' | 'participants' | 'me'>;
@@ -80,7 +75,7 @@ export function NeuronGallery({ lab, submissions, viewer, ...actions }: {
                 }
                 {...actions}
               >
-                <MethodImages size="small" images={storedImages(submission, result)} />
+                <MethodImages size="small" images={storedImages(submission, result)} field={result.field} photoUrl={result.field ? imageRefUrl(params.image) : undefined} />
               </SubmissionCard>
             ))}
           </div>

@@ -29,7 +29,7 @@ export function NeuronPresent({ lab, target, submissions }: LabPresentProps) {
             {describePick(found.result.pick, className, found.result.position)} · {authorOf(lab, found.submission)}
           </p>
         </header>
-        <MethodImages size="large" explain photoUrl={imageRefUrl(params.image)} images={storedImages(found.submission, found.result)} />
+        <MethodImages size="large" explain photoUrl={imageRefUrl(params.image)} images={storedImages(found.submission, found.result)} field={found.result.field} />
       </article>
     );
   }
@@ -45,7 +45,7 @@ export function NeuronPresent({ lab, target, submissions }: LabPresentProps) {
           <h3 className="border-b-4 border-slate-900 pb-1 text-3xl font-bold">{groupTitle(group.layer)}</h3>
           <div className="grid gap-6 [grid-template-columns:repeat(auto-fill,minmax(560px,1fr))]">
             {group.items.map((item) => (
-              <PresentCard key={item.submission.id} item={item} describe={(i) => describePick(i.result.pick, className, i.result.position)} />
+              <PresentCard key={item.submission.id} item={item} photoUrl={imageRefUrl(params.image)} describe={(i) => describePick(i.result.pick, className, i.result.position)} />
             ))}
           </div>
         </section>
@@ -54,10 +54,10 @@ export function NeuronPresent({ lab, target, submissions }: LabPresentProps) {
   );
 }
 
-function PresentCard({ item, describe }: { item: NeuronSubmission; describe: (item: NeuronSubmission) => string }) {
+function PresentCard({ item, photoUrl, describe }: { item: NeuronSubmission; photoUrl: string; describe: (item: NeuronSubmission) => string }) {
   return (
     <figure className="space-y-3 rounded-2xl border-2 border-slate-300 p-4">
-      <MethodImages size="projector" images={storedImages(item.submission, item.result)} />
+      <MethodImages size="projector" images={storedImages(item.submission, item.result)} field={item.result.field} photoUrl={item.result.field ? photoUrl : undefined} />
       <figcaption>
         <p className="text-2xl font-bold leading-snug">{item.result.caption ? `“${item.result.caption}”` : 'No caption'}</p>
         <p className="text-xl text-slate-700">{describe(item)}</p>

@@ -8,7 +8,7 @@
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { applyStudentParams, LabError, NEURON_METHODS, neuronJobs, type NeuronMethod, type NeuronParams, type NeuronPick } from '@convlab/labs';
-import type { ClientPayload, ComputedBy, JobResultData, Submission } from '@convlab/protocol';
+import type { ClientPayload, ComputedBy, JobResultData, NeuronField, Submission } from '@convlab/protocol';
 import { useClassNames } from '../kit/class-names';
 import { ComputedBadge } from '../kit/computed-badge';
 import { imageRefUrl } from '../kit/images';
@@ -33,6 +33,8 @@ interface Pixels {
   png: Uint8Array;
   value: number;
   computedBy: ComputedBy;
+  /** The neuron's receptive field (a neuron at a position), for the crops. */
+  field?: NeuronField;
 }
 
 const pickKey = (p: NeuronPick) => JSON.stringify(p);
@@ -146,7 +148,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
         if (!live || !res) break;
         const png = res.data.png;
         if (!png) break;
-        setPixels((all) => ({ ...all, [`${key}|${method}`]: { png, value: res.data.value, computedBy: res.computedBy } }));
+        setPixels((all) => ({ ...all, [`${key}|${method}`]: { png, value: res.data.value, computedBy: res.computedBy, field: res.data.field } }));
       }
       if (live) setRunning(null);
     })();
@@ -375,6 +377,7 @@ export function NeuronStudent({ lab }: LabPanelProps) {
           </div>
           <MethodImages
             photoUrl={photoUrl}
+            field={shown.find((s) => s.result?.field)?.result?.field}
             explain
             testIdPrefix="method-image-"
             images={shown.map(({ method, result }) => ({

@@ -5,40 +5,22 @@
  * result) drawn as a per-pixel drop map over the photo, with its legend and progress. `useLiveSweep` keeps the
  * latest progress and the outcome of the step's sweep.
  */
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { SweepResult } from '@convlab/labs';
 import type { ServerToClientEvents } from '@convlab/protocol';
 import { ColorLegend, Heatmap } from '../kit/heatmap';
-import { useServerEvent } from '../kit/use-server-event';
+import { useLiveRun, type LiveRun } from '../kit/use-live-run';
 import type { LabRuntime } from '../lab-runtime';
 import { pct, sweepPicture } from './shared';
 
 type Progress = Parameters<ServerToClientEvents['sweep:progress']>[0];
 type Done = Parameters<ServerToClientEvents['sweep:done']>[0];
 
-export interface LiveSweep {
-  progress: Progress | null;
-  done: Done | null;
-  /** A sweep is running (progress came, no outcome yet). */
-  running: boolean;
-}
+export type LiveSweep = LiveRun<Progress, Done>;
 
 /** The step's sweep as it fills in; a new sweep (another id) starts over. */
 export function useLiveSweep(lab: Pick<LabRuntime, 'live' | 'step'>): LiveSweep & { reset: () => void } {
-  const [state, setState] = useState<LiveSweep>({ progress: null, done: null, running: false });
-  const stepId = lab.step.id;
-  useServerEvent(lab, 'sweep:progress', (p) => {
-    if (p.stepId !== stepId) return;
-    setState((s) => {
-      if (s.done && s.done.sweepId === p.sweepId) return s; // a late progress after the outcome
-      return { progress: p, done: s.progress?.sweepId === p.sweepId ? s.done : null, running: true };
-    });
-  });
-  useServerEvent(lab, 'sweep:done', (d) => {
-    if (d.stepId !== stepId) return;
-    setState((s) => ({ ...s, done: d, running: false }));
-  });
-  return { ...state, reset: () => setState({ progress: null, done: null, running: false }) };
+  return useLiveRun(lab, 'sweep:progress', 'sweep:done', (e) => e.sweepId);
 }
 
 /** The grid a sweep view draws: a live snapshot or a stored result. */

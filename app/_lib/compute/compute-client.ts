@@ -5,7 +5,7 @@
  * (time-budget.ts); a job that fails locally, or runs past its budget, falls back to the server by itself, and the
  * snapshot says why in words. Every result is the protocol's envelope: `computedBy.where` says where it ran.
  */
-import { JobSpecSchema, jobHash, type ComputeErrorCode, type JobOutcome, type JobProgress, type JobResult, type JobSpec, type JobSpecInput } from '@convlab/protocol';
+import { API, JobSpecSchema, jobHash, ModelDetailSchema, UPLOADED_MODEL_ID, type ComputeErrorCode, type JobOutcome, type JobProgress, type JobResult, type JobSpec, type JobSpecInput } from '@convlab/protocol';
 import { decidePlacement, DEFAULT_LIMITS, type BrowserCapability, type Placement, type PlacementLimits, type Preference } from './placement';
 import { budgetText, jobBudgetMs, realClock, withinBudget, type BudgetClock } from './time-budget';
 import type { BackendAttempt, FromWorker, ToWorker, WorkerSetup } from './worker-messages';
@@ -97,6 +97,8 @@ export class ComputeClient {
   private probed: Promise<void> | null = null;
   private snapshot: ClientSnapshot = { capability: { state: 'unknown' }, info: null, attempts: [], probe: null, probing: false, fallback: null };
   private server: ServerJobTransport | null = null;
+  /** Uploaded models' server-only verdicts by id (see {@link serverOnlyModel}). */
+  private readonly modelLimits = new Map<string, Promise<string | null>>();
   private readonly limits: PlacementLimits;
   private readonly clock: BudgetClock;
   /** The stall the probe's budget recorded (a late answer of the probe clears this one, not a job's). */
@@ -227,8 +229,29 @@ export class ComputeClient {
 
   /** Where a job would run now (after the probe), without running it. */
   async place(spec: JobSpec, prefer: Preference = 'auto'): Promise<Placement> {
-    if (prefer !== 'server') await this.probe();
-    return decidePlacement({ spec, prefer, capability: this.snapshot.capability, serverAvailable: this.serverAvailable(), limits: this.limits, inputSize: this.snapshot.probe?.inputSize });
+    const serverOnlyModel = await this.serverOnlyModel(spec.model);
+    if (prefer !== 'server' && !serverOnlyModel) await this.probe();
+    return decidePlacement({
+      spec, prefer, capability: this.snapshot.capability, serverAvailable: this.serverAvailable(), limits: this.limits, inputSize: this.snapshot.probe?.inputSize, serverOnlyModel,
+    });
+  }
+
+  /** Why an uploaded model runs on the server only (too large for laptops), from the server's catalog; null otherwise. */
+  private serverOnlyModel(model: string): Promise<string | null> {
+    if (!UPLOADED_MODEL_ID.test(model)) return Promise.resolve(null);
+    let known = this.modelLimits.get(model);
+    if (!known) {
+      known = fetch(API.model(model))
+        .then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))))
+        .then((body) => {
+          const { model: m } = ModelDetailSchema.parse(body);
+          return m.serverOnly ? `${m.displayName} (${Math.round(m.sizeBytes / (1024 * 1024))} MB) is too large for laptops: the class server computes it` : null;
+        });
+      // A failed look-up is not remembered: the browser's own attempt and its fallback decide then.
+      known.catch(() => this.modelLimits.delete(model));
+      this.modelLimits.set(model, known);
+    }
+    return known.catch(() => null);
   }
 
   /**
@@ -247,6 +270,7 @@ export class ComputeClient {
     if (placement.where === 'server') {
       // A job Automatic would have run here, had the browser answered in time: say so even after a late answer.
       if (placement.reason === 'stalled') this.update({ fallback: `${placement.message}, so the class server computed it` });
+      if (placement.reason === 'server-only-model') this.update({ fallback: placement.message });
       return { ...(await this.runOnServer(spec, opts)), placement };
     }
     // Automatic with a server to fall back to never waits past a job's budget; "This laptop" runs as long as it takes

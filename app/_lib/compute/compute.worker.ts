@@ -10,6 +10,7 @@ import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import {
   createCachedModelReader,
+  importOnnx,
   isStoredModelId,
   loadBuiltinModel,
   parseImageNetTsv,
@@ -19,7 +20,10 @@ import {
   type Model,
   type ResourceReader,
 } from '@convlab/nets';
-import type { ImageRef } from '@convlab/protocol';
+import { API, ModelDetailSchema, UPLOADED_MODEL_ID, type ImageRef } from '@convlab/protocol';
+
+/** The file name of an uploaded model under its catalog URL (API.modelFile). */
+const MODEL_FILE = 'model.onnx';
 import { encodePng } from '@convlab/vis/png';
 import { forwardRows, isAbort, runJob } from '@convlab/engine';
 import { isOutOfMemoryError } from './placement';
@@ -110,15 +114,32 @@ const models = new Map<string, Promise<Model>>();
 function getModel(id: string): Promise<Model> {
   let p = models.get(id);
   if (!p) {
-    if (!isStoredModelId(id)) return Promise.reject(new CodedError('UNKNOWN_MODEL', `unknown model '${id}'; built-in models: ${STORED_MODEL_IDS.join(', ')}`));
-    p = loadBuiltinModel(id, reader!).catch((e: Error) => {
+    const uploaded = UPLOADED_MODEL_ID.test(id);
+    if (!uploaded && !isStoredModelId(id)) return Promise.reject(new CodedError('UNKNOWN_MODEL', `unknown model '${id}'; built-in models: ${STORED_MODEL_IDS.join(', ')}`));
+    p = (uploaded ? loadUploadedModel(id) : loadBuiltinModel(id, reader!)).catch((e: Error) => {
       models.delete(id);
-      // loadBuiltinModel's message already names the model and the URL.
-      throw new CodedError('JOB_FAILED', e.message);
+      // The loaders' messages already name the model and the URL.
+      throw e instanceof CodedError ? e : new CodedError('JOB_FAILED', e.message);
     });
     models.set(id, p);
   }
   return p;
+}
+
+/**
+ * An instructor's uploaded ONNX model: its metadata from the server's catalog, its file through the Cache Storage
+ * reader (fetched by content hash, verified), imported here as the server's workers import it.
+ */
+async function loadUploadedModel(id: string): Promise<Model> {
+  const url = new URL(API.model(id), setup!.modelsUrl);
+  const res = await fetch(url);
+  if (!res.ok) throw new CodedError('UNKNOWN_MODEL', `the model '${id}' is not on this server (HTTP ${res.status})`);
+  const detail = ModelDetailSchema.parse(await res.json());
+  if (!detail.meta || !detail.file) throw new CodedError('UNKNOWN_MODEL', `'${id}' is not an uploaded model`);
+  if (detail.model.serverOnly) throw new CodedError('JOB_FAILED', `${detail.model.displayName} is computed on the server only`);
+  const file = { path: MODEL_FILE, size: detail.file.size, sha256: detail.file.sha256 };
+  const bytes = await createCachedModelReader(`${url.href}/`, { files: [file] }).readBytes(MODEL_FILE);
+  return importOnnx(bytes, { id, meta: detail.meta as Partial<Model['meta']> });
 }
 
 /** Decoded RGB pixels per image URL (a lab reuses its image for every job). */

@@ -28,6 +28,15 @@ describe('decidePlacement', () => {
     expect(decidePlacement({ spec: classify, prefer: 'browser', capability: slow, serverAvailable: true, limits })).toMatchObject({ where: 'browser', reason: 'choice' });
   });
 
+  it('sends every job on a server-only model to the server, whatever the student chose', () => {
+    const why = 'ResNet-101 (170 MB) is too large for laptops: the class server computes it';
+    for (const prefer of ['auto', 'browser', 'server'] as const) {
+      expect(decidePlacement({ spec: classify, prefer, capability: fast, serverAvailable: true, limits, serverOnlyModel: why })).toEqual({ where: 'server', reason: 'server-only-model', message: why });
+    }
+    // Without a server connection there is nothing better than trying here.
+    expect(decidePlacement({ spec: classify, prefer: 'auto', capability: fast, serverAvailable: false, limits, serverOnlyModel: why }).where).toBe('browser');
+  });
+
   it('sends a heavy job to the server even from a fast browser', () => {
     // 224/16 stride 4: 53×53 positions × 200 ms ≫ 10 s; a coarse grid stays local.
     const medium: BrowserCapability = { state: 'ready', backend: 'wasm', forwardMs: 200 };

@@ -49,7 +49,7 @@ export const DEFAULT_LIMITS: PlacementLimits = { maxForwardMs: 1500, maxJobMs: 2
 /** The outcome, with a sentence the UI can show ("why did this run on the server?"). */
 export interface Placement {
   where: 'browser' | 'server';
-  reason: 'choice' | 'fast-enough' | 'too-slow' | 'job-too-heavy' | 'no-backend' | 'out-of-memory' | 'stalled' | 'software-rendering' | 'no-server';
+  reason: 'choice' | 'fast-enough' | 'too-slow' | 'job-too-heavy' | 'no-backend' | 'out-of-memory' | 'stalled' | 'software-rendering' | 'no-server' | 'server-only-model';
   message: string;
 }
 
@@ -103,6 +103,8 @@ export function decidePlacement(input: {
   serverAvailable: boolean;
   limits?: PlacementLimits;
   inputSize?: [number, number];
+  /** Set when the job's model is computed on the server only (too large for laptops), in words. */
+  serverOnlyModel?: string | null;
 }): Placement {
   const { spec, prefer, capability, serverAvailable } = input;
   const limits = input.limits ?? DEFAULT_LIMITS;
@@ -110,6 +112,8 @@ export function decidePlacement(input: {
   const server = (reason: Placement['reason'], message: string): Placement =>
     serverAvailable ? { where: 'server', reason, message } : { where: 'browser', reason: 'no-server', message: `${message}; no server connection, so trying this browser anyway` };
 
+  // The browser cannot even get this model: whatever the student chose, the server computes it.
+  if (input.serverOnlyModel && serverAvailable) return { where: 'server', reason: 'server-only-model', message: input.serverOnlyModel };
   if (prefer === 'server') {
     if (serverAvailable) return { where: 'server', reason: 'choice', message: 'you chose to compute on the server' };
     return { where: 'browser', reason: 'no-server', message: 'you chose the server, but there is no server connection: computing in this browser' };

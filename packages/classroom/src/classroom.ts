@@ -4,6 +4,7 @@ import {
   clientEvents,
   generateJoinCode,
   toSessionState,
+  studentSessionState,
   type ClientPayload,
   type ParticipantPresence,
   type ParticipantSelf,
@@ -225,6 +226,17 @@ export class Classroom {
     });
   }
 
+  /**
+   * Deletes a session with everything students did in it. A live session is ended first, so connected students see
+   * it end; returns what went.
+   */
+  async deleteSession(actor: Actor, sessionId: string): Promise<{ participants: number; submissions: number }> {
+    await this.end(actor, sessionId);
+    const gone = await this.queue.run(sessionId, () => this.store.deleteSession(sessionId));
+    if (!gone) throw new ProtocolError('NOT_FOUND', 'no such session');
+    return gone;
+  }
+
   /** Reopens an ended session where it stopped. */
   reopen(actor: Actor, sessionId: string): Promise<SessionState> {
     return this.mutate(actor, sessionId, (s) => (s.status === 'live' ? null : { status: 'live', endedAt: null }), {
@@ -345,7 +357,7 @@ export class Classroom {
           );
           if (connectionId) this.attach(created, connectionId);
           else this.schedulePresence(session.id);
-          return { participant: toSelf(created), resumeToken: token, state: toSessionState(session) };
+          return { participant: toSelf(created), resumeToken: token, state: studentSessionState(toSessionState(session)) };
         } catch (err) {
           // Another process recorded this join first: hand out its seat.
           if (request && isDuplicateRequest(err)) {
@@ -377,7 +389,7 @@ export class Classroom {
   private seat(p: ParticipantDTO, resumeToken: string, session: LiveSessionDTO, connectionId?: string): JoinResult {
     if (connectionId) this.attach(p, connectionId);
     this.background(this.store.touchParticipant(p.id, this.clock.now()));
-    return { participant: toSelf(p), resumeToken, state: toSessionState(session) };
+    return { participant: toSelf(p), resumeToken, state: studentSessionState(toSessionState(session)) };
   }
 
   /** Checks that a participant may still act (not removed); returns the stored participant. */

@@ -13,3 +13,5 @@ export * from './keyed-queue';
 export * from './job-results';
 export * from './live-state';
 export * from './shared';
+export * from './assignment-policy';
+export * from './gradebook-csv';

@@ -71,4 +71,10 @@ export class MemoryLiveStateStore implements LiveStateStore {
   async listRunningSweeps(): Promise<RunningSweepDTO[]> {
     return [...this.sweeps.values()].map((s) => structuredClone(s));
   }
+
+  /** Drops a deleted session's λ deals and sweeps. */
+  async forgetSession(sessionId: string): Promise<void> {
+    for (const key of this.deals.keys()) if (key.startsWith(`${sessionId} `)) this.deals.delete(key);
+    for (const [id, sweep] of this.sweeps) if (sweep.sessionId === sessionId) this.sweeps.delete(id);
+  }
 }

@@ -110,6 +110,19 @@ export class MemoryClassroomStore implements ClassroomStore {
     return dto;
   }
 
+  async deleteSession(id: string): Promise<{ participants: number; submissions: number } | null> {
+    if (!this.sessions.delete(id)) return null;
+    const dropRows = (rows: Map<string, Row<{ sessionId: string }>>): number => {
+      const keys = [...rows].filter(([, row]) => row.value.sessionId === id).map(([key]) => key);
+      keys.forEach((key) => rows.delete(key));
+      return keys.length;
+    };
+    const gone = { participants: dropRows(this.participants), submissions: dropRows(this.submissions) };
+    for (const [key, record] of this.requests) if (record.sessionId === id) this.requests.delete(key);
+    await this.liveState.forgetSession(id);
+    return gone;
+  }
+
   async createSession(input: NewSession): Promise<LiveSessionDTO> {
     for (const { value } of this.sessions.values()) if (value.code === input.code) throw new CodeTakenError(input.code);
     if (!this.instructors.has(input.instructorId)) throw new NotFoundError('instructor', input.instructorId);

@@ -4,7 +4,7 @@
  * in memory for unit tests. One contract suite (`store.contract.ts`) runs against all of them.
  * Nothing here knows Prisma, SQL or sockets.
  */
-import type { PresentTarget } from '@convlab/protocol';
+import type { PresentTarget, StepGrading } from '@convlab/protocol';
 import type { LiveStateStore } from './live-state';
 
 /** A step of a lesson plan: slides and labs share one list (same union as `StepSchema` in @convlab/protocol). */
@@ -34,6 +34,8 @@ export interface LabStep {
   params: Record<string, JsonValue>;
   /** Parameters students may change; absent means the lab's default list. */
   studentControls?: string[];
+  /** How the step is graded in an assignment; server-only (`forStudents` in @convlab/protocol strips it). */
+  grading?: StepGrading;
 }
 
 /** A JSON value as stored in a JSON column. */
@@ -196,6 +198,12 @@ export interface ClassroomStore {
   listSessionsByInstructor(instructorId: string): Promise<LiveSessionDTO[]>; // newest first
   /** Applies the defined fields; throws `NotFoundError` for an unknown id, TypeError for a negative/non-integer step. */
   updateSession(id: string, patch: SessionPatch): Promise<LiveSessionDTO>;
+  /**
+   * Deletes a session with everything of it (participants, submissions, request records, λ deals, running sweeps)
+   * in one transaction; returns what went, or null for an unknown id. Images stay (content-addressed, maybe shared):
+   * the image collector removes the ones nothing references any more.
+   */
+  deleteSession(id: string): Promise<{ participants: number; submissions: number } | null>;
 
   /**
    * Adds a participant. `tokenHash` is the SHA-256 of the participant's secret resume token.

@@ -6,11 +6,11 @@
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { preprocessImage, type Model } from '@convlab/nets';
-import { greyValue, netsClassifier, occludeMasks, occludeSlidingWindow } from '@convlab/vis';
+import { preprocessImage, receptiveFieldBox, type Model } from '@convlab/nets';
+import { greyValue, netsClassifier, netsLayerActivation, netsReceptiveField, occludeMasks, occludeSlidingWindow, strongestInChannel } from '@convlab/vis';
 import { decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
 import { useBackend } from '@convlab/nets/testing/backends';
-import { JobSpecSchema, encodeBitmapMask, type ImageRef, type JobSpec } from '@convlab/protocol';
+import { JobSpecSchema, encodeBitmapMask, type ImageRef, type JobResultData, type JobSpec } from '@convlab/protocol';
 import { DynamicBatcher } from './batcher';
 import { forwardRows, runJob, type ForwardRequest, type ForwardRows, type RunnerContext } from './job-runner';
 
@@ -148,6 +148,22 @@ describe.skipIf(!HAVE_DATA)('job runner (wasm, MobileNet v1 0.25)', () => {
       if (a.predictions) a.predictions.forEach((p, k) => expect(b.predictions![k].probability).toBeCloseTo(p.probability, 5));
       else a.probabilities!.forEach((p, k) => expect(b.probabilities![k]).toBeCloseTo(p, 5));
     }
+  });
+
+  it('reports the receptive field of a neuron at a position with its saliency image (for the crops)', async () => {
+    const layer = model.graph.nodes.find((n) => n.op === 'conv2d' && n.id.includes('pw_3'))?.id ?? model.graph.nodes.find((n) => n.op === 'conv2d')!.id;
+    const out = await runJob(spec({ kind: 'saliency', model: MODEL, image: CAT, params: { method: 'vanilla', target: { kind: 'neuron', layer, channel: 0, y: 2, x: 3 } } }), context(direct, 32));
+    const data = out.data as JobResultData['saliency'];
+    expect(data.field).toEqual({ box: receptiveFieldBox(netsReceptiveField(model, layer), 2, 3), inputSize: [224, 224], cropFraction: model.meta.preprocessing.cropFraction });
+    const channel = await runJob(spec({ kind: 'saliency', model: MODEL, image: CAT, params: { method: 'vanilla', target: { kind: 'channelMean', layer, channel: 0 } } }), context(direct, 32));
+    expect((channel.data as JobResultData['saliency']).field).toBeUndefined();
+    // Without a position: the channel's strongest one (the executor's rule).
+    const act = netsLayerActivation(model, layer)(input);
+    const [, h, w, c] = act.shape;
+    const at = strongestInChannel(await act.data(), h!, w!, c!, 0);
+    act.dispose();
+    const strongest = await runJob(spec({ kind: 'saliency', model: MODEL, image: CAT, params: { method: 'vanilla', target: { kind: 'neuron', layer, channel: 0 } } }), context(direct, 32));
+    expect((strongest.data as JobResultData['saliency']).field?.box).toEqual(receptiveFieldBox(netsReceptiveField(model, layer), at.y, at.x));
   });
 
   it('stops at the next chunk when its signal fires', async () => {

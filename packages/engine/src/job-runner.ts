@@ -6,14 +6,14 @@
  * browser Web Worker can run the same JobSpec through the same code.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { forward, outputToImageNetIndex, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
+import { forward, outputToImageNetIndex, receptiveFieldBox, type GradientObjective, type ImageNetClass, type Model } from '@convlab/nets';
 import {
   attribute,
   attributionImage,
   gradientAscent,
   greyValue,
   inputRange,
-  maxActivatingPatches,
+  maxActivatingPatchesByChannel,
   netsAttributionProvider,
   netsClassifier,
   netsIncremental,
@@ -23,6 +23,7 @@ import {
   netsReceptiveField,
   netsScore,
   rankFeatureMapChannels,
+  strongestInChannel,
   throwIfAborted,
   VisAbortError,
   inputPixelsToRgb,
@@ -107,6 +108,26 @@ function objectiveOf(t: GradientTarget): GradientObjective {
   return { kind: 'channelMean', node: t.layer, channel: t.channel };
 }
 
+/**
+ * The input pixels a neuron sees, and how the model's input was cut from the photo (for crops). A pick without a
+ * position is the channel's strongest (the executor's rule), found here with one forward pass to its layer.
+ */
+async function neuronField(model: Model, t: GradientTarget, input: tf.Tensor4D): Promise<JobResultData['saliency']['field']> {
+  if (t.kind !== 'neuron') return undefined;
+  let at = t.y !== undefined && t.x !== undefined ? { y: t.y, x: t.x } : null;
+  if (!at) {
+    const act = netsLayerActivation(model, t.layer)(input);
+    try {
+      const [, h, w, c] = act.shape;
+      at = strongestInChannel(await act.data(), h!, w!, c!, t.channel);
+    } finally {
+      act.dispose();
+    }
+  }
+  const [top, left, bottom, right] = receptiveFieldBox(netsReceptiveField(model, t.layer), at.y, at.x);
+  return { box: [top, left, bottom, right], inputSize: [model.meta.inputSize[0], model.meta.inputSize[1]], cropFraction: model.meta.preprocessing.cropFraction };
+}
+
 function toWire(m: FeatureMap): WireMap {
   return { height: m.height, width: m.width, channels: m.channels, data: m.data };
 }
@@ -148,7 +169,7 @@ async function classify(spec: JobSpecOf<'classify'>, model: Model, ctx: RunnerCo
   const labels = (await ctx.labels?.()) ?? null;
   const predictions = order.map((index) => {
     const imagenetIndex = toStd[index] ?? -1;
-    const label = imagenetIndex < 0 ? (model.meta.backgroundClass ? 'background' : undefined) : labels?.[imagenetIndex]?.name;
+    const label = model.meta.classNames?.[index] ?? (imagenetIndex < 0 ? (model.meta.backgroundClass ? 'background' : undefined) : labels?.[imagenetIndex]?.name);
     return { index, probability: p[index], imagenetIndex, ...(label ? { label } : {}) };
   });
   ctx.onProgress({ step: 1, total: 1 });
@@ -168,7 +189,9 @@ async function activationsJob(spec: JobSpecOf<'activations'>, model: Model, ctx:
   if (tap.shape.length !== 4) throw new Error(`layer '${layer}' is not a feature map (shape [${tap.shape.join(', ')}])`);
   const [, h, w, c] = tap.shape;
   const ranking = rankFeatureMapChannels({ height: h, width: w, channels: c, data: tap.data });
-  const channels = ranking.slice(0, spec.params.channels).map((r) => r.channel);
+  const only = spec.params.channel;
+  if (only !== undefined && only >= c) throw new Error(`layer '${layer}' has ${c} channels, not channel ${only}`);
+  const channels = only !== undefined ? [only] : ranking.slice(0, spec.params.channels).map((r) => r.channel);
   const maps = new Float32Array(channels.length * h * w);
   channels.forEach((ch, k) => {
     for (let i = 0; i < h * w; i++) maps[k * h * w + i] = tap.data[i * c + ch];
@@ -284,7 +307,8 @@ async function saliency(spec: JobSpecOf<'saliency'>, model: Model, ctx: RunnerCo
       r.raw.dispose();
     }
     const png = ctx.encodePng?.(attributionImage(p.method, r.map, rawValues));
-    return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}) }, batched: false };
+    const field = await neuronField(model, p.target, input);
+    return { data: { method: r.method, value: r.value, map: toWire(r.map), ...(raw ? { raw } : {}), ...(png ? { png } : {}), ...(field ? { field } : {}) }, batched: false };
   } finally {
     input.dispose();
   }
@@ -328,24 +352,26 @@ async function ascent(spec: JobSpecOf<'ascent'>, model: Model, ctx: RunnerContex
 async function patches(spec: JobSpecOf<'patches'>, model: Model, ctx: RunnerContext): Promise<RunnerOutput> {
   const p = spec.params;
   const refs = p.images;
+  const channels = p.channels ?? [p.channel!];
   async function* images(): AsyncGenerator<PatchImage> {
     for (let i = 0; i < refs.length; i++) {
       throwIfAborted(ctx.signal);
       yield { id: String(i), index: i, input: await ctx.input(refs[i], model) };
     }
   }
-  const entries = await maxActivatingPatches(netsLayerActivation(model, p.layer), images(), {
-    channel: p.channel,
+  const tops = await maxActivatingPatchesByChannel(netsLayerActivation(model, p.layer), images(), {
+    channels,
     receptiveField: netsReceptiveField(model, p.layer),
     k: p.k,
+    crops: p.crops,
     totalImages: refs.length,
     signal: ctx.signal,
     onProgress: (q) => ctx.onProgress({ step: q.step, total: q.total }),
   });
-  return {
-    data: { entries: entries.map((e) => ({ image: refs[e.index], value: e.value, y: e.y, x: e.x, box: e.box, patch: toWire(e.patch) })) },
-    batched: false,
-  };
+  const entries = tops.flatMap((top, j) =>
+    top.map((e) => ({ channel: channels[j], index: e.index, image: refs[e.index], value: e.value, y: e.y, x: e.x, box: e.box, ...(e.patch ? { patch: toWire(e.patch) } : {}) })),
+  );
+  return { data: { entries }, batched: false };
 }
 
 /** True for the error an aborted job throws. */

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ClassIndexSchema, ModelIdSchema } from './common.schemas';
 import { defineLab } from './lab.types';
+import { ascentObjectiveRule } from './ascent.rules';
 
 /** The λ values of a sweep: `count` values from `from` to `to`, evenly spaced on a log or linear scale. */
 export const LambdaSweepSchema = z
@@ -40,7 +41,7 @@ export const AscentParamsSchema = z
     /** The λ sweep the instructor can hand out (one λ per student). */
     sweep: LambdaSweepSchema.optional(),
   })
-  .refine((p) => p.classes.includes(p.classIndex), { message: 'classIndex is one of `classes`', path: ['classIndex'] })
+  .refine((p) => p.classes.includes(p.classIndex), { message: 'the class must be one of the list of classes', path: ['classIndex'] })
   .refine((p) => new Set(p.classes).size === p.classes.length, { message: 'each class once', path: ['classes'] });
 export type AscentParams = z.output<typeof AscentParamsSchema>;
 export type AscentParamsInput = z.input<typeof AscentParamsSchema>;
@@ -78,6 +79,20 @@ export const ascentLab = defineLab({
       params: { lambda: 0, decay: 0, blurEvery: 0, blurWidth: 0, jitter: 0 },
     },
   },
+  paramWords: {
+    model: { name: 'model' },
+    classes: { name: 'list of classes' },
+    classIndex: { name: 'class' },
+    lambda: { name: 'regularization λ' },
+    learningRate: { name: 'learning rate' },
+    steps: { name: 'number of steps', unit: 'steps' },
+    decay: { name: 'decay' },
+    blurEvery: { name: 'blur interval', unit: 'steps' },
+    blurWidth: { name: 'blur width', unit: 'pixels' },
+    jitter: { name: 'jitter', unit: 'pixels' },
+    seed: { name: 'random seed' },
+    sweep: { name: 'λ sweep' },
+  },
   studentControls: ['classIndex', 'lambda', 'learningRate', 'steps', 'decay', 'blurEvery', 'blurWidth', 'jitter', 'seed'],
   jobs: [{ kind: 'ascent', purpose: 'the image, with snapshots and the class score while it evolves', runBy: 'student' }],
   result: AscentResultSchema,
@@ -86,6 +101,7 @@ export const ascentLab = defineLab({
     { id: 'lambda-sweep', title: 'λ sweep', description: 'Each student gets a different λ; the class × λ grid fills in as they submit.' },
     { id: 'gallery-by-class', title: 'Gallery per class', description: 'Every submitted image, grouped by class.' },
   ],
+  gradingRules: [ascentObjectiveRule],
 });
 
 /** The compute job (JobSpec input form) of one run. */

@@ -4,7 +4,10 @@ import { JOB_KINDS, JobSpecSchema } from '@convlab/protocol';
 import { AscentParamsSchema, ascentJob } from './ascent.lab';
 import { LAB_JOB_KINDS } from './common.schemas';
 import { howCnnsSeeLesson } from './lessons/how-cnns-see';
+import { MaxPatchParamsSchema } from './max-patches.lab';
+import { maxPatchShardJob, planMaxPatchSearch } from './max-patches.search';
 import { NeuronParamsSchema, neuronJobs } from './neuron.lab';
+import { PoolingParamsSchema } from './pooling.lab';
 import { OcclusionParamsSchema } from './occlusion.lab';
 import { planSweep, shardJob } from './sweep';
 
@@ -25,9 +28,21 @@ describe('lab jobs are valid JobSpecs', () => {
       } else if (step.labId === 'neuron') {
         const p = NeuronParamsSchema.parse(step.params);
         jobs.push(...neuronJobs(p, p.pick), ...neuronJobs(p, { kind: 'class', index: 386 }), ...neuronJobs(p, { kind: 'channel', layer: p.layers[0]!, channel: 1 }));
-      } else {
+      } else if (step.labId === 'max-patches') {
+        const p = MaxPatchParamsSchema.parse(step.params);
+        const images = Array.from({ length: p.imageCount }, (_, i) => ({ kind: 'sample' as const, id: `imagenet-samples/n${i}.jpg` }));
+        const plan = planMaxPatchSearch(images, p.channels, p.shardSize);
+        for (const shard of plan.shards) jobs.push(maxPatchShardJob(p, plan, shard));
+      } else if (step.labId === 'pooling') {
+        const p = PoolingParamsSchema.parse(step.params);
+        jobs.push({ kind: 'activations', model: p.model, image: p.image, params: { layer: p.layer, channels: 1 } });
+      } else if (step.labId === 'ascent') {
         const p = AscentParamsSchema.parse(step.params);
         for (const classIndex of p.classes) jobs.push(ascentJob({ ...p, classIndex }));
+      } else {
+        // Convolution and filters compute in plain JavaScript: no compute jobs.
+        expect(['convolution', 'filters']).toContain(step.labId);
+        continue;
       }
       expect(jobs.length).toBeGreaterThan(0);
       for (const job of jobs) {

@@ -3,9 +3,11 @@
  * output class) and sees the vanilla gradient, guided backprop and deconvnet images beside the activation map;
  * they submit a pick with a short caption. The instructor's gallery groups the picks by layer.
  */
+import type { NeuronField } from '@convlab/protocol';
 import { z } from 'zod';
 import { CaptionSchema, ClassIndexSchema, LabImageSchema, LayerIdSchema, ModelIdSchema } from './common.schemas';
 import { defineLab } from './lab.types';
+import { neuronTopKRule } from './neuron.rules';
 
 /** Attribution methods the lab shows (names as the compute `saliency` job spells them). */
 export const NEURON_METHODS = ['vanilla', 'guided', 'deconvnet', 'smoothgrad', 'gradient-x-input'] as const;
@@ -29,6 +31,13 @@ export const NeuronPickSchema = z.discriminatedUnion('kind', [
 ]);
 export type NeuronPick = z.infer<typeof NeuronPickSchema>;
 
+/** A neuron's receptive field as a saliency job reports it (`NeuronField`): what the crops of its images show. */
+export const NeuronFieldSchema = z.strictObject({
+  box: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
+  inputSize: z.tuple([z.number().int().min(1).max(4096), z.number().int().min(1).max(4096)]),
+  cropFraction: z.number().gt(0).max(1),
+}) satisfies z.ZodType<NeuronField>;
+
 export const NeuronParamsSchema = z
   .strictObject({
     model: ModelIdSchema.default('squeezenet1.1_nchw'),
@@ -42,7 +51,7 @@ export const NeuronParamsSchema = z
     /** Strongest channels offered per layer. */
     topChannels: z.number().int().min(1).max(64).default(16),
   })
-  .refine((p) => p.pick.kind === 'class' || p.layers.includes(p.pick.layer), { message: 'the pick names a layer of `layers`', path: ['pick', 'layer'] })
+  .refine((p) => p.pick.kind === 'class' || p.layers.includes(p.pick.layer), { message: 'the neuron’s layer must be one of the list of layers', path: ['pick', 'layer'] })
   .refine((p) => new Set(p.methods).size === p.methods.length, { message: 'each method once', path: ['methods'] });
 export type NeuronParams = z.output<typeof NeuronParamsSchema>;
 export type NeuronParamsInput = z.input<typeof NeuronParamsSchema>;
@@ -55,6 +64,8 @@ export const NeuronResultSchema = z.strictObject({
   value: z.number().finite(),
   /** The position used when the pick named none (the channel's strongest). */
   position: z.strictObject({ y: z.number().int().min(0), x: z.number().int().min(0) }).optional(),
+  /** The neuron's receptive field (set by the server's own job), to show each image cropped to what the neuron sees. */
+  field: NeuronFieldSchema.optional(),
   /** The image per method (content sha256 of a stored PNG); the submission's result image is the first. */
   images: z
     .array(z.strictObject({ method: NeuronMethodSchema, sha256: z.string().regex(/^[0-9a-f]{64}$/) }))
@@ -71,6 +82,14 @@ export const neuronLab = defineLab({
     guided: { title: 'Guided backprop only', params: { methods: ['guided'] } },
     compare: { title: 'Compare the three', params: { methods: ['vanilla', 'guided', 'deconvnet'] } },
   },
+  paramWords: {
+    model: { name: 'model' },
+    image: { name: 'photo' },
+    layers: { name: 'list of layers' },
+    pick: { name: 'neuron or class to explain' },
+    methods: { name: 'list of methods' },
+    topChannels: { name: 'number of strongest channels shown', unit: 'channels' },
+  },
   studentControls: ['pick', 'methods'],
   jobs: [
     { kind: 'activations', purpose: 'the activation maps of the picked layer, channels ranked', runBy: 'student' },
@@ -80,6 +99,7 @@ export const neuronLab = defineLab({
   result: NeuronResultSchema,
   resultImage: 'required',
   aggregations: [{ id: 'gallery-by-layer', title: 'Gallery by layer', description: 'Every pick with its caption, grouped by layer in network order; class picks last.' }],
+  gradingRules: [neuronTopKRule],
 });
 
 /** The compute jobs (JobSpec input form) for one pick: the layer's activations and one saliency image per method. */

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { ClassIndexSchema, FillSchema, InputSizeSchema, LabImageSchema, ModelIdSchema, ProbabilitySchema } from './common.schemas';
 import { defineLab } from './lab.types';
+import { occlusionDropRule } from './occlusion.rules';
 import { MaskSchema } from './masks';
 import { SweepResultSchema, type SweepResult } from './sweep';
 
@@ -27,7 +28,7 @@ export const OcclusionParamsSchema = z
     /** A shard not back after this long is taken over by the server. */
     shardTimeoutSeconds: z.number().min(1).max(600).default(20),
   })
-  .refine((p) => p.stride <= p.window, { message: 'the stride is at most the window (or pixels are skipped)', path: ['stride'] });
+  .refine((p) => p.stride <= p.window, { message: 'the stride must be at most the window, or pixels are skipped', path: ['stride'] });
 export type OcclusionParams = z.output<typeof OcclusionParamsSchema>;
 export type OcclusionParamsInput = z.input<typeof OcclusionParamsSchema>;
 
@@ -61,6 +62,18 @@ export const occlusionLab = defineLab({
     fine: { title: 'Fine sweep', description: 'Small window, small stride: a sharp heatmap, more positions.', params: { window: 32, stride: 8 } },
     coarse: { title: 'Coarse sweep', description: 'Large window: quick, blurry heatmap.', params: { window: 64, stride: 32 } },
   },
+  paramWords: {
+    model: { name: 'model' },
+    image: { name: 'photo' },
+    classIndex: { name: 'target class' },
+    fill: { name: 'fill of the masks' },
+    brushSize: { name: 'brush size', unit: 'pixels' },
+    maxMasks: { name: 'number of masks per submission' },
+    window: { name: 'window', unit: 'pixels' },
+    stride: { name: 'stride', unit: 'pixels' },
+    shardSize: { name: 'number of window positions per student', unit: 'positions' },
+    shardTimeoutSeconds: { name: "time a student's share of the sweep may take", unit: 'seconds' },
+  },
   studentControls: ['fill', 'brushSize', 'classIndex'],
   jobs: [
     { kind: 'classify', purpose: 'the target probability and top classes without a mask', runBy: 'student' },
@@ -75,6 +88,7 @@ export const occlusionLab = defineLab({
     { id: 'class-map', title: 'Class map', description: 'For each pixel, the mean probability drop over the submitted masks that cover it.' },
     { id: 'sweep', title: 'Sweep together', description: 'The sliding-window heatmap, computed in shards by the class and merged live.' },
   ],
+  gradingRules: [occlusionDropRule],
 });
 
 /** True for the stored result of a finished class sweep (rather than a student's masks). */

@@ -27,11 +27,10 @@ const step = (over: Partial<LabStep> = {}): LabStep => ({
 });
 
 describe('lab registry', () => {
-  it('knows the three labs, each defined completely', () => {
-    expect(LABS.map((l) => l.id)).toEqual(['occlusion', 'neuron', 'ascent']);
+  it('knows the labs in the lecture’s order, each defined completely', () => {
+    expect(LABS.map((l) => l.id)).toEqual(['convolution', 'pooling', 'filters', 'max-patches', 'occlusion', 'neuron', 'ascent']);
     for (const lab of LABS) {
       expect(lab.title.length).toBeGreaterThan(0);
-      expect(lab.jobs.length).toBeGreaterThan(0);
       for (const job of lab.jobs) expect(LAB_JOB_KINDS).toContain(job.kind);
       expect(lab.aggregations.length).toBeGreaterThan(0);
       const names = paramNames(lab);
@@ -39,7 +38,7 @@ describe('lab registry', () => {
       for (const preset of Object.values(lab.presets)) for (const key of Object.keys(preset.params)) expect(names).toContain(key);
     }
     expect(getLab('nope')).toBeUndefined();
-    expect(() => requireLab('nope')).toThrow(/unknown lab "nope" \(known: occlusion, neuron, ascent\)/);
+    expect(() => requireLab('nope')).toThrow(/unknown lab "nope" \(known: convolution, pooling, filters, max-patches, occlusion, neuron, ascent\)/);
   });
 
   it('checks a lab step: known lab, parameters that parse, controls that exist', () => {

@@ -5,12 +5,17 @@
 import type { LabStep, Step } from '@convlab/protocol';
 import type { z } from 'zod';
 import { ascentLab } from './ascent.lab';
+import type { AnyGradingRule } from './grading.types';
+import { convolutionLab } from './convolution.lab';
+import { filtersLab } from './filters.lab';
 import type { LabDefinition } from './lab.types';
+import { maxPatchesLab } from './max-patches.lab';
 import { neuronLab } from './neuron.lab';
 import { occlusionLab } from './occlusion.lab';
+import { poolingLab } from './pooling.lab';
 
 /** Every lab, in the order the lesson editor offers them. */
-export const LABS: readonly LabDefinition[] = [occlusionLab, neuronLab, ascentLab] as unknown as LabDefinition[];
+export const LABS: readonly LabDefinition[] = [convolutionLab, poolingLab, filtersLab, maxPatchesLab, occlusionLab, neuronLab, ascentLab] as unknown as LabDefinition[];
 
 /** Thrown for a lab step, a student change or a result that does not fit its lab; the message is safe to show. */
 export class LabError extends Error {
@@ -65,9 +70,26 @@ export function studentControlsOf(step: Pick<LabStep, 'labId' | 'studentControls
   return controls;
 }
 
-/** Checks one lab step: a known lab, parameters that parse, controls that name parameters. Returns the parsed parameters. */
+/** The grading rule `ruleId` of a lab; throws LabError naming the lab's rules. */
+export function requireRule(labId: string, ruleId: string): AnyGradingRule {
+  const lab = requireLab(labId);
+  const rule = lab.gradingRules?.find((r) => r.id === ruleId);
+  if (!rule) throw new LabError(`${lab.title} has no grading rule "${ruleId}" (rules: ${(lab.gradingRules ?? []).map((r) => r.id).join(', ') || 'none'})`);
+  return rule;
+}
+
+/** Checks a step's grading: its rule is one of its lab's and the rule's parameters parse. */
+function checkGrading(step: LabStep): void {
+  if (!step.grading?.rule) return;
+  const rule = requireRule(step.labId, step.grading.rule.id);
+  const parsed = rule.params.safeParse(step.grading.rule.params);
+  if (!parsed.success) throw new LabError(`${rule.title}: ${describeIssue(parsed.error, 'grading.rule.params.')}`);
+}
+
+/** Checks one lab step: a known lab, parameters that parse, controls that name parameters, a grading rule of its lab. Returns the parsed parameters. */
 export function checkLabStep(step: LabStep): { params: Record<string, unknown>; studentControls: string[] } {
   try {
+    checkGrading(step);
     return { params: parseLabParams(step.labId, step.params), studentControls: studentControlsOf(step) };
   } catch (err) {
     if (err instanceof LabError) throw new LabError(`step "${step.id}": ${err.message}`);
@@ -163,6 +185,7 @@ export function checkSubmission(
     if (forbidden.length) fail(`students may not change ${forbidden.map((k) => `"${k}"`).join(', ')}`);
     if ('rows' in result && 'probabilities' in result) fail('sweep results are merged by the server, not submitted');
   }
+  if (by !== 'server' && lab.id === maxPatchesLab.id) fail('a class max-patch search is merged by the server, not submitted');
   if (lab.resultImage === 'required' && !input.resultImageHash) fail(`${lab.title} submissions carry a result image`);
   if (lab.resultImage === 'none' && input.resultImageHash) fail(`${lab.title} submissions carry no result image`);
   return { params, result };

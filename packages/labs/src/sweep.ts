@@ -9,19 +9,13 @@ import { z } from 'zod';
 import { ClassIndexSchema, InputSizeSchema, ProbabilitySchema } from './common.schemas';
 import type { RectMask } from './masks';
 import type { OcclusionParams } from './occlusion.lab';
+import { ShardLedger, SweepError, type CompleteOutcome, type LedgerState } from './shard-ledger';
+import type { ShardRange } from './shard-runner';
+
+export { SERVER, SweepError, type CompleteOutcome, type ShardState } from './shard-ledger';
 
 /** Most window positions of one sweep (as the compute service allows for one occlusion job). */
 export const SWEEP_POSITIONS_MAX = 4096;
-/** The id under which the server holds and completes shards. */
-export const SERVER = 'server';
-
-/** A contiguous run of window positions, row-major. */
-export interface ShardRange {
-  index: number;
-  /** First position (row-major index into the rows × cols grid). */
-  start: number;
-  count: number;
-}
 
 /** Where the windows go and how they are split. */
 export interface SweepPlan {
@@ -93,24 +87,11 @@ export function shardJob(params: Pick<OcclusionParams, 'model' | 'image' | 'fill
   };
 }
 
-export type ShardState =
-  | { status: 'assigned'; to: string; deadline: number }
-  | { status: 'server'; since: number; /** The student it was taken from (null: never handed out). */ from: string | null }
-  /** A student's answer, waiting for the server's spot check before it enters the grid. */
-  | { status: 'checking'; by: string; probabilities: number[]; baseline: number | null }
-  | { status: 'done'; by: string; at: number };
-
-/** The answer to a shard result. */
-export type CompleteOutcome =
-  | {
-      accepted: true;
-      /** The server was running it: cancel that job. */
-      cancelServerJob: boolean;
-      complete: boolean;
-      /** A student's answer: it enters the grid only once `verified` says the spot check passed. */
-      check: boolean;
-    }
-  | { accepted: false; reason: 'duplicate' | 'not-assigned' | 'untrusted' };
+/** A student's answer to an occlusion shard: the target probability per position (and their baseline, if sent). */
+export interface OcclusionAnswer {
+  probabilities: number[];
+  baseline: number | null;
+}
 
 /** Largest absolute difference of a probability from the server's that a spot check accepts (WebGL vs wasm). */
 export const SPOT_CHECK_TOLERANCE = 2e-3;
@@ -153,20 +134,9 @@ export function spotCheckPasses(
 }
 
 /** A coordinator's state as plain JSON (persisted so a restarted server resumes the sweep). */
-export interface CoordinatorState {
-  states: ShardState[];
+export interface CoordinatorState extends LedgerState<OcclusionAnswer> {
   /** Row-major grid; null where unknown. */
   grid: (number | null)[];
-  /** Students whose answers failed a spot check. */
-  untrusted: string[];
-}
-
-/** Thrown for a malformed shard result (wrong shard, wrong length, not a probability). */
-export class SweepError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SweepError';
-  }
 }
 
 /** Plain-JSON view of a sweep, for broadcasting and storing. */
@@ -182,196 +152,54 @@ export interface SweepSnapshot {
   total: number;
 }
 
-/** Hands out shards, takes them over when late, and merges the results. */
-export class SweepCoordinator {
+/** Hands out the window positions' shards (ShardLedger) and merges their probabilities into the grid. */
+export class SweepCoordinator extends ShardLedger<OcclusionAnswer> {
   readonly grid: Float32Array;
-  private states: ShardState[] = [];
-  /** Students whose answers failed a spot check: none of their shards is trusted any more. */
-  private readonly untrusted = new Set<string>();
 
   constructor(
     readonly plan: SweepPlan,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
-    if (!(timeoutMs > 0)) throw new RangeError('timeoutMs must be positive');
+    super(plan.shards.length, timeoutMs);
     this.grid = new Float32Array(plan.rows * plan.cols).fill(Number.NaN);
-  }
-
-  /**
-   * Deals the shards round-robin to the participants (in the given order). A student's k-th shard is due k+1
-   * timeouts from now, since a browser computes its shards one after another. With no participants the server
-   * takes every shard. Returns each participant's shard indices.
-   */
-  start(participants: readonly string[], now: number): Map<string, number[]> {
-    if (this.states.length) throw new SweepError('the sweep has already started');
-    const unique = [...new Set(participants)].filter((p) => p !== SERVER);
-    const dealt = new Map<string, number[]>(unique.map((p) => [p, []]));
-    this.plan.shards.forEach((shard, i) => {
-      if (unique.length === 0) {
-        this.states[shard.index] = { status: 'server', since: now, from: null };
-        return;
-      }
-      const to = unique[i % unique.length]!;
-      const mine = dealt.get(to)!;
-      this.states[shard.index] = { status: 'assigned', to, deadline: now + this.timeoutMs * (mine.length + 1) };
-      mine.push(shard.index);
-    });
-    return dealt;
   }
 
   /** The coordinator as plain JSON. */
   toJSON(): CoordinatorState {
-    return { states: this.states.map((s) => ({ ...s })), grid: Array.from(this.grid, (v) => (Number.isNaN(v) ? null : v)), untrusted: [...this.untrusted] };
+    return { ...this.ledgerJSON(), grid: Array.from(this.grid, (v) => (Number.isNaN(v) ? null : v)) };
   }
 
   /** A coordinator resumed from {@link toJSON} (the plan and timeout as when it started). */
   static restore(plan: SweepPlan, timeoutMs: number, saved: CoordinatorState): SweepCoordinator {
     const c = new SweepCoordinator(plan, timeoutMs);
-    if (saved.states.length !== plan.shards.length || saved.grid.length !== c.grid.length) throw new SweepError('the saved sweep does not fit its plan');
-    c.states = saved.states.map((s) => ({ ...s }));
+    if (saved.grid.length !== c.grid.length) throw new SweepError('the saved sweep does not fit its plan');
+    c.restoreLedger(saved);
     saved.grid.forEach((v, i) => (c.grid[i] = v ?? Number.NaN));
-    for (const u of saved.untrusted) c.untrusted.add(u);
     return c;
   }
 
-  /** Shards whose student answers wait for their spot check. */
-  checking(): number[] {
-    return this.states.flatMap((s, i) => (s.status === 'checking' ? [i] : []));
-  }
-
-  /** True when a student's answers are no longer trusted. */
-  isUntrusted(participant: string): boolean {
-    return this.untrusted.has(participant);
-  }
-
   /**
-   * The spot check of a shard in `checking` came back. Passed: its probabilities enter the grid. Failed: the shard
-   * goes to the server, and so does every other shard of that student — dealt, waiting or already merged (those
-   * leave the grid again) — since their answers are no longer trusted. Returns the shards the server takes.
-   */
-  verified(index: number, passed: boolean, now: number): { taken: number[]; complete: boolean } {
-    const state = this.state(index);
-    if (state.status !== 'checking') return { taken: [], complete: this.isComplete() };
-    if (passed) {
-      const shard = this.plan.shards[index]!;
-      state.probabilities.forEach((p, k) => (this.grid[shard.start + k] = p));
-      this.states[index] = { status: 'done', by: state.by, at: now };
-      return { taken: [], complete: this.isComplete() };
-    }
-    const cheat = state.by;
-    this.untrusted.add(cheat);
-    const taken: number[] = [];
-    this.states.forEach((s, i) => {
-      const held = s.status === 'assigned' ? s.to : s.status === 'checking' || s.status === 'done' ? s.by : null;
-      if (held !== cheat) return;
-      if (s.status === 'done') {
-        const shard = this.plan.shards[i]!;
-        this.grid.fill(Number.NaN, shard.start, shard.start + shard.count);
-      }
-      this.states[i] = { status: 'server', since: now, from: cheat };
-      taken.push(i);
-    });
-    return { taken, complete: false };
-  }
-
-  /** A spot check that could not run (the server was busy): the server computes the shard itself, nobody is blamed. */
-  uncheck(index: number, now: number): boolean {
-    const state = this.state(index);
-    if (state.status !== 'checking') return false;
-    this.states[index] = { status: 'server', since: now, from: state.by };
-    return true;
-  }
-
-  /** The state of one shard. */
-  state(index: number): ShardState {
-    const s = this.states[index];
-    if (!s) throw new SweepError(`no shard ${index} (the sweep has ${this.plan.shards.length}; started: ${this.states.length > 0})`);
-    return s;
-  }
-
-  /** Shards handed to a participant and not yet back. */
-  assignedTo(participant: string): number[] {
-    return this.states.flatMap((s, i) => (s.status === 'assigned' && s.to === participant ? [i] : []));
-  }
-
-  /** Shards the server holds and must compute. */
-  serverQueue(): number[] {
-    return this.states.flatMap((s, i) => (s.status === 'server' ? [i] : []));
-  }
-
-  /** Moves every shard past its deadline to the server; returns those it took over. */
-  expire(now: number): number[] {
-    const taken: number[] = [];
-    this.states.forEach((s, i) => {
-      if (s.status === 'assigned' && s.deadline <= now) {
-        this.states[i] = { status: 'server', since: now, from: s.to };
-        taken.push(i);
-      }
-    });
-    return taken;
-  }
-
-  /** A participant left (closed the tab, was removed): the server takes over their open shards at once. */
-  leave(participant: string, now: number): number[] {
-    const taken: number[] = [];
-    this.states.forEach((s, i) => {
-      if (s.status === 'assigned' && s.to === participant) {
-        this.states[i] = { status: 'server', since: now, from: participant };
-        taken.push(i);
-      }
-    });
-    return taken;
-  }
-
-  /** The earliest deadline still open (for the caller's timer), or null. */
-  nextDeadline(): number | null {
-    let next: number | null = null;
-    for (const s of this.states) if (s.status === 'assigned' && (next === null || s.deadline < next)) next = s.deadline;
-    return next;
-  }
-
-  /**
-   * Records a shard's probabilities (one per position, in position order). The first result wins. A student may
-   * complete only a shard dealt to them, even after the server took it over (then the server's job can be
-   * cancelled), and their answer waits in `checking` for the server's spot check (`verified`); a student whose
-   * answer failed a check is refused. The server may complete any shard, a shard in `checking` included.
+   * Records a shard's probabilities (one per position, in position order); see {@link ShardLedger.record}. A
+   * student's answer enters the grid once its spot check passed.
    */
   complete(index: number, by: string, probabilities: readonly number[], now: number, baseline?: number): CompleteOutcome {
-    const state = this.state(index);
+    return this.record(index, by, { probabilities: [...probabilities], baseline: baseline ?? null }, now);
+  }
+
+  protected validate(index: number, { probabilities }: OcclusionAnswer): void {
     const shard = this.plan.shards[index]!;
     if (probabilities.length !== shard.count) throw new SweepError(`shard ${index} has ${shard.count} positions; got ${probabilities.length} probabilities`);
     if (probabilities.some((p) => typeof p !== 'number' || !(p >= 0 && p <= 1))) throw new SweepError(`shard ${index}: probabilities must be numbers in [0, 1]`);
-    if (by !== SERVER && this.untrusted.has(by)) return { accepted: false, reason: 'untrusted' };
-    if (state.status === 'done') return { accepted: false, reason: 'duplicate' };
-    if (by !== SERVER) {
-      if (state.status === 'checking') return { accepted: false, reason: 'duplicate' };
-      const holder = state.status === 'assigned' ? state.to : state.from;
-      if (holder !== by) return { accepted: false, reason: 'not-assigned' };
-      this.states[index] = { status: 'checking', by, probabilities: [...probabilities], baseline: baseline ?? null };
-      return { accepted: true, cancelServerJob: state.status === 'server', complete: false, check: true };
-    }
+  }
+
+  protected merge(index: number, { probabilities }: OcclusionAnswer): void {
+    const shard = this.plan.shards[index]!;
     probabilities.forEach((p, k) => (this.grid[shard.start + k] = p));
-    this.states[index] = { status: 'done', by, at: now };
-    return { accepted: true, cancelServerJob: false, complete: this.isComplete(), check: false };
   }
 
-  /** True once every shard is back. */
-  isComplete(): boolean {
-    return this.states.length === this.plan.shards.length && this.states.every((s) => s.status === 'done');
-  }
-
-  /** Counts for a progress bar. */
-  progress(): { total: number; done: number; byStudents: number; byServer: number; assigned: number; server: number } {
-    const p = { total: this.plan.shards.length, done: 0, byStudents: 0, byServer: 0, assigned: 0, server: 0 };
-    for (const s of this.states) {
-      if (s.status === 'done') {
-        p.done++;
-        if (s.by === SERVER) p.byServer++;
-        else p.byStudents++;
-      } else if (s.status === 'assigned' || s.status === 'checking') p.assigned++;
-      else p.server++;
-    }
-    return p;
+  protected unmerge(index: number): void {
+    const shard = this.plan.shards[index]!;
+    this.grid.fill(Number.NaN, shard.start, shard.start + shard.count);
   }
 
   /** Plain JSON for broadcasting and storing. */
@@ -383,12 +211,7 @@ export class SweepCoordinator {
       window,
       stride,
       probabilities: Array.from(this.grid, (v) => (Number.isNaN(v) ? null : v)),
-      // A shard being checked is still waiting: shown as its student's.
-      shards: this.states.map((s, index) => ({
-        index,
-        status: s.status === 'checking' ? 'assigned' : s.status,
-        holder: s.status === 'assigned' ? s.to : s.status === 'done' || s.status === 'checking' ? s.by : SERVER,
-      })),
+      shards: this.shardStatuses(),
       done: this.progress().done,
       total: this.plan.shards.length,
     };
@@ -457,9 +280,6 @@ export function sweepResult(coordinator: SweepCoordinator, classIndex: number, b
     rows: plan.rows,
     cols: plan.cols,
     probabilities: Array.from(coordinator.grid),
-    shards: plan.shards.map((s) => {
-      const state = coordinator.state(s.index);
-      return { index: s.index, by: state.status === 'done' ? state.by : SERVER };
-    }),
+    shards: coordinator.completedBy(),
   });
 }

@@ -48,12 +48,14 @@ export function outputToImageNetIndex(meta: ModelMeta): number[] {
     }
     return meta.outputToImageNet;
   }
+  if (meta.labels === 'custom') return Array.from({ length: meta.numClasses }, () => -1);
   if (meta.backgroundClass) return Array.from({ length: meta.numClasses }, (_, i) => i - 1);
   return Array.from({ length: meta.numClasses }, (_, i) => i);
 }
 
 /** Display name of each output of a model ('background' for a background class). */
 export function outputNames(meta: ModelMeta, classes: ImageNetClass[]): string[] {
+  if (meta.classNames) return meta.classNames;
   return outputToImageNetIndex(meta).map((i) => (i < 0 ? 'background' : classes[i].name));
 }
 
@@ -90,7 +92,7 @@ export async function topK(scores: tf.Tensor2D, k: number, meta: ModelMeta, clas
   indices.dispose();
   return ix.map((row, n) => row.map((outputIndex, j) => {
     const imagenetIndex = map[outputIndex];
-    const name = imagenetIndex < 0 ? 'background' : classes ? classes[imagenetIndex].name : `class ${imagenetIndex}`;
+    const name = meta.classNames?.[outputIndex] ?? (imagenetIndex < 0 ? 'background' : classes ? classes[imagenetIndex].name : `class ${imagenetIndex}`);
     return { outputIndex, imagenetIndex, name, score: v[n][j] };
   }));
 }

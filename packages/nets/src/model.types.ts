@@ -22,7 +22,9 @@ export type LabelSet =
   /** 1000 standard ImageNet classes (labels/imagenet1k_index_wnid_names.tsv). */
   | 'imagenet-1k'
   /** 1001 entries, index 0 = background, then the 1000 standard classes in order (labels/…1001_with_background.coral.txt). */
-  | 'imagenet-1001-background';
+  | 'imagenet-1001-background'
+  /** The model's own classes, named in {@link ModelMeta.classNames} (an uploaded model's label file). */
+  | 'custom';
 
 /** Everything known about a model apart from its graph and weights. JSON-serializable. */
 export interface ModelMeta {
@@ -46,6 +48,8 @@ export interface ModelMeta {
    */
   outputToImageNet?: number[];
   labels: LabelSet;
+  /** With `labels: 'custom'`: the name of each output, in output order (no output is an ImageNet class). */
+  classNames?: string[];
   licence: string;
   /** Where the weights come from (public home), for the about box and the store. */
   source: string;

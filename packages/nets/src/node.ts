@@ -78,5 +78,5 @@ export async function decodeImageFile(file: string): Promise<import('@tensorflow
 export {
   resolveModel, locateModel, modelSources, defaultCacheDir, clearCachedModel, type ModelStoreOptions, type ResolvedModel,
 } from './store/model-store-node';
-export { loadModelSpec, type LoadModelSpecOptions, type LoadedModel } from './store/load-model-node';
+export { loadModelSpec, FOLDER_META, type LoadModelSpecOptions, type LoadedModel } from './store/load-model-node';
 export { createModelFilesHandler, type ModelFilesHandlerOptions } from './store/http';

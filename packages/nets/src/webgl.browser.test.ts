@@ -1,7 +1,8 @@
 /**
  * The executor in headless Chromium on WebGL (software, SwiftShader): MobileNet v1 0.25 loaded over HTTP with the
  * browser reader; forward output, a tap and the input gradients in all three ReLU modes must match the cpu backend;
- * max pooling routes gradients to each window's first maximum in every mode.
+ * max pooling routes gradients to each window's first maximum in every mode; the imported squeezenet1_1.onnx
+ * reproduces PyTorch's reference output to 1e-4 on webgl.
  * Skips where Chromium or the shared models are missing, or with CONVLAB_SKIP_BROWSER=1.
  */
 import { describe, expect, it } from 'vitest';
@@ -25,6 +26,8 @@ interface PageResult {
   grads: Record<string, number>;
   leftover: number[];
   ties: Record<'standalone' | 'fused', Record<ReluMode, number[]>>;
+  /** squeezenet1_1.onnx on webgl against PyTorch, per row (null without the ONNX reference models). */
+  onnx: number[] | null;
 }
 
 describe.skipIf(skip)('executor on WebGL in headless Chromium', () => {
@@ -69,6 +72,11 @@ describe.skipIf(skip)('executor on WebGL in headless Chromium', () => {
       expect(r.tap).toBeLessThan(1e-4);
       for (const mode of ['standard', 'guided', 'deconvnet']) expect(r.grads[mode], mode).toBeLessThan(1e-3);
       expect(r.leftover).toEqual([0, 0]);
+      // An imported ONNX model on webgl reproduces PyTorch's output as on wasm and cpu.
+      if (pathExists(path.join(modelsDir, 'onnx', 'squeezenet1_1.onnx'))) {
+        expect(r.onnx).toHaveLength(2);
+        for (const e of r.onnx!) expect(e).toBeLessThan(1e-4);
+      }
       // Max pooling sends each window's gradient to its first maximum on webgl too (positive ties, overlapping windows).
       for (const variant of ['standalone', 'fused'] as const) {
         for (const mode of ['standard', 'guided', 'deconvnet'] as ReluMode[]) expect(r.ties[variant][mode], `${variant} ${mode}`).toEqual(TIE_EXPECTED[mode]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DisplayNameSchema } from './display-name';
+import { ImageRefSchema, JOB_LIMITS } from './jobs';
 
 /** Limits that keep one lesson plan (and one `session:state` broadcast) to a sane size. */
 export const LIMITS = {
@@ -59,6 +60,39 @@ const ParamNameSchema = z
   .max(64)
   .regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'a parameter name uses letters, digits and "_"');
 
+/** A grading rule of a lab (`LabDefinition.gradingRules` in `@convlab/labs`) with its parameters (checked there). */
+export const StepRuleSchema = z.strictObject({
+  id: z.string().min(1).max(LIMITS.idMax).regex(/^[a-z][a-z0-9-]*$/, 'a rule id uses lower-case letters, digits and "-"'),
+  params: z.record(z.string().max(64), z.json()),
+});
+export type StepRule = z.infer<typeof StepRuleSchema>;
+
+/** One criterion of a step's rubric, graded by hand. */
+export const RubricCriterionSchema = z.strictObject({
+  id: z.string().min(1).max(40).regex(/^[A-Za-z0-9_-]+$/, 'a criterion id uses letters, digits, "-" and "_"'),
+  label: z.string().trim().min(1).max(200),
+  points: z.number().min(0).max(1000),
+});
+export type RubricCriterion = z.infer<typeof RubricCriterionSchema>;
+
+/**
+ * How a lab step is graded in an assignment. SERVER-ONLY: rule parameters may hold hidden targets, so this never
+ * reaches a student's browser (`forStudents` strips it from every step a student receives).
+ */
+export const StepGradingSchema = z.strictObject({
+  /** Points of the auto-graded rule (its fraction of these); 0 with no rule. */
+  points: z.number().min(0).max(1000),
+  rule: StepRuleSchema.optional(),
+  /** Criteria graded by hand, each with its own points. */
+  rubric: z.array(RubricCriterionSchema).max(20).default([]),
+  /** Submissions a student may make of this step. */
+  attempts: z.number().int().min(1).max(100).default(3),
+  /** Which attempt counts. */
+  counts: z.enum(['best', 'last']).default('best'),
+});
+export type StepGrading = z.output<typeof StepGradingSchema>;
+export type StepGradingInput = z.input<typeof StepGradingSchema>;
+
 /**
  * A lab step: the lab to run (`labId`) with its preset parameters. Here the parameters are only checked to be a
  * bounded JSON object; `@convlab/labs` (`parseLabStep`) checks them against the lab's own schema, so adding a lab
@@ -80,8 +114,19 @@ export const LabStepSchema = z.strictObject({
     }),
   /** Parameters students may change; absent means the lab's default list, empty means none. */
   studentControls: z.array(ParamNameSchema).max(LIMITS.studentControlsMax).optional(),
+  /** How the step is graded (assignments); server-only, never sent to students. */
+  grading: StepGradingSchema.optional(),
 });
 export type LabStep = z.infer<typeof LabStepSchema>;
+
+/** The steps as a student may see them: every server-only part (grading rules, rubrics, hidden targets) removed. */
+export function forStudents<S extends { kind: string }>(steps: readonly S[]): S[] {
+  return steps.map((step) => {
+    if (step.kind !== 'lab' || !('grading' in step)) return step;
+    const { grading: _hidden, ...visible } = step as S & { grading?: unknown };
+    return visible as S;
+  });
+}
 
 /** One step of a lesson plan: slides and labs share one list. */
 export const StepSchema = z.discriminatedUnion('kind', [SlideStepSchema, LabStepSchema]);
@@ -130,6 +175,11 @@ export const SessionStateSchema = z.object({
   joiningClosed: z.boolean(),
 });
 export type SessionState = z.infer<typeof SessionStateSchema>;
+
+/** A session's state as its students receive it (`forStudents` on the steps). */
+export function studentSessionState(state: SessionState): SessionState {
+  return { ...state, steps: forStudents(state.steps) };
+}
 
 /** Projects a stored session (any record with the session's fields) onto what every client of the session sees. */
 export function toSessionState(s: { id: string } & Omit<SessionState, 'sessionId'>): SessionState {
@@ -417,8 +467,125 @@ export const SweepDoneEventSchema = z.object({
   message: z.string().optional(),
 });
 
+/** Input-pixel box [top, left, bottom, right] of a receptive field (inclusive; may reach past the zero-padded image). */
+export const PatchBoxSchema = z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]);
+
+/** One winner a shard of a class max-patch search claims: `index` is the image's place within the shard. */
+export const ShardPatchSchema = z.strictObject({
+  channel: z.number().int().min(0).max(100_000),
+  index: z.number().int().min(0).max(JOB_LIMITS.patchImagesMax),
+  value: z.number().finite(),
+  y: z.number().int().min(0).max(4096),
+  x: z.number().int().min(0).max(4096),
+  box: PatchBoxSchema,
+});
+
+/** One winner of a search: the image (its place in the search and its reference), the server's value, position and box. */
+export const MaxPatchEntrySchema = z.strictObject({
+  index: z.number().int().min(0),
+  image: ImageRefSchema,
+  value: z.number().finite(),
+  y: z.number().int().min(0),
+  x: z.number().int().min(0),
+  box: PatchBoxSchema,
+});
+
+/**
+ * `patches:start` (instructor): run the class search of maximally activating patches of a max-patches step. The
+ * step's parameters give the model, image set and shards; `layer` and `channels` override its pick.
+ */
+export const PatchesStartPayloadSchema = z.strictObject({
+  stepId: StepIdSchema,
+  layer: z.string().min(1).max(128).optional(),
+  channels: z.array(z.number().int().min(0).max(100_000)).min(1).max(JOB_LIMITS.patchChannelsMax).optional(),
+});
+
+/** The ack of `patches:start`. */
+export const PatchesStartedSchema = z.object({
+  searchId: Id,
+  stepId: StepIdSchema,
+  layer: z.string(),
+  channels: z.array(z.number().int()),
+  images: z.number().int(),
+  shards: z.number().int(),
+  /** Shards dealt per participant id (the server takes the rest). */
+  dealt: z.record(z.string(), z.number().int()),
+});
+
+/** `patches:shard` (server → one student): search these images (a `patches` job) and answer `patches:result`. */
+export const PatchesShardEventSchema = z.object({
+  searchId: Id,
+  stepId: StepIdSchema,
+  shard: z.object({ index: z.number().int().min(0), start: z.number().int().min(0), count: z.number().int().min(1) }),
+  /** The JobSpec to run (kind `patches`, the shard's images, every searched channel, no crops). */
+  job: z.json(),
+  deadline: z.number(),
+});
+
+/** `patches:result` (student): the `patches` job's entries of a shard dealt to them. */
+export const PatchesResultPayloadSchema = z.strictObject({
+  searchId: Id,
+  shard: z.number().int().min(0).max(10_000),
+  entries: z.array(ShardPatchSchema).min(1).max(JOB_LIMITS.patchKMax * JOB_LIMITS.patchChannelsMax),
+});
+
+/** `patches:progress` (server → the session): each channel's top 9 so far, by the server's values, and the shards. */
+export const PatchesProgressEventSchema = z.object({
+  searchId: Id,
+  stepId: StepIdSchema,
+  model: z.string(),
+  layer: z.string(),
+  inputSize: z.tuple([z.number().int(), z.number().int()]),
+  channels: z.array(z.object({ channel: z.number().int(), top: z.array(MaxPatchEntrySchema) })),
+  shards: z.array(z.object({ index: z.number().int(), status: z.enum(['assigned', 'server', 'done']), holder: z.string().nullable() })),
+  done: z.number().int(),
+  total: z.number().int(),
+  images: z.number().int(),
+  byStudents: z.number().int(),
+  byServer: z.number().int(),
+});
+
+/** `patches:done` (server → the session): the finished search, stored as a shared submission with no participant; or why it failed. */
+export const PatchesDoneEventSchema = SweepDoneEventSchema.omit({ sweepId: true }).extend({ searchId: Id });
+
 /** `ascent:deal-lambdas` (instructor): hand each online student a λ of the step's sweep. */
 export const DealLambdasPayloadSchema = z.strictObject({ stepId: StepIdSchema });
+
+/** `lab:task`: which lab step's task to fetch. */
+export const LabTaskPayloadSchema = z.strictObject({ stepId: StepIdSchema });
+
+/** A small map of numbers on the wire, row-major, channels last. */
+export const NumberMapSchema = z.object({
+  height: z.number().int().min(1),
+  width: z.number().int().min(1),
+  channels: z.number().int().min(1),
+  data: z.array(z.number()),
+});
+export type NumberMap = z.infer<typeof NumberMapSchema>;
+
+/**
+ * What the server hands a lab step's student before they work: the convolution lab's photo (8-bit RGB as the server
+ * scaled it, so browser and server convolve the same numbers) and the "make this output" target (never the hidden
+ * kernel); the pooling lab's quiz question (never its answer).
+ */
+export const LabTaskSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('convolution'), photo: NumberMapSchema.nullable(), target: NumberMapSchema.nullable() }),
+  z.object({
+    kind: z.literal('pooling'),
+    quiz: z
+      .object({
+        grid: z.array(z.array(z.number())),
+        op: z.enum(['max', 'avg']),
+        size: z.number().int(),
+        stride: z.number().int(),
+        outY: z.number().int(),
+        outX: z.number().int(),
+        question: z.string(),
+      })
+      .nullable(),
+  }),
+]);
+export type LabTask = z.infer<typeof LabTaskSchema>;
 
 /** `ascent:lambda` (server → one student): the λ to use for the step's gradient ascent. */
 export const AscentLambdaEventSchema = z.object({

@@ -26,6 +26,15 @@ const CORE_ERROR_CODES = [
   'JOINING_CLOSED',
   'INVALID_CREDENTIALS',
   'EMAIL_TAKEN',
+  /** An instructor account an admin has not approved yet: it may sign in, not run sessions or courses. */
+  'NOT_APPROVED',
+  /** An assignment not open yet, or past its due time with late work refused (the server's clock decides). */
+  'NOT_OPEN',
+  'PAST_DUE',
+  /** Every attempt at the assignment step is used. */
+  'NO_ATTEMPTS_LEFT',
+  /** A save based on an older version of the document (another tab saved since): reload, then save again. */
+  'CONFLICT',
   'INTERNAL',
 ] as const;
 
@@ -55,6 +64,11 @@ export const HTTP_STATUS_OF: Record<ErrorCode, number> = {
   JOINING_CLOSED: 403,
   INVALID_CREDENTIALS: 401,
   EMAIL_TAKEN: 409,
+  NOT_APPROVED: 403,
+  NOT_OPEN: 409,
+  PAST_DUE: 409,
+  NO_ATTEMPTS_LEFT: 409,
+  CONFLICT: 409,
   INTERNAL: 500,
   ...COMPUTE_HTTP_STATUS_OF,
 };

@@ -11,6 +11,8 @@ import {
   LAB_LIMITS,
   AscentLambdaEventSchema,
   DealLambdasPayloadSchema,
+  LabTaskPayloadSchema,
+  LabTaskSchema,
   LabSharePayloadSchema,
   LabShareStepPayloadSchema,
   LabSharedEventSchema,
@@ -20,6 +22,12 @@ import {
   Sha256HexSchema,
   SubmissionSchema,
   SweepDoneEventSchema,
+  PatchesStartPayloadSchema,
+  PatchesStartedSchema,
+  PatchesResultPayloadSchema,
+  PatchesShardEventSchema,
+  PatchesProgressEventSchema,
+  PatchesDoneEventSchema,
   SweepProgressEventSchema,
   SweepResultPayloadSchema,
   SweepShardEventSchema,
@@ -222,6 +230,33 @@ export const clientEvents = {
     payload: SweepResultPayloadSchema,
     result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
   },
+  /**
+   * Instructor: start the class search of maximally activating patches of a max-patches step. Shards of images go
+   * to the online students (`patches:shard`); late shards and those of students who leave are computed by the
+   * server; everyone gets `patches:progress` and `patches:done`.
+   */
+  'patches:start': {
+    by: 'instructor',
+    requestId: true,
+    payload: PatchesStartPayloadSchema,
+    result: PatchesStartedSchema,
+  },
+  /** A student: the winners of a shard dealt to them, answered once the server has checked them. */
+  'patches:result': {
+    by: 'student',
+    requestId: true,
+    payload: PatchesResultPayloadSchema,
+    result: z.object({ accepted: z.boolean(), reason: z.string().optional() }),
+  },
+  /**
+   * A joined student (or a watching instructor): the task of a convolution or pooling step — the photo the lab
+   * convolves, the challenge's target, the student's own quiz question. The server keeps what checks them.
+   */
+  'lab:task': {
+    by: 'member',
+    payload: LabTaskPayloadSchema,
+    result: z.object({ task: LabTaskSchema }),
+  },
   /** Instructor: hand each online student one λ of the gradient-ascent step's sweep (`ascent:lambda` to each). */
   /** A student: the λ the instructor handed them for this step, if any (a page that opens late or reloads asks). */
   'ascent:my-lambda': {
@@ -268,6 +303,12 @@ export const serverEvents = {
   'sweep:progress': SweepProgressEventSchema,
   /** To everyone in the session: the sweep finished (stored) or failed. */
   'sweep:done': SweepDoneEventSchema,
+  /** To one student (their participant room): a shard of a class max-patch search to compute. */
+  'patches:shard': PatchesShardEventSchema,
+  /** To everyone in the session: each channel's top 9 so far. */
+  'patches:progress': PatchesProgressEventSchema,
+  /** To everyone in the session: the search finished (stored) or failed. */
+  'patches:done': PatchesDoneEventSchema,
   /** To one student: their λ for the gradient-ascent step. */
   'ascent:lambda': AscentLambdaEventSchema,
 } as const;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccountSchema } from './courses.schemas';
 import {
   IMAGE_MIME_TYPES,
   ImageAssetSchema,
@@ -35,14 +36,33 @@ export const API = {
   image: (hash: string) => `/api/images/${encodeURIComponent(hash)}`,
   /** GET (instructor owning the session): its stored submissions, oldest first; `?labId=&stepId=` narrow them. */
   submissions: (sessionId: string) => `/api/sessions/${encodeURIComponent(sessionId)}/submissions`,
+  /** GET (instructor): their lesson library; POST: a new lesson (empty, a plan, or a copy). */
+  library: '/api/library',
+  /** GET: one lesson of the library; POST: save it (autosave). */
+  libraryLesson: (id: string) => `/api/library/${encodeURIComponent(id)}`,
+  /** POST: delete (`delete`), undo that (`restore`), start a session from a snapshot (`start`), `share`; GET `export`. */
+  libraryAction: (id: string, action: 'delete' | 'restore' | 'start' | 'share' | 'export') => `/api/library/${encodeURIComponent(id)}/${action}`,
+  /** POST: a lesson file (`GET …/export`) becomes a new lesson. */
+  libraryImport: '/api/library/import',
+  /** POST (instructor owning the session): delete it with everything students did in it; `duplicate`: a new session with its plan. */
+  sessionAction: (id: string, action: 'delete' | 'duplicate') => `/api/sessions/${encodeURIComponent(id)}/${action}`,
   /** GET (instructor): the ready-made lessons, built for the images this server has. */
   lessons: '/api/lessons',
   /** GET: a built-in sample image by its id (`photos/<file>` or `imagenet-samples/<file>`). */
   sample: (sampleId: string) => `/api/samples/${sampleId.split('/').map(encodeURIComponent).join('/')}`,
   /** GET: the ids of the built-in sample images this server has. */
   samples: '/api/samples',
-  /** GET: the models installed on this server (their files are present), with input size and number of classes. */
+  /**
+   * GET: the models this server has (built-in ones whose files are present, and uploaded ones), with input size and
+   * number of classes. POST (instructor): upload an ONNX model as `multipart/form-data` (see {@link MODEL_UPLOAD}).
+   */
   models: '/api/models',
+  /** GET: one model's catalog entry and (uploaded models) its metadata and file, for browsers that compute locally. */
+  model: (id: string) => `/api/models/${encodeURIComponent(id)}`,
+  /** GET: an uploaded model's .onnx file (versioned by `?v=<sha256>`); refused for models computed on the server only. */
+  modelFile: (id: string) => `/api/models/${encodeURIComponent(id)}/model.onnx`,
+  /** GET: a model's first convolution (the first-layer filters lab): layer, HWIO shape, stride and weights. */
+  firstConv: (modelId: string) => `/api/models/${encodeURIComponent(modelId)}/first-conv`,
 } as const;
 
 /** What `POST /api/images` accepts: the body is the file itself, with its type as the content-type. */
@@ -76,10 +96,93 @@ export const InstalledModelSchema = z.object({
   /** [height, width] in pixels. */
   inputSize: z.tuple([z.number().int(), z.number().int()]),
   numClasses: z.number().int(),
+  /** 'builtin': one of ConvLab's models; 'upload': an ONNX model an instructor uploaded. */
+  source: z.enum(['builtin', 'upload']),
+  /** Size of the model's files in bytes (what a browser downloads to compute locally). */
+  sizeBytes: z.number().int().min(0),
+  /** Too large to send to laptops (CONVLAB_BROWSER_MODEL_MAX_MB): every job on it runs on the server. */
+  serverOnly: z.boolean(),
 });
 export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 export const ModelsResponseSchema = z.object({ models: z.array(InstalledModelSchema) });
 export type ModelsResponse = z.infer<typeof ModelsResponseSchema>;
+
+/** Ids the server gives uploaded models: `onnx-<name>-<12 hex digits of the file and its settings>`. */
+export const UPLOADED_MODEL_ID = /^onnx-[a-z0-9_]{1,40}-[0-9a-f]{12}$/;
+
+/** What `POST /api/models` accepts: a multipart form with these fields. */
+export const MODEL_UPLOAD = {
+  /** The .onnx file (float32, weights inside the file). */
+  file: 'file',
+  /** JSON of {@link ModelUploadSettingsSchema}. */
+  settings: 'settings',
+  /** Optional: a text file with one class name per line, for models whose outputs are not the 1000 ImageNet classes. */
+  labels: 'labels',
+  /** Default upload limit in MB (CONVLAB_MODEL_UPLOAD_MB). */
+  defaultMaxMb: 250,
+  /** Default largest model browsers compute on, in MB (CONVLAB_BROWSER_MODEL_MAX_MB). */
+  defaultBrowserMaxMb: 50,
+} as const;
+
+const Rgb = z.tuple([z.number().finite(), z.number().finite(), z.number().finite()]);
+
+/** How an uploaded model wants its pixels: `(pixel * scale - mean[c]) / std[c]` in `channelOrder`. */
+export const PreprocessingSchema = z.strictObject({
+  scale: z.number().positive().max(1),
+  mean: Rgb,
+  std: z.tuple([z.number().positive(), z.number().positive(), z.number().positive()]),
+  channelOrder: z.enum(['RGB', 'BGR']),
+});
+export type PreprocessingSettings = z.infer<typeof PreprocessingSchema>;
+
+/** torchvision's preprocessing: RGB / 255, ImageNet mean and std. */
+export const TORCHVISION_PREPROCESSING: PreprocessingSettings = {
+  scale: 1 / 255,
+  mean: [0.485, 0.456, 0.406],
+  std: [0.229, 0.224, 0.225],
+  channelOrder: 'RGB',
+};
+
+/** The settings an instructor gives with an uploaded model. */
+export const ModelUploadSettingsSchema = z.strictObject({
+  displayName: z.string().trim().min(1, 'a model needs a name').max(80),
+  preprocessing: PreprocessingSchema.default(TORCHVISION_PREPROCESSING),
+});
+export type ModelUploadSettings = z.input<typeof ModelUploadSettingsSchema>;
+
+/** Largest label file: enough for ~20k class names. */
+export const MODEL_LABELS_MAX_BYTES = 1024 * 1024;
+
+/** An uploaded model as the catalog describes it to browsers: the entry, its metadata and its one file. */
+export const ModelDetailSchema = z.object({
+  model: InstalledModelSchema,
+  /** Present for uploaded models: what the browser's importer needs (a ModelMeta of @convlab/nets). */
+  meta: z
+    .object({
+      id: z.string(),
+      displayName: z.string(),
+      preprocessing: PreprocessingSchema.extend({ cropFraction: z.number() }),
+      labels: z.enum(['imagenet-1k', 'custom']),
+      classNames: z.array(z.string()).optional(),
+    })
+    .passthrough()
+    .optional(),
+  file: z.object({ size: z.number().int(), sha256: z.string() }).optional(),
+});
+export type ModelDetail = z.infer<typeof ModelDetailSchema>;
+export const ModelUploadResponseSchema = z.object({ model: InstalledModelSchema, created: z.boolean() });
+export type ModelUploadResponse = z.infer<typeof ModelUploadResponseSchema>;
+/** A model's first convolution that reads the image: its weights as HWIO `[kh, kw, in, filters]`, row-major. */
+export const FirstConvSchema = z.object({
+  model: z.string(),
+  layer: z.string(),
+  shape: z.tuple([z.number().int(), z.number().int(), z.number().int(), z.number().int()]),
+  stride: z.tuple([z.number().int(), z.number().int()]),
+  /** BGR models' input channels are flipped to RGB for display. */
+  channelOrder: z.enum(['RGB', 'BGR']),
+  weights: z.array(z.number()),
+});
+export type FirstConv = z.infer<typeof FirstConvSchema>;
 
 /** The built-in sample images: ids `photos/<file>` and `imagenet-samples/<file>`, sorted. */
 export const SamplesResponseSchema = z.object({ samples: z.array(z.string()) });
@@ -114,7 +217,8 @@ export const SigninBodySchema = z.strictObject({
 });
 export type SigninBody = z.input<typeof SigninBodySchema>;
 
-export const InstructorResponseSchema = z.object({ instructor: InstructorSchema });
+/** Sign-up, sign-in and "who am I": the account (instructor or student), and under `instructor` its basic fields. */
+export const InstructorResponseSchema = z.object({ instructor: InstructorSchema, account: AccountSchema });
 export type InstructorResponse = z.infer<typeof InstructorResponseSchema>;
 
 /** One of an instructor's signed-in sessions (a browser that signed in), as listed to them. */

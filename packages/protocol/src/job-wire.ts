@@ -79,7 +79,7 @@ export function reviveJobOutcome(outcome: JobOutcome): JobOutcome {
     }
     case 'patches': {
       const p = d as unknown as JobResultData['patches'];
-      data = { entries: p.entries.map((e, i) => ({ ...e, patch: map(e.patch, `patches.entries.${i}.patch`) })) };
+      data = { entries: p.entries.map((e, i) => (e.patch ? { ...e, patch: map(e.patch, `patches.entries.${i}.patch`) } : e)) };
       break;
     }
     default:

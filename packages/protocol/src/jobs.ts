@@ -29,6 +29,7 @@ export const JOB_LIMITS = {
   activationChannelsMax: 64,
   patchImagesMax: 64,
   patchKMax: 36,
+  patchChannelsMax: 16,
   topMax: 20,
   seedMax: 2 ** 31 - 1,
 } as const;
@@ -47,6 +48,7 @@ const ModelId = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a model id is letters, digits, ".", "_" and "-"');
 const LayerId = z.string().min(1).max(JOB_LIMITS.layerIdMax);
 const ClassIndex = z.number().int().min(0).max(JOB_LIMITS.classIndexMax);
+const ChannelIndex = z.number().int().min(0).max(100_000);
 const Seed = z.number().int().min(0).max(JOB_LIMITS.seedMax);
 const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits');
 
@@ -102,6 +104,8 @@ export const ActivationsJobSchema = z.strictObject({
   params: z.strictObject({
     layer: LayerId,
     channels: z.number().int().min(1).max(JOB_LIMITS.activationChannelsMax).default(16),
+    /** Only this channel's map (whatever its rank), instead of the strongest `channels`. */
+    channel: z.number().int().min(0).max(100_000).optional(),
   }),
 });
 
@@ -189,12 +193,19 @@ export const AscentJobSchema = z.strictObject({
 export const PatchesJobSchema = z.strictObject({
   kind: z.literal('patches'),
   ...base,
-  params: z.strictObject({
-    layer: LayerId,
-    channel: z.number().int().min(0).max(100_000),
-    k: z.number().int().min(1).max(JOB_LIMITS.patchKMax).default(9),
-    images: z.array(ImageRefSchema).min(1).max(JOB_LIMITS.patchImagesMax),
-  }),
+  params: z
+    .strictObject({
+      layer: LayerId,
+      /** One channel, or several (`channels`, searched in one pass over the images): exactly one of the two. */
+      channel: ChannelIndex.optional(),
+      channels: z.array(ChannelIndex).min(1).max(JOB_LIMITS.patchChannelsMax).optional(),
+      k: z.number().int().min(1).max(JOB_LIMITS.patchKMax).default(9),
+      images: z.array(ImageRefSchema).min(1).max(JOB_LIMITS.patchImagesMax),
+      /** Send each winner's receptive field crop (false: positions and values only, as a class search does). */
+      crops: z.boolean().default(true),
+    })
+    .refine((p) => (p.channel === undefined) !== (p.channels === undefined), { message: 'give either channel or channels', path: ['channels'] })
+    .refine((p) => !p.channels || new Set(p.channels).size === p.channels.length, { message: 'each channel once', path: ['channels'] }),
 });
 
 /** Any job. Parse with it (defaults filled in) before hashing, so equal jobs hash equally. */
@@ -505,11 +516,25 @@ export interface JobResultData {
   };
   'occlusion-masks': { classIndex: number; baseline: number; probabilities: number[]; topClass: number[]; topProbability: number[] };
   /** `png`: the map through a colour map (present when the side that computed it encodes PNGs; the server does). */
-  saliency: { method: string; value: number; map: WireMap; raw?: WireMap; png?: Uint8Array };
+  saliency: { method: string; value: number; map: WireMap; raw?: WireMap; png?: Uint8Array; field?: NeuronField };
   ascent: { score: number; objective: number; scores: number[]; image: WireMap; png?: Uint8Array };
   patches: {
-    entries: Array<{ image: ImageRef; value: number; y: number; x: number; box: [number, number, number, number]; patch: WireMap }>;
+    /**
+     * The winners of every channel (in the job's channel order, best first within a channel): `index` is the image's
+     * place in the job's list; `patch` is absent when the job asked for no crops.
+     */
+    entries: Array<{ channel: number; index: number; image: ImageRef; value: number; y: number; x: number; box: [number, number, number, number]; patch?: WireMap }>;
   };
+}
+
+/**
+ * The receptive field of a neuron at a position: the input-pixel box `[top, left, bottom, right]` (inclusive, may
+ * reach into the padding) on the model's input of `inputSize`, cut from the photo as its centre `cropFraction`.
+ */
+export interface NeuronField {
+  box: [number, number, number, number];
+  inputSize: [number, number];
+  cropFraction: number;
 }
 
 /** A job's result with its provenance. */

@@ -9,17 +9,20 @@ export const JOIN_CODE_LENGTH = 6;
 
 const JOIN_CODE_RE = new RegExp(`^[${JOIN_CODE_ALPHABET}]{${JOIN_CODE_LENGTH}}$`);
 
-/** Generates a join code with a cryptographically secure RNG (Web Crypto; works in Node and browsers). */
-export function generateJoinCode(random: (bytes: Uint8Array) => Uint8Array = defaultRandom): string {
+/**
+ * Generates a join code with a cryptographically secure RNG (Web Crypto; works in Node and browsers); `length` other
+ * than 6 makes codes of the same alphabet for other uses (a course's 8-character enrolment code).
+ */
+export function generateJoinCode(random: (bytes: Uint8Array) => Uint8Array = defaultRandom, length = JOIN_CODE_LENGTH): string {
   const n = JOIN_CODE_ALPHABET.length;
   // Rejection sampling: bytes >= limit would make the first symbols more likely than the rest.
   const limit = 256 - (256 % n);
   let code = '';
-  while (code.length < JOIN_CODE_LENGTH) {
+  while (code.length < length) {
     const bytes = random(new Uint8Array(16));
     for (const b of bytes) {
       if (b < limit) code += JOIN_CODE_ALPHABET[b % n];
-      if (code.length === JOIN_CODE_LENGTH) break;
+      if (code.length === length) break;
     }
   }
   return code;

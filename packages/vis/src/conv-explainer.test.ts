@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { convolutionBreakdown, convolve, PRESET_KERNEL_NAMES, presetKernel, type ConvPadding } from './conv-explainer';
+import { convolutionBreakdown, convolve, convolveMap, PRESET_KERNEL_NAMES, presetKernel, type ConvPadding } from './conv-explainer';
 import { featureMap } from './common';
 import { createRng, uniformArray } from './rng';
 import { expectNoLeak, useCpuBackend } from './test-backend';
@@ -11,6 +11,7 @@ beforeAll(useCpuBackend);
 function naiveConv(img: Float32Array, h: number, w: number, c: number, k: number[][], stride: number, bias: number, padding: ConvPadding) {
   const n = k.length;
   let pt = 0, pb = 0, pl = 0, pr = 0;
+  if (typeof padding === 'number') pt = pb = pl = pr = padding;
   if (padding === 'zero' || padding === 'reflect') pt = pb = pl = pr = (n - 1) / 2;
   if (padding === 'same') {
     const oh = Math.ceil(h / stride), ow = Math.ceil(w / stride);
@@ -41,7 +42,7 @@ describe('convolution explainer', () => {
   const rng = createRng(7);
   const h = 9, w = 11, c = 3;
   const img = uniformArray(rng, h * w * c, -1, 1);
-  const paddings: ConvPadding[] = ['valid', 'zero', 'reflect', 'same'];
+  const paddings: ConvPadding[] = ['valid', 'zero', 'reflect', 'same', 2];
 
   for (const padding of paddings) {
     for (const size of [1, 3, 5, 7]) {
@@ -54,8 +55,12 @@ describe('convolution explainer', () => {
           expect(y.shape).toEqual([ref.oh, ref.ow, c]);
           const got = y.dataSync();
           for (let i = 0; i < got.length; i++) expect(got[i]).toBeCloseTo(ref.out[i], 4);
-          // Every output pixel's breakdown adds up to the convolved value.
           const map = featureMap(h, w, c, img);
+          // The tensor-free map is the same convolution.
+          const plain = convolveMap(map, { kernel, stride, bias: 0.25, padding });
+          expect([plain.height, plain.width, plain.channels]).toEqual([ref.oh, ref.ow, c]);
+          for (let i = 0; i < plain.data.length; i++) expect(plain.data[i]).toBeCloseTo(ref.out[i], 4);
+          // Every output pixel's breakdown adds up to the convolved value.
           for (const [oy, ox] of [[0, 0], [ref.oh - 1, ref.ow - 1], [Math.floor(ref.oh / 2), 0]]) {
             for (let ch = 0; ch < c; ch++) {
               const b = convolutionBreakdown(map, { kernel, stride, bias: 0.25, padding }, oy, ox, ch);

@@ -7,8 +7,11 @@ import { type FeatureMap } from './common';
  * a grey image gives a grey result and an RGB image a filtered RGB image.
  */
 
-/** How the border is handled. `zero`/`reflect` pad (k-1)/2 on each side; `same` pads like TensorFlow so out = ceil(in/stride). */
-export type ConvPadding = 'valid' | 'zero' | 'reflect' | 'same';
+/**
+ * How the border is handled. `zero`/`reflect` pad (k-1)/2 on each side; `same` pads like TensorFlow so out =
+ * ceil(in/stride); a number P pads P zeros on each side (the lecture's (W − K + 2P) / S + 1).
+ */
+export type ConvPadding = 'valid' | 'zero' | 'reflect' | 'same' | number;
 
 /** A user kernel and how to apply it. */
 export interface ConvSpec {
@@ -127,8 +130,8 @@ export function normalizeConvSpec(spec: ConvSpec): Required<ConvSpec> {
   const bias = spec.bias ?? 0;
   if (!Number.isFinite(bias)) throw new Error(`bias must be a finite number, got ${bias}`);
   const padding = spec.padding ?? 'zero';
-  if (!['valid', 'zero', 'reflect', 'same'].includes(padding)) {
-    throw new Error(`padding must be valid, zero, reflect or same, got "${padding}"`);
+  if (typeof padding === 'number' ? !Number.isInteger(padding) || padding < 0 : !['valid', 'zero', 'reflect', 'same'].includes(padding)) {
+    throw new Error(`padding must be valid, zero, reflect, same or a whole number of pixels ≥ 0, got "${padding}"`);
   }
   return { kernel: k, stride, bias, padding };
 }
@@ -144,7 +147,9 @@ export interface AxisGeometry {
 export function axisGeometry(n: number, k: number, stride: number, padding: ConvPadding): AxisGeometry {
   let before = 0;
   let after = 0;
-  if (padding === 'zero' || padding === 'reflect') {
+  if (typeof padding === 'number') {
+    before = after = padding;
+  } else if (padding === 'zero' || padding === 'reflect') {
     before = after = (k - 1) / 2;
   } else if (padding === 'same') {
     const out = Math.ceil(n / stride);
@@ -210,20 +215,48 @@ function reflectIndex(i: number, n: number): number {
   return j;
 }
 
-/** The breakdown of output pixel (outY, outX) in `channel`: window, kernel, products and their sum. */
-export function convolutionBreakdown(image: FeatureMap, spec: ConvSpec, outY: number, outX: number, channel = 0): ConvBreakdown {
+/** Where the windows of a spec sit on an image: the normalized spec, both axes' geometry, and one input value by window cell. */
+function windowReader(image: FeatureMap, spec: ConvSpec) {
   const s = normalizeConvSpec(spec);
   const k = s.kernel.length;
   const gy = axisGeometry(image.height, k, s.stride, s.padding);
   const gx = axisGeometry(image.width, k, s.stride, s.padding);
+  /** The input under window cell (dy, dx) of output pixel (outY, outX): its value and whether it is padding. */
+  const read = (outY: number, outX: number, dy: number, dx: number, channel: number): { value: number; outside: boolean } => {
+    let y = outY * s.stride - gy.before + dy;
+    let x = outX * s.stride - gx.before + dx;
+    const outside = y < 0 || y >= image.height || x < 0 || x >= image.width;
+    if (outside && s.padding !== 'reflect') return { value: 0, outside };
+    if (outside) {
+      y = reflectIndex(y, image.height);
+      x = reflectIndex(x, image.width);
+    }
+    return { value: image.data[(y * image.width + x) * image.channels + channel], outside };
+  };
+  return { s, k, gy, gx, read };
+}
+
+/** The convolved map in plain JavaScript (no tensors): the same values as `convolve`, for small maps in a browser or a check. */
+export function convolveMap(image: FeatureMap, spec: ConvSpec): FeatureMap {
+  const { s, k, gy, gx, read } = windowReader(image, spec);
+  const out = new Float32Array(gy.out * gx.out * image.channels);
+  for (let oy = 0; oy < gy.out; oy++) for (let ox = 0; ox < gx.out; ox++) for (let c = 0; c < image.channels; c++) {
+    let sum = s.bias;
+    for (let dy = 0; dy < k; dy++) for (let dx = 0; dx < k; dx++) sum += read(oy, ox, dy, dx, c).value * s.kernel[dy][dx];
+    out[(oy * gx.out + ox) * image.channels + c] = sum;
+  }
+  return { height: gy.out, width: gx.out, channels: image.channels, data: out };
+}
+
+/** The breakdown of output pixel (outY, outX) in `channel`: window, kernel, products and their sum. */
+export function convolutionBreakdown(image: FeatureMap, spec: ConvSpec, outY: number, outX: number, channel = 0): ConvBreakdown {
+  const { s, k, gy, gx, read } = windowReader(image, spec);
   if (!Number.isInteger(outY) || outY < 0 || outY >= gy.out || !Number.isInteger(outX) || outX < 0 || outX >= gx.out) {
     throw new Error(`output pixel (${outY}, ${outX}) is outside the ${gy.out}x${gx.out} output`);
   }
   if (!Number.isInteger(channel) || channel < 0 || channel >= image.channels) {
     throw new Error(`channel ${channel} is outside 0..${image.channels - 1}`);
   }
-  const y0 = outY * s.stride - gy.before;
-  const x0 = outX * s.stride - gx.before;
   const window: number[][] = [];
   const isPadding: boolean[][] = [];
   const products: number[][] = [];
@@ -233,19 +266,9 @@ export function convolutionBreakdown(image: FeatureMap, spec: ConvSpec, outY: nu
     const pRow: boolean[] = [];
     const prRow: number[] = [];
     for (let dx = 0; dx < k; dx++) {
-      let y = y0 + dy;
-      let x = x0 + dx;
-      const outside = y < 0 || y >= image.height || x < 0 || x >= image.width;
-      let v = 0;
-      if (!outside || s.padding === 'reflect') {
-        if (outside) {
-          y = reflectIndex(y, image.height);
-          x = reflectIndex(x, image.width);
-        }
-        v = image.data[(y * image.width + x) * image.channels + channel];
-      }
-      const p = v * s.kernel[dy][dx];
-      wRow.push(v);
+      const { value, outside } = read(outY, outX, dy, dx, channel);
+      const p = value * s.kernel[dy][dx];
+      wRow.push(value);
       pRow.push(outside);
       prRow.push(p);
       sum += p;
@@ -259,8 +282,8 @@ export function convolutionBreakdown(image: FeatureMap, spec: ConvSpec, outY: nu
     outY,
     outX,
     channel,
-    centerY: y0 + c,
-    centerX: x0 + c,
+    centerY: outY * s.stride - gy.before + c,
+    centerX: outX * s.stride - gx.before + c,
     window,
     isPadding,
     kernel: s.kernel.map((r) => r.slice()),

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { activationGrid, rankChannels } from './activations';
 import { featureMap } from './common';
-import { filterGrid } from './filters';
+import { filterGrid, filterTiles } from './filters';
 import { useCpuBackend } from './test-backend';
 
 beforeAll(useCpuBackend);
@@ -23,6 +23,15 @@ describe('first-layer filter grid', () => {
     const bgr = filterGrid(k, { scale: 1, gap: 1, columns: 2, channelOrder: 'BGR' });
     expect(px(bgr, 1, 1)).toEqual([0, 128, 255]);
     k.dispose();
+  });
+
+  it('gives each filter its norm and the hue of its mean colour (for sorting)', () => {
+    // Filter 0: (r,g,b) = (1, 0, -1): norm √2, r > g > b halfway → orange, hue 30. Filter 1: (0, 0, 3): norm 3, blue → 240.
+    const tiles = filterTiles([1, 0, 0, 0, -1, 3], [1, 1, 3, 2]);
+    expect(tiles.map((t) => t.norm)).toEqual([Math.SQRT2, 3]);
+    expect(tiles.map((t) => t.hue)).toEqual([30, 240]);
+    expect(Array.from(tiles[0]!.tile.data)).toEqual([255, 128, 0]);
+    expect(() => filterTiles([1, 2], [1, 1, 3, 1])).toThrow(/2 values/);
   });
 
   it('handles 7x7 and 11x11 kernels with upscaling', () => {

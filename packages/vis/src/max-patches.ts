@@ -80,7 +80,7 @@ export function comparePatches(a: Pick<PatchEntry, 'value' | 'index' | 'y' | 'x'
 }
 
 /** Merges the top-k lists of disjoint image subsets into the top k of their union. */
-export function mergePatchResults(parts: PatchEntry[][], k = 9): PatchEntry[] {
+export function mergePatchResults<T extends Pick<PatchEntry, 'value' | 'index' | 'y' | 'x'>>(parts: readonly (readonly T[])[], k = 9): T[] {
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
   const seen = new Set<number>();
   for (const part of parts) {
@@ -93,16 +93,31 @@ export function mergePatchResults(parts: PatchEntry[][], k = 9): PatchEntry[] {
   return parts.flat().sort(comparePatches).slice(0, k);
 }
 
-/** Streams the images and returns the top k (image, position) responses of one channel. */
-export async function maxActivatingPatches(
+/** A winner of a search over several channels: as {@link PatchEntry}, the crop only when asked for. */
+export type PatchHit = Omit<PatchEntry, 'patch'> & { patch?: FeatureMap };
+
+/** Options of a search over several channels at once (one forward pass per image serves them all). */
+export interface ChannelsSearchOptions extends Omit<PatchSearchOptions, 'channel'> {
+  channels: readonly number[];
+  /** Cut each winner's receptive field out of the input (default true; a class search sends positions only). */
+  crops?: boolean;
+}
+
+/**
+ * Streams the images and returns, per channel (in the order of `channels`), the top k (image, position)
+ * responses: at most one per image (its strongest position), ordered by {@link comparePatches}.
+ */
+export async function maxActivatingPatchesByChannel(
   activate: LayerActivation,
   images: AsyncIterable<PatchImage> | Iterable<PatchImage>,
-  opts: PatchSearchOptions,
-): Promise<PatchEntry[]> {
+  opts: ChannelsSearchOptions,
+): Promise<PatchHit[][]> {
   const k = opts.k ?? 9;
   if (!Number.isInteger(k) || k < 1) throw new Error(`k must be a positive integer, got ${k}`);
-  if (!Number.isInteger(opts.channel) || opts.channel < 0) throw new Error(`channel must be an integer >= 0, got ${opts.channel}`);
-  const top: PatchEntry[] = [];
+  if (opts.channels.length === 0) throw new Error('pick at least one channel');
+  for (const c of opts.channels) if (!Number.isInteger(c) || c < 0) throw new Error(`channel must be an integer >= 0, got ${c}`);
+  if (new Set(opts.channels).size !== opts.channels.length) throw new Error('each channel once');
+  const tops: PatchHit[][] = opts.channels.map(() => []);
   const indices = new Set<number>();
   let done = 0;
   for await (const img of images as AsyncIterable<PatchImage>) {
@@ -118,24 +133,35 @@ export async function maxActivatingPatches(
       try {
         if (act.rank !== 4) throw new Error(`the layer must be a feature map [N,h,w,c], got [${act.shape.join(',')}]`);
         const channels = act.shape[3];
-        if (opts.channel >= channels) throw new Error(`channel ${opts.channel} is outside 0..${channels - 1}`);
+        const outside = opts.channels.find((c) => c >= channels);
+        if (outside !== undefined) throw new Error(`channel ${outside} is outside 0..${channels - 1}`);
         [, h, w] = act.shape;
-        const slice = tf.slice(act, [0, 0, 0, opts.channel], [1, -1, -1, 1]);
-        values = (await slice.data()) as Float32Array;
-        slice.dispose();
+        // [1, h, w, n]: the picked channels only, read back once.
+        const picked = tf.gather(act, [...opts.channels], 3);
+        values = (await picked.data()) as Float32Array;
+        picked.dispose();
       } finally {
         act.dispose();
       }
-      let best = 0;
-      for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
-      const cand = { value: values[best], index: img.index, y: Math.floor(best / w), x: best % w };
-      if (top.length < k || comparePatches(cand, top[top.length - 1]) < 0) {
-        const [, ih, iw, ic] = img.input.shape;
-        const box = patchBox(opts.receptiveField, cand.y, cand.x);
-        const patch = cutPatch(await img.input.data(), ih, iw, ic, box);
-        top.push({ id: img.id, ...cand, box, patch });
-        top.sort(comparePatches);
-        if (top.length > k) top.pop();
+      const n = opts.channels.length;
+      let pixels: ArrayLike<number> | undefined;
+      for (let j = 0; j < n; j++) {
+        let best = 0;
+        for (let i = 1; i < h * w; i++) if (values[i * n + j] > values[best * n + j]) best = i;
+        const cand = { value: values[best * n + j], index: img.index, y: Math.floor(best / w), x: best % w };
+        const top = tops[j];
+        if (top.length < k || comparePatches(cand, top[top.length - 1]) < 0) {
+          const box = patchBox(opts.receptiveField, cand.y, cand.x);
+          let patch: FeatureMap | undefined;
+          if (opts.crops ?? true) {
+            pixels ??= await img.input.data();
+            const [, ih, iw, ic] = img.input.shape;
+            patch = cutPatch(pixels, ih, iw, ic, box);
+          }
+          top.push({ id: img.id, ...cand, box, ...(patch ? { patch } : {}) });
+          top.sort(comparePatches);
+          if (top.length > k) top.pop();
+        }
       }
     } finally {
       img.input.dispose();
@@ -144,5 +170,17 @@ export async function maxActivatingPatches(
     opts.onProgress?.({ step: done, total: opts.totalImages ?? done });
     await yieldToEventLoop();
   }
-  return top;
+  return tops;
+}
+
+/** Streams the images and returns the top k (image, position) responses of one channel. */
+export async function maxActivatingPatches(
+  activate: LayerActivation,
+  images: AsyncIterable<PatchImage> | Iterable<PatchImage>,
+  opts: PatchSearchOptions,
+): Promise<PatchEntry[]> {
+  if (!Number.isInteger(opts.channel) || opts.channel < 0) throw new Error(`channel must be an integer >= 0, got ${opts.channel}`);
+  const { channel, ...rest } = opts;
+  const [top] = await maxActivatingPatchesByChannel(activate, images, { ...rest, channels: [channel], crops: true });
+  return top as PatchEntry[];
 }

@@ -168,13 +168,13 @@ export function greyValue(p: Preprocessing): number[] {
   return order.map((c) => (128 * p.scale - p.mean[c]) / p.std[c]);
 }
 
-/** The first convolution that reads the image (not depthwise): its id and HWIO kernel (owned by the model). */
-export function firstConvKernel(model: Model): { id: string; kernel: tf.Tensor4D } {
+/** The first convolution that reads the image (not depthwise): its id, HWIO kernel (owned by the model) and strides. */
+export function firstConvKernel(model: Model): { id: string; kernel: tf.Tensor4D; strides: [number, number] } {
   for (const node of topoSort(model.graph)) {
     if (node.op === 'conv2d' && !node.depthwise && node.groups === 1) {
       const k = model.weights[node.kernel];
       if (!k || k.rank !== 4) throw new Error(`weights '${node.kernel}' of node '${node.id}' are missing or not HWIO`);
-      return { id: node.id, kernel: k as tf.Tensor4D };
+      return { id: node.id, kernel: k as tf.Tensor4D, strides: [node.strides[0], node.strides[1]] };
     }
   }
   throw new Error(`model '${model.meta.id}' has no ordinary convolution`);

@@ -3,16 +3,23 @@
  * the suite's tests and closed after them.
  */
 import { afterAll, beforeAll } from 'vitest';
-import { startServer, type RunningServer } from '../../../server/index';
+import { startServer, type RunningServer, type StartOptions } from '../../../server/index';
 import type { DatabaseTarget, TestDatabase } from './databases';
 
-/** Registers the suite's server; read `base` (its URL) and `server` inside tests. */
-export function useApiServer(target: DatabaseTarget): { readonly base: string; readonly server: RunningServer } {
+/**
+ * Registers the suite's server; read `base` (its URL) and `server` inside tests. `options` adds environment variables,
+ * compute settings (real models: `compute.modelsDir`) and tuned limits.
+ */
+export function useApiServer(
+  target: DatabaseTarget,
+  options: { env?: Record<string, string>; compute?: StartOptions['compute'] } & Pick<StartOptions, 'limits'> = {},
+): { readonly base: string; readonly server: RunningServer } {
   let db: TestDatabase | undefined;
   let server: RunningServer | undefined;
   beforeAll(async () => {
     db = await target.create();
-    server = await startServer({ env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1' }, log: false });
+    const { env, ...start } = options;
+    server = await startServer({ env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', ...env }, log: false, ...start });
   });
   afterAll(async () => {
     await server?.close();

@@ -17,6 +17,7 @@ import {
   type SessionState,
 } from '@convlab/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { TEST_ADMIN_EMAIL } from './databases';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -49,13 +50,42 @@ export async function api(
   return { status: res.status, body: text ? JSON.parse(text) : undefined, setCookie: res.headers.get('set-cookie') };
 }
 
-/** Signs up an instructor and returns the `name=value` cookie to send. */
-export async function signUpInstructor(base: string, email: string): Promise<{ cookie: string; id: string }> {
-  const res = await api(base, '/api/auth/signup', { body: { email, password: 'correct horse battery', name: 'Teacher' } });
-  if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
+const PASSWORD = 'correct horse battery';
+const adminCookies = new Map<string, Promise<string>>();
+
+function cookieOf(res: { setCookie: string | null }): string {
   const cookie = res.setCookie?.split(';')[0];
   if (!cookie?.startsWith(`${SESSION_COOKIE}=`)) throw new Error('no session cookie');
-  return { cookie, id: res.body.instructor.id };
+  return cookie;
+}
+
+/** The admin's cookie on the server at `base` (signed up on first use, signed in when it already exists). */
+export function adminCookie(base: string): Promise<string> {
+  let cookie = adminCookies.get(base);
+  if (!cookie) {
+    cookie = (async () => {
+      const body = { email: TEST_ADMIN_EMAIL, password: PASSWORD };
+      let res = await api(base, '/api/auth/signup', { body: { ...body, name: 'Admin' } });
+      if (res.status === 409) res = await api(base, '/api/auth/signin', { body });
+      if (!res.body?.account?.admin) throw new Error(`no admin on ${base}: ${res.status} ${JSON.stringify(res.body)}`);
+      return cookieOf(res);
+    })();
+    cookie.catch(() => adminCookies.delete(base));
+    adminCookies.set(base, cookie);
+  }
+  return cookie;
+}
+
+/** Signs up an instructor, has the admin approve it when needed, and returns the `name=value` cookie to send. */
+export async function signUpInstructor(base: string, email: string): Promise<{ cookie: string; id: string }> {
+  const res = await api(base, '/api/auth/signup', { body: { email, password: PASSWORD, name: 'Teacher' } });
+  if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const id: string = res.body.account.id;
+  if (!res.body.account.approved) {
+    const approved = await api(base, `/api/admin/accounts/${id}/approve`, { body: { approved: true }, cookie: await adminCookie(base) });
+    if (approved.status !== 200) throw new Error(`approval failed: ${approved.status} ${JSON.stringify(approved.body)}`);
+  }
+  return { cookie: cookieOf(res), id };
 }
 
 export const SLIDES = ['intro', 'convolution', 'pooling', 'filters'].map((id, i) => ({

@@ -8,6 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 
+/** Every test server's admin (CONVLAB_ADMIN_EMAIL); clients.ts signs it up to approve instructors. */
+export const TEST_ADMIN_EMAIL = 'admin@convlab.test';
+
 export interface TestDatabase {
   kind: 'sqlite' | 'postgresql';
   /** Environment for the server: CONVLAB_DATA_DIR and, for PostgreSQL, DATABASE_URL. */
@@ -34,7 +37,7 @@ async function createSqlite(): Promise<TestDatabase> {
   return {
     kind: 'sqlite',
     dataDir,
-    env: { CONVLAB_DATA_DIR: dataDir },
+    env: { CONVLAB_DATA_DIR: dataDir, CONVLAB_ADMIN_EMAIL: TEST_ADMIN_EMAIL },
     cleanup: async () => rmSync(dataDir, { recursive: true, force: true }),
   };
 }
@@ -47,7 +50,7 @@ async function createPostgres(baseUrl: string): Promise<TestDatabase> {
   return {
     kind: 'postgresql',
     dataDir,
-    env: { CONVLAB_DATA_DIR: dataDir, DATABASE_URL: url.toString() },
+    env: { CONVLAB_DATA_DIR: dataDir, DATABASE_URL: url.toString(), CONVLAB_ADMIN_EMAIL: TEST_ADMIN_EMAIL },
     cleanup: async () => {
       const client = new pg.Client({ connectionString: baseUrl });
       await client.connect();

@@ -16,10 +16,24 @@ describe('How CNNs see', () => {
     expect(lesson.usesFallbackPhotos).toBe(false);
   });
 
-  it('starts with slides on convolution and pooling, then the three labs with the lecture’s presets', () => {
+  it('starts with the convolution and pooling labs, then the filters and the other labs with the lecture’s presets', () => {
     const { steps } = howCnnsSeeLesson();
-    expect(steps.slice(0, 3).map((s) => s.id)).toEqual(['welcome', 'convolution', 'pooling']);
-    expect(steps.filter((s) => s.kind === 'lab').map((s) => s.kind === 'lab' && s.labId)).toEqual(['occlusion', 'occlusion', 'occlusion', 'neuron', 'ascent']);
+    expect(steps.slice(0, 7).map((s) => s.id)).toEqual(['welcome', 'convolution', 'convolution-challenge', 'pooling', 'classifiers', 'first-layer-filters', 'max-patches']);
+    expect(steps.filter((s) => s.kind === 'lab').map((s) => s.kind === 'lab' && s.labId)).toEqual([
+      'convolution',
+      'convolution',
+      'pooling',
+      'filters',
+      'max-patches',
+      'occlusion',
+      'occlusion',
+      'occlusion',
+      'neuron',
+      'ascent',
+    ]);
+    // The class's patch search (after the first-layer filters, before occlusion) starts on the conv5-like layer.
+    const patches = steps.find((s) => s.kind === 'lab' && s.labId === 'max-patches')!;
+    expect(patches.kind === 'lab' && checkLabStep(patches).params).toMatchObject({ model: 'squeezenet1.1_nchw', layer: 'fire9_concat', images: 'imagenet-samples' });
     const occlusion = steps.filter((s) => s.kind === 'lab' && s.labId === 'occlusion');
     expect(occlusion.map((s) => s.kind === 'lab' && s.params.image)).toEqual([
       { kind: 'sample', id: 'imagenet-samples/n04147183_schooner.jpg' },

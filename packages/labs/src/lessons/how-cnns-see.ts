@@ -1,7 +1,9 @@
 /**
- * The ready-made lesson "How CNNs see": slides on convolution and pooling, then the lecture's three labs with its
- * examples as presets — occlusion on a schooner, an African elephant and a go-kart; guided backprop on a
- * conv5-like layer; gradient ascent on dumbbell, cup, bell pepper, lemon, strawberry, orange and pineapple.
+ * The ready-made lesson "How CNNs see", in the lecture's order: convolution (a kernel and its weighted sum, then
+ * "make this output"), pooling and its drawbacks, the first-layer filters of the installed ImageNet networks, then
+ * the labs with the lecture's examples as presets — occlusion on a schooner, an African elephant and a go-kart;
+ * guided backprop on a conv5-like layer; gradient ascent on dumbbell, cup, bell pepper, lemon, strawberry, orange
+ * and pineapple. The convolution, pooling and filters labs use a photo the repository carries.
  *
  * Images are referenced by sample id (a path inside the images directory, `CONVLAB_IMAGES_DIR`). ImageNet photos
  * cannot ship with ConvLab, so where they are absent each lab falls back to a photo the repository carries
@@ -10,8 +12,12 @@
  */
 import type { LabStep, SlideStep, Step } from '@convlab/protocol';
 import type { AscentParamsInput } from '../ascent.lab';
+import { CONV_DEFAULT_PHOTO, type ConvolutionParamsInput } from '../convolution.lab';
+import type { FiltersParamsInput } from '../filters.lab';
+import type { MaxPatchParamsInput } from '../max-patches.lab';
 import type { NeuronParamsInput } from '../neuron.lab';
 import type { OcclusionParamsInput } from '../occlusion.lab';
+import type { PoolingParamsInput } from '../pooling.lab';
 
 /** An ImageNet class as the labels file names it. */
 export interface LessonClass {
@@ -123,6 +129,33 @@ export interface Lesson {
 }
 
 const slide = (id: string, title: string, markdown: string): SlideStep => ({ kind: 'slide', id, title, markdown });
+const lab = <P,>(id: string, title: string, labId: string, params: P, markdown: string): LabStep => ({ kind: 'lab', id, title, markdown, labId, params: params as LabStep['params'] });
+
+/** The lecture's building blocks as labs: convolution, "make this output", pooling; then the first-layer filters. */
+function buildingBlockSteps(): { blocks: LabStep[]; filters: LabStep } {
+  const conv: ConvolutionParamsInput = { image: CONV_DEFAULT_PHOTO, size: 64, stride: 1, padding: 1 };
+  const pool: PoolingParamsInput = { image: CONV_DEFAULT_PHOTO, model: LESSON_MODELS.gradients, layer: 'conv1_relu', op: 'max', size: 2, stride: 2 };
+  const filters: FiltersParamsInput = { models: ['squeezenet1.0_nhwc', LESSON_MODELS.forward, LESSON_MODELS.gradients], image: CONV_DEFAULT_PHOTO };
+  return {
+    blocks: [
+      lab('convolution', 'Convolution: a weighted sum', 'convolution', conv,
+        `A kernel of weights slides over the image; each output is the weighted sum of the pixels under it: ` +
+          `y[i, j] = Σ_u Σ_v w[u, v] · x[i·S + u, j·S + v]. Try the presets, then click an output pixel to see its sum ` +
+          `term by term. Output size for input W, kernel K, padding P, stride S: **(W − K + 2P) / S + 1**.`),
+      lab('convolution-challenge', 'Make this output', 'convolution', { ...conv, challenge: true },
+        `The server made the target with a kernel it keeps secret. Find a kernel whose output matches it ` +
+          `(within 1 % of the target's range) and check it with the server.`),
+      lab('pooling', 'Pooling and its drawbacks', 'pooling', pool,
+        `**Max pooling** keeps the largest value of each window, average pooling the mean. Shift the input by one pixel: ` +
+          `max-pooled outputs jump, average pooling blurs detail away. Watch the receptive field grow with size and ` +
+          `stride, then compute a pooled value of your own grid by hand.`),
+    ],
+    filters: lab('first-layer-filters', 'First-layer filters', 'filters', filters,
+      `The first convolution of each network, one tile per filter: SqueezeNet 1.0's 96 filters of 3×7×7 (stride 2) ` +
+        `play AlexNet's 64×3×11×11; MobileNet and SqueezeNet 1.1 use 3×3. Compare two models, sort by norm or colour, ` +
+        `click a filter to see where the photo excites it, and submit the most telling one with a caption.`),
+  };
+}
 
 function fallbackNote(missing: LessonPhoto, used: LessonPhoto): string {
   return (
@@ -162,15 +195,41 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
       id: pair.id,
       title: `Occlusion ${i + 1}/3: ${p.label.name}`,
       markdown:
-        `The network says **${p.label.name}** for ${p.caption}. Which part of the picture is it looking at?\n\n` +
-        `Draw grey rectangles or brush over parts of the image: the probability of *${p.label.name}* is shown with ` +
+        // {{…}} are filled in from the step's parameters when shown (renderInstructions), so they follow any change.
+        `The network says **{{class}}** for this photo of {{image}}. Which part of the picture is it looking at?\n\n` +
+        `Draw {{fill}} rectangles or brush over parts of the image: the probability of *{{class}}* is shown with ` +
         `and without your mask. Find a small mask that makes it drop a lot, then submit it. When everyone is done, ` +
-        `we sweep a ${params.window}-pixel window over the image together (Zeiler & Fergus, 2014).` +
+        `we sweep a {{window}}-pixel window over the image together (Zeiler & Fergus, 2014).` +
         note,
       labId: 'occlusion',
       params: params as LabStep['params'],
     };
   });
+
+  // The search runs over the ImageNet samples; a server without them searches the repository's photos.
+  const hasSamples = has(imagenetSampleId(LESSON_CLASSES.africanElephant));
+  const maxPatchParams: MaxPatchParamsInput = {
+    model: LESSON_MODELS.gradients,
+    layers: [...SQUEEZENET_LAYERS],
+    layer: CONV5_LIKE_LAYER,
+    channels: [0, 1, 2, 3, 4, 5],
+    images: 'imagenet-samples',
+    imageCount: 200,
+    shardSize: 10,
+    shardTimeoutSeconds: 30,
+  };
+  const maxPatchStep: LabStep = {
+    kind: 'lab',
+    id: 'max-patches',
+    title: 'Which patches make a neuron fire?',
+    markdown:
+      `Run many photos through the network and keep, for one channel, the nine image patches that excite it most ` +
+      `(Zeiler & Fergus, 2014). Each laptop searches a few photos; the server checks and merges. Start with ` +
+      `**${CONV5_LIKE_LAYER}** (conv5-like, large receptive fields), then try an early layer: edges and colours become parts.` +
+      (hasSamples ? '' : `\n\n> **Note:** the ImageNet samples are not on this server (set \`CONVLAB_IMAGES_DIR\`); the search uses the photos that ship with ConvLab.`),
+    labId: 'max-patches',
+    params: maxPatchParams as LabStep['params'],
+  };
 
   const neuron = choose(NEURON_PHOTO);
   const neuronParams: NeuronParamsInput = {
@@ -215,43 +274,25 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
     title: 'What does the network think a dumbbell looks like?',
     markdown:
       `Start from a grey image and follow the gradient of one class score: I* = argmax_I S_c(I) − λ‖I‖² ` +
-      `(Simonyan et al., 2014). Classes: ${ASCENT_CLASSES.map((c) => c.name).join(', ')}. ` +
+      `(Simonyan et al., 2014). Classes: {{classes}}. ` +
       `Try the presets, then change λ: too small gives noise, too large gives grey. Submit your best image.`,
     labId: 'ascent',
     params: ascentParams as LabStep['params'],
   };
 
+  const blocks = buildingBlockSteps();
+  images.add(CONV_DEFAULT_PHOTO.id);
   const steps: Step[] = [
     slide(
       'welcome',
       'How CNNs see',
       `Today we open up image classifiers trained on ImageNet (1,000 classes) and ask **what they look at**.\n\n` +
-        `1. Convolution and pooling — the two building blocks\n2. Occlusion — hide parts of a photo\n` +
-        `3. From a neuron back to the pixels — gradients, guided backprop, deconvnet\n4. Gradient ascent — images a class "wants"\n\n` +
+        `1. Convolution and pooling — the two building blocks\n2. First-layer filters of ImageNet networks\n` +
+        `3. Occlusion — hide parts of a photo\n4. From a neuron back to the pixels — gradients, guided backprop, deconvnet\n` +
+        `5. Gradient ascent — images a class "wants"\n\n` +
         `You compute on your own laptop; when it cannot, the server helps.`,
     ),
-    slide(
-      'convolution',
-      'Convolution: a weighted sum',
-      `A convolutional layer slides a small **kernel** of weights over the image. At each position the output is a ` +
-        `weighted sum of the pixels under the kernel, plus a bias:\n\n` +
-        `    y[i, j] = Σ_c Σ_u Σ_v  w[c, u, v] · x[c, i·s + u, j·s + v]  +  b\n\n` +
-        `- The **same** weights are used at every position: a kernel that detects an edge detects it anywhere.\n` +
-        `- Each kernel gives one output channel; a layer has many kernels.\n` +
-        `- Output size for input W, kernel K, padding P, stride S: **(W − K + 2P) / S + 1**.\n` +
-        `- Stacking layers grows the **receptive field**: a neuron deep in the network sees a large part of the image.`,
-    ),
-    slide(
-      'pooling',
-      'Pooling and its drawbacks',
-      `**Max pooling** keeps the largest value of each window (say 2×2 with stride 2); average pooling keeps the mean. ` +
-        `It halves the resolution, so later layers see more of the image for the same cost, and makes the output ` +
-        `a little insensitive to small shifts.\n\n` +
-        `Its price:\n- **Where** a feature was is partly thrown away.\n` +
-        `- Striding without blurring first **aliases**: shifting the input by one pixel can change the output a lot.\n` +
-        `- Three-quarters of the activations are discarded at every 2×2 pool.\n\n` +
-        `Many modern networks replace it by strided convolutions, but the question stays: what survives to the top?`,
-    ),
+    ...blocks.blocks,
     slide(
       'classifiers',
       'ImageNet classifiers',
@@ -260,6 +301,8 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
         `A classifier ends in a score per class; softmax turns the scores into probabilities. ` +
         `In the next labs we poke the input and watch those numbers move.`,
     ),
+    blocks.filters,
+    maxPatchStep,
     ...occlusionSteps,
     neuronStep,
     ascentStep,

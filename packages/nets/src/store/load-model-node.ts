@@ -34,6 +34,9 @@ export interface LoadedModel {
 
 const TFLITE_MAGIC = 'TFL3';
 
+/** The metadata file of a model folder (`meta.json`: a partial {@link ModelMeta} applied to the model beside it). */
+export const FOLDER_META = 'meta.json';
+
 function isTflite(bytes: Uint8Array): boolean {
   return bytes.length >= 8 && String.fromCharCode(...bytes.subarray(4, 8)) === TFLITE_MAGIC;
 }
@@ -43,8 +46,9 @@ function idFromName(name: string): string {
 }
 
 /**
- * Loads a model from a built-in id, a path (TFLite file, ONNX file, model.json, or a folder holding one of them) or an http(s)
- * URL (of a .tflite file or a model.json). Errors say which of these `spec` was taken for and what went wrong.
+ * Loads a model from a built-in id, a path (TFLite file, ONNX file, model.json, or a folder holding one of them — with a
+ * `meta.json` beside it, as the server's model store writes, its settings apply) or an http(s) URL (of a .tflite file
+ * or a model.json). Errors say which of these `spec` was taken for and what went wrong.
  */
 export async function loadModelSpec(spec: string, options: LoadModelSpecOptions = {}): Promise<LoadedModel> {
   if (isStoredModelId(spec)) {
@@ -65,6 +69,11 @@ export async function loadModelSpec(spec: string, options: LoadModelSpecOptions 
   const full = path.resolve(spec);
   if (info.isDirectory()) {
     const names = await readdir(full);
+    if (names.includes(FOLDER_META)) {
+      // A model folder the server's model store wrote: its settings (preprocessing, labels, id) travel with it.
+      const meta = JSON.parse(await readFile(path.join(full, FOLDER_META), 'utf8')) as Partial<ModelMeta>;
+      options = { ...options, meta: { ...meta, ...options.meta } };
+    }
     if (names.includes('model.json')) return loadLayersFile(path.join(full, 'model.json'), options);
     const tflites = names.filter((n) => n.toLowerCase().endsWith('.tflite'));
     if (tflites.length === 1) return loadTfliteFile(path.join(full, tflites[0]), options);

@@ -239,6 +239,19 @@ describe.skipIf(!haveShared)('downloads, the HTTP handler and the browser cache,
     disposeModel(layersUrl.model);
     await expect(loadModelSpec('no/such/model.tflite', opts)).rejects.toThrow(/unknown model 'no\/such\/model.tflite': not a built-in id \(mobilenet_v1_0.25_224,/);
   });
+
+  it('loads a model folder with its meta.json (as the server stores uploads): id, preprocessing and class names apply', async () => {
+    const dir = tmp();
+    copyFileSync(path.join(SHARED_MODELS, 'onnx', 'squeezenet1_1.onnx'), path.join(dir, 'model.onnx'));
+    const classNames = Array.from({ length: 1000 }, (_, i) => `class ${i}`);
+    const preprocessing = { scale: 1, mean: [0, 0, 0], std: [1, 1, 1], channelOrder: 'BGR', cropFraction: 1 };
+    writeFileSync(path.join(dir, 'meta.json'), JSON.stringify({ id: 'onnx-mine-0123456789ab', displayName: 'Mine', labels: 'custom', classNames, preprocessing }));
+    const { model } = await loadModelSpec(dir, { env: CLEAN_ENV });
+    expect(model.meta).toMatchObject({ id: 'onnx-mine-0123456789ab', displayName: 'Mine', labels: 'custom', preprocessing, inputSize: [224, 224], numClasses: 1000 });
+    expect(model.meta.classNames).toEqual(classNames);
+    disposeModel(model);
+    rmSync(dir, { recursive: true, force: true });
+  });
 });
 
 /** Cache Storage as the browser has it (Node has none): enough of open/match/put/delete for the reader. */

@@ -1,12 +1,13 @@
 /**
  * Browser page for webgl.browser.test.ts (bundled with esbuild): runs MobileNet v1 0.25 on webgl and on cpu in the
- * same page, loading the model over HTTP with the browser reader, and reports how far the results differ; and the
- * max-pool tie case's gradients on webgl (the test compares them with the hand-computed ones).
+ * same page, loading the model over HTTP with the browser reader, and reports how far the results differ; the
+ * max-pool tie case's gradients on webgl (the test compares them with the hand-computed ones); and the imported
+ * squeezenet1_1.onnx on webgl against PyTorch's reference rows (when the server has models/onnx/).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-webgl';
 import '@tensorflow/tfjs-backend-cpu';
-import { createHttpReader, loadBuiltinModel, Executor, disposeModel, disposeForward } from '../index';
+import { createHttpReader, loadBuiltinModel, Executor, disposeModel, disposeForward, importOnnx, npyToTensor, parseNpy } from '../index';
 import type { ReluMode } from '../executor.types';
 import { tieGradients } from './max-pool-ties';
 
@@ -34,6 +35,31 @@ async function run(backend: string) {
   return { logits, tap, grads, tensors: tf.memory().numTensors };
 }
 
+/** squeezenet1_1.onnx imported here and run on the current backend: max |Δ| / max |ref| of each PyTorch row. */
+async function onnxRows(): Promise<number[] | null> {
+  const reader = createHttpReader(`${location.origin}/models/onnx/`);
+  let bytes: Uint8Array;
+  try {
+    bytes = await reader.readBytes('squeezenet1_1.onnx');
+  } catch {
+    return null; // no ONNX reference models on this machine
+  }
+  const model = await importOnnx(bytes, { id: 'squeezenet1_1' });
+  const nchw = npyToTensor(await reader.readBytes('input.npy'));
+  const x = tf.transpose(nchw, [0, 2, 3, 1]) as tf.Tensor4D;
+  const ref = parseNpy(await reader.readBytes('squeezenet1_1.output.npy'));
+  const n = ref.shape[1]!;
+  const ex = new Executor(model);
+  const r = ex.forward(x);
+  const got = Array.from(await r.logits.data());
+  disposeForward(r);
+  tf.dispose([nchw, x]);
+  ex.dispose();
+  disposeModel(model);
+  const want = Array.from(ref.data as Float32Array);
+  return [0, 1].map((row) => rel(got.slice(row * n, (row + 1) * n), want.slice(row * n, (row + 1) * n)));
+}
+
 function rel(a: number[], b: number[]): number {
   let n = 0;
   let d = 0;
@@ -49,6 +75,7 @@ function rel(a: number[], b: number[]): number {
   try {
     const gl = await run('webgl');
     const ties = { standalone: await tieGradients(false), fused: await tieGradients(true) };
+    const onnx = await onnxRows();
     const cpu = await run('cpu');
     w.__result = {
       backend: 'webgl',
@@ -57,6 +84,7 @@ function rel(a: number[], b: number[]): number {
       grads: Object.fromEntries(MODES.map((m) => [m, rel(gl.grads[m], cpu.grads[m])])),
       leftover: [gl.tensors, cpu.tensors],
       ties,
+      onnx,
     };
   } catch (e) {
     w.__result = { error: String((e as Error).stack ?? e) };

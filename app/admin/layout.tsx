@@ -1,0 +1,10 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+
+// The pages below are client components; their <title> comes from this server layout.
+export const metadata: Metadata = { title: 'Instructor accounts' };
+
+/** The admin segment. */
+export default function Layout({ children }: { children: ReactNode }) {
+  return children;
+}

@@ -1,0 +1,142 @@
+/**
+ * LTI 1.3 as a new user meets it, in headless Chromium: the admin registers the test platform on /admin/lti, then
+ * the LMS's course page (another site: lms.test, mapped to this machine) frames ConvLab; every launch runs inside the
+ * iframe (login initiation → the platform's authorization → the signed launch). The instructor links an assignment
+ * by deep linking, a student opens it and submits, the instructor grades and releases, and the grade arrives at the
+ * platform's line item; the roster syncs from inside the frame. ConvLab has no assignment pages yet (issue 12's UI),
+ * so the submission, grading and release are the frame's own same-origin requests. The cookies are SameSite=None,
+ * Secure and Partitioned: Playwright's contexts block other third-party cookies, as private windows do.
+ */
+import { expect, test } from '@playwright/test';
+import { ROLE, startTestPlatform, type Person, type TestPlatform } from '../lti-platform/test-platform';
+import { ADMIN_EMAIL, CHROMIUM, snap } from './support';
+
+const LMS_HOST = 'lms.test';
+
+test.use({
+  launchOptions: {
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', `--host-resolver-rules=MAP ${LMS_HOST} 127.0.0.1`],
+  },
+});
+
+const ada: Person = { sub: 'e2e-ada', name: 'Ada Lovelace', roles: [ROLE.learner] };
+const grace: Person = { sub: 'e2e-grace', name: 'Grace Hopper', roles: [ROLE.instructor] };
+
+let platform: TestPlatform;
+test.afterAll(() => platform?.close());
+
+test('an LMS course frames ConvLab: registration, deep linking, launches, a submission whose released grade reaches the LMS, roster sync', async ({ browser, baseURL }, testInfo) => {
+  platform = await startTestPlatform({ browserHost: LMS_HOST });
+  // ConvLab as the LMS frames it: at localhost (Chromium keeps Secure cookies from http://localhost, as from https).
+  platform.toolBase = baseURL!.replace('127.0.0.1', 'localhost');
+
+  // The admin registers the platform and sees what to enter in the LMS.
+  const adminContext = await browser.newContext();
+  const signup = await adminContext.request.post('/api/auth/signup', { data: { email: ADMIN_EMAIL, password: 'correct horse battery', name: 'Admin' } });
+  if (signup.status() === 409) expect((await adminContext.request.post('/api/auth/signin', { data: { email: ADMIN_EMAIL, password: 'correct horse battery' } })).ok()).toBe(true);
+  const admin = await adminContext.newPage();
+  await admin.goto('/admin/lti');
+  await expect(admin.getByText(`${baseURL}/lti/login`)).toBeVisible();
+  const registration = platform.registration();
+  await admin.getByLabel('Name').fill(registration.name);
+  await admin.getByLabel('Issuer').fill(registration.issuer);
+  await admin.getByLabel('Client id').fill(registration.clientId);
+  await admin.getByLabel('OIDC authorization URL').fill(registration.authLoginUrl);
+  await admin.getByLabel('Platform JWKS URL').fill(registration.jwksUrl);
+  await admin.getByLabel('Access token URL').fill(registration.accessTokenUrl);
+  await admin.getByLabel('Deployment ids').fill(registration.deploymentIds.join(', '));
+  await admin.getByRole('button', { name: 'Register platform' }).click();
+  await expect(admin.getByText('Test LMS is registered')).toBeVisible();
+  await snap(admin, 'lti-admin-platforms', testInfo, true);
+
+  // The instructor opens ConvLab from the LMS first: the launch makes the course (staff land on its page).
+  const teacher = await (await browser.newContext()).newPage();
+  platform.nextBrowserLaunch = { person: grace, claims: platform.resourceLinkClaims('e2e-course-link') };
+  await teacher.goto(`${platform.browserUrl}/course`);
+  await expect.poll(() => teacher.frame({ url: /\/courses\// }) !== null).toBe(true);
+  const inFrame = (page: typeof teacher, pattern: RegExp) => page.frame({ url: pattern })!;
+  const courseId = new URL(inFrame(teacher, /\/courses\//).url()).pathname.split('/')[2]!;
+  // Inside the frame (its own partitioned cookies), she makes a hand-graded assignment.
+  const made = await inFrame(teacher, /\/courses\//).evaluate(async (id) => {
+    const step = { kind: 'lab', id: 'occ-cat', title: 'Hide the cat', markdown: 'Hide as little as you can.', labId: 'occlusion', params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' } };
+    const res = await fetch(`/api/courses/${id}/assignments`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        title: 'Occlusion homework',
+        source: { kind: 'steps', steps: [step] },
+        steps: [{ stepId: step.id, grading: { points: 0, rubric: [{ id: 'why', label: 'Explains what the network looked at', points: 5 }], attempts: 2, counts: 'best' } }],
+        opensAt: new Date(Date.now() - 60_000).toISOString(),
+        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+        latePolicy: { kind: 'refuse' },
+      }),
+    });
+    return { status: res.status, body: await res.json() };
+  }, courseId);
+  expect(made.status, JSON.stringify(made.body)).toBe(201);
+  const assignmentId: string = made.body.assignment.id;
+
+  // Deep linking: she picks the assignment in ConvLab's picker; the signed answer goes back to the LMS.
+  platform.nextBrowserLaunch = { person: grace, claims: platform.deepLinkingClaims() };
+  await teacher.goto(`${platform.browserUrl}/course`);
+  const picker = teacher.frameLocator('#tool');
+  await expect(picker.getByRole('cell', { name: 'Occlusion homework' })).toBeVisible();
+  await snap(teacher, 'lti-deep-linking-picker-in-lms-iframe', testInfo);
+  await picker.getByRole('button', { name: 'Add to course' }).click();
+  await expect(picker.getByText('The ConvLab assignment was added to the course.')).toBeVisible();
+  const item = (platform.deepLinkResponses.at(-1)!['https://purl.imsglobal.org/spec/lti-dl/claim/content_items'] as { lineItem: { scoreMaximum: number }; custom: Record<string, string> }[])[0]!;
+  expect(item.lineItem.scoreMaximum).toBe(5);
+
+  // A student opens the link the LMS made: ConvLab launches inside the LMS's iframe, on her assignment.
+  const student = await (await browser.newContext()).newPage();
+  platform.nextBrowserLaunch = { person: ada, claims: platform.resourceLinkClaims('e2e-link', { 'https://purl.imsglobal.org/spec/lti/claim/custom': item.custom }) };
+  await student.goto(`${platform.browserUrl}/course`);
+  const studentFrame = student.frameLocator('#tool');
+  await expect(studentFrame.getByText('Signed in from the LMS as Ada Lovelace (student).')).toBeVisible();
+  await expect(studentFrame.getByRole('heading', { name: 'Occlusion homework' })).toBeVisible();
+  await snap(student, 'lti-student-in-lms-iframe', testInfo);
+  // Outside the LMS frame, ConvLab's own pages still refuse to be framed.
+  const framed = await student.request.get(`${baseURL}/dashboard`);
+  expect(framed.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
+
+  // She completes the step from inside the frame (the request carries the frame's sign-in cookie).
+  const submitted = await inFrame(student, /\/lti\/home/).evaluate(async (id) => {
+    const params = { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' };
+    const result = { classIndex: 285, baseline: 0.9, inputSize: [224, 224], masks: [{ mask: { kind: 'rect', x: 0, y: 0, width: 80, height: 80 }, probability: 0.2 }] };
+    const res = await fetch(`/api/assignments/${id}/submissions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ requestId: `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}`, stepId: 'occ-cat', params, result, claimedLate: false }),
+    });
+    return { status: res.status, body: await res.json() };
+  }, assignmentId);
+  expect(submitted.status, JSON.stringify(submitted.body)).toBe(201);
+
+  // The instructor grades it and releases the grades; the grade reaches the LMS's line item.
+  platform.roster = [grace, ada, { sub: 'e2e-alan', name: 'Alan Turing', roles: [ROLE.learner] }];
+  platform.nextBrowserLaunch = { person: grace, claims: platform.resourceLinkClaims('e2e-course-link') };
+  await teacher.goto(`${platform.browserUrl}/course`);
+  await expect.poll(() => teacher.frame({ url: /\/courses\// }) !== null).toBe(true);
+  const released = await inFrame(teacher, /\/courses\//).evaluate(
+    async ({ id, submissionId }) => {
+      const post = (path: string, body: unknown) => fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }).then((r) => r.status);
+      return [await post(`/api/assignment-submissions/${submissionId}/grade`, { requestId: `e2e-${Date.now()}-${Math.random().toString(36).slice(2)}`, rubric: { why: 4 }, comment: 'Good' }), await post(`/api/assignments/${id}/release`, { released: true })];
+    },
+    { id: assignmentId, submissionId: submitted.body.submission.id as string },
+  );
+  expect(released).toEqual([200, 200]);
+  await expect.poll(() => platform.scores.find((s) => s.body.userId === ada.sub)?.body, { timeout: 20_000 }).toMatchObject({ scoreGiven: 4, scoreMaximum: 5, gradingProgress: 'FullyGraded' });
+
+  // On ConvLab's LTI page inside the frame: the roster synced from the LMS and the grade marked "sent".
+  await teacher.goto(`${platform.browserUrl}/course`);
+  await expect.poll(() => teacher.frame({ url: /\/courses\// }) !== null).toBe(true);
+  await inFrame(teacher, /\/courses\//).goto(`${platform.toolBase}/lti/home`);
+  const home = teacher.frameLocator('#tool');
+  await expect(home.getByText('Signed in from the LMS as Grace Hopper (instructor).')).toBeVisible();
+  await home.getByRole('button', { name: 'Sync roster from the LMS' }).click();
+  await expect(home.getByRole('cell', { name: 'Alan Turing' })).toBeVisible();
+  await expect(home.getByRole('cell', { name: 'sent' })).toBeVisible();
+  await snap(teacher, 'lti-instructor-roster-and-grades-in-lms-iframe', testInfo);
+  await adminContext.close();
+});
