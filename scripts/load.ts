@@ -286,6 +286,8 @@ async function main(): Promise<void> {
         } else {
           s.step = next;
           await waitUntil(() => [...p.waiting].every((st) => !st.joined), BROADCAST_WAIT_MS);
+          // The round is counted now: a dropped student who reads the step when rejoining later is not a receipt.
+          if (pending.get(k) === p) pending.delete(k);
           // Who dropped during the change (failover) is not expected to see it; they read the step when they rejoin.
           const missed = [...p.waiting].filter((st) => st.joined).length;
           const dropped = p.waiting.size - missed;
