@@ -12,26 +12,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLIENT_EVENT_NAMES, PROTOCOL_VERSION, SESSION_COOKIE, newRequestId, withRequestId, type Ack, type ClientEventName } from '@convlab/protocol';
+import { CLIENT_EVENT_NAMES, PROTOCOL_VERSION, SESSION_COOKIE, newRequestId, withRequestId, type ClientEventName } from '@convlab/protocol';
 import { io, type Socket } from 'socket.io-client';
 import { freePort, spawnServer, type ServerProcess } from '../tests/integration/helpers/server-process';
+import { OCC, RESULT, api, ask as askWithin } from './lib/class-load';
 
 const STUDENTS = 300;
 const LATE_JOINERS = 50;
 const FUZZ_PAYLOADS = 10_000;
 const ACK_TIMEOUT_MS = 10_000;
+const ask = (socket: Socket, event: string, payload: unknown, timeoutMs = ACK_TIMEOUT_MS) => askWithin(socket, event, payload, timeoutMs);
 // The bound of the whole run (the issue allows its tests 8 CI minutes); a quiet 2-core machine needs about 2–4.
 const DEADLINE_MS = 420_000;
 
-const OCC = {
-  kind: 'lab',
-  id: 'occ',
-  title: 'Occlusion',
-  markdown: '',
-  labId: 'occlusion',
-  params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' },
-};
-const RESULT = { classIndex: 285, baseline: 0.59, inputSize: [224, 224], masks: [{ mask: { kind: 'rect', x: 80, y: 40, width: 60, height: 90 }, probability: 0.2 }] };
 
 const checks: { name: string; ok: boolean; detail: string }[] = [];
 function check(name: string, ok: boolean, detail: string): void {
@@ -69,24 +62,7 @@ function connect(url: string, cookie?: string): Promise<Socket> {
   });
 }
 
-/** Emits and waits for the ack; null when none came in time (lost with the server, or never answered). */
-async function ask(socket: Socket, event: string, payload: unknown, timeoutMs = ACK_TIMEOUT_MS): Promise<Ack<any> | null> {
-  try {
-    return (await socket.timeout(timeoutMs).emitWithAck(event, payload)) as Ack<any>;
-  } catch {
-    return null;
-  }
-}
 
-async function api(base: string, path: string, init: { body?: unknown; cookie?: string } = {}): Promise<{ status: number; body: any; cookie?: string }> {
-  const res = await fetch(`${base}${path}`, {
-    method: init.body === undefined ? 'GET' : 'POST',
-    headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...(init.cookie ? { cookie: init.cookie } : {}) },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined, cookie: res.headers.get('set-cookie')?.split(';')[0] };
-}
 
 /** Joins (or resumes) a student, retrying with the same requestId until the server answers; ms taken or null. */
 async function joinSession(url: string, code: string, s: Student, until: number): Promise<number | null> {

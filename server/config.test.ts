@@ -40,6 +40,7 @@ describe('loadConfig', () => {
       dev: false,
       trustProxy: 1,
       compute: { workers: 3, backend: 'wasm' },
+      redis: undefined,
       quotas: { studentImageBytes: 20 * 1024 * 1024, sessionImageBytes: 1024 * 1024 * 1024, imageGraceMs: 24 * 3_600_000, connectionsPerAddress: 1000 },
       accounts: { adminEmail: undefined, rosterMaxRows: 5000, passwordLinkMs: 72 * 3_600_000 },
       models: { uploadMaxBytes: 100 * 1024 * 1024, browserMaxBytes: 512 * 1024 },
@@ -63,6 +64,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ CONVLAB_TRUST_PROXY: 'yes' }).trustProxy).toBe(1);
     expect(loadConfig({ CONVLAB_TRUST_PROXY: 'false' }).trustProxy).toBe(0);
     expect(() => loadConfig({ CONVLAB_TRUST_PROXY: 'maybe' })).toThrow(/CONVLAB_TRUST_PROXY/);
+  });
+
+  it('reads REDIS_URL with PostgreSQL and refuses it with SQLite', () => {
+    const pg = 'postgresql://u@h:5432/db';
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/4', DATABASE_URL: pg }).redis).toEqual({ url: 'redis://127.0.0.1:6379/4', prefix: 'convlab:' });
+    expect(loadConfig({ REDIS_URL: 'redis://r', DATABASE_URL: pg, CONVLAB_REDIS_PREFIX: 'x:' }).redis?.prefix).toBe('x:');
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' })).toThrow(/REDIS_URL: needs a postgresql:\/\/ DATABASE_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'redis://r', DATABASE_URL: 'file:/tmp/x.db' })).toThrow(/REDIS_URL/);
+    expect(() => loadConfig({ REDIS_URL: 'http://r', DATABASE_URL: pg })).toThrow(/REDIS_URL: must be a redis/);
   });
 
   it('treats empty values as unset', () => {

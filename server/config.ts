@@ -64,6 +64,19 @@ const EnvSchema = z.object({
   CONVLAB_ROSTER_MAX_ROWS: z.coerce.number().int('must be a whole number').min(1).max(100_000).default(5000),
   /** How long a set-password link works. */
   CONVLAB_PASSWORD_LINK_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
+  /** Several nodes share broadcasts, presence, limits and jobs through this Redis (PostgreSQL required). */
+  REDIS_URL: z
+    .string()
+    .trim()
+    .optional()
+    .refine((v) => !v || /^rediss?:\/\//i.test(v), 'must be a redis:// or rediss:// URL'),
+  /** Prefix of every Redis key and channel ConvLab uses, so deployments (and tests) can share one Redis. */
+  CONVLAB_REDIS_PREFIX: z.string().trim().min(1).max(64).default('convlab:'),
+}).superRefine((e, ctx) => {
+  // SQLite is one file on one machine: nodes on other machines cannot share it, so Redis without PostgreSQL is refused.
+  if (e.REDIS_URL && !/^postgres(ql)?:\/\//i.test(e.DATABASE_URL ?? '')) {
+    ctx.addIssue({ code: 'custom', path: ['REDIS_URL'], message: 'needs a postgresql:// DATABASE_URL: several nodes cannot share the embedded SQLite database' });
+  }
 });
 
 /** Backend preference of the compute workers. */
@@ -84,6 +97,8 @@ export interface Config {
   trustProxy: number;
   /** The compute service (started with the first job). */
   compute: { workers: number; backend: ComputeBackendPreference };
+  /** Scale-out: the shared Redis and the prefix of ConvLab's keys there; undefined runs one embedded node. */
+  redis: { url: string; prefix: string } | undefined;
   /** Storage quotas of students' images, their collection, and the per-address connection cap. */
   quotas: { studentImageBytes: number; sessionImageBytes: number; imageGraceMs: number; connectionsPerAddress: number };
   /** Accounts and courses: the admin's e-mail, the roster import's row limit, set-password links' lifetime. */
@@ -122,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dev: e.NODE_ENV !== 'production',
     trustProxy: e.CONVLAB_TRUST_PROXY,
     compute: { workers: e.CONVLAB_COMPUTE_WORKERS ?? Math.max(1, availableParallelism()), backend: e.CONVLAB_COMPUTE_BACKEND },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.CONVLAB_REDIS_PREFIX } : undefined,
     quotas: {
       studentImageBytes: Math.round(e.CONVLAB_IMAGE_QUOTA_STUDENT_MB * 1024 * 1024),
       sessionImageBytes: Math.round(e.CONVLAB_IMAGE_QUOTA_SESSION_MB * 1024 * 1024),

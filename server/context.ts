@@ -10,9 +10,10 @@ import type { AccountRepository, AssignmentRepository, CourseRepository, DbKind,
 import type { ImageQuota } from './images/image-quota';
 import type { LtiService } from './lti/service';
 import type { ModelStore } from './models/model-store';
+import type { ScaleOut } from './scale/redis';
 import type { ConnectionCap } from './security/connection-cap';
 import { DEFAULT_RETRY_DELAYS_MS } from './lti/score-publisher';
-import { FailureCounter, JoinCodeLimiter, SignInLimiter, type BackoffRule, type ThrottleRule } from './security/rate-limit';
+import { FailureCounter, JoinCodeLimiter, SignInLimiter, memoryStore, type BackoffRule, type LimiterStore, type ThrottleRule } from './security/rate-limit';
 
 /** The time the server decides deadlines by; `offsetMs` moves it (tests only). */
 export interface ServerClock {
@@ -98,6 +99,8 @@ export interface ServerContext {
   lti: LtiService;
   /** The compute service, started by the first job. */
   compute: ComputeLauncher;
+  /** Scale-out on Redis (REDIS_URL); undefined for one embedded node. */
+  scale?: ScaleOut;
   /** Uploaded models: files in the data dir, rows in the database (server/models/model-store.ts). */
   models: ModelStore;
   throttles: {
@@ -107,12 +110,13 @@ export interface ServerContext {
   };
 }
 
-/** Builds the shared limiters for a set of limits (memory store: one node). */
-export function createThrottles(limits: Limits): ServerContext['throttles'] {
+/** Builds the limiters for a set of limits: in memory for one node, in Redis (`store`) when nodes share them. */
+export function createThrottles(limits: Limits, store: LimiterStore = memoryStore): ServerContext['throttles'] {
+  const warn = (line: string) => console.warn(line);
   return {
-    joinCodes: new JoinCodeLimiter({ perSocket: limits.joinFailuresPerSocket, perAddress: limits.joinFailuresPerIp }),
-    signin: new SignInLimiter({ perAccountAndAddress: limits.signinBackoff, perAddress: limits.signinFailuresPerIp }),
-    signupPerIp: new FailureCounter(limits.signupsPerIp, 'signup-address'),
+    joinCodes: new JoinCodeLimiter({ perSocket: limits.joinFailuresPerSocket, perAddress: limits.joinFailuresPerIp }, warn, store),
+    signin: new SignInLimiter({ perAccountAndAddress: limits.signinBackoff, perAddress: limits.signinFailuresPerIp }, warn, store),
+    signupPerIp: new FailureCounter(limits.signupsPerIp, 'signup-address', store),
   };
 }
 

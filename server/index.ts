@@ -27,6 +27,9 @@ import { createCourseBridge } from './lti/course-bridge';
 import { LtiService } from './lti/service';
 import { ModelStore } from './models/model-store';
 import { createRealtime } from './realtime/io';
+import { catchUpLocalClients } from './scale/catch-up';
+import { openScaleOut } from './scale/redis';
+import { createSharedClassroom } from './scale/shared-classroom';
 import { ConnectionCap } from './security/connection-cap';
 import { applySecurityHeaders, isLtiFramedPath } from './security/headers';
 import { isSecureRequest } from './security/origin';
@@ -75,7 +78,12 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   const opened = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   // CONVLAB_ADMIN_EMAIL names the admin; an account with that e-mail made before it was set becomes admin now.
   if (config.accounts.adminEmail) await opened.accounts.promoteAdmin(config.accounts.adminEmail);
-  const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs });
+  // Several nodes: Socket.io broadcasts, limits and presence go through Redis (PostgreSQL is checked by loadConfig).
+  const scale = config.redis ? openScaleOut({ ...config.redis, log }) : undefined;
+  if (scale && !(await scale.ready(5000))) log('[redis] not reachable yet: starting anyway; this node serves its own clients until it is');
+  const onError = (err: unknown) => console.error('[classroom]', err);
+  const shared = scale && createSharedClassroom(scale, { graceMs: config.graceMs, onError });
+  const classroom = new Classroom({ store: opened.store, graceMs: config.graceMs, onError, shared });
   const context: ServerContext = {
     config,
     limits,
@@ -104,7 +112,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       validate: async (id) => (await context.compute.get()).describeModel(id),
       browserMaxBytes: config.models.browserMaxBytes,
     }),
-    throttles: createThrottles(limits),
+    throttles: createThrottles(limits, scale?.limiterStore),
+    scale,
     lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses, opened.assignments), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };
   await context.lti.start();
@@ -147,6 +156,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
   });
 
   const io = createRealtime(httpServer, context);
+  scale?.onAvailability((up) => {
+    if (up) catchUpLocalClients(io, context).catch((err: unknown) => console.error('[redis] catching up failed:', err));
+  });
 
   try {
     await new Promise<void>((resolveListen, reject) => {
@@ -161,6 +173,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     await classroom.close();
     io.close();
     await opened.close();
+    await scale?.close();
     throw err;
   }
   const port = (httpServer.address() as AddressInfo).port;
@@ -187,11 +200,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await context.compute.close(); // sockets were already served while Next.js prepared
       await new Promise<void>((r) => io.close(() => r()));
       await opened.close();
+      await scale?.close();
       throw err;
     }
   }
 
-  log(`ConvLab ${context.version} listening on ${url} (database: ${opened.kind} ${opened.location}${config.next ? `, next: ${config.dev ? 'dev' : 'production'}` : ', no next'})`);
+  const scaleNote = scale ? `, redis: node ${scale.nodeId}` : '';
+  log(`ConvLab ${context.version} listening on ${url} (database: ${opened.kind} ${opened.location}${scaleNote}${config.next ? `, next: ${config.dev ? 'dev' : 'production'}` : ', no next'})`);
 
   // Students' images nothing references are collected after their grace period: soon after start, then hourly.
   const collectImages = () =>
@@ -217,6 +232,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       httpServer.closeAllConnections?.();
       await nextClose?.().catch(() => undefined);
       await opened.close();
+      await shared?.close();
+      await scale?.close();
     })());
 
   return { url, port, config, context, io, close };

@@ -11,6 +11,7 @@ import { io, type Socket } from 'socket.io-client';
 import {
   JOIN_ACK_TIMEOUT_MS,
   PROTOCOL_VERSION,
+  SOCKET_TRANSPORTS,
   connectErrorCode,
   joinRetryDelayMs,
   newRequestId,
@@ -119,6 +120,7 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
     const socket: ClassroomSocketIo = io({
       auth: { protocolVersion: PROTOCOL_VERSION } satisfies HandshakeAuth,
       withCredentials: true,
+      transports: SOCKET_TRANSPORTS,
       // A classroom wants students back quickly after a blip or a server restart.
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,

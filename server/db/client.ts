@@ -28,6 +28,8 @@ export async function createPostgresClient(target: PostgresTarget, poolSize?: nu
     { connectionString: target.connectionString, ...(poolSize ? { max: poolSize } : {}) },
     { schema: target.schema },
   );
-  // Same models, same queries: only the adapter and SQL dialect differ (see the header).
-  return new PrismaClient({ adapter }) as unknown as Db;
+  // Same models, same queries: only the adapter and SQL dialect differ (see the header). A class submitting at once
+  // queues for the pool's connections: a transaction waits up to 15 s for one (Prisma's default, 2 s, refused a burst of
+  // 500 submissions per node under load) — still within a client's ack timeout, and it answers INTERNAL after that.
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 15_000, timeout: 20_000 } }) as unknown as Db;
 }

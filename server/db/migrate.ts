@@ -242,7 +242,12 @@ async function connectPostgresAdmin(target: PostgresTarget): Promise<pg.Client> 
   const client = new pg.Client({ connectionString: target.connectionString });
   await client.connect();
   try {
-    if (target.schema !== 'public') await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`);
+    if (target.schema !== 'public') {
+      // Two nodes starting at once on a fresh schema may both get past IF NOT EXISTS; the loser's unique violation is harmless.
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(target.schema)}`).catch((err: { code?: string }) => {
+        if (err.code !== '23505') throw err;
+      });
+    }
     await client.query(`SET search_path TO ${quoteIdent(target.schema)}`);
   } catch (error) {
     await client.end().catch(() => undefined);

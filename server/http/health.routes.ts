@@ -3,7 +3,12 @@
  * started; before the first job, the backend that will serve) — for probes and the README's checks.
  */
 import { API, type HealthResponse } from '@convlab/protocol';
+import type { RedisHealth } from '../scale/redis';
 import type { Router } from './router';
+
+function scaleHealth({ node, status, downSince }: RedisHealth): NonNullable<HealthResponse['scale']> {
+  return { node, redis: status, ...(downSince ? { downSince } : {}) };
+}
 
 /** Registers the health route. */
 export function registerHealthRoutes(router: Router): void {
@@ -14,6 +19,7 @@ export function registerHealthRoutes(router: Router): void {
       database: ctx.dbKind,
       migrations: { current: m.current, applied: m.applied, pending: m.pending },
       compute: ctx.compute.health(),
+      ...(ctx.scale ? { scale: scaleHealth(ctx.scale.health()) } : {}),
     };
     return { status: m.current ? 200 : 503, body };
   });

@@ -32,6 +32,8 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     pingInterval: SOCKET_PING.intervalMs,
     pingTimeout: SOCKET_PING.timeoutMs,
     serveClient: false,
+    // Scaled out: broadcasts reach the rooms' sockets on every node (Redis Streams).
+    ...(ctx.scale ? { adapter: ctx.scale.adapter } : {}),
   });
 
   io.use(async (socket, next) => {

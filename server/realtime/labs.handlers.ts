@@ -39,6 +39,7 @@ import { LAB_LIMITS, ProtocolError, type ImageRef, type LabStep, type ServerPayl
 import type { ServerContext } from '../context';
 import { ImageService } from '../images/image.service';
 import { listSampleIds } from '../http/catalog.routes';
+import { LEASE_CHECK_MS, localLeases, redisLeases } from '../scale/leases';
 import { LabTasks } from '../verify/lab-tasks';
 import { LabVerifier, patchSearchComputePort, sweepComputePort } from '../verify/lab-verifier';
 import { currentRequest } from './idempotency';
@@ -171,21 +172,37 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     onStoreError: (err) => console.error('[labs] storing a max-patch search failed:', err),
   });
 
-  /** Sweeps and searches that were running when the server stopped go on (late shards accepted, `…:done` at the end). */
-  const resumed = ctx.store.liveState.listRunningSweeps().then(
-    (saved) => {
-      for (const { id, state } of saved) {
-        try {
-          if ((state as { kind?: unknown }).kind === 'max-patches') patchSearches.resume([state as unknown as MaxPatchRecord]);
-          else sweeps.resume([state as unknown as SweepRecord]);
-        } catch (err) {
-          console.error(`[labs] sweep ${id} could not be resumed:`, err);
-          void ctx.store.liveState.removeRunningSweep(id).catch(() => {});
-        }
+  /**
+   * Sweeps and searches saved as running that no node drives go on here (late shards accepted, `…:done` at the end):
+   * after a restart, and — several nodes — when the node driving one died or shut down (its lease ran out or was
+   * handed back).
+   */
+  const leases = ctx.scale ? redisLeases(ctx.scale, 'sweep') : localLeases;
+  async function resumeUnowned(): Promise<void> {
+    for (const { id, state } of await ctx.store.liveState.listRunningSweeps()) {
+      if (sweeps.get(id) || patchSearches.get(id) || !(await leases.claim(id))) continue;
+      try {
+        if ((state as { kind?: unknown }).kind === 'max-patches') patchSearches.resume([state as unknown as MaxPatchRecord]);
+        else sweeps.resume([state as unknown as SweepRecord]);
+      } catch (err) {
+        console.error(`[labs] sweep ${id} could not be resumed:`, err);
+        void ctx.store.liveState.removeRunningSweep(id).catch(() => {});
       }
-    },
-    (err: unknown) => console.error('[labs] reading the running sweeps failed:', err),
-  );
+    }
+  }
+  const resumed = resumeUnowned().catch((err: unknown) => console.error('[labs] reading the running sweeps failed:', err));
+  if (ctx.scale) {
+    const driving = () => [...sweeps.list(), ...patchSearches.list()].map((s) => s.id);
+    const check = setInterval(() => {
+      if (ctx.classroom.isClosed) return;
+      void leases.renew(driving()).then(resumeUnowned).catch((err: unknown) => console.error('[labs] sweep leases:', err));
+    }, LEASE_CHECK_MS);
+    check.unref();
+    ctx.scale.beforeClose(async () => {
+      clearInterval(check);
+      await leases.release(driving());
+    });
+  }
 
   function unlessClosing<S>(c: ShardComputation<S>): ShardComputation<S> {
     return { cancel: c.cancel, result: c.result.catch((err: unknown) => (ctx.classroom.isClosed ? null : Promise.reject(err))) };
@@ -474,6 +491,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         try {
           // The shards go out after this ack: the instructor learns the sweep id before its first events.
           started = sweeps.start({ sessionId, stepId, params, classIndex: target, inputSize: model.inputSize, participants: await onlineStudents(sessionId) });
+          // Claimed before the record is stored, so no other node takes the new sweep for an orphan.
+          void leases.claim(started.sweep.id).catch(() => undefined);
         } catch (err) {
           if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
           throw err;
@@ -542,6 +561,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         let started: ReturnType<MaxPatchRunner['start']>;
         try {
           started = patchSearches.start({ sessionId, stepId, params, images, inputSize: model.inputSize, participants: await onlineStudents(sessionId) });
+          void leases.claim(started.search.id).catch(() => undefined);
         } catch (err) {
           if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
           throw err;

@@ -8,7 +8,7 @@
  */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import { PROTOCOL_VERSION, withRequestId, type Ack, type HandshakeAuth } from '@convlab/protocol';
+import { PROTOCOL_VERSION, SOCKET_TRANSPORTS, withRequestId, type Ack, type HandshakeAuth } from '@convlab/protocol';
 import { deviceToken, readResumeToken } from '../student-storage';
 import type { ServerJobTransport } from './compute-client';
 import { createSocketJobTransport } from './socket-transport';
@@ -35,7 +35,7 @@ export function useComputeServer(code: string | null): { status: ComputeServerSt
       return;
     }
     setStatus('connecting');
-    const s = io({ auth: { protocolVersion: PROTOCOL_VERSION } satisfies HandshakeAuth, withCredentials: true, reconnectionDelay: 500, reconnectionDelayMax: 3000 });
+    const s = io({ auth: { protocolVersion: PROTOCOL_VERSION } satisfies HandshakeAuth, withCredentials: true, transports: SOCKET_TRANSPORTS, reconnectionDelay: 500, reconnectionDelayMax: 3000 });
     const join = () => {
       joinedRef.current = false;
       s.timeout(10_000).emit('student:join', withRequestId('student:join', { code, resumeToken, deviceToken: deviceToken() }), (err: Error | null, res: Ack<unknown>) => {

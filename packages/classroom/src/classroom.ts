@@ -17,6 +17,7 @@ import { systemClock, type Clock } from './clock';
 import { uniqueDisplayName } from './display-names';
 import { KeyedQueue } from './keyed-queue';
 import { PresenceTracker } from './presence';
+import { strongerPresence, type PresenceBoard, type SessionLock } from './shared';
 import {
   CodeTakenError,
   DuplicateRequestError,
@@ -47,6 +48,8 @@ export interface ClassroomOptions {
   generateCode?: () => string;
   /** Where failures of background work (presence bookkeeping) are reported. */
   onError?: (err: unknown) => void;
+  /** Several nodes: presence combined across them, and changes to a session serialized across them too. */
+  shared?: { presence: PresenceBoard; lock: SessionLock };
 }
 
 export interface JoinResult {
@@ -107,17 +110,22 @@ export class Classroom {
   private readonly presence: PresenceTracker;
   private readonly generateCode: () => string;
   private readonly onError: (err: unknown) => void;
+  private readonly shared: ClassroomOptions['shared'];
+  /** Per session, this node's presence reports not yet known to be on the board (announcements wait for them). */
+  private readonly reports = new Map<string, Promise<unknown>[]>();
 
   constructor(opts: ClassroomOptions) {
     this.store = opts.store;
     this.clock = opts.clock ?? systemClock;
     this.generateCode = opts.generateCode ?? (() => generateJoinCode());
     this.onError = opts.onError ?? ((err) => console.error('[classroom]', err));
+    this.shared = opts.shared;
     this.presence = new PresenceTracker({
       clock: this.clock,
       graceMs: opts.graceMs ?? 30_000,
       onChange: (sessionId, participantId, presence) => {
         if (presence !== 'online') this.background(this.store.touchParticipant(participantId, this.clock.now()));
+        this.reportPresence(sessionId, participantId, presence);
         this.schedulePresence(sessionId);
       },
     });
@@ -239,12 +247,13 @@ export class Classroom {
   /** Removes a participant: the seat is freed at once and their resume token stops working. */
   async removeParticipant(actor: Actor, sessionId: string, participantId: string): Promise<void> {
     const session = await this.ownedSession(actor, sessionId);
-    await this.queue.run(session.id, async () => {
+    await this.serialized(session.id, async () => {
       const p = await this.store.findParticipantById(participantId);
       if (!p || p.sessionId !== session.id) throw new ProtocolError('NOT_FOUND', 'no such participant in this session');
       if (p.removedAt) return;
       await this.store.removeParticipant(p.id, this.clock.now());
       this.presence.drop(p.id);
+      this.reportPresence(session.id, p.id, 'offline');
       this.emit((l) => l.removed?.(session.id, p.id, 'The instructor removed you from this session.'));
       this.schedulePresence(session.id);
     });
@@ -253,7 +262,7 @@ export class Classroom {
   /** Undoes a removal: the participant (and their browser) may join again, with their seat and submissions. */
   async restoreParticipant(actor: Actor, sessionId: string, participantId: string): Promise<void> {
     const session = await this.ownedSession(actor, sessionId);
-    await this.queue.run(session.id, async () => {
+    await this.serialized(session.id, async () => {
       const p = await this.store.findParticipantById(participantId);
       if (!p || p.sessionId !== session.id) throw new ProtocolError('NOT_FOUND', 'no such participant in this session');
       if (!p.removedAt) return;
@@ -316,7 +325,7 @@ export class Classroom {
     if (!found) throw new ProtocolError('NOT_FOUND', 'no session has this join code');
     const deviceHash = deviceToken ? await hashResumeToken(deviceToken) : null;
 
-    return this.queue.run(found.id, async () => {
+    return this.serialized(found.id, async () => {
       const session = (await this.store.findSessionById(found.id)) ?? found;
       if (resumeToken) {
         const existing = await this.store.findParticipantByToken(session.id, await hashResumeToken(resumeToken));
@@ -405,12 +414,27 @@ export class Classroom {
     return this.presence.presenceOf(participantId);
   }
 
-  /** Everyone in the session who was not removed, with their presence, in join order. */
+  /** Everyone in the session who was not removed, with their presence (on any node), in join order. */
   async presenceList(sessionId: string): Promise<ParticipantPresence[]> {
-    const participants = await this.store.listParticipants(sessionId);
-    return participants
-      .filter((p) => !p.removedAt)
-      .map((p) => ({ id: p.id, displayName: p.displayName, joinedAt: p.joinedAt, presence: this.presence.presenceOf(p.id) }));
+    const [participants, elsewhere] = await Promise.all([this.store.listParticipants(sessionId), this.shared?.presence.read(sessionId)]);
+    return participants.filter((p) => !p.removedAt).map((p) => ({
+      id: p.id,
+      displayName: p.displayName,
+      joinedAt: p.joinedAt,
+      presence: strongerPresence(this.presence.presenceOf(p.id), elsewhere?.get(p.id)),
+    }));
+  }
+
+  /**
+   * Puts this node's seats back on the shared presence board and announces every session it serves (the shared store
+   * was unreachable and is back, or was restarted empty).
+   */
+  resyncShared(): void {
+    if (!this.shared || this.closed) return;
+    for (const { sessionId, participantId, presence } of this.presence.seated()) {
+      this.reportPresence(sessionId, participantId, presence);
+      this.schedulePresence(sessionId);
+    }
   }
 
   /** Resolves when all queued work (changes and presence announcements) has settled. */
@@ -461,7 +485,7 @@ export class Classroom {
     opts: { allowEnded?: boolean } = {},
   ): Promise<SessionState> {
     this.requireInstructor(actor);
-    return this.queue.run(sessionId, async () => {
+    return this.serialized(sessionId, async () => {
       const session = await this.ownedSession(actor, sessionId);
       if (session.status === 'ended' && !opts.allowEnded) throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
       const patch = await change(session);
@@ -474,6 +498,19 @@ export class Classroom {
     });
   }
 
+  /** Tells the shared board (several nodes) what this node sees; the next announcement waits for it. */
+  private reportPresence(sessionId: string, participantId: string, presence: Presence): void {
+    if (!this.shared) return;
+    const reported = this.shared.presence.report(sessionId, participantId, presence).catch(this.onError);
+    this.reports.set(sessionId, [...(this.reports.get(sessionId) ?? []), reported]);
+  }
+
+  /** One change of a session at a time: in this process (queue), and across nodes when they share a lock. */
+  private serialized<T>(sessionId: string, task: () => Promise<T>): Promise<T> {
+    const shared = this.shared;
+    return this.queue.run(sessionId, shared ? () => shared.lock.run(`session:${sessionId}`, task) : task);
+  }
+
   private schedulePresence(sessionId: string): void {
     // Coalesce bursts: one queued announcement per session, computed when it runs, so it is never stale.
     if (this.presencePending.has(sessionId)) return;
@@ -481,6 +518,9 @@ export class Classroom {
     this.background(
       this.presenceQueue.run(sessionId, async () => {
         this.presencePending.delete(sessionId);
+        const reports = this.reports.get(sessionId) ?? [];
+        this.reports.delete(sessionId);
+        await Promise.all(reports);
         const participants = await this.presenceList(sessionId);
         this.emit((l) => l.presence?.(sessionId, participants));
       }),

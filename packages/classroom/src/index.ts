@@ -12,5 +12,6 @@ export * from './tokens';
 export * from './keyed-queue';
 export * from './job-results';
 export * from './live-state';
+export * from './shared';
 export * from './assignment-policy';
 export * from './gradebook-csv';

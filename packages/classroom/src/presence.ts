@@ -71,6 +71,11 @@ export class PresenceTracker {
     this.seats.delete(participantId);
   }
 
+  /** Everyone with a seat here (online or reconnecting), for re-reporting them to a shared board. */
+  seated(): { participantId: string; sessionId: string; presence: Presence }[] {
+    return [...this.seats].map(([participantId, seat]) => ({ participantId, sessionId: seat.sessionId, presence: seat.kind }));
+  }
+
   /** Cancels every timer (shutdown). */
   clear(): void {
     for (const id of [...this.seats.keys()]) this.drop(id);

@@ -311,6 +311,8 @@ export const HealthResponseSchema = z.object({
   database: z.enum(['sqlite', 'postgresql']),
   migrations: z.object({ current: z.boolean(), applied: z.array(z.string()), pending: z.array(z.string()) }),
   compute: ComputeHealthSchema,
+  /** Present when the node runs scaled out on Redis: this node's name and whether Redis is reachable right now. */
+  scale: z.object({ node: z.string(), redis: z.enum(['up', 'down']), downSince: z.string().optional() }).optional(),
 });
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 

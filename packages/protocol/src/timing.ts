@@ -5,6 +5,12 @@
  */
 export const SOCKET_PING = { intervalMs: 10_000, timeoutMs: 10_000 } as const;
 
+/**
+ * Browsers connect by WebSocket only (no long-polling handshake): each connection is one request, so a reverse proxy
+ * can spread a lecture hall behind one NAT address over several nodes without pinning addresses or cookies.
+ */
+export const SOCKET_TRANSPORTS: ['websocket'] = ['websocket'];
+
 /** How long a client waits for the ack of a join (or a watch) before asking again. */
 export const JOIN_ACK_TIMEOUT_MS = SOCKET_PING.intervalMs + SOCKET_PING.timeoutMs;
 
