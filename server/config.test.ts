@@ -42,14 +42,16 @@ describe('loadConfig', () => {
       compute: { workers: 3, backend: 'wasm' },
       redis: undefined,
       quotas: { studentImageBytes: 20 * 1024 * 1024, sessionImageBytes: 1024 * 1024 * 1024, imageGraceMs: 24 * 3_600_000, connectionsPerAddress: 1000 },
-      accounts: { adminEmail: undefined, rosterMaxRows: 5000, passwordLinkMs: 72 * 3_600_000 },
+      accounts: { adminEmail: undefined, rosterMaxRows: 5000, passwordLinkMs: 72 * 3_600_000, signupsPerAddressHour: 300 },
       models: { uploadMaxBytes: 100 * 1024 * 1024, browserMaxBytes: 512 * 1024 },
     });
   });
 
   it('reads the admin e-mail, the roster row limit and the set-password link lifetime', () => {
     const accounts = loadConfig({ CONVLAB_ADMIN_EMAIL: ' Root@Example.org ', CONVLAB_ROSTER_MAX_ROWS: '20', CONVLAB_PASSWORD_LINK_HOURS: '1' }).accounts;
-    expect(accounts).toEqual({ adminEmail: 'root@example.org', rosterMaxRows: 20, passwordLinkMs: 3_600_000 });
+    expect(accounts).toEqual({ adminEmail: 'root@example.org', rosterMaxRows: 20, passwordLinkMs: 3_600_000, signupsPerAddressHour: 300 });
+    expect(loadConfig({ CONVLAB_SIGNUPS_PER_ADDRESS_HOUR: '1000' }).accounts.signupsPerAddressHour).toBe(1000);
+    expect(() => loadConfig({ CONVLAB_SIGNUPS_PER_ADDRESS_HOUR: '0' })).toThrow(/CONVLAB_SIGNUPS_PER_ADDRESS_HOUR/);
     expect(() => loadConfig({ CONVLAB_ADMIN_EMAIL: 'nobody' })).toThrow(/CONVLAB_ADMIN_EMAIL/);
     expect(() => loadConfig({ CONVLAB_ROSTER_MAX_ROWS: '0' })).toThrow(/CONVLAB_ROSTER_MAX_ROWS/);
   });

@@ -64,6 +64,8 @@ const EnvSchema = z.object({
   CONVLAB_ROSTER_MAX_ROWS: z.coerce.number().int('must be a whole number').min(1).max(100_000).default(5000),
   /** How long a set-password link works. */
   CONVLAB_PASSWORD_LINK_HOURS: z.coerce.number().positive().max(24 * 90).default(72),
+  /** Sign-ups (instructors, and students with an enrolment code) per client address per hour: a lecture hall shares one NAT address. */
+  CONVLAB_SIGNUPS_PER_ADDRESS_HOUR: z.coerce.number().int('must be a whole number').min(1).max(100_000).default(300),
   /** Several nodes share broadcasts, presence, limits and jobs through this Redis (PostgreSQL required). */
   REDIS_URL: z
     .string()
@@ -102,7 +104,7 @@ export interface Config {
   /** Storage quotas of students' images, their collection, and the per-address connection cap. */
   quotas: { studentImageBytes: number; sessionImageBytes: number; imageGraceMs: number; connectionsPerAddress: number };
   /** Accounts and courses: the admin's e-mail, the roster import's row limit, set-password links' lifetime. */
-  accounts: { adminEmail: string | undefined; rosterMaxRows: number; passwordLinkMs: number };
+  accounts: { adminEmail: string | undefined; rosterMaxRows: number; passwordLinkMs: number; signupsPerAddressHour: number };
   /** Uploaded models: the upload limit, and the largest model browsers compute on (bigger: server only). */
   models: { uploadMaxBytes: number; browserMaxBytes: number };
 }
@@ -148,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       adminEmail: e.CONVLAB_ADMIN_EMAIL,
       rosterMaxRows: e.CONVLAB_ROSTER_MAX_ROWS,
       passwordLinkMs: Math.round(e.CONVLAB_PASSWORD_LINK_HOURS * 3_600_000),
+      signupsPerAddressHour: e.CONVLAB_SIGNUPS_PER_ADDRESS_HOUR,
     },
     models: {
       uploadMaxBytes: Math.round(e.CONVLAB_MODEL_UPLOAD_MB * 1024 * 1024),

@@ -65,7 +65,8 @@ export const DEFAULT_LIMITS: Limits = {
   signinBackoff: { freeFailures: 5, baseDelayMs: 1000, maxDelayMs: 5 * 60_000, forgetAfterMs: 24 * 60 * 60_000 },
   // Guessing many accounts from one address; high, since a school's staff may share one NAT address too.
   signinFailuresPerIp: { maxFailures: 100, windowMs: 10 * 60_000 },
-  signupsPerIp: { maxFailures: 20, windowMs: 60 * 60_000 },
+  // Per hour; startServer takes the count from CONVLAB_SIGNUPS_PER_ADDRESS_HOUR (a lecture hall signs up behind one NAT).
+  signupsPerIp: { maxFailures: 300, windowMs: 60 * 60_000 },
   agsRetryDelaysMs: DEFAULT_RETRY_DELAYS_MS,
 };
 

@@ -69,7 +69,8 @@ export function readVersion(): string {
 /** Starts ConvLab: storage (with migrations), API, Socket.io and (unless disabled) Next.js on one port. */
 export async function startServer(options: StartOptions = {}): Promise<RunningServer> {
   const config: Config = { ...loadConfig(options.env ?? process.env), ...options.config };
-  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const signupsPerIp = { ...DEFAULT_LIMITS.signupsPerIp, maxFailures: config.accounts.signupsPerAddressHour };
+  const limits: Limits = { ...DEFAULT_LIMITS, signupsPerIp, ...options.limits };
   const log = options.log === false ? () => undefined : (options.log ?? ((line: string) => console.log(line)));
 
   // CONVLAB_COMPUTE_BACKEND=webgpu with no GPU adapter stops here, before anything is opened.
