@@ -12,11 +12,10 @@ import { isStoredModelId, STORED_MODEL_IDS } from '@convlab/nets';
 import {
   ComputeError,
   JobSpecSchema,
-  canonicalJson,
   checkJobAgainstModel,
   isComputeError,
   jobReferences,
-  sha256Hex,
+  parsedJobHash,
   type ComputeErrorCode,
   type JobAccepted,
   type JobKind,
@@ -172,7 +171,7 @@ export class ComputeService {
     if (this.closed) throw new ComputeError('SERVER_BUSY', 'the compute server is shutting down');
     const spec = this.parse(input);
     await this.check(spec);
-    const hash = sha256Hex(new TextEncoder().encode(canonicalJson(spec)));
+    const hash = parsedJobHash(spec);
     const id = `job-${this.nextJob++}`;
 
     let cached = this.cache.get(hash);

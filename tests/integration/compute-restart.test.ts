@@ -2,16 +2,17 @@
  * The result cache's database layer across a restart: a service with real worker threads (wasm, MobileNet v1 0.25)
  * over a real store (SQLite; PostgreSQL too with CONVLAB_TEST_PG_URL) computes an occlusion once, is closed with its
  * pool and store, and a fresh store, pool and service answer the same JobSpec from the database — the workers of the
- * second run execute nothing — with the same numbers.
+ * second run execute nothing — with the same numbers. A result stored in an older shape of its kind is never served.
  */
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { JobOutcome, JobSpecInput } from '@convlab/protocol';
+import { JobSpecSchema, canonicalJson, sha256Hex, type JobOutcome, type JobSpecInput } from '@convlab/protocol';
 import { openStore } from '../../server/db';
 import { TEST_PG_URL, freshPostgres, freshSqlite, type TestDatabase } from '../../server/db/test-databases';
 import { WorkerPool } from '../../server/compute/pool';
 import { ComputeService } from '../../server/compute/service';
+import { encodeResult } from '../../server/compute/result-codec';
 
 const MODELS = path.resolve(__dirname, '../../../shared/models');
 const HAVE_DATA = existsSync(path.join(MODELS, 'mobilenet_v1_0.25_224'));
@@ -22,10 +23,17 @@ const OCCLUSION: JobSpecInput = {
   image: { kind: 'sample', id: 'photos/skimage_chelsea.png' },
   params: { window: 112, stride: 56, seed: 7 },
 };
+/** A neuron's vanilla gradient: its result carries the neuron's receptive field (`field`) since saliency's version 2. */
+const NEURON: JobSpecInput = {
+  kind: 'saliency',
+  model: 'mobilenet_v1_0.25_224',
+  image: { kind: 'sample', id: 'photos/skimage_chelsea.png' },
+  params: { method: 'vanilla', target: { kind: 'neuron', layer: 'conv_pw_13_relu', channel: 5, y: 2, x: 3 } },
+};
 const CLASSIFY: JobSpecInput = { kind: 'classify', model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' } };
 
 /** A "server": store, pool and service; counts the jobs its workers execute. */
-async function boot(db: TestDatabase, policy: { minComputeMs: number; kinds?: ('occlusion' | 'classify')[] }) {
+async function boot(db: TestDatabase, policy: { minComputeMs: number; kinds?: ('occlusion' | 'classify' | 'saliency')[] }) {
   const opened = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
   const pool = await WorkerPool.start({ size: 1, slotsPerWorker: 2, backend: 'wasm', modelsDir: MODELS, maxBatch: 8, maxWaitMs: 2 });
   let executed = 0;
@@ -89,6 +97,34 @@ for (const kind of ['sqlite', 'postgresql'] as const) {
           expect(second.executed()).toBe(1);
         } finally {
           await second.stop();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it('never serves a result stored in an older shape of its kind (a saliency without its receptive field)', { timeout: 120_000 }, async () => {
+      const db = kind === 'sqlite' ? freshSqlite() : await freshPostgres();
+      try {
+        // What a server stored before saliency results had `field`: keyed by the spec alone.
+        const oldKey = sha256Hex(new TextEncoder().encode(canonicalJson(JobSpecSchema.parse(NEURON))));
+        const oldShape = { specHash: oldKey, kind: 'saliency', computedBy: { where: 'server', backend: 'wasm', ms: 900, cached: false, batched: false }, data: { method: 'vanilla', value: 1, map: { height: 1, width: 1, channels: 1, data: new Float32Array(1) } } };
+        const before = await openStore({ databaseUrl: db.databaseUrl, dataDir: db.dataDir });
+        await before.jobResults.saveJobResult({ specHash: oldKey, kind: 'saliency', modelId: 'mobilenet_v1_0.25_224', payload: encodeResult(oldShape), computeMs: 900 });
+        await before.close();
+
+        const server = await boot(db, { minComputeMs: 0, kinds: ['saliency'] });
+        try {
+          const out = await server.compute(NEURON);
+          expect(server.executed()).toBe(1);
+          if (!out.ok) throw new Error(out.message);
+          expect(out.computedBy.cached).toBe(false);
+          expect(out.specHash).not.toBe(oldKey);
+          const field = (out.data as { field?: { box: number[]; inputSize: number[] } }).field;
+          expect(field?.inputSize).toEqual([224, 224]);
+          expect(field?.box).toHaveLength(4);
+        } finally {
+          await server.stop();
         }
       } finally {
         await db.drop();

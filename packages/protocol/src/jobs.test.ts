@@ -10,6 +10,7 @@ import {
   checkJobAgainstModel,
   isComputeError,
   jobHash,
+  RESULT_VERSIONS,
   sha256Hex,
   type JobSpec,
 } from './jobs';
@@ -97,6 +98,15 @@ describe('jobHash', () => {
     expect(a).toMatch(/^[0-9a-f]{64}$/);
     expect(b).toBe(a);
     expect(c).not.toBe(a);
+  });
+
+  it('keys a kind whose result shape changed by its version: an old entry never answers the new spec', () => {
+    const neuron = JobSpecSchema.parse({ kind: 'saliency', model: 'm', image: sample, params: { method: 'vanilla', target: { kind: 'neuron', layer: 'conv1', channel: 0 } } });
+    const occlusion = JobSpecSchema.parse({ kind: 'occlusion', model: 'm', image: sample, params: { window: 32, stride: 8 } });
+    const specOnly = (spec: JobSpec) => sha256Hex(new TextEncoder().encode(canonicalJson(spec)));
+    expect(RESULT_VERSIONS.saliency).toBeGreaterThan(1);
+    expect(jobHash(neuron)).not.toBe(specOnly(neuron));
+    expect(jobHash(occlusion)).toBe(specOnly(occlusion)); // version 1: keys stored before versions still match
   });
 
   it('canonical JSON sorts keys at every level and keeps array order', () => {

@@ -363,8 +363,30 @@ export function sha256Hex(bytes: Uint8Array): string {
  * explicitly-written defaults do not change it. Throws on a spec that does not parse.
  */
 export function jobHash(spec: JobSpecInput | JobSpec): string {
-  const parsed = JobSpecSchema.parse(spec);
-  return sha256Hex(new TextEncoder().encode(canonicalJson(parsed)));
+  return parsedJobHash(JobSpecSchema.parse(spec));
+}
+
+/**
+ * The shape of each kind's result data, as a number: bump a kind's number whenever {@link JobResultData} of that
+ * kind changes. It is part of the job hash, which keys every result cache (memory, database, browser), so a result
+ * stored in an older shape is never served in place of the new one. saliency 2: `field`, the neuron's receptive field.
+ */
+export const RESULT_VERSIONS: Readonly<Record<JobKind, number>> = {
+  classify: 1,
+  activations: 1,
+  occlusion: 1,
+  'occlusion-masks': 1,
+  saliency: 2,
+  ascent: 1,
+  patches: 1,
+};
+
+/** {@link jobHash} of a spec that has been parsed already. */
+export function parsedJobHash(spec: JobSpec): string {
+  const version = RESULT_VERSIONS[spec.kind];
+  // Version 1 hashes the spec alone, so results stored before versions existed keep their keys.
+  const key = version === 1 ? canonicalJson(spec) : `${canonicalJson(spec)}\nresult-version:${version}`;
+  return sha256Hex(new TextEncoder().encode(key));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
