@@ -37,12 +37,23 @@ interface LatencyStats {
   jobs: number;
   p50: number;
   p95: number;
+  /** Where the time of the slowest 5 % went (means, ms): waiting in the queue, computing in a worker, the rest. */
+  slowest: { queued: number; computing: number; other: number };
 }
 
-function stats(ms: number[]): LatencyStats {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? NaN;
-  return { jobs: s.length, p50: at(0.5), p95: at(0.95) };
+/** One live job's latency and its parts. */
+interface Timing {
+  total: number;
+  queued: number;
+  computing: number;
+}
+
+function stats(timings: Timing[]): LatencyStats {
+  const s = [...timings].sort((a, b) => a.total - b.total);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]?.total ?? NaN;
+  const tail = s.slice(Math.floor(0.95 * s.length));
+  const mean = (f: (t: Timing) => number) => tail.reduce((a, t) => a + f(t), 0) / Math.max(1, tail.length);
+  return { jobs: s.length, p50: at(0.5), p95: at(0.95), slowest: { queued: mean((t) => t.queued), computing: mean((t) => t.computing), other: mean((t) => t.total - t.queued - t.computing) } };
 }
 
 /** A deterministic pseudo-random source, so runs compare. */
@@ -106,14 +117,18 @@ export async function runGradingBench(options: { quick?: boolean; modelsDir?: st
     const compute = await ctx.compute.get();
     // A live student's job: their own masks on the lecture's photo (occlusion-masks, 2 masks), at `student` priority.
     const liveJob = (owner: string) =>
-      new Promise<number>((resolve, reject) => {
+      new Promise<Timing>((resolve, reject) => {
         const t0 = performance.now();
         const spec = { kind: 'occlusion-masks', model: MODEL, image: IMAGE, params: { masks: [rect(), rect()], fill: 'grey', classIndex: 285 } };
-        compute.submit(spec, { ownerId: owner, role: 'student' }, { result: (o: JobOutcome) => (o.ok ? resolve(performance.now() - t0) : reject(new Error(o.message))) }).catch(reject);
+        const done = (o: JobOutcome) => {
+          if (!o.ok) return reject(new Error(o.message));
+          resolve({ total: performance.now() - t0, queued: o.computedBy.queuedMs ?? 0, computing: o.computedBy.ms });
+        };
+        compute.submit(spec, { ownerId: owner, role: 'student' }, { result: done }).catch(reject);
       });
     /** Students each submit a job, wait for it, think 200 ms, again — until `stop()` says so. */
-    const liveLoad = async (stop: () => boolean): Promise<number[]> => {
-      const out: number[] = [];
+    const liveLoad = async (stop: () => boolean): Promise<Timing[]> => {
+      const out: Timing[] = [];
       await Promise.all(
         Array.from({ length: liveStudents }, async (_, k) => {
           while (!stop()) {
@@ -164,11 +179,9 @@ export async function runGradingBench(options: { quick?: boolean; modelsDir?: st
 
 /** The result as a printable table. */
 export function formatGradingBench(r: GradingBenchResult): string {
-  const rows = [
-    ['live jobs alone', String(r.live.withoutRegrade.jobs), r.live.withoutRegrade.p50.toFixed(0), r.live.withoutRegrade.p95.toFixed(0)],
-    ['live jobs during the regrade', String(r.live.duringRegrade.jobs), r.live.duringRegrade.p50.toFixed(0), r.live.duringRegrade.p95.toFixed(0)],
-  ];
-  const header = ['live session (occlusion-masks, student priority)', 'jobs', 'p50 ms', 'p95 ms'];
+  const row = (name: string, l: LatencyStats) => [name, String(l.jobs), l.p50.toFixed(0), l.p95.toFixed(0), l.slowest.queued.toFixed(0), l.slowest.computing.toFixed(0), l.slowest.other.toFixed(0)];
+  const rows = [row('live jobs alone', r.live.withoutRegrade), row('live jobs during the regrade', r.live.duringRegrade)];
+  const header = ['live session (occlusion-masks, student priority)', 'jobs', 'p50 ms', 'p95 ms', 'slowest 5 %: queued', 'computing', 'other'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [

@@ -5,6 +5,11 @@
  * another (or the replacement) worker, then fails with WORKER_CRASHED; the pool starts a replacement at once.
  * Cancellation and time limits abort the task inside the worker; a worker that does not stop within a grace period
  * is terminated (and replaced).
+ *
+ * Background tasks (grading) never share a worker with live ones: in a wasm pool they run on a worker of their own,
+ * started on first use, whose thread runs at the lowest CPU priority — sharing a worker, a live job would wait for the
+ * grading job's forward passes; on the same cores, the operating system now serves the live workers first. (With a
+ * GPU worker they are routed like any other task: the GPU's batches take everyone.)
  */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -17,6 +22,8 @@ import { pickWorker, taskWeight, type TaskWeight } from './routing';
 import type { GpuAdapterInfo } from './webgpu-setup';
 import type { BackendPreference, FromWorker, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
 
+/** The background worker's nice value on Linux (the live workers run at 10, worker-boot.mjs): the lowest there is. */
+const BACKGROUND_NICE = 19;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '../..');
 
@@ -75,6 +82,8 @@ interface TaskRecord {
   id: number;
   task: WorkerTask;
   weight: TaskWeight;
+  /** Runs on the background worker (grading). */
+  background: boolean;
   attempts: number;
   slot?: WorkerSlot;
   settled: boolean;
@@ -89,6 +98,8 @@ interface WorkerSlot {
   worker: Worker;
   threadId: number;
   gpu: boolean;
+  /** Takes background tasks only (and nothing else does). */
+  background: boolean;
   slots: number;
   ready: boolean;
   backend?: string;
@@ -198,11 +209,15 @@ export class WorkerPool {
     return this.config.uploadsDir;
   }
 
-  /** Slots free on ready workers, minus tasks already waiting for one. */
-  freeSlots(): number {
+  /** Slots free on ready workers (the background worker's for `background` tasks), minus tasks waiting for one. */
+  freeSlots(background = false): number {
+    if (background && this.gpuConfig) return this.freeSlots(false);
+    const mine = [...this.workers].filter((w) => w.background === background);
+    // The background worker starts on the first background task.
+    if (background && mine.length === 0 && !this.closing) return this.slotsPerWorker;
     let free = 0;
-    for (const w of this.workers) if (w.ready) free += w.slots - w.running.size;
-    return Math.max(0, free - this.waiting.length);
+    for (const w of mine) if (w.ready) free += w.slots - w.running.size;
+    return Math.max(0, free - this.waiting.filter((r) => r.background === background).length);
   }
 
   /** Calls `fn` whenever a slot may have become free (a task ended, a worker became ready). */
@@ -230,7 +245,7 @@ export class WorkerPool {
     slotsPerWorker: number;
     maxBatch: number;
     replaced: number;
-    workers: Array<{ threadId: number; ready: boolean; running: number; gpu: boolean }>;
+    workers: Array<{ threadId: number; ready: boolean; running: number; gpu: boolean; background: boolean }>;
   } {
     const adapter = this.adapter;
     return {
@@ -242,7 +257,7 @@ export class WorkerPool {
       slotsPerWorker: this.slotsPerWorker,
       maxBatch: this.config.maxBatch,
       replaced: this.replaced,
-      workers: [...this.workers].map((w) => ({ threadId: w.threadId, ready: w.ready, running: w.running.size, gpu: w.gpu })),
+      workers: [...this.workers].map((w) => ({ threadId: w.threadId, ready: w.ready, running: w.running.size, gpu: w.gpu, background: w.background })),
     };
   }
 
@@ -264,12 +279,18 @@ export class WorkerPool {
     return total;
   }
 
-  /** Runs a task on some worker. */
-  run(task: WorkerTask, onProgress?: (p: RunnerProgress) => void): { taskId: number; done: Promise<TaskDone> } {
+  /** Runs a task on some worker; a `background` one on the background worker (started now if needed). */
+  run(task: WorkerTask, onProgress?: (p: RunnerProgress) => void, opts: { background?: boolean } = {}): { taskId: number; done: Promise<TaskDone> } {
     if (this.closing) throw new ComputeError('SERVER_BUSY', 'the compute server is shutting down');
     const id = this.nextId++;
+    const background = (opts.background ?? false) && !this.gpuConfig && task.type === 'run';
+    if (background && ![...this.workers].some((w) => w.background)) {
+      this.spawn(false, true).catch((e: Error) => {
+        if (!this.closing) console.error('[compute] the background worker failed to start:', e.message);
+      });
+    }
     const done = new Promise<TaskDone>((resolve, reject) => {
-      const rec: TaskRecord = { id, task, weight: taskWeight(task), attempts: 0, settled: false, onProgress, resolve, reject };
+      const rec: TaskRecord = { id, task, weight: taskWeight(task), background, attempts: 0, settled: false, onProgress, resolve, reject };
       this.tasks.set(id, rec);
       // Describing a model is short and gates the validation of new jobs: it goes first.
       if (task.type === 'describe') this.waiting.unshift(rec);
@@ -326,10 +347,10 @@ export class WorkerPool {
     this.workers.clear();
   }
 
-  private spawn(gpu = false): Promise<void> {
-    const config = gpu && this.gpuConfig ? this.gpuConfig : this.config;
+  private spawn(gpu = false, background = false): Promise<void> {
+    const config = gpu && this.gpuConfig ? this.gpuConfig : background ? { ...this.config, nice: BACKGROUND_NICE } : this.config;
     const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: config, env: process.env });
-    const slot: WorkerSlot = { worker, threadId: worker.threadId, gpu, slots: gpu ? this.gpuSlots : this.slotsPerWorker, ready: false, running: new Map() };
+    const slot: WorkerSlot = { worker, threadId: worker.threadId, gpu, background, slots: gpu ? this.gpuSlots : this.slotsPerWorker, ready: false, running: new Map() };
     this.workers.add(slot);
     return new Promise<void>((resolve, reject) => {
       worker.on('message', (msg: FromWorker) => {
@@ -374,7 +395,7 @@ export class WorkerPool {
     }
     if (this.closing) return;
     this.replaced++;
-    this.spawn(slot.gpu).catch((e: Error) => {
+    this.spawn(slot.gpu, slot.background).catch((e: Error) => {
       if (!this.closing) console.error('[compute] replacement worker failed:', e.message);
     });
     this.pump();
@@ -419,7 +440,7 @@ export class WorkerPool {
     this.notifyScheduled = true;
     queueMicrotask(() => {
       this.notifyScheduled = false;
-      if (this.freeSlots() > 0) this.slotListeners.forEach((fn) => fn());
+      if (this.freeSlots() > 0 || this.freeSlots(true) > 0) this.slotListeners.forEach((fn) => fn());
     });
   }
 
@@ -433,9 +454,10 @@ export class WorkerPool {
         free: w.slots - w.running.size,
         running: w.running.size,
         heavyRunning: [...w.running.values()].filter((r) => r.weight === 'heavy').length,
+        background: w.background,
       }));
       if (!loads.some((l) => l.ready && l.free > 0)) return;
-      const pick = pickWorker(this.waiting[i].weight, loads);
+      const pick = pickWorker(this.waiting[i].weight, loads, this.waiting[i].background);
       if (pick < 0) {
         i++;
         continue;

@@ -6,8 +6,8 @@ import { pickWorker, taskWeight, type WorkerLoad } from './routing';
 const image = { kind: 'sample', id: 'photos/skimage_chelsea.png' } as const;
 const run = (spec: unknown) => ({ type: 'run' as const, spec: JobSpecSchema.parse(spec) as JobSpec });
 const rect = { kind: 'rect', x: 0, y: 0, width: 10, height: 10 };
-const gpu = (o: Partial<WorkerLoad> = {}): WorkerLoad => ({ gpu: true, ready: true, free: 32, running: 0, heavyRunning: 0, ...o });
-const wasm = (o: Partial<WorkerLoad> = {}): WorkerLoad => ({ gpu: false, ready: true, free: 4, running: 0, heavyRunning: 0, ...o });
+const gpu = (o: Partial<WorkerLoad> = {}): WorkerLoad => ({ gpu: true, background: false, ready: true, free: 32, running: 0, heavyRunning: 0, ...o });
+const wasm = (o: Partial<WorkerLoad> = {}): WorkerLoad => ({ gpu: false, background: false, ready: true, free: 4, running: 0, heavyRunning: 0, ...o });
 
 describe('taskWeight', () => {
   it('gradients and many-row jobs are heavy; one forward pass (or a few masks) is light', () => {
@@ -41,5 +41,14 @@ describe('pickWorker', () => {
     expect(pickWorker('light', [wasm({ free: 0, running: 4 }), gpu({ running: 1, heavyRunning: 1 })])).toBe(1);
     // A GPU-only pool.
     expect(pickWorker('light', [gpu({ heavyRunning: 3, running: 3 })])).toBe(0);
+  });
+
+  it('background (grading) work runs on the background workers only, and live work never does', () => {
+    const grading = wasm({ background: true });
+    expect(pickWorker('light', [grading, wasm({ running: 3, free: 1 })])).toBe(1);
+    expect(pickWorker('light', [grading, wasm({ running: 4, free: 0 })])).toBe(-1);
+    expect(pickWorker('light', [wasm(), grading], true)).toBe(1);
+    expect(pickWorker('heavy', [wasm(), wasm({ background: true, running: 4, free: 0 })], true)).toBe(-1);
+    expect(pickWorker('heavy', [wasm()], true)).toBe(-1);
   });
 });

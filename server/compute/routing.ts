@@ -1,6 +1,7 @@
 /**
  * Routing by cost when the pool has a GPU worker: gradients and big batches go to the GPU (where a class's rows
  * share batches), small jobs too while it is idle, and to a wasm worker while the GPU is busy with heavy work.
+ * Background work (grading) has wasm workers of its own, at the lowest CPU priority, and live work never goes there.
  * Pure: the pool passes what its workers are doing.
  */
 import type { WorkerTask } from './worker-messages';
@@ -29,6 +30,8 @@ export function taskWeight(task: WorkerTask): TaskWeight {
 /** What the router needs to know about one worker. */
 export interface WorkerLoad {
   gpu: boolean;
+  /** A worker for background work only (grading). */
+  background: boolean;
   ready: boolean;
   /** Free task slots. */
   free: number;
@@ -38,14 +41,14 @@ export interface WorkerLoad {
 
 /**
  * The index of the worker that should take a task of `weight`, or -1 to let it wait. Without a GPU worker: the least
- * loaded worker with a free slot.
+ * loaded worker with a free slot among the background workers for a `background` task, among the others for a live one.
  */
-export function pickWorker(weight: TaskWeight, workers: readonly WorkerLoad[]): number {
+export function pickWorker(weight: TaskWeight, workers: readonly WorkerLoad[], background = false): number {
   const open = (w: WorkerLoad) => w.ready && w.free > 0;
   const gpu = workers.findIndex((w) => w.gpu);
   let cpu = -1;
   workers.forEach((w, i) => {
-    if (!w.gpu && open(w) && (cpu < 0 || w.running < workers[cpu].running)) cpu = i;
+    if (!w.gpu && w.background === background && open(w) && (cpu < 0 || w.running < workers[cpu].running)) cpu = i;
   });
   if (gpu < 0) return cpu;
   const gpuOpen = open(workers[gpu]);

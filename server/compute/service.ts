@@ -96,6 +96,8 @@ interface Flight {
   hash: string;
   owner: string;
   spec: JobSpec;
+  /** Grading work: the pool keeps it off the workers live jobs use. */
+  background: boolean;
   jobs: Set<Job>;
   state: 'queued' | 'running' | 'done';
   enqueuedAt: number;
@@ -220,8 +222,10 @@ export class ComputeService {
     let position: number;
     if (flight) {
       position = flight.state === 'queued' ? Math.max(0, this.queue.position(flight.hash)) : 0;
+      // A live job waiting on the same computation as a grading job: the computation is live work now.
+      if (who.role !== 'grading') flight.background = false;
     } else {
-      flight = this.newFlight(hash, spec, who.ownerId);
+      flight = this.newFlight(hash, spec, who);
       position = this.queue.enqueue({ id: hash, owner: who.ownerId, priority: PRIORITY[who.role], payload: flight });
       this.cache.track(hash, flight, flightPromise(flight));
     }
@@ -352,16 +356,20 @@ export class ComputeService {
     }
   }
 
-  private newFlight(hash: string, spec: JobSpec, owner: string): Flight {
-    const flight = { hash, owner, spec, jobs: new Set<Job>(), state: 'queued', enqueuedAt: this.clock() } as Flight;
+  private newFlight(hash: string, spec: JobSpec, who: Requester): Flight {
+    const flight = { hash, owner: who.ownerId, spec, background: who.role === 'grading', jobs: new Set<Job>(), state: 'queued', enqueuedAt: this.clock() } as Flight;
     return flight;
   }
 
   /** Starts queued computations while the pool has free slots. */
   private pump(): void {
     let started = 0;
-    while (!this.closed && this.queue.size > 0 && this.pool.freeSlots() > 0) {
-      const entry = this.queue.next((e) => (this.runningPerOwner.get(e.owner) ?? 0) < this.maxRunningPerOwner);
+    while (!this.closed && this.queue.size > 0) {
+      // Grading has a worker of its own (pool.ts): its slots and the live ones fill independently.
+      const live = this.pool.freeSlots() > 0;
+      const background = this.pool.freeSlots(true) > 0;
+      if (!live && !background) break;
+      const entry = this.queue.next((e) => (e.payload.background ? background : live) && (this.runningPerOwner.get(e.owner) ?? 0) < this.maxRunningPerOwner);
       if (!entry) break;
       this.startFlight(entry.payload);
       started++;
@@ -386,7 +394,7 @@ export class ComputeService {
     const { taskId, done } = this.pool.run({ type: 'run', spec: flight.spec }, (p) => {
       const event: JobProgress = { jobId: '', step: p.step, total: p.total, ...(p.score !== undefined ? { score: p.score } : {}), ...(p.image ? { image: p.image } : {}) };
       for (const job of flight.jobs) this.emitProgress(job, { ...event, jobId: job.id });
-    });
+    }, { background: flight.background });
     flight.taskId = taskId;
     const limit = this.timeouts[flight.spec.kind] ?? (flight.spec.kind === 'ascent' || flight.spec.kind === 'patches' ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
     flight.timer = setTimeout(() => this.pool.cancel(taskId, 'JOB_TIMEOUT'), limit);

@@ -7,10 +7,11 @@ import { register } from 'tsx/esm/api';
 
 // Compute never delays the event loop: on Linux the nice value is per thread, so this worker (and the loader thread
 // it starts next) yields the CPU to the main thread, where joins and acks are answered, also while it warms up.
-// Elsewhere setPriority would change the whole process, so it is left alone.
+// Elsewhere setPriority would change the whole process, so it is left alone. The background (grading) worker goes
+// lower still, below the live workers.
 if (process.platform === 'linux') {
   try {
-    setPriority(10);
+    setPriority(workerData.nice ?? 10);
   } catch {
     // not permitted here: compute at normal priority
   }

@@ -27,6 +27,8 @@ export interface WorkerConfig {
   rowsPerRequest: number;
   /** Sliding-window occlusion may use incremental passes where vis' cost model says they are faster. */
   incremental: boolean;
+  /** The thread's nice value on Linux (default 10; the background worker's is 19). */
+  nice?: number;
 }
 
 /** A unit of work for a worker. */

@@ -38,9 +38,9 @@ async function boot(db: TestDatabase, policy: { minComputeMs: number; kinds?: ('
   const pool = await WorkerPool.start({ size: 1, slotsPerWorker: 2, backend: 'wasm', modelsDir: MODELS, maxBatch: 8, maxWaitMs: 2 });
   let executed = 0;
   const run = pool.run.bind(pool);
-  pool.run = (task, onProgress) => {
+  pool.run = (task, onProgress, opts) => {
     if (task.type === 'run') executed++;
-    return run(task, onProgress);
+    return run(task, onProgress, opts);
   };
   const service = await ComputeService.start({ pool, results: { store: opened.jobResults, policy } });
   const compute = (spec: JobSpecInput) =>

@@ -276,3 +276,41 @@ describe.skipIf(!HAVE_DATA)('compute service with worker threads (MobileNet v1 0
     }
   }, 60_000);
 });
+
+/** Nice values of this process's threads (Linux: field 19 of /proc/self/task/<tid>/stat). */
+async function threadNiceValues(): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const tids = await readdir('/proc/self/task');
+  const out: number[] = [];
+  for (const tid of tids) {
+    const stat = await readFile(`/proc/self/task/${tid}/stat`, 'utf8').catch(() => '');
+    // The command name may hold spaces: fields count from the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.length > 16) out.push(Number(fields[16]));
+  }
+  return out;
+}
+
+describe.skipIf(!HAVE_DATA)('grading beside a live lecture (MobileNet v1 0.25, wasm)', () => {
+  it('runs grading jobs on a background worker of their own, at the lowest CPU priority, never on the live workers', { timeout: 120_000 }, async () => {
+    const service = await ComputeService.start({ size: 2, slotsPerWorker: 2, backend: 'wasm', modelsDir: MODELS, maxBatch: 4, maxWaitMs: 3 });
+    try {
+      const rect = (i: number) => ({ kind: 'rect' as const, x: 8 * i, y: 8, width: 40, height: 40 });
+      const masks = (i: number): JobSpecInput => ({ kind: 'occlusion-masks', model: MODEL, image: { kind: 'sample', id: IMAGES[i % IMAGES.length] }, params: { masks: [rect(i), rect(i + 1)], fill: 'grey' } });
+      const grader: Requester = { ownerId: 'grading:teacher', role: 'grading' };
+      const grading = [0, 1, 2].map((i) => submit(service, masks(10 + i), grader));
+      const live = [0, 1, 2, 3, 4, 5].map((i) => submit(service, masks(i), student(i)));
+      const graded = await Promise.all(grading.map((t) => t.outcome));
+      const answered = await Promise.all(live.map((t) => t.outcome));
+      const workers = service.pool.info().workers;
+      const background = workers.filter((w) => w.background);
+      expect(background).toHaveLength(1);
+      expect(workers.filter((w) => !w.background)).toHaveLength(2);
+      for (const o of graded) expect(o.ok && o.computedBy.worker).toBe(background[0]!.threadId);
+      for (const o of answered) expect(o.ok && o.computedBy.worker !== background[0]!.threadId).toBe(true);
+      if (process.platform === 'linux') expect(await threadNiceValues()).toContain(19);
+    } finally {
+      await service.close();
+    }
+  });
+});
