@@ -5,6 +5,7 @@
  */
 import {
   API,
+  type InstalledModel,
   LTI_PATHS,
   type LtiPlatform,
   type LtiPlatformsResponse,
@@ -145,6 +146,8 @@ export const api = {
   listModels: () => apiFetch<ModelsResponse>(API.models),
   /** An ONNX model as a form of MODEL_UPLOAD's fields; the server imports it before answering. */
   uploadModel: (form: FormData) => apiFetch<ModelUploadResponse>(API.models, { method: 'POST', body: form }),
+  /** Deletes an uploaded model (its uploader or an admin); refused, with the reason, while a live session or an open assignment uses it. */
+  deleteModel: (id: string) => apiFetch<{ deleted: InstalledModel }>(API.modelDelete(id), { method: 'POST' }),
   /** A model's first convolution (layer, HWIO shape, stride, weights). */
   firstConv: (modelId: string) => apiFetch<FirstConv>(API.firstConv(modelId)),
   listSamples: () => apiFetch<SamplesResponse>(API.samples),

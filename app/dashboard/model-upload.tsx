@@ -112,9 +112,22 @@ export function ModelUpload({ enabled }: { enabled: boolean }) {
           {models.map((m) => (
             <li key={m.id} className="flex flex-wrap items-center justify-between gap-2 px-5 py-3 text-sm">
               <span className="font-semibold text-slate-900">{m.displayName}</span>
-              <span className="text-slate-600">
+              <span className="flex flex-wrap items-center gap-2 text-slate-600">
                 {m.inputSize[0]}×{m.inputSize[1]} · {m.numClasses} classes · {megabytes(m.sizeBytes)}
-                {m.serverOnly ? <span className="badge ml-2 bg-amber-100 text-amber-900">server only</span> : null}
+                {m.serverOnly ? <span className="badge bg-amber-100 text-amber-900">server only</span> : null}
+                <DeleteModel
+                  model={m}
+                  onDeleted={() => {
+                    forgetModelCatalog();
+                    setError(null);
+                    setDone(`${m.displayName} is deleted.`);
+                    load();
+                  }}
+                  onError={(message) => {
+                    setDone(null);
+                    setError(message);
+                  }}
+                />
               </span>
             </li>
           ))}
@@ -197,12 +210,58 @@ export function ModelUpload({ enabled }: { enabled: boolean }) {
           </div>
         </fieldset>
 
-        {error ? <Alert title="The model was not added">{error}</Alert> : null}
+        {error ? <Alert title="That did not work">{error}</Alert> : null}
         {done ? <Alert tone="success">{done}</Alert> : null}
         <button type="submit" className="btn btn-primary" disabled={!enabled || busy || !file}>
           {busy ? 'Uploading and checking…' : 'Upload model'}
         </button>
       </form>
     </section>
+  );
+}
+
+/**
+ * Delete… on an uploaded model: first says what goes (the file, and the model in every lab's list), then asks again.
+ * The server refuses, saying why, when the model is someone else's or a live session or an open assignment uses it.
+ */
+function DeleteModel({ model, onDeleted, onError }: { model: InstalledModel; onDeleted: () => void; onError: (message: string) => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+
+  async function remove() {
+    setBusy(true);
+    try {
+      await api.deleteModel(model.id);
+      onDeleted();
+    } catch (err) {
+      onError(err instanceof Error ? err.message : 'The model was not deleted.');
+    } finally {
+      setBusy(false);
+      setConfirming(false);
+    }
+  }
+
+  if (!confirming) {
+    return (
+      <button type="button" className="btn btn-ghost px-2 py-1 text-red-700 hover:bg-red-50" onClick={() => setConfirming(true)} aria-label={`Delete model “${model.displayName}”`}>
+        Delete…
+      </button>
+    );
+  }
+  return (
+    <div role="alertdialog" aria-label="Delete the model?" className="basis-full rounded-lg border border-red-200 bg-red-50 p-3 text-sm text-red-900">
+      <p>
+        Delete “{model.displayName}” ({megabytes(model.sizeBytes)})? Its file leaves this server and it disappears from every lab&apos;s Model list; lessons
+        that pick it will need another model. This cannot be undone.
+      </p>
+      <div className="mt-2 flex gap-2">
+        <button type="button" className="btn btn-danger px-3 py-1" autoFocus disabled={busy} onClick={remove}>
+          Delete for good
+        </button>
+        <button type="button" className="btn btn-secondary px-3 py-1" onClick={() => setConfirming(false)}>
+          Keep it
+        </button>
+      </div>
+    </div>
   );
 }

@@ -34,7 +34,7 @@ export * from './lti.repository';
 export { AccountRepository, toAccount, type AccountRecord, type NewAccount } from './account.repository';
 export { AssignmentRepository, AttemptsUsedError, type AssignmentRecord } from './assignment.repository';
 export { CourseRepository, EnrolCodeTakenError, type CourseRecord, type MembershipRecord, type RosterRow, type RosterOutcome } from './course.repository';
-export type { UploadedModelDTO, UploadedModelStore } from './uploaded-model.repository';
+export type { ModelUses, UploadedModelDTO, UploadedModelStore } from './uploaded-model.repository';
 export { LessonRepository, type LessonRecord } from './lesson.repository';
 
 export interface OpenStoreOptions {

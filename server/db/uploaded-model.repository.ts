@@ -22,6 +22,21 @@ export interface UploadedModelStore {
   findUploadedModel(id: string): Promise<UploadedModelDTO | null>;
   /** Every uploaded model, oldest first. */
   listUploadedModels(): Promise<UploadedModelDTO[]>;
+  /** What still needs the model at `now`: live sessions and open assignments whose steps name it. */
+  findModelUses(id: string, now: Date): Promise<ModelUses>;
+  /** Removes the row; false when there was none. */
+  deleteUploadedModel(id: string): Promise<boolean>;
+}
+
+/** The live sessions and open assignments (still taking work, or grades not released) that name a model. */
+export interface ModelUses {
+  sessions: Array<{ id: string; title: string; code: string }>;
+  assignments: Array<{ id: string; title: string; course: string }>;
+}
+
+/** Whether stored steps (JSON) name the model: an uploaded model's id is unique text, so any mention is a use. */
+function names(steps: unknown, id: string): boolean {
+  return JSON.stringify(steps).includes(JSON.stringify(id));
 }
 
 interface Row extends Omit<UploadedModelDTO, 'createdAt' | 'meta'> {
@@ -56,5 +71,23 @@ export class UploadedModelRepository implements UploadedModelStore {
 
   async listUploadedModels(): Promise<UploadedModelDTO[]> {
     return (await this.db.uploadedModel.findMany({ orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toDTO);
+  }
+
+  async findModelUses(id: string, now: Date): Promise<ModelUses> {
+    const sessions = await this.db.liveSession.findMany({ where: { status: 'live' }, select: { id: true, title: true, code: true, steps: true }, orderBy: { createdAt: 'asc' } });
+    // Open: grades not released, or students may still hand in (before the due time or an extension's).
+    const assignments = await this.db.assignment.findMany({
+      where: { OR: [{ releasedAt: null }, { dueAt: { gt: now } }, { extensions: { some: { dueAt: { gt: now } } } }] },
+      select: { id: true, title: true, steps: true, course: { select: { title: true } } },
+      orderBy: { createdAt: 'asc' },
+    });
+    return {
+      sessions: sessions.filter((s) => names(s.steps, id)).map(({ id, title, code }) => ({ id, title, code })),
+      assignments: assignments.filter((a) => names(a.steps, id)).map((a) => ({ id: a.id, title: a.title, course: a.course.title })),
+    };
+  }
+
+  async deleteUploadedModel(id: string): Promise<boolean> {
+    return (await this.db.uploadedModel.deleteMany({ where: { id } })).count > 0;
   }
 }

@@ -4,6 +4,8 @@
  * classes. `POST /api/models` (instructor): upload an ONNX model (multipart form: file, settings, optional labels).
  * `GET /api/models/<id>`: one model's entry, and for uploaded ones the metadata and file browsers load it with;
  * `GET /api/models/<id>/model.onnx`: that file (immutable when asked for with `?v=<sha256>`).
+ * `POST /api/models/<id>/delete`: deletes an uploaded model (its uploader or an admin), refused (409, naming them)
+ * while a live session or an open assignment uses it.
  * `GET /api/samples`: the ids of the built-in sample images (`photos/<file>`, `imagenet-samples/<file>`) in the
  * images directory, plus the repository's photos that stand in for `photos/` (as `GET /api/samples/<id>` serves them).
  * `GET /api/models/<id>/first-conv`: the model's first convolution (layer, HWIO shape, stride, weights), read by a
@@ -17,7 +19,7 @@ import { SampleIdSchema } from '@convlab/labs';
 import { REPO_PHOTOS_DIR, resolveImagesDir } from '@convlab/labs/node';
 import { API, MODEL_LABELS_MAX_BYTES, MODEL_UPLOAD, ModelUploadSettingsSchema, ProtocolError, isComputeError, type InstalledModel } from '@convlab/protocol';
 import type { ServerContext } from '../context';
-import { requireInstructorId } from './auth.routes';
+import { requireApprovedInstructor, requireInstructorId } from './auth.routes';
 import { readBody, type Router } from './router';
 
 const SAMPLE_FOLDERS = ['photos', 'imagenet-samples'] as const;
@@ -117,6 +119,10 @@ export function registerCatalogRoutes(router: Router, env: Record<string, string
     const builtin = (await listInstalledModels({ env }, ctx.config.models.browserMaxBytes)).find((m) => m.id === id);
     if (!builtin) throw new ProtocolError('NOT_FOUND', `no model '${id}' on this server`);
     return { status: 200, body: { model: builtin } };
+  });
+  router.add('POST', '/api/models/:id/delete', async (req, ctx) => {
+    const account = await requireApprovedInstructor(req, ctx);
+    return { status: 200, body: { deleted: await ctx.models.remove(req.params.id!, account) } };
   });
   router.add('GET', '/api/models/:id/model.onnx', async (req, ctx) => {
     const { bytes, sha256 } = await ctx.models.readFile(req.params.id!);

@@ -5,6 +5,7 @@
  * the database. A folder is written once and never changed (the id hashes the file and its settings), so copying
  * the folders is all another node needs. An upload is accepted only when a compute worker imports it: truncated
  * files, fp16 or integer weights, unsupported operators and non-image inputs are refused with the importer's message.
+ * Its uploader (or an admin) deletes it, unless a live session or an open assignment still names it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -19,7 +20,7 @@ import {
   ModelUploadSettingsSchema,
 } from '@convlab/protocol';
 import { FOLDER_META } from '@convlab/nets/node';
-import type { UploadedModelDTO, UploadedModelStore } from '../db';
+import type { ModelUses, UploadedModelDTO, UploadedModelStore } from '../db';
 
 /** The file and metadata names inside a model's folder. */
 export const MODEL_FILE = 'model.onnx';
@@ -61,6 +62,22 @@ export function parseLabelFile(text: string): string[] {
   if (names.length === 0) throw new ProtocolError('BAD_REQUEST', 'the label file has no class names (one name per line)');
   if (names.some((n) => n.length > 200)) throw new ProtocolError('BAD_REQUEST', 'a class name in the label file is longer than 200 characters');
   return names;
+}
+
+/** Who asks to delete a model. */
+export interface ModelDeleter {
+  id: string;
+  admin: boolean;
+}
+
+/** Why a model cannot go yet, in words: the sessions and assignments that use it (null when none). */
+export function modelInUse(name: string, uses: ModelUses): string | null {
+  const list = (what: string, items: string[]) => (items.length ? `the ${what}${items.length === 1 ? '' : 's'} ${items.join(', ')}` : null);
+  const parts = [
+    list('live session', uses.sessions.map((s) => `“${s.title}” (code ${s.code})`)),
+    list('open assignment', uses.assignments.map((a) => `“${a.title}” of ${a.course}`)),
+  ].filter((p) => p !== null);
+  return parts.length ? `${name} is still used by ${parts.join(' and ')}: end the session, or release the assignment's grades after its due time, first` : null;
 }
 
 /** Uploaded models: files in folders, rows in the database. */
@@ -143,6 +160,21 @@ export class ModelStore {
     const row = UPLOADED_MODEL_ID.test(id) ? await this.options.rows.findUploadedModel(id) : null;
     if (!row || !(await this.present(id))) return null;
     return { model: this.entry(row), meta: row.meta as ModelDetail['meta'], file: { size: row.bytes, sha256: row.sha256 } };
+  }
+
+  /**
+   * Deletes an uploaded model, its row and its folder: only its uploader or an admin, and never while a live session
+   * or an open assignment names it (CONFLICT, naming them). Returns the model that went.
+   */
+  async remove(id: string, by: ModelDeleter, now = new Date()): Promise<InstalledModel> {
+    const row = UPLOADED_MODEL_ID.test(id) ? await this.options.rows.findUploadedModel(id) : null;
+    if (!row) throw new ProtocolError('NOT_FOUND', `no uploaded model '${id}'`);
+    if (row.uploadedBy !== by.id && !by.admin) throw new ProtocolError('FORBIDDEN', `only the instructor who uploaded ${row.displayName} (or an administrator) can delete it`);
+    const busy = modelInUse(row.displayName, await this.options.rows.findModelUses(id, now));
+    if (busy) throw new ProtocolError('CONFLICT', busy);
+    await this.options.rows.deleteUploadedModel(id);
+    await rm(this.folder(id), { recursive: true, force: true });
+    return this.entry(row);
   }
 
   /** The .onnx file of a model browsers may compute on; refused for server-only models. */

@@ -2,8 +2,8 @@
  * Uploaded ONNX models over real HTTP, on SQLite and (with CONVLAB_TEST_PG_URL) PostgreSQL: an instructor uploads the
  * real squeezenet1_1.onnx, it joins the catalog and the compute server classifies with it; retries find the same
  * model and the filters lab reads its first convolution; bad files (truncated, fp16, non-image input, too large) are
- * refused with their messages and leave nothing behind; a model with its own classes needs a label file; server-only models are not sent to browsers; everything
- * survives a restart.
+ * refused with their messages and leave nothing behind; a model with its own classes needs a label file; server-only models are not sent to browsers; its
+ * uploader (or an admin) deletes a model, refused with the reason while a live session or an open assignment uses it; everything survives a restart.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { defaultModelsDir } from '@convlab/nets/node';
 import { writeOnnx, type OnnxModelSpec } from '@convlab/nets/testing/onnx-writer';
 import { API, MODEL_UPLOAD, ModelDetailSchema, ModelsResponseSchema, ModelUploadResponseSchema, type JobOutcome } from '@convlab/protocol';
 import { startServer, type RunningServer } from '../../server/index';
-import { signUpInstructor } from './helpers/clients';
+import { adminCookie, api, signUpInstructor } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
 
 const ONNX_DIR = join(defaultModelsDir(), 'onnx');
@@ -153,6 +153,49 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
     expect(file.status).toBe(200);
     expect(file.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(new Uint8Array(await file.arrayBuffer())).toEqual(bytes);
+  }, 120_000);
+
+  it('lets its uploader or an admin delete a model, but not while a live session or an open assignment uses it', async () => {
+    const ctx = server.context;
+    const owner = await signUpInstructor(server.url, 'owner-models@example.org');
+    const uploadTiny = async (displayName: string) => {
+      const res = await upload(server.url, owner.cookie, tinyModel(4), 'tiny.onnx', { displayName }, 'a\nb\nc\nd\n');
+      expect(res.status, JSON.stringify(res.body)).toBe(201);
+      return ModelUploadResponseSchema.parse(res.body).model;
+    };
+    const model = await uploadTiny('Tiny to delete');
+    const remove = async (cookie: string, id = model.id) => api(server.url, API.modelDelete(id), { body: {}, cookie });
+
+    const other = await signUpInstructor(server.url, 'other-models@example.org');
+    expect(await remove(other.cookie)).toMatchObject({ status: 403, body: { message: 'only the instructor who uploaded Tiny to delete (or an administrator) can delete it' } });
+
+    const step = { kind: 'lab', id: 'occ', title: 'Occlusion', markdown: '', labId: 'occlusion', params: { model: model.id, image: { kind: 'sample', id: 'photos/skimage_chelsea.png' } } };
+    const session = await ctx.store.createSession({ code: 'TNYDEL', title: 'Lecture with Tiny', instructorId: owner.id, steps: [step] as never });
+    let refused = await remove(owner.cookie);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toBe('Tiny to delete is still used by the live session “Lecture with Tiny” (code TNYDEL): end the session, or release the assignment\'s grades after its due time, first');
+    await ctx.store.updateSession(session.id, { status: 'ended', endedAt: new Date().toISOString() });
+
+    const course = await ctx.courses.create('Vision 101', owner.id);
+    const past = new Date(Date.now() - 3_600_000);
+    const homework = await ctx.assignments.create({ courseId: course.id, title: 'Homework 3', source: 'steps', steps: [step] as never, opensAt: past, dueAt: past, latePolicy: { kind: 'refuse' }, createdById: owner.id });
+    refused = await remove(owner.cookie);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/^Tiny to delete is still used by the open assignment “Homework 3” of Vision 101:/);
+    expect(modelFolders()).toContain(model.id);
+    // Grades released after the due time: the assignment is closed, the model may go.
+    await ctx.assignments.setReleased(homework.id, new Date());
+
+    expect(await remove(owner.cookie)).toMatchObject({ status: 200, body: { deleted: { id: model.id, displayName: 'Tiny to delete' } } });
+    expect((await catalog()).map((m) => m.id)).not.toContain(model.id);
+    expect(modelFolders()).not.toContain(model.id);
+    expect((await fetch(`${server.url}${API.model(model.id)}`)).status).toBe(404);
+    expect((await remove(owner.cookie)).status).toBe(404);
+
+    // An admin may delete anyone's model.
+    const second = await uploadTiny('Tiny for the admin');
+    expect((await remove(await adminCookie(server.url), second.id)).status).toBe(200);
+    expect(modelFolders()).not.toContain(second.id);
   }, 120_000);
 
   it('keeps uploaded models across a restart', async () => {

@@ -59,6 +59,8 @@ export const API = {
   models: '/api/models',
   /** GET: one model's catalog entry and (uploaded models) its metadata and file, for browsers that compute locally. */
   model: (id: string) => `/api/models/${encodeURIComponent(id)}`,
+  /** POST: deletes an uploaded model (its uploader or an admin; refused while a live session or an open assignment uses it). */
+  modelDelete: (id: string) => `/api/models/${encodeURIComponent(id)}/delete`,
   /** GET: an uploaded model's .onnx file (versioned by `?v=<sha256>`); refused for models computed on the server only. */
   modelFile: (id: string) => `/api/models/${encodeURIComponent(id)}/model.onnx`,
   /** GET: a model's first convolution (the first-layer filters lab): layer, HWIO shape, stride and weights. */
