@@ -3,6 +3,7 @@ import { networkInterfaces } from 'node:os';
 import type { Classroom, ClassroomStore, LiveSessionDTO } from '@convlab/classroom';
 import type { LiveSession } from '@convlab/protocol';
 import type { AuthSessions } from './auth/auth-sessions';
+import type { InstructorAccess } from './auth/instructor-access';
 import type { ComputeLauncher } from './compute-launcher';
 import type { Config } from './config';
 import { chooseJoinAddress, type JoinAddress } from './net/join-address';
@@ -78,6 +79,8 @@ export interface ServerContext {
   store: ClassroomStore;
   /** Instructors' server-side sign-in sessions. */
   auth: AuthSessions;
+  /** Withdrawn instructor approvals (the realtime layer drops their instructor rights at once). */
+  instructorAccess: InstructorAccess;
   classroom: Classroom;
   /** Accounts (instructors and students), approval, set-password tokens. */
   accounts: AccountRepository;

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Classroom } from '@convlab/classroom';
 import { createModelFilesHandler } from '@convlab/nets/node';
 import { AuthSessions } from './auth/auth-sessions';
+import { InstructorAccess } from './auth/instructor-access';
 import { loadOrCreateSecret } from './auth/secret';
 import type { ComputeServiceOptions } from './compute/service';
 import { createComputeLauncher, decideBackendAtStart } from './compute-launcher';
@@ -92,6 +93,7 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     secret,
     store: opened.store,
     auth: new AuthSessions(opened.instructorSessions, secret),
+    instructorAccess: new InstructorAccess(),
     classroom,
     accounts: opened.accounts,
     courses: opened.courses,

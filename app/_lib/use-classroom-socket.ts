@@ -253,6 +253,13 @@ export function useClassroomSocket(target: ClassroomTarget | null): ClassroomSoc
       setRemovedMessage(humanizeError('REMOVED', notice.message));
       socket.disconnect();
     });
+    // An admin withdrew this instructor's approval: the server refuses their actions from now on; say so, stay off.
+    socket.on('instructor:approval-withdrawn', (notice) => {
+      removed = true;
+      setJoinError({ code: 'NOT_APPROVED', message: humanizeError('NOT_APPROVED', notice.message) });
+      setStatus('failed');
+      socket.disconnect();
+    });
 
     return () => {
       disposed = true;

@@ -98,6 +98,7 @@ export function registerAccountRoutes(router: Router): void {
       if (req.params.id === admin.id && !req.body.approved) throw new ProtocolError('BAD_REQUEST', 'an administrator cannot withdraw their own approval');
       const account = await ctx.accounts.setApproved(req.params.id!, req.body.approved);
       if (!account) throw new ProtocolError('NOT_FOUND', 'no such instructor account');
+      if (!account.approved) ctx.instructorAccess.withdrawn(account.id);
       return { status: 200, body: { account: toAccount(account) } };
     },
     ApproveBodySchema,

@@ -27,11 +27,16 @@ export function joinedStudent(socket: IoSocket): { participantId: string; sessio
   return d.role === 'participant' && d.participantId && d.sessionId ? { participantId: d.participantId, sessionId: d.sessionId } : null;
 }
 
-/** The instructor behind a socket, as an actor of the classroom; refuses students and signed-out sockets. */
+/** The instructor behind a socket, as an actor of the classroom; refuses students, signed-out and unapproved sockets. */
 export function instructorActor(socket: IoSocket): { role: 'instructor'; instructorId: string } {
   if (socket.data.role === 'participant') throw new ProtocolError('FORBIDDEN', 'students cannot do this');
-  return { role: 'instructor', instructorId: signedInInstructor(socket) };
+  const instructorId = signedInInstructor(socket);
+  if (!socket.data.instructorApproved) throw new ProtocolError('NOT_APPROVED', NOT_APPROVED_MESSAGE);
+  return { role: 'instructor', instructorId };
 }
+
+/** Why an account that is not (or no longer) an approved instructor cannot run a session. */
+export const NOT_APPROVED_MESSAGE = 'an administrator has not approved this instructor account, or has withdrawn its approval: it cannot run sessions';
 
 /** The instructor and the session this socket watches. */
 export function watchedSession(socket: IoSocket): { actor: Actor; sessionId: string } {

@@ -49,11 +49,13 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     }
     // A signed-out or revoked cookie makes a guest (the student pages connect without one anyway).
     const signedIn = await ctx.auth.verify(headers.cookie).catch(() => null);
+    const account = signedIn ? await ctx.accounts.findById(signedIn.instructorId).catch(() => null) : null;
     socket.data = {
       role: 'guest',
       instructorId: signedIn?.instructorId,
       instructorExp: signedIn?.exp,
       authSessionId: signedIn?.sessionId,
+      instructorApproved: account?.role === 'instructor' && account.approved,
       ip: clientIp(headers, socket.conn.remoteAddress, ctx.config.trustProxy),
       bucket: new TokenBucket(ctx.limits.socketBurst, ctx.limits.socketRefillPerSecond),
     };
@@ -82,6 +84,7 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
   const jobs = createJobRegistry();
   const labs = createLabsHub(io, ctx);
   io.on('connection', (socket) => {
+    if (socket.data.instructorId) void socket.join(rooms.account(socket.data.instructorId));
     registerSessionHandlers(socket, ctx);
     registerComputeHandlers(socket, ctx, jobs);
     labs.register(socket);
@@ -92,6 +95,14 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
       leave(socket, ctx);
       labs.disconnected(participantId);
     });
+  });
+
+  // A withdrawn approval reaches the instructor's sockets on every node: told why, then disconnected; they come back
+  // unapproved (read at the handshake), so every instructor action is refused.
+  ctx.instructorAccess.onWithdrawn((accountId) => {
+    const room = rooms.account(accountId);
+    io.to(room).emit('instructor:approval-withdrawn', { message: 'an administrator withdrew the approval of this instructor account: it can no longer run sessions' });
+    io.in(room).disconnectSockets(false);
   });
 
   // A revoked sign-in (sign-out elsewhere, or from the list of sessions) loses its live sockets at once.

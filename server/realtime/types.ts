@@ -14,6 +14,8 @@ export interface SocketData {
   instructorExp?: number;
   /** The server-side sign-in session of that cookie (revoking it disconnects the socket). */
   authSessionId?: string;
+  /** That account is an instructor approved by an admin (read at the handshake; a withdrawal disconnects the socket). */
+  instructorApproved?: boolean;
   /** 'instructor' after `instructor:watch`, 'participant' after `student:join`. */
   role: 'guest' | 'instructor' | 'participant';
   /** Session watched or joined. */
@@ -32,4 +34,6 @@ export const rooms = {
   session: (id: string) => `session:${id}`,
   instructors: (id: string) => `instructors:${id}`,
   participant: (id: string) => `participant:${id}`,
+  /** Every socket signed in as this account, on every node. */
+  account: (id: string) => `account:${id}`,
 };

@@ -3,7 +3,7 @@
  * set-password links, enrolment codes, who may read and change a course, and deleting one.
  */
 import { describe, expect, it } from 'vitest';
-import { SLIDES, adminCookie, api, signUpInstructor } from './helpers/clients';
+import { SLIDES, adminCookie, api, connect, request, signUpInstructor } from './helpers/clients';
 import { databaseTargets } from './helpers/databases';
 import { useApiServer } from './helpers/api-server';
 
@@ -64,6 +64,41 @@ describe.each(databaseTargets())('courses on $kind', (target) => {
     expect(approved.body.account.approved).toBe(true);
     expect((await api(suite.base, '/api/courses', { body: { title: 'Now' }, cookie })).status).toBe(201);
     expect((await api(suite.base, '/api/auth/me', { cookie })).body.account).toMatchObject({ approved: true, role: 'instructor' });
+  });
+
+  it('a withdrawn approval reaches the instructor\'s open sockets at once: told why, and every instructor action refused', async () => {
+    const admin = await adminCookie(suite.base);
+    const teacher = await signUpInstructor(suite.base, 'withdrawn@example.org');
+    const created = await api(suite.base, '/api/sessions', { body: { title: 'Monday lecture', steps: SLIDES }, cookie: teacher.cookie });
+    expect(created.status).toBe(201);
+    const sessionId: string = created.body.session.id;
+    const socket = connect(suite.base, { cookie: teacher.cookie, reconnection: false });
+    try {
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      expect((await request(socket, 'instructor:watch', { sessionId })).ok).toBe(true);
+      expect((await request(socket, 'step:next', {})).ok).toBe(true);
+      const notice = new Promise<{ message: string }>((resolve) => socket.once('instructor:approval-withdrawn', resolve));
+      const dropped = new Promise<string>((resolve) => socket.once('disconnect', resolve));
+
+      const withdrawn = await api(suite.base, `/api/admin/accounts/${teacher.id}/approve`, { body: { approved: false }, cookie: admin });
+      expect(withdrawn.body.account.approved).toBe(false);
+      expect((await notice).message).toBe('an administrator withdrew the approval of this instructor account: it can no longer run sessions');
+      expect(await dropped).toBe('io server disconnect');
+    } finally {
+      socket.close();
+    }
+
+    // Back with the same sign-in: still signed in, but no instructor action passes.
+    const again = connect(suite.base, { cookie: teacher.cookie, reconnection: false });
+    try {
+      await new Promise<void>((resolve) => again.once('connect', () => resolve()));
+      const watch = await request(again, 'instructor:watch', { sessionId });
+      expect(watch).toMatchObject({ ok: false, error: 'NOT_APPROVED' });
+      expect(await request(again, 'session:reopen', { sessionId })).toMatchObject({ ok: false, error: 'NOT_APPROVED' });
+    } finally {
+      again.close();
+    }
+    expect((await api(suite.base, '/api/sessions', { body: { title: 'Tuesday', steps: SLIDES }, cookie: teacher.cookie })).body.error).toBe('NOT_APPROVED');
   });
 
   it('a refused roster imports nothing; a good one creates accounts once, re-importing changes nothing', async () => {

@@ -283,6 +283,8 @@ export const serverEvents = {
   'presence:update': z.object({ participants: z.array(ParticipantPresenceSchema) }),
   /** To a removed student's sockets, just before the server disconnects them. */
   'participant:removed': z.object({ message: z.string() }),
+  /** To every socket of an instructor whose approval an admin withdrew, just before the server disconnects them. */
+  'instructor:approval-withdrawn': z.object({ message: z.string() }),
   /**
    * To the submitter (a student's participant room, an instructor's socket): queue position while waiting, then
    * steps; gradient ascent snapshots carry a PNG (`image`, binary).
