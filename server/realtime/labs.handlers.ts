@@ -42,54 +42,40 @@ import { listSampleIds } from '../http/catalog.routes';
 import { LEASE_CHECK_MS, localLeases, redisLeases } from '../scale/leases';
 import { LabTasks } from '../verify/lab-tasks';
 import { LabVerifier, patchSearchComputePort, sweepComputePort } from '../verify/lab-verifier';
+import { memberOf, type Member } from './authorization';
 import { currentRequest } from './idempotency';
 import { checkSessionRules } from './session-rules';
 import { handle } from './validate';
 import { rooms, type IoServer, type IoSocket } from './types';
 
-/** Who sends a lab event. */
-type LabSender =
-  | { role: 'participant'; participantId: string; sessionId: string }
-  | { role: 'instructor'; instructorId: string; sessionId: string };
+/** Who sends a lab event: a joined student or a watching instructor (the protocol's `by` admitted them already). */
+type LabSender = Member;
 
-function signedInInstructor(socket: IoSocket): string {
-  const d = socket.data;
-  if (!d.instructorId) throw new ProtocolError('UNAUTHORIZED', 'sign in as an instructor first');
-  if (d.instructorExp !== undefined && d.instructorExp <= Date.now()) throw new ProtocolError('UNAUTHORIZED', 'your sign-in expired; sign in again');
-  return d.instructorId;
-}
-
-/** A joined student or a watching instructor; guests are refused. */
-function sender(socket: IoSocket): LabSender {
-  const d = socket.data;
-  if (d.role === 'participant' && d.participantId && d.sessionId) return { role: 'participant', participantId: d.participantId, sessionId: d.sessionId };
-  const instructorId = signedInInstructor(socket);
-  if (d.role !== 'instructor' || !d.sessionId) throw new ProtocolError('FORBIDDEN', 'watch a session (instructor:watch) first');
-  return { role: 'instructor', instructorId, sessionId: d.sessionId };
-}
-
-/** Role check of instructor-only events, before their payload is parsed. */
-function authorizeInstructor(socket: IoSocket): void {
-  if (socket.data.role === 'participant') throw new ProtocolError('FORBIDDEN', 'only the instructor can do this');
-  signedInInstructor(socket);
-  if (socket.data.role !== 'instructor' || !socket.data.sessionId) throw new ProtocolError('FORBIDDEN', 'watch a session (instructor:watch) first');
-}
-
+/** A watching instructor; students are refused. */
 function instructorOf(socket: IoSocket): { instructorId: string; sessionId: string } {
-  const who = sender(socket);
+  const who = memberOf(socket);
   if (who.role !== 'instructor') throw new ProtocolError('FORBIDDEN', 'only the instructor can do this');
   return who;
-}
-
-/** Refuses anyone but joined students and watching instructors, before the payload is parsed. */
-function authorizeMember(socket: IoSocket): void {
-  sender(socket);
 }
 
 /** A lab's own refusal (LabError, SweepError) as a protocol error the client can show. */
 function asProtocolError(err: unknown): unknown {
   if (err instanceof LabError || err instanceof SweepError) return new ProtocolError('BAD_REQUEST', err.message);
   return err;
+}
+
+/** `work`'s value; a lab's own refusal becomes a BAD_REQUEST the client can show. */
+async function labChecked<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw asProtocolError(err);
+  }
+}
+
+/** Shards dealt per student, as counts (the start's answer). */
+function dealtCounts(dealt: ReadonlyMap<string, readonly unknown[]>): Record<string, number> {
+  return Object.fromEntries([...dealt].map(([p, shards]) => [p, shards.length]));
 }
 
 /** A result image as bytes, checked to be a PNG within the size cap (sharp checks its pixels when it is stored). */
@@ -224,7 +210,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
 
   /** The sender's session, checked: a student not removed; an instructor owning it. */
   async function checkedSender(socket: IoSocket): Promise<LabSender> {
-    const who = sender(socket);
+    const who = memberOf(socket);
     if (who.role === 'participant') {
       const actor: Actor = { role: 'participant', participantId: who.participantId, sessionId: who.sessionId };
       await ctx.classroom.requireParticipant(actor);
@@ -239,6 +225,45 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     const list = await ctx.classroom.presenceList(sessionId);
     return list.filter((p) => p.presence === 'online').map((p) => p.id);
   }
+  /**
+   * The step of a class-wide run (a sweep, a patch search) the instructor starts: a `labId` lab of their own session,
+   * not ended, with no run of it going on (`running`, read once the runs of before a restart are back).
+   */
+  async function classRunStep(socket: IoSocket, stepId: string, labId: string, running: () => ReadonlyArray<{ sessionId: string; stepId: string }>, what: string) {
+    const { sessionId } = instructorOf(socket);
+    await checkedSender(socket);
+    const { session, step } = await labStep(sessionId, stepId, labId);
+    if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
+    await resumed;
+    if (running().some((r) => r.sessionId === sessionId && r.stepId === stepId)) throw new ProtocolError('BAD_REQUEST', `${what} of step "${stepId}" is already running`);
+    return { sessionId, step };
+  }
+
+  /**
+   * Starts a class-wide run and claims its lease before its record is stored, so no other node takes the new run for
+   * an orphan; a plan the runner refuses (RangeError) is a BAD_REQUEST.
+   */
+  function startClassRun<T>(start: () => T, idOf: (started: T) => string): T {
+    let started: T;
+    try {
+      started = start();
+    } catch (err) {
+      if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
+      throw err;
+    }
+    void leases.claim(idOf(started)).catch(() => undefined);
+    return started;
+  }
+
+  /** The student answering a shard of a class-wide run, within the session's rules, once old runs are resumed. */
+  async function answeringStudent(socket: IoSocket, event: 'sweep:result' | 'patches:result'): Promise<{ participantId: string; sessionId: string }> {
+    await checkSessionRules(ctx, socket, event);
+    const who = memberOf(socket);
+    if (who.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'only students answer shards');
+    await resumed;
+    return who;
+  }
+
 
   // ── sweeps ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -335,18 +360,9 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         const participantId = who.role === 'participant' ? who.participantId : null;
         const bytes = image !== undefined ? resultPng(image) : undefined;
         // The lab's checks first (with a stand-in hash), so a refused submission stores no image.
-        try {
-          checkSubmission(step, { params, result, resultImageHash: bytes ? '0'.repeat(64) : null }, by);
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        await labChecked(() => checkSubmission(step, { params, result, resultImageHash: bytes ? '0'.repeat(64) : null }, by));
         const submittedImageHash = bytes ? (await images.ingest(bytes, uploaderOf(who))).image.hash : null;
-        let checked: { params: Record<string, unknown>; result: Record<string, unknown> };
-        try {
-          checked = checkSubmission(step, { params, result, resultImageHash: submittedImageHash }, by);
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        let checked = await labChecked(() => checkSubmission(step, { params, result, resultImageHash: submittedImageHash }, by));
         // What the class will see is the server's: recomputed numbers, server-rendered method images.
         const verified = await verifier.verify(
           step,
@@ -356,11 +372,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
           { sessionId: who.sessionId, participantId },
         );
         const resultImageHash = verified.resultImageHash;
-        try {
-          checked = checkSubmission(step, verified, by);
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        checked = await labChecked(() => checkSubmission(step, verified, by));
         const stored = toSubmission(
           await ctx.store.createSubmission({
             sessionId: who.sessionId,
@@ -378,7 +390,6 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         io.to(rooms.instructors(who.sessionId)).emit('lab:submitted', { submission: stored });
         return { submission: stored };
       },
-      { authorize: authorizeMember },
     );
 
     handle(
@@ -394,7 +405,6 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         if (getLab(step.labId)?.resultImage === 'none') throw new ProtocolError('BAD_REQUEST', `step "${stepId}" takes no result images`);
         return { hash: (await images.ingest(bytes, uploaderOf(who))).image.hash };
       },
-      { authorize: authorizeMember },
     );
 
     handle(
@@ -404,13 +414,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       async ({ stepId }) => {
         const who = await checkedSender(socket);
         const { step } = await labStep(who.sessionId, stepId);
-        try {
-          return { task: await tasks.task(step, { sessionId: who.sessionId, participantId: who.role === 'participant' ? who.participantId : null }) };
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        return { task: await labChecked(() => tasks.task(step, { sessionId: who.sessionId, participantId: who.role === 'participant' ? who.participantId : null })) };
       },
-      { authorize: authorizeMember },
     );
 
     handle(
@@ -424,7 +429,6 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         const visible = who.role === 'instructor' ? all : all.filter((s) => s.shared || s.participantId === who.participantId);
         return { submissions: visible.map(toSubmission) };
       },
-      { authorize: authorizeMember },
     );
 
     handle(
@@ -440,7 +444,6 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         io.to(rooms.session(who.sessionId)).emit('lab:shared', shared ? { submissionId: updated.id, shared, submission: updated } : { submissionId: updated.id, shared });
         return { submission: updated };
       },
-      { authorize: authorizeInstructor },
     );
 
     handle(
@@ -460,7 +463,6 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         }
         return { changed };
       },
-      { authorize: authorizeInstructor },
     );
 
     handle(
@@ -468,35 +470,15 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'sweep:start',
       async ({ stepId, classIndex, ...overrides }) => {
-        const { sessionId } = instructorOf(socket);
-        const who = await checkedSender(socket);
-        if (who.role !== 'instructor') throw new ProtocolError('FORBIDDEN', 'only the instructor can do this');
-        const { session, step } = await labStep(sessionId, stepId, 'occlusion');
-        if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
-        await resumed;
-        if (sweeps.list().some((s) => s.sessionId === sessionId && s.stepId === stepId)) {
-          throw new ProtocolError('BAD_REQUEST', `a sweep of step "${stepId}" is already running`);
-        }
-        let params: OcclusionParams;
-        try {
-          params = parseLabParams('occlusion', { ...step.params, ...overrides, ...(classIndex !== undefined ? { classIndex } : {}) }) as OcclusionParams;
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        const { sessionId, step } = await classRunStep(socket, stepId, 'occlusion', () => sweeps.list(), 'a sweep');
+        const params = await labChecked(() => parseLabParams('occlusion', { ...step.params, ...overrides, ...(classIndex !== undefined ? { classIndex } : {}) }) as OcclusionParams);
         const target = params.classIndex;
         if (target === undefined) throw new ProtocolError('BAD_REQUEST', `step "${stepId}" names no target class; pass classIndex`);
         const service = await ctx.compute.get();
         const model = await service.describeModel(params.model);
-        let started: ReturnType<SweepRunner['start']>;
-        try {
-          // The shards go out after this ack: the instructor learns the sweep id before its first events.
-          started = sweeps.start({ sessionId, stepId, params, classIndex: target, inputSize: model.inputSize, participants: await onlineStudents(sessionId) });
-          // Claimed before the record is stored, so no other node takes the new sweep for an orphan.
-          void leases.claim(started.sweep.id).catch(() => undefined);
-        } catch (err) {
-          if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
-          throw err;
-        }
+        const participants = await onlineStudents(sessionId);
+        // The shards go out after this ack: the instructor learns the sweep id before its first events.
+        const started = startClassRun(() => sweeps.start({ sessionId, stepId, params, classIndex: target, inputSize: model.inputSize, participants }), (s) => s.sweep.id);
         // Answered once stored: a sweep the instructor was told about survives a crash.
         await started.saved;
         const { plan } = started.sweep.coordinator;
@@ -507,10 +489,9 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
           rows: plan.rows,
           cols: plan.cols,
           shards: plan.shards.length,
-          dealt: Object.fromEntries([...started.dealt].map(([p, s]) => [p, s.length])),
+          dealt: dealtCounts(started.dealt),
         };
       },
-      { authorize: authorizeInstructor },
     );
 
     handle(
@@ -518,20 +499,12 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'sweep:result',
       async ({ sweepId, shard, probabilities, baseline }) => {
-        await checkSessionRules(ctx, socket, 'sweep:result');
-        const who = sender(socket);
-        if (who.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'only students answer shards');
-        await resumed;
+        const who = await answeringStudent(socket, 'sweep:result');
         const sweep = sweeps.get(sweepId);
         if (!sweep || sweep.sessionId !== who.sessionId) return { accepted: false, reason: 'the sweep is over' };
-        try {
-          // Answered once the server's spot check is back (`failed-check`: the server recomputes it).
-          return await sweeps.result(sweepId, who.participantId, shard, probabilities, baseline);
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        // Answered once the server's spot check is back (`failed-check`: the server recomputes it).
+        return labChecked(() => sweeps.result(sweepId, who.participantId, shard, probabilities, baseline));
       },
-      { authorize: authorizeMember },
     );
 
     handle(
@@ -539,33 +512,15 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'patches:start',
       async ({ stepId, ...overrides }) => {
-        const { sessionId } = instructorOf(socket);
-        await checkedSender(socket);
-        const { session, step } = await labStep(sessionId, stepId, 'max-patches');
-        if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
-        await resumed;
-        if (patchSearches.list().some((s) => s.sessionId === sessionId && s.stepId === stepId)) {
-          throw new ProtocolError('BAD_REQUEST', `a search of step "${stepId}" is already running`);
-        }
-        let params: MaxPatchParams;
-        try {
-          params = parseLabParams('max-patches', { ...step.params, ...overrides }) as MaxPatchParams;
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        const { sessionId, step } = await classRunStep(socket, stepId, 'max-patches', () => patchSearches.list(), 'a search');
+        const params = await labChecked(() => parseLabParams('max-patches', { ...step.params, ...overrides }) as MaxPatchParams);
         const service = await ctx.compute.get();
         const model = await service.describeModel(params.model);
         if (model.layers && !model.layers.includes(params.layer)) throw new ProtocolError('BAD_REQUEST', `model '${params.model}' has no layer '${params.layer}'`);
         const images = await searchImages(params);
         if (images.length === 0) throw new ProtocolError('BAD_REQUEST', 'this server has no sample images to search');
-        let started: ReturnType<MaxPatchRunner['start']>;
-        try {
-          started = patchSearches.start({ sessionId, stepId, params, images, inputSize: model.inputSize, participants: await onlineStudents(sessionId) });
-          void leases.claim(started.search.id).catch(() => undefined);
-        } catch (err) {
-          if (err instanceof RangeError) throw new ProtocolError('BAD_REQUEST', err.message);
-          throw err;
-        }
+        const participants = await onlineStudents(sessionId);
+        const started = startClassRun(() => patchSearches.start({ sessionId, stepId, params, images, inputSize: model.inputSize, participants }), (s) => s.search.id);
         // Answered once stored: a search the instructor was told about survives a crash.
         await started.saved;
         return {
@@ -575,10 +530,9 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
           channels: params.channels,
           images: images.length,
           shards: started.search.coordinator.shardCount,
-          dealt: Object.fromEntries([...started.dealt].map(([p, s]) => [p, s.length])),
+          dealt: dealtCounts(started.dealt),
         };
       },
-      { authorize: authorizeInstructor },
     );
 
     handle(
@@ -586,20 +540,12 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'patches:result',
       async ({ searchId, shard, entries }) => {
-        await checkSessionRules(ctx, socket, 'patches:result');
-        const who = sender(socket);
-        if (who.role !== 'participant') throw new ProtocolError('FORBIDDEN', 'only students answer shards');
-        await resumed;
+        const who = await answeringStudent(socket, 'patches:result');
         const search = patchSearches.get(searchId);
         if (!search || search.sessionId !== who.sessionId) return { accepted: false, reason: 'the search is over' };
-        try {
-          // Answered once the server's check is back (`failed-check`: the server recomputes it).
-          return await patchSearches.result(searchId, who.participantId, shard, entries);
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        // Answered once the server's check is back (`failed-check`: the server recomputes it).
+        return labChecked(() => patchSearches.result(searchId, who.participantId, shard, entries));
       },
-      { authorize: authorizeMember },
     );
 
     handle(
@@ -607,7 +553,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       ctx,
       'ascent:my-lambda',
       async ({ stepId }) => {
-        const who = sender(socket);
+        const who = memberOf(socket);
         if (who.role !== 'participant') return { assignment: null };
         const { step } = await labStep(who.sessionId, stepId, 'ascent');
         const index = (await ctx.store.liveState.listLambdaDeals(who.sessionId, stepId)).get(who.participantId);
@@ -616,7 +562,6 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         const lambdas = lambdaValues(sweep);
         return { assignment: { stepId, lambda: lambdas[index]!, index, lambdas } };
       },
-      { authorize: authorizeMember },
     );
 
     handle(
@@ -627,12 +572,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         const { sessionId } = instructorOf(socket);
         await checkedSender(socket);
         const { step } = await labStep(sessionId, stepId, 'ascent');
-        let params: AscentParams;
-        try {
-          params = parseLabParams('ascent', step.params) as AscentParams;
-        } catch (err) {
-          throw asProtocolError(err);
-        }
+        const params = await labChecked(() => parseLabParams('ascent', step.params) as AscentParams);
         if (!params.sweep) throw new ProtocolError('BAD_REQUEST', `step "${stepId}" has no λ sweep (params.sweep)`);
         const lambdas = lambdaValues(params.sweep);
         // Kept in the database: dealing again, and a restart, keep each student's λ.
@@ -642,7 +582,6 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
         for (const a of assignments) io.to(rooms.participant(a.participantId)).emit('ascent:lambda', { stepId, lambda: a.lambda, index: a.index, lambdas });
         return { lambdas, assignments };
       },
-      { authorize: authorizeInstructor },
     );
   }
 

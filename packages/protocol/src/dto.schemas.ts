@@ -401,6 +401,27 @@ export const SweepStartPayloadSchema = z.strictObject({
   shardTimeoutSeconds: z.number().min(1).max(600).optional(),
 });
 
+/** Shards dealt per participant id, in the ack of a class-wide run's start (the server takes the rest). */
+const DealtSchema = z.record(z.string(), z.number().int());
+
+/**
+ * A shard of a class-wide run (a sweep, a patch search) sent to one student: its step, its index and slice of the
+ * work, the JobSpec to run, and when the server takes it over (ms since the epoch).
+ */
+const shardEventFields = {
+  stepId: StepIdSchema,
+  shard: z.object({ index: z.number().int().min(0), start: z.number().int().min(0), count: z.number().int().min(1) }),
+  job: z.json(),
+  deadline: z.number(),
+};
+
+/** Who holds each shard of a class-wide run, and how many are back. */
+const shardProgressFields = {
+  shards: z.array(z.object({ index: z.number().int(), status: z.enum(['assigned', 'server', 'done']), holder: z.string().nullable() })),
+  done: z.number().int(),
+  total: z.number().int(),
+};
+
 /** The ack of `sweep:start`. */
 export const SweepStartedSchema = z.object({
   sweepId: Id,
@@ -409,20 +430,14 @@ export const SweepStartedSchema = z.object({
   rows: z.number().int(),
   cols: z.number().int(),
   shards: z.number().int(),
-  /** Shards dealt per participant id (the server takes the rest). */
-  dealt: z.record(z.string(), z.number().int()),
+  dealt: DealtSchema,
 });
 
-/** `sweep:shard` (server → one student): compute this shard (an `occlusion-masks` job) and answer `sweep:result`. */
-export const SweepShardEventSchema = z.object({
-  sweepId: Id,
-  stepId: StepIdSchema,
-  shard: z.object({ index: z.number().int().min(0), start: z.number().int().min(0), count: z.number().int().min(1) }),
-  /** The JobSpec to run (kind `occlusion-masks`, a rectangle per position, the sweep's class). */
-  job: z.json(),
-  /** When the server takes the shard over (ms since the epoch). */
-  deadline: z.number(),
-});
+/**
+ * `sweep:shard` (server → one student): compute this shard and answer `sweep:result`; its job is an
+ * `occlusion-masks` JobSpec (a rectangle per position, the sweep's class).
+ */
+export const SweepShardEventSchema = z.object({ sweepId: Id, ...shardEventFields });
 
 /** `sweep:result` (student): the target probability per position of a shard dealt to them. */
 export const SweepResultPayloadSchema = z.strictObject({
@@ -440,9 +455,7 @@ export const SweepSnapshotSchema = z.object({
   window: z.number().int(),
   stride: z.number().int(),
   probabilities: z.array(z.number().nullable()),
-  shards: z.array(z.object({ index: z.number().int(), status: z.enum(['assigned', 'server', 'done']), holder: z.string().nullable() })),
-  done: z.number().int(),
-  total: z.number().int(),
+  ...shardProgressFields,
 });
 
 /** `sweep:progress` (server → the session): the grid filling in. */
@@ -507,19 +520,14 @@ export const PatchesStartedSchema = z.object({
   channels: z.array(z.number().int()),
   images: z.number().int(),
   shards: z.number().int(),
-  /** Shards dealt per participant id (the server takes the rest). */
-  dealt: z.record(z.string(), z.number().int()),
+  dealt: DealtSchema,
 });
 
-/** `patches:shard` (server → one student): search these images (a `patches` job) and answer `patches:result`. */
-export const PatchesShardEventSchema = z.object({
-  searchId: Id,
-  stepId: StepIdSchema,
-  shard: z.object({ index: z.number().int().min(0), start: z.number().int().min(0), count: z.number().int().min(1) }),
-  /** The JobSpec to run (kind `patches`, the shard's images, every searched channel, no crops). */
-  job: z.json(),
-  deadline: z.number(),
-});
+/**
+ * `patches:shard` (server → one student): search these images and answer `patches:result`; its job is a `patches`
+ * JobSpec (the shard's images, every searched channel, no crops).
+ */
+export const PatchesShardEventSchema = z.object({ searchId: Id, ...shardEventFields });
 
 /** `patches:result` (student): the `patches` job's entries of a shard dealt to them. */
 export const PatchesResultPayloadSchema = z.strictObject({
@@ -536,9 +544,7 @@ export const PatchesProgressEventSchema = z.object({
   layer: z.string(),
   inputSize: z.tuple([z.number().int(), z.number().int()]),
   channels: z.array(z.object({ channel: z.number().int(), top: z.array(MaxPatchEntrySchema) })),
-  shards: z.array(z.object({ index: z.number().int(), status: z.enum(['assigned', 'server', 'done']), holder: z.string().nullable() })),
-  done: z.number().int(),
-  total: z.number().int(),
+  ...shardProgressFields,
   images: z.number().int(),
   byStudents: z.number().int(),
   byServer: z.number().int(),

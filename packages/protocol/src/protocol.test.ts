@@ -169,6 +169,7 @@ describe('protocol', () => {
     expectTypeOf<Parameters<ServerToClientEvents['session:state']>[0]>().toEqualTypeOf<SessionState>();
     expect(Object.keys(serverEvents).sort()).toEqual([
       'ascent:lambda',
+      'instructor:approval-withdrawn',
       'job:progress',
       'job:result',
       'lab:shared',
