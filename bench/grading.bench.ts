@@ -3,7 +3,8 @@
  * submissions of one occlusion step are regraded (each recomputed by the step's rule at the `grading` priority)
  * while simulated students of a live session keep submitting their own jobs (`student` priority). In one run:
  * the live jobs' p95 latency without the regrade (before and after it), during it (goal: at most 1.25×), and the
- * regrade's time.
+ * regrade's time, and where the slowest live jobs' time went. `compareGradingWorker` runs it twice, grading on the
+ * live workers (as before grading had a worker of its own) and on its own worker, and prints both.
  *
  * `runGradingBench(options)` returns the numbers and `formatGradingBench(result)` the table (bench/run-bench.ts
  * runs it as `--suite grading`). Run alone: npx tsx bench/grading.bench.ts [--quick]
@@ -25,6 +26,8 @@ export interface GradingBenchResult {
   date: string;
   submissions: number;
   workers: number;
+  /** Grading ran on a worker of its own (false: on the live workers). */
+  gradingWorker: boolean;
   liveStudents: number;
   regradeMs: number;
   perSubmissionMs: number;
@@ -61,7 +64,16 @@ function randomSource(seed: number) {
   return () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
 }
 
-export async function runGradingBench(options: { quick?: boolean; modelsDir?: string; log?: (line: string) => void } = {}): Promise<GradingBenchResult> {
+export interface GradingBenchOptions {
+  quick?: boolean;
+  modelsDir?: string;
+  /** Grading on a worker of its own (default true; false: on the live workers). */
+  gradingWorker?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function runGradingBench(options: GradingBenchOptions = {}): Promise<GradingBenchResult> {
+  const gradingWorker = options.gradingWorker ?? true;
   const log = options.log ?? (() => {});
   const submissions = options.quick ? 60 : 300;
   const liveStudents = 4;
@@ -71,7 +83,7 @@ export async function runGradingBench(options: { quick?: boolean; modelsDir?: st
   const server = await startServer({
     env: { CONVLAB_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', CONVLAB_COMPUTE_WORKERS: String(workers), CONVLAB_COMPUTE_BACKEND: 'wasm' },
     log: false,
-    compute: { modelsDir: options.modelsDir ?? path.resolve(here, '../../shared/models') },
+    compute: { modelsDir: options.modelsDir ?? path.resolve(here, '../../shared/models'), backgroundWorker: gradingWorker },
   });
   const random = randomSource(7);
   const rect = () => {
@@ -165,6 +177,7 @@ export async function runGradingBench(options: { quick?: boolean; modelsDir?: st
       date: new Date().toISOString(),
       submissions: out.regraded,
       workers,
+      gradingWorker,
       liveStudents,
       regradeMs,
       perSubmissionMs: regradeMs / out.regraded,
@@ -185,7 +198,7 @@ export function formatGradingBench(r: GradingBenchResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [
-    `grading suite: regrade ${r.submissions} occlusion submissions (${MODEL}, wasm, ${r.workers} workers) beside a live session of ${r.liveStudents} students`,
+    `grading suite: regrade ${r.submissions} occlusion submissions (${MODEL}, wasm, ${r.workers} workers, grading ${r.gradingWorker ? 'on a worker of its own' : 'on the live workers'}) beside a live session of ${r.liveStudents} students`,
     `regrade: ${(r.regradeMs / 1000).toFixed(1)} s (${r.perSubmissionMs.toFixed(0)} ms per submission)`,
     line(header),
     widths.map((w) => '-'.repeat(w)).join('  '),
@@ -194,7 +207,14 @@ export function formatGradingBench(r: GradingBenchResult): string {
   ].join('\n');
 }
 
+/** The bench twice in one run: grading on the live workers, then on a worker of its own. */
+export async function compareGradingWorker(options: Omit<GradingBenchOptions, 'gradingWorker'> = {}): Promise<GradingBenchResult[]> {
+  const out: GradingBenchResult[] = [];
+  for (const gradingWorker of [false, true]) out.push(await runGradingBench({ ...options, gradingWorker }));
+  return out;
+}
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const r = await runGradingBench({ quick: process.argv.includes('--quick'), log: (l) => process.stderr.write(`${l}\n`) });
-  process.stdout.write(`${formatGradingBench(r)}\n`);
+  const results = await compareGradingWorker({ quick: process.argv.includes('--quick'), log: (l) => process.stderr.write(`${l}\n`) });
+  process.stdout.write(`${results.map(formatGradingBench).join('\n\n')}\n`);
 }

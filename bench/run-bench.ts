@@ -231,11 +231,11 @@ export async function runBench(argv: string[]): Promise<number> {
 
   if (opts.suites.includes('grading')) {
     try {
-      const { runGradingBench, formatGradingBench } = await import('./grading.bench');
-      // 300 occlusion submissions regraded beside a live session (--quick: 60).
-      const r = await runGradingBench({ quick: opts.quick, log });
+      const { compareGradingWorker, formatGradingBench } = await import('./grading.bench');
+      // 300 occlusion submissions regraded beside a live session (--quick: 60), grading on the live workers and on its own.
+      const r = await compareGradingWorker({ quick: opts.quick, log });
       suites.grading = r;
-      process.stdout.write(`\n${formatGradingBench(r)}\n`);
+      process.stdout.write(`\n${r.map(formatGradingBench).join('\n\n')}\n`);
     } catch (e) {
       errors.push(`grading suite: ${(e as Error).message.split('\n')[0]}`);
       log(errors.at(-1)!);

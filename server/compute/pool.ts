@@ -59,6 +59,11 @@ export interface PoolOptions {
    * only wasm/cpu ever qualify). They run per job, `maxBatch` positions per pass.
    */
   incremental?: boolean;
+  /**
+   * Background tasks (grading) on a worker of their own (default true); false puts them on the live workers, as before
+   * it existed — bench/grading.bench.ts measures both side by side.
+   */
+  backgroundWorker?: boolean;
   /** Attempts per task, the first included (default 2: retried once after a worker crash). */
   maxAttempts?: number;
   /** How long a cancelled task may keep its worker busy before the worker is terminated (ms). */
@@ -128,6 +133,7 @@ export class WorkerPool {
   private readonly preference: BackendPreference;
   private choice: BackendChoice | undefined;
   private readonly maxAttempts: number;
+  private readonly backgroundWorker: boolean;
   private readonly killGraceMs: number;
   private readonly workers = new Set<WorkerSlot>();
   private readonly tasks = new Map<number, TaskRecord>();
@@ -147,6 +153,7 @@ export class WorkerPool {
     this.size = poolSize(opts);
     this.slotsPerWorker = opts.slotsPerWorker ?? 4;
     this.maxAttempts = opts.maxAttempts ?? 2;
+    this.backgroundWorker = opts.backgroundWorker ?? true;
     this.killGraceMs = opts.killGraceMs ?? 3000;
     const backend = (opts.backend ?? env.CONVLAB_COMPUTE_BACKEND ?? 'auto') as BackendPreference;
     if (!BACKEND_PREFERENCES.includes(backend)) throw new Error(`CONVLAB_COMPUTE_BACKEND must be one of ${BACKEND_PREFERENCES.join(', ')}, got '${backend}'`);
@@ -211,7 +218,7 @@ export class WorkerPool {
 
   /** Slots free on ready workers (the background worker's for `background` tasks), minus tasks waiting for one. */
   freeSlots(background = false): number {
-    if (background && this.gpuConfig) return this.freeSlots(false);
+    if (background && (this.gpuConfig || !this.backgroundWorker)) return this.freeSlots(false);
     const mine = [...this.workers].filter((w) => w.background === background);
     // The background worker starts on the first background task.
     if (background && mine.length === 0 && !this.closing) return this.slotsPerWorker;
@@ -283,7 +290,7 @@ export class WorkerPool {
   run(task: WorkerTask, onProgress?: (p: RunnerProgress) => void, opts: { background?: boolean } = {}): { taskId: number; done: Promise<TaskDone> } {
     if (this.closing) throw new ComputeError('SERVER_BUSY', 'the compute server is shutting down');
     const id = this.nextId++;
-    const background = (opts.background ?? false) && !this.gpuConfig && task.type === 'run';
+    const background = (opts.background ?? false) && this.backgroundWorker && !this.gpuConfig && task.type === 'run';
     if (background && ![...this.workers].some((w) => w.background)) {
       this.spawn(false, true).catch((e: Error) => {
         if (!this.closing) console.error('[compute] the background worker failed to start:', e.message);

@@ -2,35 +2,26 @@
 import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LessonsResponseSchema, ModelsResponseSchema, SamplesResponseSchema, SessionDetailResponseSchema, type Step } from '@convlab/protocol';
-import { startServer, type RunningServer } from '../../server/index';
 import { api, signUpInstructor } from './helpers/clients';
-import { databaseTargets, type TestDatabase } from './helpers/databases';
+import { databaseTargets } from './helpers/databases';
+import { useApiServer } from './helpers/api-server';
 
 const SHARED_SCHOONER = join(__dirname, '../../../shared/images/imagenet-samples/n04147183_schooner.jpg');
 const SHARED_SQUEEZENET = join(__dirname, '../../../shared/models/squeezenet1.1_nchw');
 
 describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
-  let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
+  const suite = useApiServer(target);
   let cookie: string;
 
   beforeAll(async () => {
-    db = await target.create();
-    server = await startServer({ env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1' }, log: false });
-    base = server.url;
-    cookie = (await signUpInstructor(base, 'lessons@example.org')).cookie;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.cleanup();
+    cookie = (await signUpInstructor(suite.base, 'lessons@example.org')).cookie;
   });
 
   it('offers "How CNNs see" to instructors only, and runs it as a session whose lab steps round-trip', async () => {
-    expect((await api(base, '/api/lessons')).status).toBe(401);
-    const res = await api(base, '/api/lessons', { cookie });
+    expect((await api(suite.base, '/api/lessons')).status).toBe(401);
+    const res = await api(suite.base, '/api/lessons', { cookie });
     expect(res.status).toBe(200);
     const { lessons } = LessonsResponseSchema.parse(res.body);
     const lesson = lessons.find((l) => l.id === 'how-cnns-see')!;
@@ -39,9 +30,9 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     expect(lesson.steps.filter((s) => s.kind === 'lab')).toHaveLength(10);
     if (existsSync(SHARED_SCHOONER)) expect(lesson.notice).toBeNull();
 
-    const created = await api(base, '/api/sessions', { cookie, body: { title: lesson.title, steps: lesson.steps } });
+    const created = await api(suite.base, '/api/sessions', { cookie, body: { title: lesson.title, steps: lesson.steps } });
     expect(created.status).toBe(201);
-    const detail = SessionDetailResponseSchema.parse((await api(base, `/api/sessions/${created.body.session.id}`, { cookie })).body);
+    const detail = SessionDetailResponseSchema.parse((await api(suite.base, `/api/sessions/${created.body.session.id}`, { cookie })).body);
     expect(detail.session.steps).toEqual(lesson.steps);
   });
 
@@ -50,11 +41,11 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
       { kind: 'slide', id: 'intro', title: 'Intro', markdown: '' },
       { kind: 'lab', id: 'asc', title: 'Ascent', markdown: '', labId: 'ascent', params: { classes: [1, 2], classIndex: 3 } },
     ];
-    const bad = await api(base, '/api/sessions', { cookie, body: { title: 'Bad', steps } });
+    const bad = await api(suite.base, '/api/sessions', { cookie, body: { title: 'Bad', steps } });
     expect(bad).toMatchObject({ status: 400, body: { error: 'BAD_REQUEST', message: expect.stringMatching(/step "asc": Gradient ascent: params\.classIndex/) } });
-    const unknown = await api(base, '/api/sessions', { cookie, body: { title: 'Bad', steps: [{ ...steps[1]!, labId: 'quiz' }] } });
+    const unknown = await api(suite.base, '/api/sessions', { cookie, body: { title: 'Bad', steps: [{ ...steps[1]!, labId: 'quiz' }] } });
     expect(unknown).toMatchObject({ status: 400, body: { message: expect.stringMatching(/unknown lab "quiz"/) } });
-    const huge = await api(base, '/api/sessions', { cookie, body: { title: 'Bad', steps: [{ ...steps[1]!, params: { blob: 'x'.repeat(30_000) } }] } });
+    const huge = await api(suite.base, '/api/sessions', { cookie, body: { title: 'Bad', steps: [{ ...steps[1]!, params: { blob: 'x'.repeat(30_000) } }] } });
     expect(huge).toMatchObject({ status: 400, body: { message: expect.stringMatching(/at most 20000 characters/) } });
   });
 
@@ -63,14 +54,14 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     const saved = process.env.CONVLAB_IMAGES_DIR;
     process.env.CONVLAB_IMAGES_DIR = empty;
     try {
-      const { lessons } = LessonsResponseSchema.parse((await api(base, '/api/lessons', { cookie })).body);
+      const { lessons } = LessonsResponseSchema.parse((await api(suite.base, '/api/lessons', { cookie })).body);
       const lesson = lessons[0]!;
       expect(lesson.notice).toMatch(/not on this server/);
       for (const step of lesson.steps) {
         if (step.kind !== 'lab' || !('image' in step.params)) continue;
         const id = (step.params.image as { id: string }).id;
         expect(id).toMatch(/^photos\/(skimage|matplotlib|sklearn)_/);
-        const img = await fetch(`${base}/api/samples/${id}`);
+        const img = await fetch(`${suite.base}/api/samples/${id}`);
         expect(img.status, id).toBe(200);
       }
     } finally {
@@ -81,22 +72,22 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
   });
 
   it('serves sample images by id and nothing outside the image folders', async () => {
-    const photo = await fetch(`${base}/api/samples/photos/skimage_chelsea.png`);
+    const photo = await fetch(`${suite.base}/api/samples/photos/skimage_chelsea.png`);
     expect(photo.status).toBe(200);
     expect(photo.headers.get('content-type')).toBe('image/png');
     expect((await photo.arrayBuffer()).byteLength).toBeGreaterThan(1000);
     if (existsSync(SHARED_SCHOONER)) {
-      const schooner = await fetch(`${base}/api/samples/imagenet-samples/n04147183_schooner.jpg`);
+      const schooner = await fetch(`${suite.base}/api/samples/imagenet-samples/n04147183_schooner.jpg`);
       expect(schooner.status).toBe(200);
       expect(schooner.headers.get('content-type')).toBe('image/jpeg');
     }
     for (const path of ['photos/nope.png', 'photos/..%2F..%2Fpackage.json', 'secret/x.png', 'photos/.hidden.png']) {
-      expect((await fetch(`${base}/api/samples/${path}`)).status, path).toBe(404);
+      expect((await fetch(`${suite.base}/api/samples/${path}`)).status, path).toBe(404);
     }
   });
 
   it('lists the models this server has, with input size and classes, and none whose files are absent', async () => {
-    const res = await api(base, '/api/models');
+    const res = await api(suite.base, '/api/models');
     expect(res.status).toBe(200);
     const { models } = ModelsResponseSchema.parse(res.body);
     expect(new Set(models.map((m) => m.id)).size).toBe(models.length);
@@ -121,14 +112,14 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
   });
 
   it('lists the sample images by id, each of which the sample route serves', async () => {
-    const res = await api(base, '/api/samples');
+    const res = await api(suite.base, '/api/samples');
     expect(res.status).toBe(200);
     const { samples } = SamplesResponseSchema.parse(res.body);
     expect(samples).toContain('photos/skimage_chelsea.png');
     expect(samples).toEqual([...samples].sort());
     for (const id of samples) expect(id).toMatch(/^(photos|imagenet-samples)\/[A-Za-z0-9][\w.-]*\.(jpe?g|png|webp)$/i);
     if (existsSync(SHARED_SCHOONER)) expect(samples).toContain('imagenet-samples/n04147183_schooner.jpg');
-    for (const id of [samples[0]!, samples.at(-1)!]) expect((await fetch(`${base}/api/samples/${id}`)).status, id).toBe(200);
+    for (const id of [samples[0]!, samples.at(-1)!]) expect((await fetch(`${suite.base}/api/samples/${id}`)).status, id).toBe(200);
     expect(samples).not.toContain('photos/README.md');
   });
 
@@ -138,12 +129,12 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
       params: { model: 'mobilenet_v1_0.75_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, window: 32, stride: 8 },
       studentControls: ['fill'],
     };
-    const ok = await api(base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [step] } });
+    const ok = await api(suite.base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [step] } });
     expect(ok.status).toBe(201);
     expect(ok.body.session.steps[0]).toEqual(step);
-    const bad = await api(base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [{ ...step, studentControls: ['colour'] }] } });
+    const bad = await api(suite.base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [{ ...step, studentControls: ['colour'] }] } });
     expect(bad).toMatchObject({ status: 400, body: { message: expect.stringMatching(/step "occ": Occlusion: "colour" is not a parameter/) } });
-    const stride = await api(base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [{ ...step, params: { ...step.params, stride: 64 } }] } });
+    const stride = await api(suite.base, '/api/sessions', { cookie, body: { title: 'Edited', steps: [{ ...step, params: { ...step.params, stride: 64 } }] } });
     expect(stride).toMatchObject({ status: 400, body: { message: expect.stringMatching(/params\.stride/) } });
   });
 });

@@ -3,37 +3,24 @@
  * events that create submissions are not wired yet, so the rows are written through the server's own store, with
  * their checks from @convlab/labs, the way a handler will.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JsonValue } from '@convlab/classroom';
 import { checkSubmission, howCnnsSeeLesson } from '@convlab/labs';
 import { SubmissionListResponseSchema, type LabStep } from '@convlab/protocol';
-import { startServer, type RunningServer } from '../../server/index';
 import { api, signUpInstructor } from './helpers/clients';
-import { databaseTargets, type TestDatabase } from './helpers/databases';
+import { databaseTargets } from './helpers/databases';
+import { useApiServer } from './helpers/api-server';
 
 describe.each(databaseTargets())('submissions on $kind', (target) => {
-  let db: TestDatabase;
-  let server: RunningServer;
-  let base: string;
-  const start = () => startServer({ env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1' }, log: false });
-
-  beforeAll(async () => {
-    db = await target.create();
-    server = await start();
-    base = server.url;
-  });
-  afterAll(async () => {
-    await server?.close();
-    await db?.cleanup();
-  });
+  const suite = useApiServer(target);
 
   it('lists a session’s submissions to its instructor only, filtered, and keeps them across a restart', async () => {
-    const { cookie } = await signUpInstructor(base, 'subs@example.org');
-    const other = await signUpInstructor(base, 'other-subs@example.org');
+    const { cookie } = await signUpInstructor(suite.base, 'subs@example.org');
+    const other = await signUpInstructor(suite.base, 'other-subs@example.org');
     const lesson = howCnnsSeeLesson();
-    const created = await api(base, '/api/sessions', { cookie, body: { title: lesson.title, steps: lesson.steps } });
+    const created = await api(suite.base, '/api/sessions', { cookie, body: { title: lesson.title, steps: lesson.steps } });
     const sessionId: string = created.body.session.id;
-    const store = server.context.store;
+    const store = suite.server.context.store;
     const ada = await store.createParticipant({ sessionId, displayName: 'Ada', tokenHash: 'a'.repeat(64) });
 
     const occ = lesson.steps.find((s) => s.id === 'occlusion-schooner') as LabStep;
@@ -67,23 +54,21 @@ describe.each(databaseTargets())('submissions on $kind', (target) => {
     });
 
     const path = `/api/sessions/${sessionId}/submissions`;
-    const all = await api(base, path, { cookie });
+    const all = await api(suite.base, path, { cookie });
     expect(all.status).toBe(200);
     const { submissions } = SubmissionListResponseSchema.parse(all.body);
     expect(submissions.map((s) => s.id)).toEqual([first.id, second.id]);
     expect(submissions[0]).toMatchObject({ participantId: ada.id, computedWhere: 'browser', backend: 'webgl', ms: 48.5, shared: false, params: { fill: 'zero', window: 48 } });
-    expect((await api(base, `${path}?labId=ascent`, { cookie })).body.submissions.map((s: { id: string }) => s.id)).toEqual([second.id]);
-    expect((await api(base, `${path}?stepId=occlusion-schooner`, { cookie })).body.submissions).toHaveLength(1);
-    expect((await api(base, `${path}?labId=a%20b`, { cookie })).status).toBe(400);
+    expect((await api(suite.base, `${path}?labId=ascent`, { cookie })).body.submissions.map((s: { id: string }) => s.id)).toEqual([second.id]);
+    expect((await api(suite.base, `${path}?stepId=occlusion-schooner`, { cookie })).body.submissions).toHaveLength(1);
+    expect((await api(suite.base, `${path}?labId=a%20b`, { cookie })).status).toBe(400);
 
-    expect((await api(base, path)).status).toBe(401);
-    expect([403, 404]).toContain((await api(base, path, { cookie: other.cookie })).status);
-    expect((await api(base, '/api/sessions/nope/submissions', { cookie })).status).toBe(404);
+    expect((await api(suite.base, path)).status).toBe(401);
+    expect([403, 404]).toContain((await api(suite.base, path, { cookie: other.cookie })).status);
+    expect((await api(suite.base, '/api/sessions/nope/submissions', { cookie })).status).toBe(404);
 
-    await server.close();
-    server = await start();
-    base = server.url;
-    const after = SubmissionListResponseSchema.parse((await api(base, path, { cookie })).body);
+    await suite.restart();
+    const after = SubmissionListResponseSchema.parse((await api(suite.base, path, { cookie })).body);
     expect(after.submissions).toEqual(submissions);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * One real ConvLab server per suite (API and Socket.io, no Next.js) on a fresh database of `target`, started before
- * the suite's tests and closed after them.
+ * the suite's tests and closed after them; `restart()` stops it and starts another on the same database and data.
  */
 import { afterAll, beforeAll } from 'vitest';
 import { startServer, type RunningServer, type StartOptions } from '../../../server/index';
@@ -13,13 +13,17 @@ import type { DatabaseTarget, TestDatabase } from './databases';
 export function useApiServer(
   target: DatabaseTarget,
   options: { env?: Record<string, string>; compute?: StartOptions['compute'] } & Pick<StartOptions, 'limits'> = {},
-): { readonly base: string; readonly server: RunningServer } {
+): { readonly base: string; readonly server: RunningServer; restart(): Promise<RunningServer> } {
   let db: TestDatabase | undefined;
   let server: RunningServer | undefined;
+  const start = async () => {
+    const { env, ...rest } = options;
+    server = await startServer({ env: { ...db!.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', ...env }, log: false, ...rest });
+    return server;
+  };
   beforeAll(async () => {
     db = await target.create();
-    const { env, ...start } = options;
-    server = await startServer({ env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', ...env }, log: false, ...start });
+    await start();
   });
   afterAll(async () => {
     await server?.close();
@@ -31,6 +35,11 @@ export function useApiServer(
     },
     get server() {
       return server!;
+    },
+    /** A new server on the same database and data directory (its `base` changes). */
+    async restart() {
+      await server?.close();
+      return start();
     },
   };
 }
