@@ -73,6 +73,7 @@ export const maxPatchesLab = defineLab({
     early: { title: 'An early layer', description: 'Small receptive fields: edges, colours, simple textures.', params: { layer: 'fire2_concat' } },
     late: { title: 'The last layer', description: 'Large receptive fields: object parts.', params: { layer: 'fire9_concat' } },
   },
+  modelParams: { layers: 'layers', layer: 'layer', channels: 'channels' },
   studentControls: ['layer', 'channels'],
   jobs: [
     { kind: 'patches', purpose: 'one shard of the class search: each picked channel’s strongest images among a few', runBy: 'class' },

@@ -75,6 +75,7 @@ export const poolingLab = defineLab({
     avg: { title: 'Average pooling 2×2, stride 2', params: { op: 'avg', size: 2, stride: 2 } },
     overlap: { title: 'Overlapping 3×3, stride 2 (AlexNet)', params: { op: 'max', size: 3, stride: 2 } },
   },
+  modelParams: { layer: 'layer' },
   studentControls: ['op', 'size', 'stride'],
   jobs: [{ kind: 'activations', purpose: 'the strongest channel of the chosen layer, to pool', runBy: 'student' }],
   result: PoolingResultSchema,
