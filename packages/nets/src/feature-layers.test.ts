@@ -1,6 +1,6 @@
 /**
  * The layers labs offer: the rule on the real built-in models gives exactly the generated list (regenerate with
- * `npx tsx packages/nets/src/generate-layers.ts` when a model or the rule changes), and the lists read as a lecture
+ * `npx tsx packages/nets/src/store/generate-layers.ts` when a model or the rule changes), and the lists read as a lecture
  * would name them.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
