@@ -1,10 +1,10 @@
 'use client';
 
-import { applyPreset, paramLabel, requireLab, type LabDefinition } from '@convlab/labs';
+import { applyPreset, fitParamsToModel, modelFitSentence, paramLabel, requireLab, type LabDefinition } from '@convlab/labs';
 import type { LabStep } from '@convlab/protocol';
 import { useState, type ComponentType } from 'react';
 import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
-import type { LessonCatalog } from '../../_lib/use-lesson-catalog';
+import { catalogModel, type LessonCatalog } from '../../_lib/use-lesson-catalog';
 import { AscentForm } from './ascent-form';
 import { CheckboxSet, Field } from './field';
 import { NeuronForm } from './neuron-form';
@@ -32,8 +32,24 @@ export function LabStepEditor({
 }) {
   const lab = requireLab(step.labId);
   const params = step.params as Record<string, unknown>;
-  const update = (patch: Record<string, unknown>) => onChange({ params: { ...params, ...patch } as LabStep['params'] });
-  const form: ParamFormProps = { lab, params, set: (name, value) => update({ [name]: value }), update, errors: errors.params ?? {}, catalog };
+  // What the last change of model changed (or kept), by parameter: shown next to each field until the next change.
+  const [fit, setFit] = useState<{ model: string; notes: Record<string, string> } | null>(null);
+  const update = (patch: Record<string, unknown>) => {
+    let next = { ...params, ...patch };
+    const to = 'model' in patch && patch.model !== params.model ? catalogModel(catalog, patch.model) : undefined;
+    if (to) {
+      // Another model: its layers, channels and classes replace those it lacks, and the editor says so.
+      const prev = catalogModel(catalog, params.model) ?? { id: String(params.model ?? ''), displayName: String(params.model ?? 'the previous model') };
+      const fitted = fitParamsToModel(lab, next, to, { prev, className: (i) => catalog.classes?.[i]?.name });
+      next = fitted.params;
+      const notes: Record<string, string> = {};
+      for (const note of fitted.notes) notes[note.param] = [notes[note.param], modelFitSentence(note)].filter(Boolean).join(' ');
+      setFit({ model: to.id, notes });
+    }
+    onChange({ params: next as LabStep['params'] });
+  };
+  const notes = fit && fit.model === params.model ? fit.notes : {};
+  const form: ParamFormProps = { lab, params, set: (name, value) => update({ [name]: value }), update, errors: errors.params ?? {}, notes, catalog };
   const Form = PARAM_FORMS[lab.id] ?? JsonParamsForm;
   const presets = Object.entries(lab.presets);
   return (
