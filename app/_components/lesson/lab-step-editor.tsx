@@ -7,15 +7,19 @@ import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
 import { catalogModel, type LessonCatalog } from '../../_lib/use-lesson-catalog';
 import { AscentForm } from './ascent-form';
 import { CheckboxSet, Field } from './field';
+import { MaxPatchesForm } from './max-patches-form';
 import { NeuronForm } from './neuron-form';
 import { OcclusionForm } from './occlusion-form';
 import type { ParamFormProps } from './param-form';
+import { PoolingForm } from './pooling-form';
 
 /** Each lab's parameter form; a lab without one is edited as JSON (so adding a lab never breaks the editor). */
 const PARAM_FORMS: Record<string, ComponentType<ParamFormProps>> = {
   occlusion: OcclusionForm,
   neuron: NeuronForm,
   ascent: AscentForm,
+  pooling: PoolingForm,
+  'max-patches': MaxPatchesForm,
 };
 
 /** The editor of one lab step: title, instructions, presets, the lab's parameters and the students' controls. */
