@@ -172,6 +172,13 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
     const theirs = LibraryResponseSchema.parse((await bob('/api/library')).body).lessons.find((l) => l.origin === 'Shared by Teacher');
     expect(theirs).toMatchObject({ title: 'With pictures', stepCount: 2 });
     expect(await ada(`/api/library/${id}/share`, { body: { email: 'nobody@example.org', copyId: newId() } })).toMatchObject({ status: 404, body: { message: expect.stringMatching(/no instructor/) } });
+    // The images of a lesson that reached a colleague (imported, or shared) are in their image library, for any step.
+    const libraryOf = async (who: typeof ada) => ((await who('/api/images')).body.images as { hash: string }[]).map((i) => i.hash);
+    expect(await libraryOf(bob)).toEqual([image.hash]);
+    const carol = as((await signUpInstructor(suite.base, `share-${target.kind}@example.org`)).cookie);
+    expect(await libraryOf(carol)).toEqual([]);
+    await ada(`/api/library/${id}/share`, { body: { email: `share-${target.kind}@example.org`, copyId: newId() } });
+    expect(await libraryOf(carol)).toEqual([image.hash]);
   });
 
   it('deletes a session with everything students did in it, and duplicates one as a new session', async () => {
