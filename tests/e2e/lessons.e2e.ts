@@ -111,11 +111,17 @@ test('changing a step’s model refits its settings and says what changed; each 
   const occlusion = page.getByRole('listitem').filter({ hasText: 'Lab · Occlusion' }).first();
   await occlusion.getByLabel('Model', { exact: true }).selectOption('squeezenet1.1_nchw');
   await expect(occlusion.getByText('Class 780 (schooner) kept.')).toBeVisible();
+  // A refused upload leaves the step's photo as it was, and says so.
+  await occlusion.getByRole('radio', { name: 'Upload your own' }).check();
+  await occlusion.getByLabel('Image file').setInputFiles({ name: 'notes.png', mimeType: 'image/png', buffer: Buffer.from('not a picture at all') });
+  await expect(occlusion.getByRole('alert').filter({ hasText: /^Not uploaded, the step keeps its image: / })).toBeVisible({ timeout: 30_000 });
+  await expect(occlusion.locator('figcaption')).toHaveText('schooner');
   await saved(page);
   // The server agrees: the lesson is ready to teach.
   const lesson = (await (await page.request.get(`/api/library/${lessonId}`)).json()).lesson;
   expect(lesson.problems).toEqual([]);
   expect(lesson.steps.find((s: { labId?: string }) => s.labId === 'neuron').params.pick.layer).toBe('conv_pw_13_relu');
+  expect(lesson.steps.find((s: { labId?: string }) => s.labId === 'occlusion').params.image).toEqual({ kind: 'sample', id: 'imagenet-samples/n04147183_schooner.jpg' });
   await context.close();
 });
 
