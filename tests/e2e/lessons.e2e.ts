@@ -174,7 +174,12 @@ const INTERACT: Record<string, (lab: Locator, page: Page) => Promise<void>> = {
     await lab.getByTestId('filter-tiles').first().getByRole('button').nth(3).click();
   },
   'max-patches': async (lab) => {
-    await lab.getByRole('button', { name: 'Search', exact: true }).click();
+    const own = lab.getByTestId('patches-own');
+    await own.locator('summary').click();
+    await own.getByTestId('patches-layer').selectOption('fire5_concat');
+    await own.getByTestId('patches-channels').fill('4, 9');
+    await own.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect(own.getByTestId('patch-grid').first()).toHaveAttribute('data-filled', '9', { timeout: 120_000 });
   },
   occlusion: async (lab, page) => {
     await expect(lab.getByTestId('prob-without-mask')).toContainText('%', { timeout: 90_000 });

@@ -10,7 +10,7 @@ import { CheckboxSet, Field } from './field';
 import { MaxPatchesForm } from './max-patches-form';
 import { NeuronForm } from './neuron-form';
 import { OcclusionForm } from './occlusion-form';
-import type { ParamFormProps } from './param-form';
+import { FitNote, type ParamFormProps } from './param-form';
 import { PoolingForm } from './pooling-form';
 
 /** Each lab's parameter form; a lab without one is edited as JSON (so adding a lab never breaks the editor). */
@@ -48,6 +48,9 @@ export function LabStepEditor({
       next = fitted.params;
       const notes: Record<string, string> = {};
       for (const note of fitted.notes) notes[note.param] = [notes[note.param], modelFitSentence(note)].filter(Boolean).join(' ');
+      // Instructions written by hand may still name the old model's layers ("fire9_concat").
+      const stale = (catalogModel(catalog, params.model)?.layers ?? []).map((l) => l.id).filter((id) => step.markdown.includes(id) && !to.layers.some((l) => l.id === id));
+      if (stale.length) notes.markdown = `The instructions still name ${stale.join(', ')}, which ${to.displayName} does not have: reword them, or write {{layer}} and students read the step's layer.`;
       setFit({ model: to.id, notes });
     }
     onChange({ params: next as LabStep['params'] });
@@ -69,13 +72,14 @@ export function LabStepEditor({
       </Field>
       <Field
         label={<>Instructions <span className="font-normal text-slate-500">(Markdown, shown above the lab)</span></>}
-        hint={`Write {{window}}, {{fill}}, {{class}}, {{classes}} or {{image}} (any setting by name) and students read the step's current value.`}
+        hint={`Write {{window}}, {{fill}}, {{class}}, {{classes}}, {{image}} or {{layer}} (any setting by name) and students read the step's current value.`}
         error={errors.markdown}
       >
         {(control) => (
           <textarea {...control} className="field-input min-h-24 font-mono text-sm" rows={4} value={step.markdown} onChange={(e) => onChange({ markdown: e.target.value })} />
         )}
       </Field>
+      <FitNote text={notes.markdown} />
       {presets.length ? (
         <div role="group" aria-label="Presets" className="flex flex-wrap items-center gap-2">
           <span className="text-sm font-semibold text-slate-800">Presets:</span>
