@@ -179,16 +179,20 @@ const INTERACT: Record<string, (lab: Locator, page: Page) => Promise<void>> = {
     await own.getByTestId('patches-layer').selectOption('fire5_concat');
     await own.getByTestId('patches-channels').fill('4, 9');
     await own.getByRole('button', { name: 'Search', exact: true }).click();
-    await expect(own.getByTestId('patch-grid').first()).toHaveAttribute('data-filled', '9', { timeout: 120_000 });
+    await expect(own.getByTestId('patch-grid').first()).toHaveAttribute('data-filled', '9,9', { timeout: 120_000 });
   },
   occlusion: async (lab, page) => {
     await expect(lab.getByTestId('prob-without-mask')).toContainText('%', { timeout: 90_000 });
-    for (const y of [0.3, 0.6]) await dragThrough(page, lab.getByTestId('occlusion-canvas'), [[0.2, y], [0.5, y + 0.1], [0.7, y + 0.2]]);
+    const canvas = lab.getByTestId('occlusion-canvas');
+    await canvas.scrollIntoViewIfNeeded();
+    for (const y of [0.3, 0.6]) await dragThrough(page, canvas, [[0.2, y], [0.5, y + 0.1], [0.7, y + 0.2]]);
+    await expect(lab.getByText('2 of 8 masks')).toBeVisible();
     await expect(lab.getByTestId('prob-with-mask')).toContainText('%', { timeout: 90_000 });
   },
   neuron: async (lab, page) => {
     const map = lab.getByTestId('activation-map');
     await expect(map).toBeVisible({ timeout: 120_000 });
+    await map.scrollIntoViewIfNeeded();
     const box = (await map.boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
     await expect(lab.getByTestId('map-position')).toContainText(/\d/);
