@@ -23,6 +23,7 @@ const NODE_ONLY = {
     'src/store/load-model-node.ts',
     'src/store/http.ts',
     'src/store/generate-manifest.ts',
+    'src/store/generate-layers.ts',
     'src/importers/tflite-schema/generate-tflite-schema.ts',
     'src/testing/**',
   ],

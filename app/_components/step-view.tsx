@@ -1,3 +1,4 @@
+import { getLab } from '@convlab/labs';
 import type { Step } from '@convlab/protocol';
 import { LabInstructions } from './lab-instructions';
 import { MarkdownView } from './markdown-view';
@@ -9,7 +10,8 @@ export function StepView({ step, size = 'normal', headingLevel = 2 }: { step: St
     <article className="space-y-5" aria-label={`Step: ${step.title}`}>
       {step.kind === 'lab' ? (
         <p className="badge bg-violet-100 text-violet-800" data-testid="lab-badge">
-          Lab · {step.labId}
+          {/* The lab's name for people; a lab this build does not know shows its id. */}
+          Lab · {getLab(step.labId)?.title ?? step.labId}
         </p>
       ) : null}
       <Heading className={`font-bold tracking-tight text-slate-900 ${size === 'large' ? 'text-3xl sm:text-4xl' : 'text-2xl sm:text-3xl'}`}>

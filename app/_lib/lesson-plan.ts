@@ -3,7 +3,7 @@
  * so the rules sit in one place. Lab steps are checked by their lab's own definition (`@convlab/labs`), exactly
  * as the server re-checks them on create.
  */
-import { LabError, checkLabStep, describeParamIssue, howCnnsSeeLesson, requireLab, unknownPlaceholders, type LabDefinition } from '@convlab/labs';
+import { LabError, checkLabStep, describeParamIssue, fitParamsToModel, howCnnsSeeLesson, modelUnsuitability, requireLab, unknownPlaceholders, type LabDefinition, type ModelFacts } from '@convlab/labs';
 import { ImageUrlSchema, LIMITS, type LabStep, type Step } from '@convlab/protocol';
 
 export type SlideStep = Extract<Step, { kind: 'slide' }>;
@@ -114,8 +114,25 @@ export function imageUrlProblem(url: string): string | null {
   return 'Use an https:// image address (e.g. https://example.org/filters.png) or a path starting with /.';
 }
 
-/** Validates a plan; returns null when it can be sent. */
-export function validatePlan(title: string, steps: Step[]): PlanErrors | null {
+/**
+ * What keeps a lab step's parameters from working with its model, by parameter (as the server judges it): a
+ * quantized model where gradients are needed, a layer, channel or class the model lacks. Empty while the model is unknown.
+ */
+export function modelParamErrors(step: LabStep, models: readonly ModelFacts[] | null | undefined): Record<string, string> {
+  const model = models?.find((m) => m.id === step.params.model);
+  if (!model) return {};
+  const lab = requireLab(step.labId);
+  const out: Record<string, string> = {};
+  const unsuitable = modelUnsuitability(lab, model);
+  if (unsuitable) out.model = unsuitable;
+  for (const note of fitParamsToModel(lab, step.params as Record<string, unknown>, model).notes) {
+    if (note.fix !== undefined) out[note.param] ??= `${note.problem}.`;
+  }
+  return out;
+}
+
+/** Validates a plan (lab steps against `models`, the server's model list, once loaded); returns null when it can be sent. */
+export function validatePlan(title: string, steps: Step[], models?: readonly ModelFacts[] | null): PlanErrors | null {
   const errors: PlanErrors = { steps: {} };
   let bad = false;
   const t = title.trim();
@@ -143,6 +160,10 @@ export function validatePlan(title: string, steps: Step[]): PlanErrors | null {
       if (problem) {
         e.lab = problem;
         e.params = labParamErrors(step.labId, cleanParams(step.params));
+      } else {
+        const mismatch = modelParamErrors(step, models);
+        const first = Object.values(mismatch)[0];
+        if (first) (e.lab = first), (e.params = mismatch);
       }
     }
     if (Object.keys(e).length) (errors.steps[step.id] = e), (bad = true);

@@ -65,3 +65,14 @@ export function sampleLabel(id: string): string {
   const m = /^([a-z]+)_(.+)$/.exec(stem);
   return m ? `${m[2]!.replace(/_/g, ' ')} (${m[1]})` : stem.replace(/_/g, ' ');
 }
+
+/** The model `id` of the catalog (undefined while loading or when not installed). */
+export function catalogModel(catalog: LessonCatalog, id: unknown): InstalledModel | undefined {
+  return typeof id === 'string' ? catalog.models?.find((m) => m.id === id) : undefined;
+}
+
+/** The classes a class picker offers for model `id`: an uploaded model's own names, else the ImageNet classes. */
+export function catalogClasses(catalog: LessonCatalog, id: unknown): ImageNetClass[] | null {
+  const names = catalogModel(catalog, id)?.classNames;
+  return names ? names.map((name, index) => ({ index, wnid: '', name, fullName: name })) : catalog.classes;
+}

@@ -14,7 +14,7 @@ const LIGHT_MASKS = 4;
 
 /** How costly a task is, for routing. */
 export function taskWeight(task: WorkerTask): TaskWeight {
-  if (task.type === 'describe') return 'light';
+  if (task.type === 'describe' || task.type === 'measure') return 'light';
   const spec = task.spec;
   switch (spec.kind) {
     case 'classify':

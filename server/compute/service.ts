@@ -31,7 +31,7 @@ import { PersistentResults, type PersistPolicy, type PersistStats } from './resu
 import { WorkerPool, type PoolOptions } from './pool';
 import { FairQueue, PRIORITY, type Clock } from './queue';
 import type { GpuAdapterInfo } from './webgpu-setup';
-import type { ModelDescription } from './worker-messages';
+import type { ModelDescription, ModelTiming } from './worker-messages';
 
 /**
  * Who submits: the id fairness is computed over, and the server-side role (never from a payload); `verify` is the
@@ -125,6 +125,9 @@ export class ComputeService {
   private admitting = 0;
   private readonly jobs = new Map<string, Job>();
   private readonly models = new Map<string, Promise<ModelDescription>>();
+  private readonly timings = new Map<string, Promise<ModelTiming>>();
+  private readonly settledTimings = new Map<string, ModelTiming>();
+  private measuring: Promise<unknown> = Promise.resolve();
   private readonly clock: Clock;
   private readonly timeouts: Partial<Record<JobKind, number>>;
   private readonly expiryTimer: ReturnType<typeof setInterval>;
@@ -304,6 +307,32 @@ export class ComputeService {
       this.models.set(id, p);
     }
     return p;
+  }
+
+  /**
+   * One image's forward time on a worker (`measure`: median of 5 after a warm-up), measured once per model and kept.
+   * Queued behind every job, so a measurement never delays a student; a failure is forgotten and tried again later.
+   */
+  measureModel(id: string): Promise<ModelTiming> {
+    let p = this.timings.get(id);
+    if (!p) {
+      // One measurement at a time: the first editor's model list does not fill the workers with warm-ups.
+      p = this.measuring.then(() => this.describeModel(id)).then(() => this.pool.run({ type: 'measure', model: id }).done.then((d) => d.result as ModelTiming));
+      this.measuring = p.catch(() => undefined);
+      p.catch(() => this.timings.delete(id));
+      this.timings.set(id, p);
+    }
+    return p;
+  }
+
+  /** A model's timing when it is known, else null — and its measurement starts in the background. */
+  modelTiming(id: string): ModelTiming | null {
+    const known = this.settledTimings.get(id);
+    if (known) return known;
+    if (!this.timings.has(id) && !this.closed) {
+      this.measureModel(id).then((t) => this.settledTimings.set(id, t), () => undefined);
+    }
+    return null;
   }
 
   health(): ComputeHealth {

@@ -1,4 +1,5 @@
 /** Messages between the worker pool (main thread) and a compute worker thread. Plain data: structured-clonable. */
+import type { GraphFacts } from '@convlab/nets';
 import type { ComputeErrorCode, FirstConv, JobSpec } from '@convlab/protocol';
 import type { BatcherStats, RunnerProgress } from '@convlab/engine';
 import type { BackendPreference } from './backend-select';
@@ -32,7 +33,13 @@ export interface WorkerConfig {
 }
 
 /** A unit of work for a worker. */
-export type WorkerTask = { type: 'run'; spec: JobSpec } | { type: 'describe'; model: string };
+export type WorkerTask = { type: 'run'; spec: JobSpec } | { type: 'describe'; model: string } | { type: 'measure'; model: string };
+
+/** What `measure` answers: one image's forward pass on this worker (median of 5 after a warm-up). */
+export interface ModelTiming {
+  forwardMs: number;
+  backend: string;
+}
 
 /** What `describe` answers: enough to check jobs before they are queued. */
 export interface ModelDescription {
@@ -40,6 +47,8 @@ export interface ModelDescription {
   inputSize: [number, number];
   numClasses: number;
   layers: string[];
+  /** The layers labs offer (`featureLayers` of @convlab/nets) and the GFLOPs per image: kept for uploaded models. */
+  facts: GraphFacts;
   /** The first convolution that reads the image (the first-layer filters lab), or null when there is none. */
   firstConv: FirstConv | null;
 }

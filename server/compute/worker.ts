@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { disposeForward, forward, inputGradient, loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
+import { disposeForward, forward, graphFacts, inputGradient, loadImageNetClasses, preprocessImage, type ImageNetClass, type Model } from '@convlab/nets';
 import { firstConvKernel } from '@convlab/vis';
 import { encodePng } from '@convlab/vis/node';
 import { createFileReader, decodeImageFile, loadModelSpec, pathExists } from '@convlab/nets/node';
@@ -20,7 +20,7 @@ import { DynamicBatcher, forwardRows, isAbort, runJob, type ForwardRequest, type
 import { decodeInputTensor, isInputTensorFile } from '../grading/input-tensor';
 import { OomFallback } from './oom-fallback';
 import type { GpuAdapterInfo } from './webgpu-setup';
-import type { FromWorker, ModelDescription, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
+import type { FromWorker, ModelDescription, ModelTiming, ToWorker, WorkerConfig, WorkerTask } from './worker-messages';
 
 const config = workerData as WorkerConfig;
 const port = parentPort!;
@@ -253,7 +253,33 @@ const running = new Map<number, { abort: AbortController; code: ComputeErrorCode
 
 async function describe(id: string): Promise<ModelDescription> {
   const m = await getModel(id);
-  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id), firstConv: firstConvOf(m) };
+  return { id, inputSize: m.meta.inputSize, numClasses: m.meta.numClasses, layers: m.graph.nodes.map((n) => n.id), facts: graphFacts(m.graph), firstConv: firstConvOf(m) };
+}
+
+/**
+ * One image's forward pass on this worker's backend: a warm-up (weights uploaded, shaders compiled), then the median
+ * of 5 passes on a zero image, each read back so the time includes the GPU's work.
+ */
+async function measure(id: string): Promise<ModelTiming> {
+  const m = await getModel(id);
+  const [h, w] = m.meta.inputSize;
+  const x = tf.zeros([1, h, w, 3]) as tf.Tensor4D;
+  try {
+    const once = async () => {
+      const t0 = performance.now();
+      const r = forward(m, x);
+      await r.output.data();
+      disposeForward(r);
+      return performance.now() - t0;
+    };
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) times.push(await once());
+    times.sort((a, b) => a - b);
+    return { forwardMs: Math.round(times[2]! * 10) / 10, backend: tf.getBackend() };
+  } finally {
+    x.dispose();
+  }
 }
 
 /** The model's first convolution as plain numbers (described once per model and kept by the service). */
@@ -276,6 +302,10 @@ async function runTask(taskId: number, task: WorkerTask): Promise<void> {
   try {
     if (task.type === 'describe') {
       send({ type: 'done', taskId, result: await describe(task.model), ms: performance.now() - t0, batched: false });
+      return;
+    }
+    if (task.type === 'measure') {
+      send({ type: 'done', taskId, result: await measure(task.model), ms: performance.now() - t0, batched: false });
       return;
     }
     const out = await runJob(task.spec, {

@@ -19,6 +19,7 @@ import { loadHowCnnsSeeLesson, resolveImagesDir } from '@convlab/labs/node';
 import { countingAttempt, decideTimeliness } from '@convlab/classroom';
 import type { ServerContext } from '../context';
 import { AttemptsUsedError, type AssignmentRecord } from '../db';
+import { knownModelFacts, modelProblems } from '../lessons/library';
 import { serverGradingCompute } from './grading-compute';
 import { readInputTensor, storeInputTensor } from './input-tensor';
 
@@ -71,6 +72,9 @@ export class AssignmentService {
   async create(courseId: string, createdById: string, input: CreateAssignmentBody): Promise<AssignmentRecord> {
     const body = CreateAssignmentBodySchema.parse(input);
     const steps = asBadRequest(() => snapshotSteps(body));
+    // As for a live session: a step whose model lacks its layers, channels or classes (or its gradients) is refused.
+    const mismatched = modelProblems(steps, await knownModelFacts(this.ctx));
+    if (mismatched.length) throw new ProtocolError('BAD_REQUEST', mismatched.join(' '));
     const source = body.source.kind === 'builtin' ? `builtin:${body.source.lessonId}` : 'steps';
     return this.ctx.assignments.create({ courseId, title: body.title, source, steps, opensAt: new Date(body.opensAt), dueAt: new Date(body.dueAt), latePolicy: body.latePolicy, createdById });
   }

@@ -13,11 +13,12 @@
  */
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BUILTIN_MODELS, getStoredModel } from '@convlab/nets';
+import { BUILTIN_GRAPH_FACTS, BUILTIN_MODELS, defaultFeatureLayer, getStoredModel } from '@convlab/nets';
 import { locateModel, type ModelStoreOptions } from '@convlab/nets/node';
 import { SampleIdSchema } from '@convlab/labs';
 import { REPO_PHOTOS_DIR, resolveImagesDir } from '@convlab/labs/node';
 import { API, MODEL_LABELS_MAX_BYTES, MODEL_UPLOAD, ModelUploadSettingsSchema, ProtocolError, isComputeError, type InstalledModel } from '@convlab/protocol';
+import { speedOf, withMeasuredSpeeds } from '../models/model-speed';
 import type { ServerContext } from '../context';
 import { requireApprovedInstructor, requireInstructorId } from './auth.routes';
 import { readBody, type Router } from './router';
@@ -52,7 +53,12 @@ export async function listInstalledModels(options: ModelStoreOptions, browserMax
     .filter((m) => m !== null)
     .map(({ id, displayName, family, inputSize, numClasses, weights }) => {
       const sizeBytes = getStoredModel(id).totalBytes;
-      return { id, displayName, family, inputSize: [inputSize[0], inputSize[1]], numClasses, source: 'builtin', sizeBytes, serverOnly: sizeBytes > browserMaxBytes, weights: weights ?? 'float' };
+      const facts = BUILTIN_GRAPH_FACTS[id];
+      const layers = facts?.layers.map((l) => ({ id: l.id, shape: l.shape })) ?? [];
+      return {
+        id, displayName, family, inputSize: [inputSize[0], inputSize[1]], numClasses, source: 'builtin', sizeBytes, serverOnly: sizeBytes > browserMaxBytes, weights: weights ?? 'float',
+        layers, defaultLayer: defaultFeatureLayer(layers, numClasses), speed: facts ? speedOf(facts.gflops) : null,
+      };
     });
 }
 
@@ -104,7 +110,7 @@ async function readModelUpload(req: Parameters<Parameters<Router['addRaw']>[1]>[
 export function registerCatalogRoutes(router: Router, env: Record<string, string | undefined> = process.env): void {
   router.add('GET', API.models, async (_req, ctx) => ({
     status: 200,
-    body: { models: [...(await listInstalledModels({ env }, ctx.config.models.browserMaxBytes)), ...(await ctx.models.list())] },
+    body: { models: withMeasuredSpeeds(ctx, [...(await listInstalledModels({ env }, ctx.config.models.browserMaxBytes)), ...(await ctx.models.list())]) },
   }));
   router.addRaw(API.models, async (req, ctx) => {
     const uploadedBy = await requireInstructorId(req, ctx);

@@ -3,11 +3,15 @@
  * 4096×4096). `GET /api/images/:hash`: the stored image, cacheable forever (its URL is its content hash).
  */
 import type { ImageAssetDTO } from '@convlab/classroom';
+import { lessonImageHashes, type DraftStep } from '@convlab/labs';
 import { API, IMAGE_MIME_TYPES, ProtocolError, type ImageAsset } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { DEFAULT_IMAGE_LIMITS, ImageService, type ImageLimits } from '../images/image.service';
 import { requireInstructorId } from './auth.routes';
 import { readBody, type Router } from './router';
+
+/** Most images the library lists. */
+const LIBRARY_MAX = 200;
 
 const ACCEPTED_CONTENT_TYPES: readonly string[] = [...IMAGE_MIME_TYPES, 'application/octet-stream'];
 
@@ -44,10 +48,16 @@ export function registerImageRoutes(router: Router, limits: ImageLimits = DEFAUL
     return { status: created ? 201 : 200, body: { image: toImageAsset(image) } };
   });
 
-  // The instructor's image library: what they uploaded (or imported with a lesson), for any step.
+  // The instructor's image library: what they uploaded (or imported with a lesson), and the images of the lessons in
+  // their library — a colleague's shared lesson brings its images, reusable in any step like their own.
   router.add('GET', API.images, async (req, ctx) => {
     const instructorId = await requireInstructorId(req, ctx);
-    const images = await ctx.imageUsage.instructorImages(instructorId, 200);
+    const own = await ctx.imageUsage.instructorImages(instructorId, LIBRARY_MAX);
+    const known = new Set(own.map((i) => i.hash));
+    const lessons = await ctx.lessons.listByInstructor(instructorId);
+    const shared = lessonImageHashes(lessons.filter((l) => !l.deletedAt).flatMap((l) => (l.steps as DraftStep[]))).filter((h) => !known.has(h));
+    const found = (await Promise.all(shared.slice(0, LIBRARY_MAX).map((hash) => ctx.store.findImageAsset(hash)))).filter((i) => i !== null);
+    const images = [...own, ...found].sort((a, b) => b.createdAt.localeCompare(a.createdAt)).slice(0, LIBRARY_MAX);
     return { status: 200, body: { images: images.map(toImageAsset) } };
   });
 

@@ -3,7 +3,7 @@ import { LabError, checkLessonSteps } from '@convlab/labs';
 import { API, CreateSessionBodySchema, JoinCodeSchema, ProtocolError } from '@convlab/protocol';
 import { joinAddressFor, toLiveSession, type ServerContext } from '../context';
 import type { JoinAddress } from '../net/join-address';
-import { modelProblems } from '../lessons/library';
+import { knownModelFacts, modelProblems } from '../lessons/library';
 import { requireInstructorId } from './auth.routes';
 import type { ApiRequest, Router } from './router';
 
@@ -33,7 +33,7 @@ export function registerSessionRoutes(router: Router): void {
         if (err instanceof LabError) throw new ProtocolError('BAD_REQUEST', err.message);
         throw err;
       }
-      const unsuitable = modelProblems(req.body.steps);
+      const unsuitable = modelProblems(req.body.steps, await knownModelFacts(ctx));
       if (unsuitable.length) throw new ProtocolError('BAD_REQUEST', unsuitable.join(' '));
       const session = await ctx.classroom.createSession({ role: 'instructor', instructorId }, req.body);
       return { status: 201, body: { session: toLiveSession(session, joinBase(req, ctx)) } };

@@ -2,8 +2,8 @@
  * Instructors' lesson libraries: lessons as documents (owned, autosaved with a revision, deleted with Undo), copies
  * of ready-made lessons, sharing, export/import with images, and the snapshot a session or an assignment starts from.
  */
-import { getLab, lessonImageHashes, lessonProblems, modelUnsuitability, replaceImageHashes, teachableSteps, type DraftStep } from '@convlab/labs';
-import { BUILTIN_MODELS } from '@convlab/nets';
+import { getLab, lessonImageHashes, lessonProblems, modelMismatches, modelUnsuitability, replaceImageHashes, teachableSteps, type DraftStep, type ModelFacts } from '@convlab/labs';
+import { BUILTIN_GRAPH_FACTS, BUILTIN_MODELS, defaultFeatureLayer } from '@convlab/nets';
 import { loadHowCnnsSeeLesson, resolveImagesDir } from '@convlab/labs/node';
 import {
   DraftStepsSchema,
@@ -23,7 +23,7 @@ import { ImageService } from '../images/image.service';
 /** Deleted lessons stay restorable (Undo) this long, then go for good. */
 export const DELETED_LESSON_KEEP_MS = 30 * 24 * 3600_000;
 
-type LibraryContext = Pick<ServerContext, 'lessons' | 'store' | 'config'>;
+type LibraryContext = Pick<ServerContext, 'lessons' | 'store' | 'config' | 'models'>;
 
 function draftSteps(record: LessonRecord): DraftStep[] {
   // Stored through DraftStepsSchema; a row that no longer parses (a schema change) shows as empty rather than failing.
@@ -31,18 +31,32 @@ function draftSteps(record: LessonRecord): DraftStep[] {
   return parsed.success ? parsed.data : [];
 }
 
+/** What the labs know of every built-in model (its metadata in @convlab/nets): name, weights, layers, classes. */
+export const BUILTIN_MODEL_FACTS: readonly ModelFacts[] = BUILTIN_MODELS.map(({ meta }) => {
+  const layers = BUILTIN_GRAPH_FACTS[meta.id]?.layers;
+  return { id: meta.id, displayName: meta.displayName, weights: meta.weights, numClasses: meta.numClasses, layers, defaultLayer: layers ? defaultFeatureLayer(layers, meta.numClasses) : null };
+});
+
+/** The built-in models and this server's uploaded ones, as the labs judge them. */
+export async function knownModelFacts(ctx: Pick<ServerContext, 'models'>): Promise<ModelFacts[]> {
+  return [...BUILTIN_MODEL_FACTS, ...(await ctx.models.list())];
+}
+
 /**
- * Lab steps whose model cannot serve their lab (a quantized model where gradients are needed), one sentence each.
- * Judged from the model metadata (`@convlab/nets`), so a new model or lab needs no change here.
+ * Lab steps whose model cannot serve them, one sentence each: a quantized model where gradients are needed, or a
+ * layer, channel or class the model lacks ("Layer fire9_concat does not exist in MobileNet v1 0.75 (224)."). Judged
+ * from the model metadata (`@convlab/nets`, the uploaded models' stored facts), so a new model or lab needs no
+ * change here. A model not in `models` is left to the compute service's own check.
  */
-export function modelProblems(steps: readonly DraftStep[]): string[] {
+export function modelProblems(steps: readonly DraftStep[], models: readonly ModelFacts[] = BUILTIN_MODEL_FACTS): string[] {
   const problems: string[] = [];
   steps.forEach((step, i) => {
     if (step.kind !== 'lab') return;
     const lab = getLab(step.labId);
-    const model = BUILTIN_MODELS.find((m) => m.meta.id === step.params.model)?.meta;
-    const problem = lab && model ? modelUnsuitability(lab, model) : null;
-    if (problem) problems.push(`Step ${i + 1}${step.title.trim() ? ` (“${step.title.trim()}”)` : ''}: ${problem}`);
+    const model = models.find((m) => m.id === step.params.model);
+    if (!lab || !model) return;
+    const found = [modelUnsuitability(lab, model), ...modelMismatches(lab, step.params, model)].filter((p) => p !== null);
+    for (const problem of found) problems.push(`Step ${i + 1}${step.title.trim() ? ` (“${step.title.trim()}”)` : ''}: ${problem}`);
   });
   return problems;
 }
@@ -95,7 +109,7 @@ async function sourceDraft(ctx: LibraryContext, instructorId: string, source: st
 export async function lessonSteps(ctx: LibraryContext, source: string, instructorId: string): Promise<{ title: string; steps: Step[] }> {
   const draft = await sourceDraft(ctx, instructorId, source);
   const checked = teachableSteps(draft.title, draft.steps);
-  const problems = 'problems' in checked ? checked.problems : modelProblems(checked.steps);
+  const problems = 'problems' in checked ? checked.problems : modelProblems(checked.steps, await knownModelFacts(ctx));
   if (problems.length || 'problems' in checked) throw new ProtocolError('BAD_REQUEST', `This lesson cannot be taught yet: ${problems.join(' ')}`);
   return { title: draft.title.trim(), steps: checked.steps };
 }

@@ -19,7 +19,9 @@ import {
   type ModelUploadSettings,
   ModelUploadSettingsSchema,
 } from '@convlab/protocol';
+import { defaultFeatureLayer, type GraphFacts } from '@convlab/nets';
 import { FOLDER_META } from '@convlab/nets/node';
+import { speedOf } from './model-speed';
 import type { ModelUses, UploadedModelDTO, UploadedModelStore } from '../db';
 
 /** The file and metadata names inside a model's folder. */
@@ -28,7 +30,7 @@ export const MODEL_FILE = 'model.onnx';
 const CROP_FRACTION = 0.875;
 
 /** What the store needs from the compute service: a worker's import of the model (or its refusal). */
-export type ModelValidator = (id: string) => Promise<{ inputSize: [number, number]; numClasses: number }>;
+export type ModelValidator = (id: string) => Promise<{ inputSize: [number, number]; numClasses: number; facts?: GraphFacts }>;
 
 export interface ModelStoreOptions {
   /** Folder of the model folders (`<data dir>/models`). */
@@ -119,7 +121,7 @@ export class ModelStore {
     };
     const folder = this.folder(id);
     await this.writeFolder(folder, upload.bytes, meta);
-    let described: { inputSize: [number, number]; numClasses: number };
+    let described: Awaited<ReturnType<ModelValidator>>;
     try {
       described = await this.options.validate(id);
       const expected = classNames?.length ?? 1000;
@@ -142,7 +144,8 @@ export class ModelStore {
       fileName: upload.fileName,
       sha256: fileSha,
       bytes: upload.bytes.byteLength,
-      meta: { ...meta, inputSize: described.inputSize, numClasses: described.numClasses },
+      // The layers labs offer and the size in GFLOPs, so editors know them without loading the model.
+      meta: { ...meta, inputSize: described.inputSize, numClasses: described.numClasses, ...(described.facts ? { facts: described.facts } : {}) },
       uploadedBy: upload.uploadedBy,
     });
     return { model: this.entry(model), created };
@@ -186,7 +189,8 @@ export class ModelStore {
   }
 
   private entry(row: UploadedModelDTO): InstalledModel {
-    const meta = row.meta as { inputSize: [number, number]; numClasses: number };
+    const meta = row.meta as { inputSize: [number, number]; numClasses: number; classNames?: string[]; facts?: GraphFacts };
+    const layers = meta.facts?.layers ?? [];
     return {
       id: row.id,
       displayName: row.displayName,
@@ -198,6 +202,10 @@ export class ModelStore {
       source: 'upload',
       sizeBytes: row.bytes,
       serverOnly: row.bytes > this.options.browserMaxBytes,
+      layers,
+      defaultLayer: defaultFeatureLayer(layers, meta.numClasses),
+      ...(meta.classNames ? { classNames: meta.classNames } : {}),
+      speed: meta.facts ? speedOf(meta.facts.gflops) : null,
     };
   }
 

@@ -94,8 +94,23 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
     if (existsSync(SHARED_SQUEEZENET)) {
       expect(models.find((m) => m.id === 'squeezenet1.1_nchw')).toMatchObject({
         id: 'squeezenet1.1_nchw', displayName: 'SqueezeNet 1.1', family: 'squeezenet', inputSize: [224, 224], numClasses: 1000, weights: 'float', source: 'builtin', serverOnly: false,
+        // The layers labs offer come from the model's metadata, and so does the layer they start on.
+        layers: expect.arrayContaining([{ id: 'fire9_concat', shape: [13, 13, 512] }]),
+        defaultLayer: 'fire9_concat',
+        speed: { gflops: 0.71, laptop: 'fast' },
       });
+      // The server's forward time is measured once in the background; a later list has it.
+      let speed = null as null | { serverMs: number | null; backend: string | null };
+      for (let i = 0; i < 120 && !speed?.serverMs; i++) {
+        await new Promise((r) => setTimeout(r, 500));
+        speed = ModelsResponseSchema.parse((await api(base, '/api/models')).body).models.find((m) => m.id === 'squeezenet1.1_nchw')!.speed;
+      }
+      expect(speed).toMatchObject({ serverMs: expect.any(Number), backend: expect.any(String) });
+      expect(speed!.serverMs).toBeGreaterThan(0);
     }
+    for (const m of models) expect(m.layers.length, m.id).toBeGreaterThan(0);
+    const darknet = models.find((m) => m.id === 'darknet_tiny');
+    if (darknet) expect(darknet.defaultLayer).toBe('leaky_re_lu_15');
     // Only what a models directory holds counts: an empty one lists nothing, one model folder lists that model.
     const dir = mkdtempSync(join(tmpdir(), 'convlab-models-'));
     const { listInstalledModels } = await import('../../server/http/catalog.routes');

@@ -100,11 +100,27 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
     expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
     expect(await me('/api/sessions', { body: { title: 'Direct', steps } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/students cannot change the window/) } });
     // A quantized model cannot serve a lab that needs gradients: marked in the library, refused at start, in words.
-    const neuronSteps = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'neuron' ? { ...s, params: { ...s.params, model: 'mobilenet_v2_1.0_224_quant' } } : s));
+    const v2Layer = 'MobilenetV2/Conv_1/Relu6';
+    const onModel = (model: string, extra: Record<string, unknown> = {}) =>
+      ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'neuron' ? { ...s, params: { ...s.params, model, ...extra } } : s));
+    const neuronSteps = onModel('mobilenet_v2_1.0_224_quant', { layers: [v2Layer], pick: { kind: 'neuron', layer: v2Layer, channel: 0 } });
     const quantized = (await me(`/api/library/${ready.id}`, { body: { title: ready.title, steps: neuronSteps, revision: ready.revision + 1 } })).body.lesson;
     expect(quantized.problems).toEqual([expect.stringMatching(/MobileNet v2 1\.0 \(224, uint8\) is a quantized model: it gives no usable gradients, and the Neurons to pixels lab needs them/)]);
     expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/quantized model/) } });
     expect(await me('/api/sessions', { body: { title: 'Direct', steps: neuronSteps } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/quantized model/) } });
+    // Settings that do not match the model: SqueezeNet's layers kept on MobileNet are refused, naming the layer.
+    const stale = onModel('mobilenet_v1_0.75_224');
+    const mismatched = (await me(`/api/library/${ready.id}`, { body: { title: ready.title, steps: stale, revision: ready.revision + 2 } })).body.lesson;
+    expect(mismatched.problems).toEqual([
+      expect.stringMatching(/^Step \d+ \(“.+”\): Layers fire2_concat, fire3_concat, fire4_concat, fire5_concat and 4 more do not exist in MobileNet v1 0\.75 \(224\)\.$/),
+      expect.stringMatching(/: Layer fire9_concat does not exist in MobileNet v1 0\.75 \(224\)\.$/),
+    ]);
+    expect(await me(`/api/library/${ready.id}/start`, { method: 'POST' })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/Layer fire9_concat does not exist in MobileNet v1 0\.75/) } });
+    expect(await me('/api/sessions', { body: { title: 'Direct', steps: stale } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/Layer fire9_concat does not exist/) } });
+    const fitted = onModel('mobilenet_v1_0.75_224', { layers: ['conv_pw_13_relu'], pick: { kind: 'neuron', layer: 'conv_pw_13_relu', channel: 800 } });
+    expect(await me('/api/sessions', { body: { title: 'Direct', steps: fitted } })).toMatchObject({ status: 400, body: { message: expect.stringMatching(/Channel 800 does not exist in conv_pw_13_relu \(channels 0 to 767\)/) } });
+    const fine = onModel('mobilenet_v1_0.75_224', { layers: ['conv_pw_13_relu'], pick: { kind: 'neuron', layer: 'conv_pw_13_relu', channel: 7 } });
+    expect((await me('/api/sessions', { body: { title: 'Neurons on MobileNet', steps: fine } })).status).toBe(201);
     // The same model is fine where no gradient is taken (occlusion only classifies).
     const occlusionOnQuant = ready.steps.map((s: Step) => (s.kind === 'lab' && s.labId === 'occlusion' ? { ...s, params: { ...s.params, model: 'mobilenet_v2_1.0_224_quant' } } : s));
     expect((await me('/api/sessions', { body: { title: 'Occlusion on uint8', steps: occlusionOnQuant } })).status).toBe(201);
@@ -156,6 +172,13 @@ describe.each(databaseTargets())('lesson library on $kind', (target) => {
     const theirs = LibraryResponseSchema.parse((await bob('/api/library')).body).lessons.find((l) => l.origin === 'Shared by Teacher');
     expect(theirs).toMatchObject({ title: 'With pictures', stepCount: 2 });
     expect(await ada(`/api/library/${id}/share`, { body: { email: 'nobody@example.org', copyId: newId() } })).toMatchObject({ status: 404, body: { message: expect.stringMatching(/no instructor/) } });
+    // The images of a lesson that reached a colleague (imported, or shared) are in their image library, for any step.
+    const libraryOf = async (who: typeof ada) => ((await who('/api/images')).body.images as { hash: string }[]).map((i) => i.hash);
+    expect(await libraryOf(bob)).toEqual([image.hash]);
+    const carol = as((await signUpInstructor(suite.base, `share-${target.kind}@example.org`)).cookie);
+    expect(await libraryOf(carol)).toEqual([]);
+    await ada(`/api/library/${id}/share`, { body: { email: `share-${target.kind}@example.org`, copyId: newId() } });
+    expect(await libraryOf(carol)).toEqual([image.hash]);
   });
 
   it('deletes a session with everything students did in it, and duplicates one as a new session', async () => {

@@ -84,6 +84,14 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
     const { model } = ModelUploadResponseSchema.parse(res.body);
     expect(model).toMatchObject({ displayName: 'SqueezeNet 1.1 (ONNX)', source: 'upload', inputSize: [224, 224], numClasses: 1000, sizeBytes: bytes.byteLength, serverOnly: true });
     expect(model.id).toMatch(/^onnx-squeezenet_1_1_onnx-[0-9a-f]{12}$/);
+    // Its layers (by the same rule as the built-in models) and size come from the worker's import, kept with the row.
+    expect(model.layers.length).toBeGreaterThan(5);
+    expect(model.layers.length).toBeLessThanOrEqual(32);
+    expect(model.defaultLayer).toBe(model.layers.filter((l) => l.shape[2] !== 1000).at(-1)!.id);
+    expect(model.layers.find((l) => l.id === model.defaultLayer)!.shape).toEqual([13, 13, 512]);
+    expect(model.speed).toMatchObject({ laptop: 'fast' });
+    expect(model.speed!.gflops).toBeCloseTo(0.7, 1);
+    expect(model.classNames).toBeUndefined();
     squeezeId = model.id;
 
     const again = await upload(server.url, cookie, bytes, 'squeezenet1_1.onnx', { displayName: 'SqueezeNet 1.1 (ONNX)' });
@@ -142,7 +150,7 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
     const res = await upload(server.url, cookie, bytes, 'tiny.onnx', { displayName: 'Tiny', preprocessing: { scale: 1 / 255, mean: [0, 0, 0], std: [1, 1, 1], channelOrder: 'BGR' } }, 'cat\n dog \n\nbird\nfish\n');
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     const { model } = ModelUploadResponseSchema.parse(res.body);
-    expect(model).toMatchObject({ numClasses: 4, inputSize: [8, 8], serverOnly: false });
+    expect(model).toMatchObject({ numClasses: 4, inputSize: [8, 8], serverOnly: false, classNames: ['cat', 'dog', 'bird', 'fish'] });
     const predictions = await classify(model.id);
     expect(predictions.map((p) => p.label).sort()).toEqual(expect.arrayContaining([predictions[0]!.label]));
     for (const p of predictions) expect(['cat', 'dog', 'bird', 'fish'][p.index]).toBe(p.label);
@@ -199,10 +207,12 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
   }, 120_000);
 
   it('keeps uploaded models across a restart', async () => {
-    const before = await catalog();
+    // Server times are measured again by each process; everything else is kept.
+    const unmeasured = (models: Awaited<ReturnType<typeof catalog>>) => models.map((m) => ({ ...m, speed: m.speed && { ...m.speed, serverMs: null, backend: null } }));
+    const before = unmeasured(await catalog());
     await server.close();
     server = await start();
-    expect(await catalog()).toEqual(before);
+    expect(unmeasured(await catalog())).toEqual(before);
     const [top] = await classify(squeezeId);
     expect(top).toMatchObject({ index: 967, label: 'espresso' });
   }, 180_000);

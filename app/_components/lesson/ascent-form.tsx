@@ -5,13 +5,15 @@ import { numberSpec } from '../../_lib/lab-params';
 import { ClassListPicker, classLabel } from './class-picker';
 import { EnumField, Field, NumberField } from './field';
 import { ModelPicker } from './model-picker';
-import { NumberParam, ParamGroup, type ParamFormProps } from './param-form';
+import { FitNote, NumberParam, ParamGroup, type ParamFormProps } from './param-form';
+import { catalogClasses } from '../../_lib/use-lesson-catalog';
 
 const DEFAULT_SWEEP = { from: 0.0001, to: 0.1, count: 6, scale: 'log' };
 
 /** Gradient ascent: model, the classes offered and the starting one, the optimizer's settings, a λ sweep. */
 export function AscentForm(form: ParamFormProps) {
-  const { params, set, errors, catalog } = form;
+  const { params, set, errors, catalog, notes } = form;
+  const modelClasses = catalogClasses(catalog, params.model);
   const classes = Array.isArray(params.classes) ? (params.classes as number[]) : [];
   const sweep = params.sweep as Record<string, unknown> | undefined;
   const maxClasses = (form.lab.params as unknown as { shape: { classes: { maxLength?: number | null } } }).shape.classes.maxLength ?? 64;
@@ -22,19 +24,21 @@ export function AscentForm(form: ParamFormProps) {
   return (
     <div className="space-y-4">
       <ModelPicker lab={form.lab} value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
-      <ClassListPicker label="Classes offered (the grid's rows)" value={classes} onChange={setClasses} classes={catalog.classes} error={errors.classes} max={maxClasses} />
+      <ClassListPicker label="Classes offered (the grid's rows)" value={classes} onChange={setClasses} classes={modelClasses} error={errors.classes} max={maxClasses} />
+      <FitNote text={notes.classes} />
       <Field label="Class the step starts with" error={errors.classIndex}>
         {(control) => (
           <select {...control} className="field-input" value={String(params.classIndex ?? '')} onChange={(e) => set('classIndex', Number(e.target.value))}>
             {classes.includes(params.classIndex as number) ? null : <option value="">Choose one of the classes…</option>}
             {classes.map((c) => (
               <option key={c} value={c}>
-                {classLabel(catalog.classes, c)}
+                {classLabel(modelClasses, c)}
               </option>
             ))}
           </select>
         )}
       </Field>
+      <FitNote text={notes.classIndex} />
       <ParamGroup title="Objective and optimizer" columns={3}>
         <NumberParam form={form} name="lambda" label="λ (L2 penalty)" />
         <NumberParam form={form} name="learningRate" label="Learning rate" />

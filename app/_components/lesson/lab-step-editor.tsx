@@ -1,21 +1,25 @@
 'use client';
 
-import { applyPreset, paramLabel, requireLab, type LabDefinition } from '@convlab/labs';
+import { applyPreset, fitParamsToModel, modelFitSentence, paramLabel, requireLab, type LabDefinition } from '@convlab/labs';
 import type { LabStep } from '@convlab/protocol';
 import { useState, type ComponentType } from 'react';
 import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
-import type { LessonCatalog } from '../../_lib/use-lesson-catalog';
+import { catalogModel, type LessonCatalog } from '../../_lib/use-lesson-catalog';
 import { AscentForm } from './ascent-form';
 import { CheckboxSet, Field } from './field';
+import { MaxPatchesForm } from './max-patches-form';
 import { NeuronForm } from './neuron-form';
 import { OcclusionForm } from './occlusion-form';
-import type { ParamFormProps } from './param-form';
+import { FitNote, type ParamFormProps } from './param-form';
+import { PoolingForm } from './pooling-form';
 
 /** Each lab's parameter form; a lab without one is edited as JSON (so adding a lab never breaks the editor). */
 const PARAM_FORMS: Record<string, ComponentType<ParamFormProps>> = {
   occlusion: OcclusionForm,
   neuron: NeuronForm,
   ascent: AscentForm,
+  pooling: PoolingForm,
+  'max-patches': MaxPatchesForm,
 };
 
 /** The editor of one lab step: title, instructions, presets, the lab's parameters and the students' controls. */
@@ -32,8 +36,27 @@ export function LabStepEditor({
 }) {
   const lab = requireLab(step.labId);
   const params = step.params as Record<string, unknown>;
-  const update = (patch: Record<string, unknown>) => onChange({ params: { ...params, ...patch } as LabStep['params'] });
-  const form: ParamFormProps = { lab, params, set: (name, value) => update({ [name]: value }), update, errors: errors.params ?? {}, catalog };
+  // What the last change of model changed (or kept), by parameter: shown next to each field until the next change.
+  const [fit, setFit] = useState<{ model: string; notes: Record<string, string> } | null>(null);
+  const update = (patch: Record<string, unknown>) => {
+    let next = { ...params, ...patch };
+    const to = 'model' in patch && patch.model !== params.model ? catalogModel(catalog, patch.model) : undefined;
+    if (to) {
+      // Another model: its layers, channels and classes replace those it lacks, and the editor says so.
+      const prev = catalogModel(catalog, params.model) ?? { id: String(params.model ?? ''), displayName: String(params.model ?? 'the previous model') };
+      const fitted = fitParamsToModel(lab, next, to, { prev, className: (i) => catalog.classes?.[i]?.name });
+      next = fitted.params;
+      const notes: Record<string, string> = {};
+      for (const note of fitted.notes) notes[note.param] = [notes[note.param], modelFitSentence(note)].filter(Boolean).join(' ');
+      // Instructions written by hand may still name the old model's layers ("fire9_concat").
+      const stale = (catalogModel(catalog, params.model)?.layers ?? []).map((l) => l.id).filter((id) => step.markdown.includes(id) && !to.layers.some((l) => l.id === id));
+      if (stale.length) notes.markdown = `The instructions still name ${stale.join(', ')}, which ${to.displayName} does not have: reword them, or write {{layer}} and students read the step's layer.`;
+      setFit({ model: to.id, notes });
+    }
+    onChange({ params: next as LabStep['params'] });
+  };
+  const notes = fit && fit.model === params.model ? fit.notes : {};
+  const form: ParamFormProps = { lab, params, set: (name, value) => update({ [name]: value }), update, errors: errors.params ?? {}, notes, catalog };
   const Form = PARAM_FORMS[lab.id] ?? JsonParamsForm;
   const presets = Object.entries(lab.presets);
   return (
@@ -49,13 +72,14 @@ export function LabStepEditor({
       </Field>
       <Field
         label={<>Instructions <span className="font-normal text-slate-500">(Markdown, shown above the lab)</span></>}
-        hint={`Write {{window}}, {{fill}}, {{class}}, {{classes}} or {{image}} (any setting by name) and students read the step's current value.`}
+        hint={`Write {{window}}, {{fill}}, {{class}}, {{classes}}, {{image}} or {{layer}} (any setting by name) and students read the step's current value.`}
         error={errors.markdown}
       >
         {(control) => (
           <textarea {...control} className="field-input min-h-24 font-mono text-sm" rows={4} value={step.markdown} onChange={(e) => onChange({ markdown: e.target.value })} />
         )}
       </Field>
+      <FitNote text={notes.markdown} />
       {presets.length ? (
         <div role="group" aria-label="Presets" className="flex flex-wrap items-center gap-2">
           <span className="text-sm font-semibold text-slate-800">Presets:</span>

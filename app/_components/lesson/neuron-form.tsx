@@ -1,13 +1,14 @@
 'use client';
 
-import { LESSON_MODELS, NEURON_METHODS, SQUEEZENET_LAYERS, type NeuronPick } from '@convlab/labs';
+import { NEURON_METHODS, type NeuronPick } from '@convlab/labs';
 import type { ImageRef } from '@convlab/protocol';
 import { useId } from 'react';
 import { ClassPicker } from './class-picker';
 import { CheckboxSet, Field, NumberField } from './field';
 import { ImagePicker } from './image-picker';
 import { ModelPicker } from './model-picker';
-import { NumberParam, ParamGroup, type ParamFormProps } from './param-form';
+import { FitNote, NumberParam, ParamGroup, type ParamFormProps } from './param-form';
+import { catalogClasses, catalogModel } from '../../_lib/use-lesson-catalog';
 
 const METHOD_NAMES: Record<string, string> = {
   vanilla: 'Gradient',
@@ -28,7 +29,9 @@ const INDEX = { min: 0, minExclusive: false, maxExclusive: false, int: true };
 /** Neurons to pixels: model, image, the layers students pick from, the starting pick, methods shown. */
 export function NeuronForm(form: ParamFormProps) {
   const id = useId();
-  const { params, set, errors, catalog } = form;
+  const { params, set, errors, catalog, notes } = form;
+  // The chosen model's own layers (its metadata): the list students pick from is a choice among them.
+  const modelLayers = catalogModel(catalog, params.model)?.layers ?? null;
   const layers = Array.isArray(params.layers) ? params.layers.filter((l): l is string => typeof l === 'string') : [];
   const pick = (params.pick ?? { kind: 'neuron', layer: layers.at(-1) ?? '', channel: 0 }) as NeuronPick;
   const methods = Array.isArray(params.methods) ? (params.methods as string[]) : [];
@@ -44,28 +47,41 @@ export function NeuronForm(form: ParamFormProps) {
     <div className="space-y-4">
       <ModelPicker lab={form.lab} value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
       <ImagePicker value={params.image} onChange={(v: ImageRef) => set('image', v)} samples={catalog.samples} error={errors.image} />
-      <Field
-        label="Layers students may pick from (one per line, in network order)"
-        error={errors.layers}
-        hint={
-          params.model === LESSON_MODELS.gradients ? (
-            <button type="button" className="text-brand-700 underline" onClick={() => set('layers', [...SQUEEZENET_LAYERS])}>
-              Use all of SqueezeNet 1.1&apos;s layers
+      {modelLayers && modelLayers.length ? (
+        <CheckboxSet
+          legend="Layers students may pick from"
+          options={modelLayers.map((l) => l.id)}
+          chosen={layers}
+          onChange={(next) => set('layers', next)}
+          mono
+          labelOf={(id) => {
+            const shape = modelLayers.find((l) => l.id === id)?.shape;
+            return shape ? `${id} (${shape[0]}×${shape[1]}×${shape[2]})` : id;
+          }}
+        >
+          <p className="mt-2 text-xs text-slate-500">
+            In network order; the model&apos;s feature maps (height × width × channels).{' '}
+            <button type="button" className="text-brand-700 underline" onClick={() => set('layers', modelLayers.map((l) => l.id))}>
+              All of them
             </button>
-          ) : undefined
-        }
-      >
-        {(control) => (
-          <textarea
-            {...control}
-            className="field-input font-mono text-sm"
-            rows={4}
-            value={layers.join('\n')}
-            onChange={(e) => set('layers', e.target.value.split('\n').map((l) => l.trim()).filter((l, i, all) => l || i === all.length - 1))}
-            onBlur={() => set('layers', layers.filter(Boolean))}
-          />
-        )}
-      </Field>
+          </p>
+          {errors.layers ? <p className="mt-2 text-sm font-medium text-red-700">{errors.layers}</p> : null}
+          <FitNote text={notes.layers} />
+        </CheckboxSet>
+      ) : (
+        <Field label="Layers students may pick from (one per line, in network order)" error={errors.layers}>
+          {(control) => (
+            <textarea
+              {...control}
+              className="field-input font-mono text-sm"
+              rows={4}
+              value={layers.join('\n')}
+              onChange={(e) => set('layers', e.target.value.split('\n').map((l) => l.trim()).filter((l, i, all) => l || i === all.length - 1))}
+              onBlur={() => set('layers', layers.filter(Boolean))}
+            />
+          )}
+        </Field>
+      )}
       <ParamGroup title="The pick the step starts from">
         <div className="sm:col-span-2" role="radiogroup" aria-label="What is picked">
           <div className="flex flex-wrap gap-4 text-sm">
@@ -79,7 +95,7 @@ export function NeuronForm(form: ParamFormProps) {
         </div>
         {pick.kind === 'class' ? (
           <div className="sm:col-span-2">
-            <ClassPicker label="Class" value={pick.index} onChange={(v) => setPick({ ...pick, index: v ?? 0 })} classes={catalog.classes} />
+            <ClassPicker label="Class" value={pick.index} onChange={(v) => setPick({ ...pick, index: v ?? 0 })} classes={catalogClasses(catalog, params.model)} />
           </div>
         ) : (
           <>
@@ -111,6 +127,9 @@ export function NeuronForm(form: ParamFormProps) {
           </>
         )}
         {errors.pick ? <p className="text-sm font-medium text-red-700 sm:col-span-2">Pick: {errors.pick}</p> : null}
+        <div className="sm:col-span-2">
+          <FitNote text={notes.pick} />
+        </div>
       </ParamGroup>
       <CheckboxSet legend="Images shown side by side" options={NEURON_METHODS} chosen={methods} onChange={(next) => set('methods', next)} labelOf={(m) => METHOD_NAMES[m] ?? m}>
         {errors.methods ? <p className="mt-2 text-sm font-medium text-red-700">{errors.methods}</p> : null}

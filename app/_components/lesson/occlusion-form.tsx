@@ -4,13 +4,14 @@ import type { ImageRef } from '@convlab/protocol';
 import { ClassPicker } from './class-picker';
 import { ImagePicker } from './image-picker';
 import { ModelPicker } from './model-picker';
-import { EnumParam, NumberParam, ParamGroup, type ParamFormProps } from './param-form';
+import { EnumParam, FitNote, NumberParam, ParamGroup, type ParamFormProps } from './param-form';
+import { catalogClasses } from '../../_lib/use-lesson-catalog';
 
 const FILLS: Record<string, string> = { zero: 'Black (zero)', grey: 'Grey', blur: 'Blurred', noise: 'Noise' };
 
 /** Occlusion: model, image, target class, how masks are filled and drawn, and the class sweep's window. */
 export function OcclusionForm(form: ParamFormProps) {
-  const { params, set, errors, catalog } = form;
+  const { params, set, errors, catalog, notes } = form;
   return (
     <div className="space-y-4">
       <ModelPicker lab={form.lab} value={params.model} onChange={(v) => set('model', v)} models={catalog.models} error={errors.model} />
@@ -19,10 +20,11 @@ export function OcclusionForm(form: ParamFormProps) {
         label="Target class"
         value={params.classIndex}
         onChange={(v) => set('classIndex', v)}
-        classes={catalog.classes}
+        classes={catalogClasses(catalog, params.model)}
         error={errors.classIndex}
         noneLabel="(the model's top class for the image)"
       />
+      <FitNote text={notes.classIndex} />
       <ParamGroup title="Masks students draw" columns={3}>
         <EnumParam form={form} name="fill" label="Fill" describe={(v) => FILLS[v] ?? v} />
         <NumberParam form={form} name="brushSize" label="Brush (px)" />

@@ -16,6 +16,8 @@ export interface ParamFormProps {
   update: (patch: Record<string, unknown>) => void;
   /** Problems by top-level parameter name (from the lab's schema). */
   errors: Record<string, string>;
+  /** What the last change of model did to a parameter, in words ("Layer fire9_concat does not exist in …: set to …"). */
+  notes: Record<string, string>;
   catalog: LessonCatalog;
 }
 
@@ -45,5 +47,15 @@ export function ParamGroup({ title, children, columns = 2 }: { title: string; ch
       <legend className="px-1 text-sm font-semibold text-slate-800">{title}</legend>
       <div className={`grid gap-4 ${columns === 3 ? 'sm:grid-cols-3' : 'sm:grid-cols-2'}`}>{children}</div>
     </fieldset>
+  );
+}
+
+/** What a change of model did to the field above it: a note in words, announced to screen readers. */
+export function FitNote({ text }: { text?: string }) {
+  if (!text) return null;
+  return (
+    <p role="status" className="mt-1 rounded-md border border-amber-200 bg-amber-50 px-2 py-1 text-sm text-amber-900">
+      {text}
+    </p>
   );
 }

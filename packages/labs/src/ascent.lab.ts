@@ -94,6 +94,7 @@ export const ascentLab = defineLab({
     seed: { name: 'random seed' },
     sweep: { name: 'λ sweep' },
   },
+  modelParams: { classes: 'classes', classIndex: 'classIndex' },
   studentControls: ['classIndex', 'lambda', 'learningRate', 'steps', 'decay', 'blurEvery', 'blurWidth', 'jitter', 'seed'],
   jobs: [{ kind: 'ascent', purpose: 'the image, with snapshots and the class score while it evolves', runBy: 'student' }],
   result: AscentResultSchema,

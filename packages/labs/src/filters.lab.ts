@@ -42,6 +42,12 @@ export const filtersLab = defineLab({
     byNorm: { title: 'Strongest first', params: { sort: 'norm' } },
     byColour: { title: 'Sorted by colour', params: { sort: 'colour' } },
   },
+  paramWords: {
+    models: { name: 'models shown' },
+    image: { name: 'photo for response maps' },
+    normalize: { name: 'tile scale (each tile or all on one)' },
+    sort: { name: 'order of the tiles' },
+  },
   studentControls: ['normalize', 'sort'],
   jobs: [],
   result: FiltersResultSchema,

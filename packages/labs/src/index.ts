@@ -29,3 +29,4 @@ export * from './lessons/how-cnns-see';
 export * from './lessons/lesson-document';
 export * from './instructions';
 export * from './param-words';
+export * from './model-fit';

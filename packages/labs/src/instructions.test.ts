@@ -14,6 +14,10 @@ describe('instructions written from parameters', () => {
     expect(renderInstructions(text, changed, words)).toBe('Draw blurred masks on the coffee: *African elephant*, a 64-pixel window, stride 16.');
     expect(renderInstructions('Classes: {{classes}}.', { classes: [543, 968, 5] }, words)).toBe('Classes: dumbbell, cup, class 5.');
     expect(renderInstructions('{{image}}', { image: { kind: 'upload', sha256: 'a'.repeat(64) } })).toBe('your uploaded image');
+    // {{layer}}: the layer searched or pooled, or the one a neuron pick starts in (it follows a change of model).
+    expect(renderInstructions('Look at {{layer}}.', { layer: 'fire9_concat' })).toBe('Look at fire9_concat.');
+    expect(renderInstructions('Look at {{layer}}.', { pick: { kind: 'neuron', layer: 'conv_pw_13_relu', channel: 3 } })).toBe('Look at conv_pw_13_relu.');
+    expect(unknownPlaceholders('{{layer}}', { pick: { kind: 'class', index: 1 } })).toEqual([]);
     expect(renderInstructions('{{class}}', { classIndex: 780 })).toBe('class 780');
   });
 

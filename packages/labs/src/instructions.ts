@@ -12,7 +12,7 @@ export interface InstructionWords {
 const PLACEHOLDER = /\{\{\s*([A-Za-z][A-Za-z0-9_]*)\s*\}\}/g;
 
 /** Names that are not parameters but read from them. */
-const DERIVED = ['class', 'classes', 'image'] as const;
+const DERIVED = ['class', 'classes', 'image', 'layer'] as const;
 
 function sampleName(image: unknown): string | undefined {
   if (!image || typeof image !== 'object') return undefined;
@@ -45,6 +45,8 @@ function valueOf(name: string, params: Record<string, unknown>, words: Instructi
   if (name === 'class') return className(params.classIndex, words);
   if (name === 'classes') return Array.isArray(params.classes) ? params.classes.map((c) => className(c, words)).filter(Boolean).join(', ') : undefined;
   if (name === 'image') return sampleName(params.image);
+  // The layer searched or pooled, or the layer of the neuron the step starts from.
+  if (name === 'layer') return plain(params.layer) ?? plain((params.pick as { layer?: unknown } | undefined)?.layer);
   return plain(params[name]);
 }
 
@@ -61,7 +63,7 @@ export function unknownPlaceholders(markdown: string, params: Record<string, unk
 /**
  * The Markdown with `{{name}}` replaced from the parameters: any parameter by name (numbers as they are, a fill as
  * "grey"/"blurred"/…, lists joined with commas), `{{class}}` the target class's name, `{{classes}}` all of them,
- * `{{image}}` the photo's name. A placeholder the parameters cannot fill is left as written.
+ * `{{image}}` the photo's name, `{{layer}}` the step's layer (a neuron pick's too). A placeholder the parameters cannot fill is left as written.
  */
 export function renderInstructions(markdown: string, params: Record<string, unknown>, words: InstructionWords = {}): string {
   return markdown.replace(PLACEHOLDER, (whole, name: string) => valueOf(name, params, words) ?? whole);

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import type { LabJobKind } from './common.schemas';
 import type { AnyGradingRule } from './grading.types';
+import type { ModelParams } from './model-fit';
 
 /** A compute job a lab runs, as data. */
 export interface LabJob {
@@ -51,6 +52,11 @@ export interface LabDefinition<P extends z.ZodType<Record<string, unknown>> = z.
    * ("Window", "pixels"). A parameter left out reads as its code name in words ("shard size").
    */
   paramWords?: Partial<Record<keyof z.input<P> & string, ParamWords>>;
+  /**
+   * The parameters that depend on the step's `model` (its layers, channels, classes): the editor refits them when the
+   * model changes and the server refuses a step whose values the model lacks (`model-fit.ts`).
+   */
+  modelParams?: ModelParams;
   /** The lab differentiates the model (saliency, gradient ascent): a quantized model cannot serve it. */
   needsGradients?: boolean;
   /** Parameters students may change when the step does not say (`LabStep.studentControls`). */

@@ -43,7 +43,7 @@ export const MaxPatchParamsSchema = z
     /** A shard not back after this long is taken over by the server. */
     shardTimeoutSeconds: z.number().min(1).max(600).default(30),
   })
-  .refine((p) => p.layers.includes(p.layer), { message: 'the layer is one of `layers`', path: ['layer'] });
+  .refine((p) => p.layers.includes(p.layer), { message: 'the layer searched must be one of the list of layers', path: ['layer'] });
 export type MaxPatchParams = z.output<typeof MaxPatchParamsSchema>;
 export type MaxPatchParamsInput = z.input<typeof MaxPatchParamsSchema>;
 
@@ -73,6 +73,17 @@ export const maxPatchesLab = defineLab({
     early: { title: 'An early layer', description: 'Small receptive fields: edges, colours, simple textures.', params: { layer: 'fire2_concat' } },
     late: { title: 'The last layer', description: 'Large receptive fields: object parts.', params: { layer: 'fire9_concat' } },
   },
+  paramWords: {
+    model: { name: 'model' },
+    layers: { name: 'list of layers' },
+    layer: { name: 'layer searched' },
+    channels: { name: 'channels searched' },
+    images: { name: 'image set' },
+    imageCount: { name: 'number of images searched', unit: 'images' },
+    shardSize: { name: 'number of images per student', unit: 'images' },
+    shardTimeoutSeconds: { name: "time a student's share of the search may take", unit: 'seconds' },
+  },
+  modelParams: { layers: 'layers', layer: 'layer', channels: 'channels' },
   studentControls: ['layer', 'channels'],
   jobs: [
     { kind: 'patches', purpose: 'one shard of the class search: each picked channel’s strongest images among a few', runBy: 'class' },

@@ -91,6 +91,7 @@ export const neuronLab = defineLab({
     methods: { name: 'list of methods' },
     topChannels: { name: 'number of strongest channels shown', unit: 'channels' },
   },
+  modelParams: { layers: 'layers', pick: 'pick' },
   studentControls: ['pick', 'methods'],
   jobs: [
     { kind: 'activations', purpose: 'the activation maps of the picked layer, channels ranked', runBy: 'student' },

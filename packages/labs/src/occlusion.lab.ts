@@ -74,6 +74,7 @@ export const occlusionLab = defineLab({
     shardSize: { name: 'number of window positions per student', unit: 'positions' },
     shardTimeoutSeconds: { name: "time a student's share of the sweep may take", unit: 'seconds' },
   },
+  modelParams: { classIndex: 'classIndex', classOptional: true },
   studentControls: ['fill', 'brushSize', 'classIndex'],
   jobs: [
     { kind: 'classify', purpose: 'the target probability and top classes without a mask', runBy: 'student' },

@@ -27,12 +27,23 @@ describe('lab parameters in words', () => {
     expect(paramWords(occlusion, 'window')).toEqual({ name: 'window', unit: 'pixels' });
     expect(paramLabel({}, 'shardTimeoutSeconds')).toBe('Shard timeout seconds');
     // Every lab names every parameter (a new parameter without words would show its code name).
-    for (const labId of ['occlusion', 'neuron', 'ascent']) {
+    for (const labId of ['convolution', 'pooling', 'filters', 'max-patches', 'occlusion', 'neuron', 'ascent']) {
       const lab = requireLab(labId);
       const shape = (lab.params as unknown as { shape?: Record<string, unknown>; def: { in?: { shape: Record<string, unknown> }; schema?: { shape: Record<string, unknown> } } });
       const keys = Object.keys(shape.shape ?? shape.def.in?.shape ?? shape.def.schema?.shape ?? {});
       for (const key of keys) expect(lab.paramWords?.[key as never], `${labId}.${key}`).toBeDefined();
     }
+  });
+
+  it('the newer labs speak in words too: convolution, pooling, filters, max patches', () => {
+    expect(messages('pooling', { ...preset('pooling'), size: 5 })).toEqual({ size: 'The window must be at most 4 pixels.' });
+    expect(messages('convolution', { ...preset('convolution'), padding: 4 })).toEqual({ padding: 'The padding must be at most 3 pixels.' });
+    expect(messages('filters', { ...preset('filters'), sort: 'size' })).toEqual({ sort: 'The order of the tiles must be one of: index, norm, colour.' });
+    const patches = preset('max-patches');
+    expect(messages('max-patches', { ...patches, shardTimeoutSeconds: 0 })).toEqual({ shardTimeoutSeconds: "The time a student's share of the search may take must be at least 1 second." });
+    expect(messages('max-patches', { ...patches, layer: 'conv10_relu' })).toEqual({ layer: 'The layer searched must be one of the list of layers.' });
+    expect(messages('max-patches', { ...patches, imageCount: 2.5 })).toEqual({ imageCount: 'The number of images searched must be a whole number.' });
+    expect(paramLabel(requireLab('max-patches'), 'shardSize')).toBe('Number of images per student');
   });
 
   it('says every kind of problem as a sentence about its field', () => {

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { LabDefinition, ParamWords } from './lab.types';
+import type { ModelFacts } from './model-fit';
 
 /** `shardTimeoutSeconds` → "shard timeout seconds". */
 function codeNameInWords(name: string): string {
@@ -65,12 +66,6 @@ export function describeParamIssue(lab: Pick<LabDefinition, 'paramWords'>, issue
       // A lab's own rule (a refinement) already speaks in words; say which parameter it is about.
       return sentence(/^the /i.test(issue.message) ? issue.message : `${subject}: ${issue.message}`);
   }
-}
-
-/** What a lab needs to know of a model to judge it: its name and the number format of its weights. */
-export interface ModelFacts {
-  displayName: string;
-  weights?: 'float' | 'quantized';
 }
 
 /** Why `model` cannot serve `lab`, in words, or null when it can. */

@@ -18,7 +18,11 @@ export interface ModelEntry {
   extraFiles?: string[];
   /** Top-1 correct of 100 sample images, as measured in shared/README.md (for tests). */
   referenceTop1?: number;
+  /** Narrows the layers labs offer (`featureLayers`) to the ids a lecture names, e.g. SqueezeNet's fire concats. */
+  layerPattern?: RegExp;
 }
+
+const SQUEEZENET_LAYER_PATTERN = /^(conv1_relu|fire\d+_concat)$/;
 
 const CROP = 0.875;
 
@@ -112,6 +116,7 @@ export const BUILTIN_MODELS: readonly ModelEntry[] = [
     format: 'squeezenet1.1-npy',
     path: 'squeezenet1.1_nchw',
     referenceTop1: 66,
+    layerPattern: SQUEEZENET_LAYER_PATTERN,
     meta: {
       id: 'squeezenet1.1_nchw',
       displayName: 'SqueezeNet 1.1',
@@ -130,6 +135,7 @@ export const BUILTIN_MODELS: readonly ModelEntry[] = [
     format: 'squeezenet1.0-npy',
     path: 'squeezenet1.0_nhwc',
     referenceTop1: 35,
+    layerPattern: SQUEEZENET_LAYER_PATTERN,
     meta: {
       id: 'squeezenet1.0_nhwc',
       displayName: 'SqueezeNet 1.0',

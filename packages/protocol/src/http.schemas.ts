@@ -94,6 +94,39 @@ export type LessonsResponse = z.infer<typeof LessonsResponseSchema>;
 export type ImageResponse = z.infer<typeof ImageResponseSchema>;
 
 /** A model the server has: what a lesson editor needs to offer it. */
+/** A layer labs can offer: its id in the model's graph and its output [height, width, channels]. */
+export const ModelLayerSchema = z.object({ id: z.string(), shape: z.tuple([z.number().int(), z.number().int(), z.number().int()]) });
+export type ModelLayer = z.infer<typeof ModelLayerSchema>;
+
+/** What a student laptop can expect from a model, from its floating-point operations per image (`laptopSpeedClass`). */
+export const LAPTOP_SPEEDS = ['fast', 'medium', 'slow'] as const;
+export type LaptopSpeed = (typeof LAPTOP_SPEEDS)[number];
+
+/**
+ * A model's speed: one forward pass of one image on this server's compute worker (median of 5 after a warm-up, measured
+ * once per model in the background after the first model list asks, and kept) and the class a laptop falls in by the
+ * model's size in GFLOPs (known without measuring).
+ */
+export const ModelSpeedSchema = z.object({
+  /** Milliseconds per image on this server; null until measured. */
+  serverMs: z.number().min(0).nullable(),
+  /** Where it was measured: the compute backend ('wasm', 'webgpu', 'tensorflow', …); null until measured. */
+  backend: z.string().nullable(),
+  gflops: z.number().min(0),
+  laptop: z.enum(LAPTOP_SPEEDS),
+});
+export type ModelSpeed = z.infer<typeof ModelSpeedSchema>;
+
+/**
+ * The documented rule for laptops: a student laptop computing in its browser (WebGL on an integrated GPU) manages
+ * about 10–20 GFLOP/s on these networks, so up to 1 GFLOP per image answers in well under 0.1 s ("fast"), up to
+ * 4 GFLOP in a few tenths of a second ("medium"), and beyond that a second or more per image ("slow": an occlusion
+ * sweep or gradient ascent will crawl; prefer the class server).
+ */
+export function laptopSpeedClass(gflops: number): LaptopSpeed {
+  return gflops <= 1 ? 'fast' : gflops <= 4 ? 'medium' : 'slow';
+}
+
 export const InstalledModelSchema = z.object({
   id: z.string(),
   displayName: z.string(),
@@ -109,6 +142,14 @@ export const InstalledModelSchema = z.object({
   sizeBytes: z.number().int().min(0),
   /** Too large to send to laptops (CONVLAB_BROWSER_MODEL_MAX_MB): every job on it runs on the server. */
   serverOnly: z.boolean(),
+  /** The layers labs offer (neuron, max patches, pooling), in network order, from the model's metadata. */
+  layers: z.array(ModelLayerSchema),
+  /** The layer labs start on (the last feature map before the classifier), or null for a model without layers. */
+  defaultLayer: z.string().nullable(),
+  /** An uploaded model's own class names, in output order; absent: the 1000 ImageNet classes. */
+  classNames: z.array(z.string()).optional(),
+  /** How fast it runs: measured on this server, and what a laptop can expect (null: an upload stored before sizes were kept). */
+  speed: ModelSpeedSchema.nullable(),
 });
 export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 export const ModelsResponseSchema = z.object({ models: z.array(InstalledModelSchema) });

@@ -9,6 +9,7 @@ import { InstructorHeader } from '../../../_components/instructor-header';
 import { LessonPlanEditor } from '../../../_components/lesson-plan-editor';
 import { api } from '../../../_lib/api-client';
 import { PLAN_LIMITS, focusFirstProblem, validatePlan, type Step } from '../../../_lib/lesson-plan';
+import { useLessonCatalog } from '../../../_lib/use-lesson-catalog';
 import { useInstructor } from '../../../_lib/use-instructor';
 import { useLessonDocument, type SaveState } from '../../../_lib/use-lesson-document';
 
@@ -34,7 +35,8 @@ export default function LessonEditorPage() {
   const [showAll, setShowAll] = useState(false);
   const title = doc.draft?.title ?? '';
   const steps = doc.draft?.steps ?? [];
-  const errors = useMemo(() => (doc.draft ? validatePlan(title, steps) : null), [doc.draft, title, steps]);
+  const { models } = useLessonCatalog();
+  const errors = useMemo(() => (doc.draft ? validatePlan(title, steps, models) : null), [doc.draft, title, steps, models]);
 
   useEffect(() => {
     document.title = `${title.trim() || 'Untitled lesson'} — lesson editor · ConvLab`;
