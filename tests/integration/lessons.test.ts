@@ -103,7 +103,7 @@ describe.each(databaseTargets())('lessons and lab steps on $kind', (target) => {
       let speed = null as null | { serverMs: number | null; backend: string | null };
       for (let i = 0; i < 120 && !speed?.serverMs; i++) {
         await new Promise((r) => setTimeout(r, 500));
-        speed = ModelsResponseSchema.parse((await api(base, '/api/models')).body).models.find((m) => m.id === 'squeezenet1.1_nchw')!.speed;
+        speed = ModelsResponseSchema.parse((await api(suite.base, '/api/models')).body).models.find((m) => m.id === 'squeezenet1.1_nchw')!.speed;
       }
       expect(speed).toMatchObject({ serverMs: expect.any(Number), backend: expect.any(String) });
       expect(speed!.serverMs).toBeGreaterThan(0);
