@@ -55,7 +55,7 @@ export class LtiService {
     options: LtiServiceOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.keys = new LtiKeys(repo, this.now);
+    this.keys = new LtiKeys(repo, secret, this.now);
     this.validator = new LaunchValidator(repo, this.now);
     this.client = new PlatformClient(this.keys, this.now);
     this.scores = new ScorePublisher(repo, this.client, options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, this.now);

@@ -4,10 +4,11 @@
  * The real server and both databases; the platform is a real HTTP server with its own keys.
  */
 import { SESSION_COOKIE } from '@convlab/protocol';
-import { generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, jwtVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LtiKeys } from '../../server/lti/keys';
+import { LtiKeys, openPrivateJwk } from '../../server/lti/keys';
 import { PlatformClient } from '../../server/lti/platform-client';
+import { ScorePublisher } from '../../server/lti/score-publisher';
 import { ROLE, startTestPlatform, type Person, type TestPlatform } from '../lti-platform/test-platform';
 import { useApiServer } from './helpers/api-server';
 import { adminCookie, api, signUpInstructor, waitFor } from './helpers/clients';
@@ -331,8 +332,58 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     expect(platform.tokenRequests.at(-1)?.kid).toBe(newKid);
 
     // Six minutes later (past every old token's expiry and the margin), the old key is gone from the JWKS.
-    const later = new LtiKeys(lti.repo, () => Date.now() + 6 * 60_000);
+    const later = new LtiKeys(lti.repo, suite.server.context.secret, () => Date.now() + 6 * 60_000);
     expect((await later.jwks()).keys.map((k) => k.kid)).toEqual([newKid]);
+  });
+
+  it('stores its private signing keys encrypted, and seals plain rows of earlier versions when it reads them', async () => {
+    const lti = suite.server.context.lti;
+    const secret = suite.server.context.secret;
+    const [current] = await lti.repo.publishedKeys(new Date());
+    expect(current!.privateJwk).toMatch(/^v1\./);
+    expect(current!.privateJwk).not.toContain('"d"');
+    expect(JSON.parse(openPrivateJwk(current!.privateJwk, current!.kid, secret))).toMatchObject({ kty: 'RSA', kid: current!.kid });
+    // Another secret, or the sealed key moved to another row, does not open it.
+    expect(() => openPrivateJwk(current!.privateJwk, current!.kid, 'another secret entirely, 32+ chars')).toThrow();
+    expect(() => openPrivateJwk(current!.privateJwk, 'another-kid', secret)).toThrow();
+
+    // A key stored in plain JSON (before encryption at rest) is sealed on read and still signs.
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = `plain-${target.kind}`;
+    const plain = JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'RS256' });
+    await lti.repo.addKey({ kid, publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }), privateJwk: plain, createdAt: new Date(Date.now() + 1000) });
+    const keys = new LtiKeys(lti.repo, secret);
+    const token = await keys.sign({ probe: 'plain' });
+    const stored = (await lti.repo.publishedKeys(new Date())).find((k) => k.kid === kid)!;
+    expect(stored.privateJwk).toMatch(/^v1\./);
+    expect(openPrivateJwk(stored.privateJwk, kid, secret)).toBe(plain);
+    const { protectedHeader } = await jwtVerify(token, createLocalJWKSet(await keys.jwks()));
+    expect(protectedHeader.kid).toBe(kid);
+    expect(await lti.repo.plainKeys()).toEqual([]);
+  });
+
+  it('sends each score once when several nodes publish from the same database', async () => {
+    const lti = suite.server.context.lti;
+    const platformId = (await lti.repo.listPlatforms())[0]!.id;
+    const lineItem = platform.lineItemUrl('link-nodes');
+    const before = platform.scores.length;
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const user = await lti.repo.upsertUser({ issuer: platform.issuer, subject: `nodes-${i}`, name: `Student ${i}`, email: null });
+      const score = { platformId, lineItemUrl: lineItem, userId: user.id, assignmentId: `nodes-${target.kind}`, scoreGiven: i, scoreMaximum: 8 };
+      ids.push((await lti.repo.queueScore({ ...score, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date() }, new Date())).id);
+    }
+    // Three nodes' publishers (each with its own platform client) wake up at once and find the same due scores.
+    const nodes = [0, 1, 2].map(() => new ScorePublisher(lti.repo, new PlatformClient(lti.keys), [150]));
+    await Promise.all(nodes.map((n) => n.kick()));
+    await Promise.all(nodes.map((n) => n.close()));
+    const sent = await waitFor(async () => {
+      const rows = await Promise.all(ids.map((id) => lti.repo.findScore(id)));
+      return rows.every((r) => r?.status === 'sent') ? rows : null;
+    }, 'every score sent');
+    expect(sent.map((r) => r!.attempts)).toEqual(ids.map(() => 1));
+    const arrived = platform.scores.slice(before).filter((s) => s.lineItem === lineItem);
+    expect(arrived.map((s) => s.body.userId).sort()).toEqual(ids.map((_, i) => `nodes-${i}`).sort());
   });
 
   it('deep-links an assignment, launches the student into it, and sends the released grade to the line item', async () => {
