@@ -244,6 +244,10 @@ export class LtiRepository {
     return this.db.ltiUser.findUnique({ where: { id }, select: { id: true, issuer: true, subject: true, name: true, email: true, accountId: true } });
   }
 
+  async findUsers(ids: string[]): Promise<LtiUserDTO[]> {
+    return this.db.ltiUser.findMany({ where: { id: { in: ids } }, select: { id: true, issuer: true, subject: true, name: true, email: true, accountId: true } });
+  }
+
   async linkAccount(userId: string, accountId: string): Promise<void> {
     await this.db.ltiUser.update({ where: { id: userId }, data: { accountId } });
   }

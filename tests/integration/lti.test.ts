@@ -400,17 +400,15 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
       labId: 'occlusion',
       params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' },
     };
-    const made = await api(suite.base, `/api/courses/${context.courseId}/assignments`, {
-      cookie: teacherCookie,
-      body: {
-        title: 'Occlusion homework',
-        source: { kind: 'steps', steps: [step] },
-        steps: [{ stepId: step.id, grading: { points: 0, rubric: [{ id: 'why', label: 'Explains what the network looked at', points: 5 }], attempts: 2, counts: 'best' } }],
-        opensAt: new Date(Date.now() - 60_000).toISOString(),
-        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-        latePolicy: { kind: 'refuse' },
-      },
-    });
+    const assignmentBody = {
+      title: 'Occlusion homework',
+      source: { kind: 'steps', steps: [step] },
+      steps: [{ stepId: step.id, grading: { points: 0, rubric: [{ id: 'why', label: 'Explains what the network looked at', points: 5 }], attempts: 2, counts: 'best' } }],
+      opensAt: new Date(Date.now() - 60_000).toISOString(),
+      dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+      latePolicy: { kind: 'refuse' },
+    };
+    const made = await api(suite.base, `/api/courses/${context.courseId}/assignments`, { cookie: teacherCookie, body: assignmentBody });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const assignmentId: string = made.body.assignment.id;
 
@@ -481,5 +479,35 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     }, 'every score sent');
     const people = new Map((await lti.repo.listMembers(context.id)).map((m) => [m.user.id, m.user.subject]));
     expect(sent.map((s) => people.get(s.userId))).toEqual([ada.sub]);
+
+    // The gradebook shows each student's passback; only the course's staff may read it or send again.
+    const adaAccount = (await api(suite.base, '/api/auth/me', { cookie: adaCookie })).body.account.id as string;
+    const grades = await api(suite.base, `/api/assignments/${assignmentId}/lms-grades`, { cookie: teacherCookie });
+    expect(grades.status).toBe(200);
+    expect(grades.body).toMatchObject({ linked: true, grades: [{ accountId: adaAccount, name: 'Ada Student', status: 'sent', label: 'sent', scoreGiven: 4, scoreMaximum: 5 }] });
+    expect((await api(suite.base, `/api/assignments/${assignmentId}/lms-grades`, { cookie: adaCookie })).status).toBe(403);
+    const stranger = await signUpInstructor(suite.base, `lms-grades-stranger-${target.kind}@example.org`);
+    expect((await api(suite.base, `/api/assignments/${assignmentId}/lms-grades`, { cookie: stranger.cookie })).status).toBe(404);
+    const shown = grades.body.grades[0];
+    const resendPath = `/api/assignments/${assignmentId}/lms-grades/${shown.id}/resend`;
+    expect((await api(suite.base, resendPath, { cookie: stranger.cookie, body: { seenUpdatedAt: shown.updatedAt } })).status).toBe(404);
+    expect((await api(suite.base, resendPath, { cookie: adaCookie, body: { seenUpdatedAt: shown.updatedAt } })).status).toBe(403);
+    const bad = await api(suite.base, resendPath, { cookie: teacherCookie, body: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/seenUpdatedAt/);
+
+    // "Send again", and the same request retried: the score reaches the platform once more, not twice.
+    const sentBefore = platform.scores.length;
+    const again = await api(suite.base, resendPath, { cookie: teacherCookie, body: { seenUpdatedAt: shown.updatedAt } });
+    expect(again.status).toBe(200);
+    expect(again.body.grades[0].updatedAt).not.toBe(shown.updatedAt);
+    expect((await api(suite.base, resendPath, { cookie: teacherCookie, body: { seenUpdatedAt: shown.updatedAt } })).status).toBe(200);
+    await waitFor(async () => (await lti.repo.findScore(shown.id))?.status === 'sent', 'the grade sent again');
+    await lti.scores.kick();
+    expect(platform.scores.slice(sentBefore).filter((s) => s.body.userId === ada.sub)).toHaveLength(1);
+    // An assignment that no LMS link opens has no LMS column.
+    const unlinked = await api(suite.base, `/api/courses/${context.courseId}/assignments`, { cookie: teacherCookie, body: { ...assignmentBody, title: 'Not in the LMS' } });
+    expect(unlinked.status, JSON.stringify(unlinked.body)).toBe(201);
+    expect((await api(suite.base, `/api/assignments/${unlinked.body.assignment.id}/lms-grades`, { cookie: teacherCookie })).body).toEqual({ linked: false, grades: [] });
   });
 });

@@ -10,6 +10,7 @@ import { TableHead } from '../../../../_components/table-head';
 import { api } from '../../../../_lib/api-client';
 import { formatLocal } from '../../../../_lib/assignment-defaults';
 import { useAccount } from '../../../../_lib/use-instructor';
+import { LmsGradeCell, useLmsGrades } from './lms-grades';
 
 type SortKey = 'name' | 'total';
 const points = (n: number) => String(Math.round(n * 100) / 100);
@@ -23,6 +24,7 @@ export default function GradebookPage() {
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<SortKey>('name');
   const [open, setOpen] = useState<string | null>(null);
+  const lms = useLmsGrades(assignmentId, account !== null);
 
   const reload = useCallback(
     () =>
@@ -45,7 +47,7 @@ export default function GradebookPage() {
   async function release(released: boolean) {
     try {
       await api.releaseGrades(assignmentId, released);
-      await reload();
+      await Promise.all([reload(), lms.reload()]);
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not change the release.');
     }
@@ -62,6 +64,7 @@ export default function GradebookPage() {
         </Link>
         {authError ? <Alert title="Could not load your account">{authError}</Alert> : null}
         {error ? <Alert>{error}</Alert> : null}
+        {lms.error ? <Alert>{lms.error}</Alert> : null}
         {a && book ? (
           <>
             <div className="mt-2 flex flex-wrap items-end justify-between gap-4">
@@ -103,7 +106,7 @@ export default function GradebookPage() {
             </div>
             <div className="card mt-4 overflow-x-auto">
               <table className="w-full text-left text-sm">
-                <TableHead caption="Gradebook: students by steps" columns={['Student', ...book.steps.map((s) => `${s.title} (${points(s.maxPoints)})`), `Total (${points(max)})`]} cellClass="px-3 py-2" />
+                <TableHead caption="Gradebook: students by steps" columns={['Student', ...book.steps.map((s) => `${s.title} (${points(s.maxPoints)})`), `Total (${points(max)})`, ...(lms.linked ? ['In the LMS'] : [])]} cellClass="px-3 py-2" />
                 <tbody>
                   {rows.map((r) => (
                     <tr key={r.accountId} className="border-b border-slate-100">
@@ -127,6 +130,11 @@ export default function GradebookPage() {
                         </td>
                       ))}
                       <td className="px-3 py-2 font-semibold text-slate-900">{points(r.total)}</td>
+                      {lms.linked ? (
+                        <td className="px-3 py-2 align-top">
+                          <LmsGradeCell grade={lms.byAccount.get(r.accountId)} released={a.releasedAt !== null} studentName={r.name} onSendAgain={lms.sendAgain} />
+                        </td>
+                      ) : null}
                     </tr>
                   ))}
                 </tbody>
