@@ -16,7 +16,7 @@ import { useCompute } from '../_lib/compute/use-compute';
 import { BACKEND_ORDER, type BrowserBackend } from '../_lib/compute/worker-messages';
 import type { ClassroomSocket } from '../_lib/use-classroom-socket';
 import { ComputeChoice } from './kit/compute-choice';
-import { labBlockOf, type LabRuntime } from './lab-runtime';
+import { labBlockOf, type LabRuntime, type SelfPaced } from './lab-runtime';
 import { LAB_PANELS, type LabPanels } from './registry';
 
 const PREFERENCE_KEY = 'convlab:compute-preference';
@@ -74,7 +74,7 @@ export type LabRuntimeResult =
  * Builds the LabRuntime of a lab step for this page (the stage here, the instructor's present view): parsed
  * parameters, the controls a student may change, the live connection and the page's compute client.
  */
-export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }): LabRuntimeResult {
+export function useLabRuntime({ role, step, state, live, selfPaced }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket; selfPaced?: SelfPaced }): LabRuntimeResult {
   const { prefer, choose: setPrefer, known: preferenceKnown } = useComputePreference();
   const statusRef = useRef(live.status);
   statusRef.current = live.status;
@@ -106,12 +106,13 @@ export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['r
     live,
     compute,
     prefer,
+    ...(selfPaced ? { selfPaced } : {}),
   };
   return { ok: true, lab, panels, setPrefer, preferenceKnown };
 }
 
-export function LabStage({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }) {
-  const runtime = useLabRuntime({ role, step, state, live });
+export function LabStage({ role, step, state, live, selfPaced }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket; selfPaced?: SelfPaced }) {
+  const runtime = useLabRuntime({ role, step, state, live, selfPaced });
   if (!runtime.ok) return <Alert title="This lab cannot start">{runtime.message}</Alert>;
   const { lab, panels, setPrefer, preferenceKnown } = runtime;
   const Panel = role === 'student' ? panels.Student : panels.Instructor;

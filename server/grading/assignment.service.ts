@@ -11,6 +11,8 @@ import {
   type Gradebook,
   type LabStep,
   type StepGrading,
+  type StudentStepStatus,
+  type SubmitWindow,
 } from '@convlab/protocol';
 import type { z } from 'zod';
 import { CreateAssignmentBodySchema, AssignmentSubmitBodySchema, StepGradingSchema } from '@convlab/protocol';
@@ -75,13 +77,33 @@ export class AssignmentService {
     return this.ctx.assignments.create({ courseId, title: body.title, source, steps, opensAt: new Date(body.opensAt), dueAt: new Date(body.dueAt), latePolicy: body.latePolicy, createdById });
   }
 
-  /** Attempts used and left per step, as the server counts them. */
-  async status(a: AssignmentRecord, accountId: string): Promise<{ stepId: string; attemptsUsed: number; attemptsLeft: number }[]> {
+  /** Attempts used and left per step, as the server counts them, with what each step is worth (no rule parameters). */
+  async status(a: AssignmentRecord, accountId: string): Promise<StudentStepStatus[]> {
     const used = await this.ctx.assignments.countAttempts(a.id, accountId);
+    // Which attempt counts says something about grades: only once they are released.
+    const mine = a.releasedAt ? await this.ctx.assignments.listSubmissions(a.id, { accountId }) : [];
     return a.steps.map((s) => {
       const n = used.get(s.id) ?? 0;
-      return { stepId: s.id, attemptsUsed: n, attemptsLeft: Math.max(0, (s.grading?.attempts ?? 1) - n) };
+      const attempts = s.grading?.attempts ?? 1;
+      return {
+        stepId: s.id,
+        attemptsUsed: n,
+        attemptsLeft: Math.max(0, attempts - n),
+        attempts,
+        counts: s.grading?.counts ?? 'best',
+        maxPoints: stepMaxPoints(s.grading),
+        autoGraded: !!s.grading?.rule,
+        rubric: (s.grading?.rubric ?? []).map((c) => ({ id: c.id, label: c.label, points: c.points })),
+        countedId: countingAttempt(mine.filter((x) => x.stepId === s.id), s.grading?.counts ?? 'best')?.id ?? null,
+      };
     });
+  }
+
+  /** What the server would decide of this student's submission now (the assignment page says it before they submit). */
+  async window(a: AssignmentRecord, accountId: string): Promise<SubmitWindow> {
+    const verdict = decideTimeliness(this.ctx.clock.now(), { opensAt: a.opensAt, dueAt: await this.ctx.assignments.dueAtFor(a, accountId) }, a.latePolicy);
+    if ('reason' in verdict) return { status: verdict.status, reason: verdict.reason };
+    return verdict.status === 'late' ? { status: 'late', lateDays: verdict.lateDays, penaltyPercent: verdict.penaltyPercent } : { status: 'on-time' };
   }
 
   /**
