@@ -14,6 +14,7 @@ import { isSoftwareRenderer, type Preference } from '../_lib/compute/placement';
 import { createSocketJobTransport } from '../_lib/compute/socket-transport';
 import { useCompute } from '../_lib/compute/use-compute';
 import { BACKEND_ORDER, type BrowserBackend } from '../_lib/compute/worker-messages';
+import { safe } from '../_lib/student-storage';
 import type { ClassroomSocket } from '../_lib/use-classroom-socket';
 import { ComputeChoice } from './kit/compute-choice';
 import { labBlockOf, type LabRuntime, type SelfPaced } from './lab-runtime';
@@ -31,13 +32,14 @@ function useComputePreference(): { prefer: Preference; choose: (p: Preference) =
   const [state, setState] = useState<{ prefer: Preference; known: boolean }>({ prefer: 'auto', known: false });
   useEffect(() => {
     const fromUrl = new URLSearchParams(location.search).get('compute') as Preference | null;
-    const stored = localStorage.getItem(PREFERENCE_KEY) as Preference | null;
+    // A third-party frame (the LMS's) may have no storage: then the choice lasts for the page only.
+    const stored = safe(() => localStorage.getItem(PREFERENCE_KEY) as Preference | null, null);
     const chosen = [fromUrl, stored].find((p): p is Preference => !!p && PREFERENCES.includes(p));
     setState({ prefer: chosen ?? 'auto', known: true });
   }, []);
   const choose = (p: Preference) => {
     setState({ prefer: p, known: true });
-    localStorage.setItem(PREFERENCE_KEY, p);
+    safe(() => localStorage.setItem(PREFERENCE_KEY, p), undefined);
   };
   return { ...state, choose };
 }

@@ -5,6 +5,7 @@
  */
 import {
   API,
+  newRequestId,
   LTI_PATHS,
   type LmsGradesResponse,
   type LtiPlatform,
@@ -189,9 +190,9 @@ export const api = {
   assignmentSubmissions: (id: string) => apiFetch<{ submissions: AssignmentSubmission[] }>(ASSIGNMENT_API.action(id, 'submissions')),
   getAssignmentSubmission: (id: string) => apiFetch<{ submission: AssignmentSubmission; history: { kind: string; byId: string | null; data: unknown; createdAt: string }[] }>(ASSIGNMENT_API.submission(id)),
   gradeByHand: (id: string, rubric: Record<string, number>, comment: string) =>
-    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'grade'), { method: 'POST', body: { requestId: crypto.randomUUID(), rubric, comment } }),
+    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'grade'), { method: 'POST', body: { requestId: newRequestId(), rubric, comment } }),
   overrideGrade: (id: string, points: number | null, reason: string) =>
-    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'override'), { method: 'POST', body: { requestId: crypto.randomUUID(), points, reason } }),
+    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'override'), { method: 'POST', body: { requestId: newRequestId(), points, reason } }),
   listInstructorAccounts: () => apiFetch<AdminAccountListResponse>(COURSE_API.adminAccounts),
   approveInstructor: (accountId: string, approved: boolean) =>
     apiFetch<AccountResponse>(COURSE_API.adminApprove(accountId), { method: 'POST', body: { approved } }),

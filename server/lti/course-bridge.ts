@@ -48,7 +48,13 @@ export function createCourseBridge(accounts: AccountRepository, courses: CourseR
       const list = await assignments.listForCourse(courseId);
       return list.map((a) => ({ id: a.id, title: a.title, maxPoints: a.steps.reduce((n, step) => n + stepMaxPoints(step.grading), 0) }));
     },
-    // Staff land on the course (roster, assignments, gradebook); students on LTI's page of their assignment.
-    landingPath: (role, courseId) => (role !== 'student' && courseId ? `/courses/${encodeURIComponent(courseId)}` : null),
+    // A link to an assignment opens it: its page for a student, its gradebook for staff. Staff without one land on
+    // the course; a student without one on LTI's own page ("your assignment opens here once it is linked").
+    landingPath(role, courseId, assignmentId) {
+      if (role === 'student') return assignmentId ? `/assignments/${encodeURIComponent(assignmentId)}` : null;
+      if (!courseId) return null;
+      const course = `/courses/${encodeURIComponent(courseId)}`;
+      return assignmentId ? `${course}/assignments/${encodeURIComponent(assignmentId)}` : course;
+    },
   };
 }
