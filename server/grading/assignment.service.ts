@@ -70,11 +70,11 @@ export class AssignmentService {
   constructor(private readonly ctx: ServerContext) {}
 
   /** Creates an assignment from a lesson's steps (a snapshot: later edits of the lesson do not reach it). */
-  async create(courseId: string, createdById: string, input: CreateAssignmentBody): Promise<AssignmentRecord> {
+  async create(courseId: string, createdById: string, input: CreateAssignmentBody, id?: string): Promise<AssignmentRecord> {
     const body = CreateAssignmentBodySchema.parse(input);
     const steps = asBadRequest(() => snapshotSteps(body));
     const source = body.source.kind === 'builtin' ? `builtin:${body.source.lessonId}` : 'steps';
-    return this.ctx.assignments.create({ courseId, title: body.title, source, steps, opensAt: new Date(body.opensAt), dueAt: new Date(body.dueAt), latePolicy: body.latePolicy, createdById });
+    return this.ctx.assignments.create({ ...(id ? { id } : {}), courseId, title: body.title, source, steps, opensAt: new Date(body.opensAt), dueAt: new Date(body.dueAt), latePolicy: body.latePolicy, createdById });
   }
 
   /** Attempts used and left per step, as the server counts them, with what each step is worth (no rule parameters). */

@@ -26,6 +26,7 @@ import type { ServerContext } from '../context';
 import type { AssignmentRecord } from '../db';
 import { AssignmentService } from '../grading/assignment.service';
 import { COURSE_EDITORS, COURSE_MEMBERS, COURSE_STAFF, requireCourseRole, type CourseAccess } from './course-access';
+import { createOnce } from './idempotent-create';
 import { readBody, type ApiRequest, type Router } from './router';
 import { labTasks, resultImageService, resultPng } from '../realtime/labs.handlers';
 
@@ -101,8 +102,9 @@ export function registerAssignmentRoutes(router: Router): void {
     '/api/courses/:id/assignments',
     async (req, ctx) => {
       const { account, course } = await requireCourseRole(req, ctx, req.params.id!, COURSE_EDITORS);
-      const a = await assignmentService(ctx).create(course.id, account.id, req.body);
-      return { status: 201, body: { assignment: toAssignmentDto(a) } };
+      // A retried request (same requestId) answers with the assignment it made the first time.
+      const { row: a, created } = await createOnce(req.body.requestId, ['assignment', account.id, course.id], (id) => ctx.assignments.findById(id), (id) => assignmentService(ctx).create(course.id, account.id, req.body, id));
+      return { status: created ? 201 : 200, body: { assignment: toAssignmentDto(a) } };
     },
     CreateAssignmentBodySchema,
   );

@@ -8,6 +8,7 @@ import { Server } from 'socket.io';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { TokenBucket } from '../security/rate-limit';
+import { registerAssignmentHandlers } from './assignment.handlers';
 import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
 import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
@@ -84,6 +85,7 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
   io.on('connection', (socket) => {
     registerSessionHandlers(socket, ctx);
     registerComputeHandlers(socket, ctx, jobs);
+    registerAssignmentHandlers(socket, ctx);
     labs.register(socket);
     handleUnknownEvents(socket);
     socket.on('disconnect', () => {

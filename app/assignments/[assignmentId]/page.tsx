@@ -13,6 +13,7 @@ import { api } from '../../_lib/api-client';
 import { assignmentConnection } from '../../_lib/assignment-connection';
 import { formatLocal } from '../../_lib/assignment-defaults';
 import { useAccount } from '../../_lib/use-instructor';
+import { useAssignmentSocket, type AssignmentSocket } from './use-assignment-socket';
 import { useStepDraft, type DraftStatus } from './use-step-draft';
 import { latePolicyInWords, pointsText, SubmissionGrade, WindowBanner } from './assignment-parts';
 
@@ -34,6 +35,8 @@ function AssignmentView() {
   const [got, setGot] = useState<Assignment | StudentAssignment | null>(null);
   const [mine, setMine] = useState<AssignmentSubmission[]>([]);
   const [error, setError] = useState<string | null>(null);
+  // One connection for the page (server compute), kept while the student moves between steps.
+  const socket = useAssignmentSocket(assignmentId);
 
   const reload = useCallback(async () => {
     try {
@@ -118,7 +121,7 @@ function AssignmentView() {
                   })}
                 </ol>
               </nav>
-              {step ? <AssignmentStep key={step.id} a={a} step={step} mine={mine} accountName={account?.name ?? 'You'} accountId={account?.id ?? 'me'} onChanged={reload} /> : null}
+              {step ? <AssignmentStep key={step.id} a={a} step={step} socket={socket} mine={mine} accountName={account?.name ?? 'You'} accountId={account?.id ?? 'me'} onChanged={reload} /> : null}
             </div>
           </>
         ) : null}
@@ -136,10 +139,9 @@ function draftText(s: DraftStatus): string {
 }
 
 /** One lab step of the assignment: its instructions, the lab (with its draft restored), and the student's attempts. */
-function AssignmentStep({ a, step, mine, accountName, accountId, onChanged }: { a: StudentAssignment; step: LabStep; mine: AssignmentSubmission[]; accountName: string; accountId: string; onChanged: () => void }) {
+function AssignmentStep({ a, step, socket, mine, accountName, accountId, onChanged }: { a: StudentAssignment; step: LabStep; socket: AssignmentSocket; mine: AssignmentSubmission[]; accountName: string; accountId: string; onChanged: () => void }) {
   const draft = useStepDraft(a.id, step.id);
   const inputImages = useRef(new Map<string, WireMap>());
-  const socket = { socket: null, status: 'live' as const };
   const st = a.status.find((x) => x.stepId === step.id);
   const state = useMemo<SessionState>(
     () => ({ sessionId: a.id, code: 'ASSIGN', title: a.title, steps: [step], currentStep: 0, locked: false, paused: false, pauseMessage: null, status: 'live', presenting: null, joiningClosed: false }),
@@ -189,6 +191,7 @@ function AssignmentStep({ a, step, mine, accountName, accountId, onChanged }: { 
       ) : null}
       <p className="text-sm text-slate-600" role="status" data-testid="draft-status" data-state={draft.status.state}>
         {draftText(draft.status)}
+        {socket.refused ? ` · The class server does not compute for you: ${socket.refused} This browser computes instead.` : ''}
       </p>
       {selfPaced ? <LabStage role="student" step={step} state={state} live={live} selfPaced={selfPaced} /> : <p className="text-slate-600">Opening the lab…</p>}
       <div className="card p-4" data-testid="my-attempts">

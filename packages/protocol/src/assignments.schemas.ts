@@ -4,6 +4,7 @@
  * assignment carries its steps through `forStudents`.
  */
 import { z } from 'zod';
+import { RequestIdSchema } from './request-id';
 import { LIMITS, StepGradingSchema, StepsSchema, type LabStep } from './dto.schemas';
 
 const Id = z.string().min(1).max(LIMITS.idMax);
@@ -33,6 +34,8 @@ export const CreateAssignmentBodySchema = z
     opensAt: Instant,
     dueAt: Instant,
     latePolicy: LatePolicySchema,
+    /** The client's id for this creation: a retry with the same one returns the assignment made the first time. */
+    requestId: RequestIdSchema.optional(),
   })
   .refine((b) => Date.parse(b.opensAt) < Date.parse(b.dueAt), { message: 'the assignment opens before it is due', path: ['dueAt'] });
 export type CreateAssignmentBody = z.input<typeof CreateAssignmentBodySchema>;
