@@ -2,6 +2,7 @@
  * The one seam between LTI and ConvLab's courses, accounts, assignments and grades (issue 12). LTI calls these when a
  * launch or a roster sync has found a person, a course or a link; everything LTI-specific stays in server/lti.
  */
+import { LTI_ACCOUNT_EMAIL_DOMAIN } from '@convlab/protocol';
 import type { AccountRepository, AssignmentRepository, CourseRepository, LtiContextDTO, LtiRole, LtiUserDTO } from '../db';
 import { stepMaxPoints } from '../grading/assignment.service';
 import type { LinkableAssignment } from './deep-linking';
@@ -24,7 +25,7 @@ export interface CourseBridge {
  * reserved-domain address derived from the (issuer, subject) link's id. The LMS's e-mail stays on the LTI user.
  */
 function accountEmail(user: LtiUserDTO): string {
-  return `lti-${user.id.toLowerCase()}@lti.invalid`;
+  return `lti-${user.id.toLowerCase()}@${LTI_ACCOUNT_EMAIL_DOMAIN}`;
 }
 
 /** The bridge onto the courses, accounts and assignments of issue 12. */

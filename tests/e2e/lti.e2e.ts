@@ -15,7 +15,7 @@ const LMS_HOST = 'lms.test';
 
 // WebGL without a GPU (the lab panel computes in the browser), and the LMS's host name on this machine.
 test.use({ launchOptions: { ...SWIFTSHADER_LAUNCH, args: [...SWIFTSHADER_LAUNCH.args, `--host-resolver-rules=MAP ${LMS_HOST} 127.0.0.1`] } });
-test.setTimeout(4 * 60_000);
+test.setTimeout(5 * 60_000);
 
 const ada: Person = { sub: 'e2e-ada', name: 'Ada Lovelace', roles: [ROLE.learner] };
 const grace: Person = { sub: 'e2e-grace', name: 'Grace Hopper', roles: [ROLE.instructor] };
@@ -88,11 +88,19 @@ test('an LMS course frames ConvLab: registration, deep linking, launches, a subm
 
   // A student opens the link the LMS made: ConvLab launches inside the LMS's iframe, on her assignment's page.
   const student = await (await browser.newContext()).newPage();
+  // The page's socket (server compute) connects from inside the frame with the frame's cookie: the server accepts
+  // the student's assignment:open (a Socket.io acknowledgement carrying ok and the assignment).
+  const socketAccepted = new Promise<string>((resolve) => {
+    student.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+      if (/^43\d*\[\{"ok":true/.test(String(payload)) && String(payload).includes(assignmentId)) resolve(ws.url());
+    }));
+  });
   platform.nextBrowserLaunch = { person: ada, claims: linkClaims };
   await student.goto(`${platform.browserUrl}/course`);
   const studentFrame = student.frameLocator('#tool');
   await expect(studentFrame.getByRole('heading', { name: 'Kernel homework' })).toBeVisible({ timeout: 30_000 });
   expect(student.frame({ url: /\/assignments\// })!.url()).toBe(`${platform.toolBase}/assignments/${assignmentId}`);
+  expect(await socketAccepted).toMatch(new RegExp(`^${platform.toolBase.replace('http', 'ws')}/socket\\.io/`));
   // Outside the LMS frame, ConvLab's own pages still refuse to be framed.
   const framed = await student.request.get(`${baseURL}/dashboard`);
   expect(framed.headers()['content-security-policy']).toContain("frame-ancestors 'none'");
@@ -105,6 +113,7 @@ test('an LMS course frames ConvLab: registration, deep linking, launches, a subm
   const attempts = studentFrame.getByTestId('my-attempts');
   await expect(attempts.getByRole('listitem')).toHaveCount(1, { timeout: 30_000 });
   await expect(studentFrame.getByTestId('attempts-kernel')).toContainText('1 of 2 attempts used');
+  await student.frame({ url: /\/assignments\// })!.evaluate(() => window.scrollTo(0, 0));
   await snap(student, 'lti-student-assignment-in-lms-iframe', testInfo);
   await student.screenshot({ path: 'docs/lti-student-assignment-in-lms.png' });
 
@@ -120,12 +129,20 @@ test('an LMS course frames ConvLab: registration, deep linking, launches, a subm
   await book.getByLabel(/Explains what the kernel finds/).fill('4');
   await book.getByRole('button', { name: 'Save grade' }).click();
   await expect(book.getByRole('row', { name: /Ada Lovelace/ }).getByRole('cell').nth(1)).toContainText(/^4/);
+  await book.getByRole('button', { name: 'Close' }).click();
+  // The LMS's grade service is down for the first try: the gradebook says so, and "Send again" does not wait for the
+  // back-off (had the retry already gone through, the click would find the grade changed and send nothing twice).
+  platform.failScores(1);
   await book.getByRole('button', { name: 'Release grades' }).click();
+  const adaRow = book.getByRole('row', { name: /Ada Lovelace/ });
+  await expect(adaRow).toContainText('retrying after: the grade service answered HTTP 503', { timeout: 20_000 });
+  await snap(teacher, 'lti-gradebook-retrying-in-lms-iframe', testInfo);
+  await adaRow.getByRole('button', { name: "Send Ada Lovelace's grade to the LMS again" }).click();
 
-  // The grade reaches the LMS's line item, and the gradebook shows it sent.
+  // The grade reaches the LMS's line item once, and the gradebook shows it sent.
   await expect.poll(() => platform.scores.find((s) => s.body.userId === ada.sub)?.body, { timeout: 20_000 }).toMatchObject({ scoreGiven: 4, scoreMaximum: 5, activityProgress: 'Completed', gradingProgress: 'FullyGraded' });
   expect(platform.scores.filter((s) => s.body.userId === ada.sub)).toHaveLength(1);
-  await expect(book.getByRole('row', { name: /Ada Lovelace/ }).getByText('sent', { exact: true })).toBeVisible({ timeout: 20_000 });
+  await expect(adaRow.getByText('sent', { exact: true })).toBeVisible({ timeout: 20_000 });
   await snap(teacher, 'lti-gradebook-sent-in-lms-iframe', testInfo);
   await teacher.screenshot({ path: 'docs/lti-gradebook-in-lms.png' });
 

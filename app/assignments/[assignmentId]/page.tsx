@@ -12,6 +12,7 @@ import type { SelfPaced } from '../../_labs/lab-runtime';
 import { api } from '../../_lib/api-client';
 import { assignmentConnection } from '../../_lib/assignment-connection';
 import { formatLocal } from '../../_lib/assignment-defaults';
+import { useInFrame } from '../../_lib/use-in-frame';
 import { useAccount } from '../../_lib/use-instructor';
 import { useAssignmentSocket, type AssignmentSocket } from './use-assignment-socket';
 import { useStepDraft, type DraftStatus } from './use-step-draft';
@@ -37,6 +38,7 @@ function AssignmentView() {
   const [error, setError] = useState<string | null>(null);
   // One connection for the page (server compute), kept while the student moves between steps.
   const socket = useAssignmentSocket(assignmentId);
+  const inFrame = useInFrame();
 
   const reload = useCallback(async () => {
     try {
@@ -67,9 +69,11 @@ function AssignmentView() {
   return (
     <>
       <SiteHeader wide>
-        <Link href="/home" className="btn btn-ghost">
-          My courses
-        </Link>
+        {inFrame ? null : (
+          <Link href="/home" className="btn btn-ghost">
+            My courses
+          </Link>
+        )}
         <a className="btn btn-secondary" href={ASSIGNMENT_API.action(assignmentId, 'my-submissions.json')} download>
           Download my work
         </a>

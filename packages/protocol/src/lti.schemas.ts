@@ -29,6 +29,14 @@ export const LTI_PATHS = {
   resendAssignmentGrade: (assignmentId: string, scoreId: string) => `/api/assignments/${encodeURIComponent(assignmentId)}/lms-grades/${encodeURIComponent(scoreId)}/resend`,
 } as const;
 
+/** LMS people's ConvLab accounts carry no real e-mail (LTI never matches by it): an address under this reserved domain. */
+export const LTI_ACCOUNT_EMAIL_DOMAIN = 'lti.invalid';
+
+/** An account's e-mail as pages show it: an LMS person's reserved address reads "signs in from the LMS". */
+export function shownEmail(email: string): string {
+  return email.endsWith(`@${LTI_ACCOUNT_EMAIL_DOMAIN}`) ? 'signs in from the LMS' : email;
+}
+
 const HttpsOrHttpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2000);

@@ -3,7 +3,7 @@
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ASSIGNMENT_API, type AssignmentSubmission, type Gradebook, type LabStep } from '@convlab/protocol';
+import { ASSIGNMENT_API, shownEmail, type AssignmentSubmission, type Gradebook, type LabStep } from '@convlab/protocol';
 import { Alert } from '../../../../_components/alert';
 import { InstructorHeader } from '../../../../_components/instructor-header';
 import { TableHead } from '../../../../_components/table-head';
@@ -112,7 +112,7 @@ export default function GradebookPage() {
                     <tr key={r.accountId} className="border-b border-slate-100">
                       <th scope="row" className="px-3 py-2 font-medium text-slate-900">
                         {r.name}
-                        <div className="text-xs font-normal text-slate-500">{r.email}</div>
+                        <div className="text-xs font-normal text-slate-500">{shownEmail(r.email)}</div>
                       </th>
                       {r.cells.map((c) => (
                         <td key={c.stepId} className="px-3 py-2 align-top">
