@@ -153,12 +153,13 @@ function AssignmentStep({ a, step, socket, mine, accountName, accountId, onChang
         assignmentId: a.id,
         steps: a.steps,
         me: { id: accountId, sessionId: a.id, displayName: accountName, joinedAt: a.createdAt },
-        socket: socket.socket,
-        status: socket.status,
+        // Refused by the server (a closed assignment): no server compute, but the routes still answer.
+        socket: socket.refused ? null : socket.socket,
+        status: socket.refused ? 'live' : socket.status,
         inputImage: (id) => inputImages.current.get(id) ?? null,
         onSubmitted: () => onChanged(),
       }),
-    [a.id, a.steps, a.createdAt, accountId, accountName, socket.socket, socket.status, onChanged],
+    [a.id, a.steps, a.createdAt, accountId, accountName, socket.socket, socket.status, socket.refused, onChanged],
   );
   const { loaded, save } = draft;
   const selfPaced = useMemo<SelfPaced | null>(
