@@ -90,7 +90,9 @@ test('an assignment: two students submit, on time and late by the server; the in
   for (const extra of ['Occlusion 2/3', 'Occlusion 3/3']) await teacher.getByLabel(new RegExp(extra)).uncheck();
   await teacher.getByRole('button', { name: 'Create assignment' }).click();
   await expect(teacher.getByRole('link', { name: /Lab 1: how CNNs see/ })).toBeVisible();
-  await shot(teacher, 'docs/assignment-course.png');
+  // The course page where its assignments are listed.
+  await teacher.getByRole('heading', { name: 'Assignments', exact: true }).evaluate((h) => h.scrollIntoView({ block: 'start' }));
+  await teacher.screenshot({ path: 'docs/assignment-course.png' });
 
   const { assignments } = await (await teacher.request.get(`/api/courses/${courseId}/assignments`)).json();
   const assignment = assignments[0] as { id: string; steps: { id: string; title: string; labId: string }[] };

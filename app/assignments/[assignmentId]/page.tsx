@@ -60,7 +60,12 @@ function AssignmentView() {
   const steps = a?.steps ?? [];
   const stepId = search.get('step') ?? steps[0]?.id ?? null;
   const step = steps.find((s) => s.id === stepId) ?? steps[0] ?? null;
-  const choose = (id: string) => router.replace(`/assignments/${assignmentId}?step=${encodeURIComponent(id)}`, { scroll: false });
+  // Other settings of the address (?compute=server) stay as they are.
+  const choose = (id: string) => {
+    const next = new URLSearchParams(search.toString());
+    next.set('step', id);
+    router.replace(`/assignments/${assignmentId}?${next.toString()}`, { scroll: false });
+  };
   const maxPoints = a?.status.reduce((n, s) => n + s.maxPoints, 0) ?? 0;
   const extended = a && a.myDueAt !== a.dueAt;
 
