@@ -23,6 +23,7 @@ import type { ServerContext } from '../context';
 import { AttemptsUsedError, type AssignmentRecord } from '../db';
 import { serverGradingCompute } from './grading-compute';
 import { readInputTensor, storeInputTensor } from './input-tensor';
+import { labTasks, resultImageService } from '../realtime/labs.handlers';
 
 type SubmitBody = z.output<typeof AssignmentSubmitBodySchema>;
 
@@ -114,10 +115,11 @@ export class AssignmentService {
     const retried = await this.ctx.assignments.findByRequest(accountId, body.requestId);
     if (retried) return { submission: retried, attemptsLeft: await this.attemptsLeft(a, accountId, retried.stepId) };
     const step = requireStep(a, body.stepId);
-    const checked = asBadRequest(() => checkSubmission(step, { params: body.params, result: body.result, resultImageHash: body.resultImageHash ?? null }));
+    const sent = asBadRequest(() => checkSubmission(step, { params: body.params, result: body.result, resultImageHash: body.resultImageHash ?? null }));
     const now = this.ctx.clock.now();
     const verdict = decideTimeliness(now, { opensAt: a.opensAt, dueAt: await this.ctx.assignments.dueAtFor(a, accountId) }, a.latePolicy);
     if ('reason' in verdict) throw new ProtocolError(verdict.status === 'not-open' ? 'NOT_OPEN' : 'PAST_DUE', verdict.reason);
+    const checked = await this.serverChecks(a, accountId, step, { ...sent, resultImageHash: body.resultImageHash ?? null });
     const tensorHash = body.tensor ? await this.storeTensor(body.tensor) : null;
     let submission: AssignmentSubmission;
     try {
@@ -128,7 +130,7 @@ export class AssignmentService {
         requestId: body.requestId,
         params: checked.params,
         result: checked.result,
-        resultImageHash: body.resultImageHash ?? null,
+        resultImageHash: checked.resultImageHash,
         tensorHash,
         submittedAt: now,
         lateDays: verdict.lateDays,
@@ -141,6 +143,23 @@ export class AssignmentService {
     }
     if (step.grading?.rule) submission = await this.autoGrade(step, submission, 'auto', null);
     return { submission, attemptsLeft: await this.attemptsLeft(a, accountId, step.id) };
+  }
+
+  /**
+   * What the server itself checks of a convolution or pooling result — the challenge against the hidden kernel (with
+   * the server's own output image), the quiz answer against this student's grid — replaces whatever the browser
+   * claimed; the same checks as in a live session (verify/lab-tasks.ts), for this student of this assignment.
+   */
+  private async serverChecks(a: AssignmentRecord, accountId: string, step: LabStep, s: { params: Record<string, unknown>; result: Record<string, unknown>; resultImageHash: string | null }) {
+    const owner = { sessionId: `assignment:${a.id}`, participantId: accountId };
+    try {
+      if (step.labId === 'convolution') return await labTasks(this.ctx).convolution(step, owner, s, async (png) => (await resultImageService(this.ctx).ingest(png, { kind: 'server', id: null })).image.hash);
+      if (step.labId === 'pooling') return labTasks(this.ctx).pooling(step, owner, s);
+    } catch (err) {
+      if (err instanceof LabError) throw new ProtocolError('BAD_REQUEST', err.message);
+      throw err;
+    }
+    return s;
   }
 
   private async attemptsLeft(a: AssignmentRecord, accountId: string, stepId: string): Promise<number> {

@@ -164,6 +164,36 @@ describe.skipIf(!HAVE_DATA).each(databaseTargets())('the student side of assignm
     expect(mine.body.submissions).toEqual([]);
   });
 
+  it("grades a pooling quiz by the server's own check of the student's grid, never the browser's claim", async () => {
+    const POOL: LabStep = { kind: 'lab', id: 'pool', title: 'Pool by hand', markdown: '', labId: 'pooling', params: { model: MODEL, quiz: true } };
+    const made = await api(base, `/api/courses/${courseId}/assignments`, {
+      cookie: cookies.teacher,
+      body: {
+        title: 'Quiz',
+        source: { kind: 'steps', steps: [POOL] },
+        steps: [{ stepId: POOL.id, grading: { points: 5, rule: { id: 'pooling-quiz', params: {} }, rubric: [], attempts: 2, counts: 'best' } }],
+        opensAt: new Date(Date.now() - DAY).toISOString(),
+        dueAt: new Date(Date.now() + DAY).toISOString(),
+        latePolicy: { kind: 'refuse' },
+      },
+    });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const id = made.body.assignment.id as string;
+    // The student's own question, over HTTP (what the panel's lab:task asks for).
+    const task = await api(base, `/api/assignments/${id}/tasks/${POOL.id}`, { cookie: cookies.ada });
+    expect(task.status, JSON.stringify(task.body)).toBe(200);
+    expect(task.body.task.kind).toBe('pooling');
+    expect(JSON.stringify(task.body.task)).not.toMatch(/"answer"|"correct"/);
+    expect((await api(base, `/api/assignments/${id}/tasks/${POOL.id}`, { cookie: cookies.olga })).status).toBe(404);
+    // A wrong answer that claims to be right: the server checks it against Ada's grid.
+    const forged = await api(base, `/api/assignments/${id}/submissions`, { cookie: cookies.ada, body: { requestId: rid(), stepId: POOL.id, params: POOL.params, result: { answer: 999_999, correct: true } } });
+    expect(forged.status, JSON.stringify(forged.body)).toBe(201);
+    const [stored] = (await api(base, `/api/assignments/${id}/submissions`, { cookie: cookies.teacher })).body.submissions;
+    expect(stored.result).toMatchObject({ answer: 999_999, correct: false });
+    expect(stored.result.question).toEqual(expect.any(String));
+    expect(stored.auto).toMatchObject({ ruleId: 'pooling-quiz', fraction: 0, points: 0 });
+  });
+
   it('computes on the server for a student of the course while the assignment is open, and for nobody else', async () => {
     const spec = { kind: 'classify' as const, model: MODEL, image: { kind: 'sample' as const, id: 'photos/skimage_chelsea.png' } };
     // Before opening the assignment the signed-in socket follows nothing.

@@ -62,7 +62,12 @@ function AssignmentView() {
   const steps = a?.steps ?? [];
   const stepId = search.get('step') ?? steps[0]?.id ?? null;
   const step = steps.find((s) => s.id === stepId) ?? steps[0] ?? null;
-  const choose = (id: string) => router.replace(`/assignments/${assignmentId}?step=${encodeURIComponent(id)}`, { scroll: false });
+  // Other settings of the address (?compute=server) stay as they are.
+  const choose = (id: string) => {
+    const next = new URLSearchParams(search.toString());
+    next.set('step', id);
+    router.replace(`/assignments/${assignmentId}?${next.toString()}`, { scroll: false });
+  };
   const maxPoints = a?.status.reduce((n, s) => n + s.maxPoints, 0) ?? 0;
   const extended = a && a.myDueAt !== a.dueAt;
 
@@ -157,12 +162,13 @@ function AssignmentStep({ a, step, socket, mine, accountName, accountId, onChang
         assignmentId: a.id,
         steps: a.steps,
         me: { id: accountId, sessionId: a.id, displayName: accountName, joinedAt: a.createdAt },
-        socket: socket.socket,
-        status: socket.status,
+        // Refused by the server (a closed assignment): no server compute, but the routes still answer.
+        socket: socket.refused ? null : socket.socket,
+        status: socket.refused ? 'live' : socket.status,
         inputImage: (id) => inputImages.current.get(id) ?? null,
         onSubmitted: () => onChanged(),
       }),
-    [a.id, a.steps, a.createdAt, accountId, accountName, socket.socket, socket.status, onChanged],
+    [a.id, a.steps, a.createdAt, accountId, accountName, socket.socket, socket.status, socket.refused, onChanged],
   );
   const { loaded, save } = draft;
   const selfPaced = useMemo<SelfPaced | null>(
