@@ -4,6 +4,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { api } from '../_lib/api-client';
+import { useInFrame } from '../_lib/use-in-frame';
 import type { Account, Instructor } from '@convlab/protocol';
 import { SiteHeader } from './site-header';
 
@@ -11,6 +12,7 @@ import { SiteHeader } from './site-header';
 export function InstructorHeader({ instructor, wide = false }: { instructor: Account | Instructor | null; wide?: boolean }) {
   const router = useRouter();
   const [busy, setBusy] = useState(false);
+  const inFrame = useInFrame();
 
   async function signOut() {
     setBusy(true);
@@ -23,6 +25,10 @@ export function InstructorHeader({ instructor, wide = false }: { instructor: Acc
     router.refresh();
   }
 
+  // Inside an LMS's frame (LTI) only who is signed in: the other pages refuse to be framed, and the LMS signs in.
+  if (inFrame) {
+    return <SiteHeader wide={wide}>{instructor ? <span className="text-sm text-slate-600">{instructor.name}</span> : null}</SiteHeader>;
+  }
   return (
     <SiteHeader wide={wide}>
       <Link href="/dashboard" className="btn btn-ghost">

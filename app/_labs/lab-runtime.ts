@@ -3,7 +3,7 @@
  * instructor), the live connection (requests and server events) and the page's compute client. Student and
  * instructor pages build one LabRuntime; panels never open connections or workers of their own.
  */
-import type { LabStep, ParticipantPresence, ParticipantSelf, SessionState } from '@convlab/protocol';
+import type { LabStep, ParticipantPresence, ParticipantSelf, SessionState, WireMap } from '@convlab/protocol';
 import type { ClassroomSocket } from '../_lib/use-classroom-socket';
 import type { UseCompute } from '../_lib/compute/use-compute';
 import type { Preference } from '../_lib/compute/placement';
@@ -30,6 +30,21 @@ export interface LabRuntime {
   compute: UseCompute;
   /** Where jobs should run: the student's choice (auto, this browser, the server). */
   prefer: Preference;
+  /** Self-paced work (an assignment step), or absent in a live lecture and a preview. */
+  selfPaced?: SelfPaced;
+}
+
+/**
+ * What an assignment's page gives a lab panel: the step's saved draft, read once on mount (see `useDraftState`), and
+ * where the panel reports what a draft keeps (masks, picks, parameters); the page saves it after a pause.
+ */
+export interface SelfPaced {
+  /** The step's draft as the panel last reported it (null: none yet). */
+  draft: Readonly<Record<string, unknown>> | null;
+  /** Some fields of the draft changed (merged into it; saved after a pause). */
+  saveDraft: (fields: Record<string, unknown>) => void;
+  /** The float32 image (model input space) of the latest gradient-ascent run, stored beside its PNG on submit. */
+  setInputImage: (stepId: string, image: WireMap | null) => void;
 }
 
 /** Why a student's lab is read-only for now, with the sentence the panels show. */

@@ -14,9 +14,10 @@ import { isSoftwareRenderer, type Preference } from '../_lib/compute/placement';
 import { createSocketJobTransport } from '../_lib/compute/socket-transport';
 import { useCompute } from '../_lib/compute/use-compute';
 import { BACKEND_ORDER, type BrowserBackend } from '../_lib/compute/worker-messages';
+import { safe } from '../_lib/student-storage';
 import type { ClassroomSocket } from '../_lib/use-classroom-socket';
 import { ComputeChoice } from './kit/compute-choice';
-import { labBlockOf, type LabRuntime } from './lab-runtime';
+import { labBlockOf, type LabRuntime, type SelfPaced } from './lab-runtime';
 import { LAB_PANELS, type LabPanels } from './registry';
 
 const PREFERENCE_KEY = 'convlab:compute-preference';
@@ -31,13 +32,14 @@ function useComputePreference(): { prefer: Preference; choose: (p: Preference) =
   const [state, setState] = useState<{ prefer: Preference; known: boolean }>({ prefer: 'auto', known: false });
   useEffect(() => {
     const fromUrl = new URLSearchParams(location.search).get('compute') as Preference | null;
-    const stored = localStorage.getItem(PREFERENCE_KEY) as Preference | null;
+    // A third-party frame (the LMS's) may have no storage: then the choice lasts for the page only.
+    const stored = safe(() => localStorage.getItem(PREFERENCE_KEY) as Preference | null, null);
     const chosen = [fromUrl, stored].find((p): p is Preference => !!p && PREFERENCES.includes(p));
     setState({ prefer: chosen ?? 'auto', known: true });
   }, []);
   const choose = (p: Preference) => {
     setState({ prefer: p, known: true });
-    localStorage.setItem(PREFERENCE_KEY, p);
+    safe(() => localStorage.setItem(PREFERENCE_KEY, p), undefined);
   };
   return { ...state, choose };
 }
@@ -74,7 +76,7 @@ export type LabRuntimeResult =
  * Builds the LabRuntime of a lab step for this page (the stage here, the instructor's present view): parsed
  * parameters, the controls a student may change, the live connection and the page's compute client.
  */
-export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }): LabRuntimeResult {
+export function useLabRuntime({ role, step, state, live, selfPaced }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket; selfPaced?: SelfPaced }): LabRuntimeResult {
   const { prefer, choose: setPrefer, known: preferenceKnown } = useComputePreference();
   const statusRef = useRef(live.status);
   statusRef.current = live.status;
@@ -106,12 +108,13 @@ export function useLabRuntime({ role, step, state, live }: { role: LabRuntime['r
     live,
     compute,
     prefer,
+    ...(selfPaced ? { selfPaced } : {}),
   };
   return { ok: true, lab, panels, setPrefer, preferenceKnown };
 }
 
-export function LabStage({ role, step, state, live }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket }) {
-  const runtime = useLabRuntime({ role, step, state, live });
+export function LabStage({ role, step, state, live, selfPaced }: { role: LabRuntime['role']; step: LabStep; state: SessionState; live: ClassroomSocket; selfPaced?: SelfPaced }) {
+  const runtime = useLabRuntime({ role, step, state, live, selfPaced });
   if (!runtime.ok) return <Alert title="This lab cannot start">{runtime.message}</Alert>;
   const { lab, panels, setPrefer, preferenceKnown } = runtime;
   const Panel = role === 'student' ? panels.Student : panels.Instructor;

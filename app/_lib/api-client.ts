@@ -6,7 +6,9 @@
 import {
   API,
   type InstalledModel,
+  newRequestId,
   LTI_PATHS,
+  type LmsGradesResponse,
   type LtiPlatform,
   type LtiPlatformsResponse,
   type LtiToolConfig,
@@ -184,12 +186,16 @@ export const api = {
   getAssignment: (id: string) => apiFetch<{ assignment: Assignment | StudentAssignment }>(ASSIGNMENT_API.assignment(id)),
   gradebook: (id: string) => apiFetch<{ gradebook: Gradebook }>(ASSIGNMENT_API.action(id, 'gradebook')),
   releaseGrades: (id: string, released: boolean) => apiFetch<{ assignment: Assignment }>(ASSIGNMENT_API.action(id, 'release'), { method: 'POST', body: { released } }),
+  /** The assignment's grade passback to the LMS per student (LTI), and "send again" for the version shown. */
+  lmsGrades: (id: string) => apiFetch<LmsGradesResponse>(LTI_PATHS.assignmentGrades(id)),
+  resendLmsGrade: (id: string, scoreId: string, seenUpdatedAt: string) =>
+    apiFetch<LmsGradesResponse>(LTI_PATHS.resendAssignmentGrade(id, scoreId), { method: 'POST', body: { seenUpdatedAt } }),
   assignmentSubmissions: (id: string) => apiFetch<{ submissions: AssignmentSubmission[] }>(ASSIGNMENT_API.action(id, 'submissions')),
   getAssignmentSubmission: (id: string) => apiFetch<{ submission: AssignmentSubmission; history: { kind: string; byId: string | null; data: unknown; createdAt: string }[] }>(ASSIGNMENT_API.submission(id)),
   gradeByHand: (id: string, rubric: Record<string, number>, comment: string) =>
-    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'grade'), { method: 'POST', body: { requestId: crypto.randomUUID(), rubric, comment } }),
+    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'grade'), { method: 'POST', body: { requestId: newRequestId(), rubric, comment } }),
   overrideGrade: (id: string, points: number | null, reason: string) =>
-    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'override'), { method: 'POST', body: { requestId: crypto.randomUUID(), points, reason } }),
+    apiFetch<{ submission: AssignmentSubmission }>(ASSIGNMENT_API.grade(id, 'override'), { method: 'POST', body: { requestId: newRequestId(), points, reason } }),
   listInstructorAccounts: () => apiFetch<AdminAccountListResponse>(COURSE_API.adminAccounts),
   approveInstructor: (accountId: string, approved: boolean) =>
     apiFetch<AccountResponse>(COURSE_API.adminApprove(accountId), { method: 'POST', body: { approved } }),

@@ -3,14 +3,17 @@
  * a new tab resumes the same participant; the freshly typed name waits in sessionStorage until the
  * first `student:join` succeeds.
  */
+import { newRequestId } from '@convlab/protocol';
+
 const resumeKey = (code: string) => `convlab:resume:${code}`;
 const pendingNameKey = (code: string) => `convlab:pending-name:${code}`;
 
-function safe<T>(fn: () => T, fallback: T): T {
+/** Runs a storage access; storage can throw (private mode, disabled cookies, an LMS's frame): then `fallback`. */
+export function safe<T>(fn: () => T, fallback: T): T {
   try {
     return fn();
   } catch {
-    // Storage can throw (private mode, disabled cookies): behave as if nothing was stored.
+    // Behave as if nothing was stored.
     return fallback;
   }
 }
@@ -39,7 +42,7 @@ const DEVICE_KEY = 'convlab:device';
 export function deviceToken(): string {
   const stored = safe(() => localStorage.getItem(DEVICE_KEY), null);
   if (stored && /^[A-Za-z0-9_-]{16,128}$/.test(stored)) return stored;
-  const fresh = globalThis.crypto.randomUUID().replace(/-/g, '');
+  const fresh = newRequestId(); // 32 random hex digits (also outside secure contexts)
   safe(() => localStorage.setItem(DEVICE_KEY, fresh), undefined);
   return fresh;
 }

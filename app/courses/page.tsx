@@ -2,13 +2,13 @@
 
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { Alert } from '../_components/alert';
 import { FormField } from '../_components/form-field';
 import { InstructorHeader } from '../_components/instructor-header';
 import { api } from '../_lib/api-client';
 import { useInstructor } from '../_lib/use-instructor';
-import type { CourseSummary } from '@convlab/protocol';
+import { newRequestId, type CourseSummary } from '@convlab/protocol';
 
 const ROLE_NAMES = { instructor: 'Instructor', ta: 'Teaching assistant', student: 'Student' } as const;
 
@@ -20,6 +20,8 @@ export default function CoursesPage() {
   const [title, setTitle] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // One id per course being made: pressing Create again after a lost answer does not make a second one.
+  const requestId = useRef(newRequestId());
 
   useEffect(() => {
     if (!instructor) return;
@@ -38,7 +40,7 @@ export default function CoursesPage() {
     setBusy(true);
     setError(null);
     try {
-      const { course } = await api.createCourse({ title: title.trim() });
+      const { course } = await api.createCourse({ title: title.trim(), requestId: requestId.current });
       router.push(`/courses/${course.id}`);
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not create the course.');

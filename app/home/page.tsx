@@ -78,7 +78,7 @@ export default function StudentHomePage() {
                     </Link>
                   )}
                 </div>
-                <CourseAssignments courseId={c.id} />
+                {c.role === 'student' ? <CourseAssignments courseId={c.id} /> : null}
               </li>
             ))}
           </ul>

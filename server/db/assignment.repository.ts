@@ -24,7 +24,8 @@ export interface AssignmentRecord {
 }
 
 /** What creating an assignment takes: the record less what the database fills in. */
-export type NewAssignment = Omit<AssignmentRecord, 'id' | 'releasedAt' | 'createdAt'>;
+/** A new assignment; `id` when the caller chose it (a creation by requestId). */
+export type NewAssignment = Omit<AssignmentRecord, 'id' | 'releasedAt' | 'createdAt'> & { id?: string };
 
 export interface NewAssignmentSubmission {
   assignmentId: string;

@@ -57,9 +57,10 @@ export class CourseRepository {
   constructor(private readonly db: Db) {}
 
   /** Creates a course with `creatorId` as its first instructor. */
-  async create(title: string, creatorId: string): Promise<CourseRecord> {
+  /** A new course with its creator as instructor; `id` when the caller chose it (a creation by requestId). */
+  async create(title: string, creatorId: string, id?: string): Promise<CourseRecord> {
     const row = await this.db.course.create({
-      data: { title, members: { create: { accountId: creatorId, role: 'instructor', source: 'created' } } },
+      data: { ...(id ? { id } : {}), title, members: { create: { accountId: creatorId, role: 'instructor', source: 'created' } } },
     });
     return toCourse(row);
   }

@@ -89,6 +89,8 @@ export interface LtiScoreDTO {
   attempts: number;
   lastError: string | null;
   nextAttemptAt: string | null;
+  /** Changes with every recorded attempt or queueing: the version "send again" acts on. */
+  updatedAt: string;
 }
 
 export type NewLtiScore = Pick<
@@ -119,7 +121,7 @@ function platformDTO(r: PlatformRow): LtiPlatformDTO {
   };
 }
 
-type ScoreRow = Omit<LtiScoreDTO, 'timestamp' | 'nextAttemptAt' | 'status'> & { timestamp: Date; nextAttemptAt: Date | null; status: string };
+type ScoreRow = Omit<LtiScoreDTO, 'timestamp' | 'nextAttemptAt' | 'status' | 'updatedAt'> & { timestamp: Date; nextAttemptAt: Date | null; status: string; updatedAt: Date };
 
 function scoreDTO(r: ScoreRow): LtiScoreDTO {
   return {
@@ -137,6 +139,7 @@ function scoreDTO(r: ScoreRow): LtiScoreDTO {
     attempts: r.attempts,
     lastError: r.lastError,
     nextAttemptAt: r.nextAttemptAt?.toISOString() ?? null,
+    updatedAt: r.updatedAt.toISOString(),
   };
 }
 
@@ -192,6 +195,16 @@ export class LtiRepository {
     });
   }
 
+  /** Keys whose private JWK is still stored as plain JSON (written before keys were encrypted at rest). */
+  async plainKeys(): Promise<LtiKeyRow[]> {
+    return this.db.ltiKey.findMany({ where: { privateJwk: { startsWith: '{' } } });
+  }
+
+  /** Replaces a key's plain private JWK by its sealed form (only if it is still the plain one). */
+  async sealKey(kid: string, plain: string, sealed: string): Promise<void> {
+    await this.db.ltiKey.updateMany({ where: { kid, privateJwk: plain }, data: { privateJwk: sealed } });
+  }
+
   /** Retires every key but `keepKid`; each stays published until `publishUntil`. */
   async retireKeysExcept(keepKid: string, at: Date, publishUntil: Date): Promise<void> {
     await this.db.ltiKey.updateMany({ where: { kid: { not: keepKid }, retiredAt: null }, data: { retiredAt: at, publishUntil } });
@@ -229,6 +242,10 @@ export class LtiRepository {
 
   async findUser(id: string): Promise<LtiUserDTO | null> {
     return this.db.ltiUser.findUnique({ where: { id }, select: { id: true, issuer: true, subject: true, name: true, email: true, accountId: true } });
+  }
+
+  async findUsers(ids: string[]): Promise<LtiUserDTO[]> {
+    return this.db.ltiUser.findMany({ where: { id: { in: ids } }, select: { id: true, issuer: true, subject: true, name: true, email: true, accountId: true } });
   }
 
   async linkAccount(userId: string, accountId: string): Promise<void> {
@@ -334,12 +351,39 @@ export class LtiRepository {
     return row ? scoreDTO(row) : null;
   }
 
+  /**
+   * Claims a due score for one sending attempt until `until` (compare-and-set on the attempt it was read at): of
+   * several nodes that read it, exactly one wins. A node that dies while sending leaves it due again at `until`.
+   */
+  async claimScore(score: Pick<LtiScoreDTO, 'id' | 'nextAttemptAt' | 'updatedAt'>, until: Date): Promise<boolean> {
+    const { count } = await this.db.ltiScore.updateMany({
+      where: { id: score.id, status: 'pending', updatedAt: new Date(score.updatedAt), nextAttemptAt: score.nextAttemptAt ? new Date(score.nextAttemptAt) : null },
+      data: { nextAttemptAt: until },
+    });
+    return count === 1;
+  }
+
+  /** Records the outcome of the attempt claimed until `claimedUntil`; false when the score was queued afresh meanwhile. */
   async recordScoreAttempt(
     id: string,
+    claimedUntil: Date,
     outcome: { status: LtiScoreStatus; attempts: number; lastError: string | null; nextAttemptAt: Date | null },
     at: Date,
-  ): Promise<LtiScoreDTO> {
-    return scoreDTO(await this.db.ltiScore.update({ where: { id }, data: { ...outcome, updatedAt: at } }));
+  ): Promise<boolean> {
+    const { count } = await this.db.ltiScore.updateMany({ where: { id, status: 'pending', nextAttemptAt: claimedUntil }, data: { ...outcome, updatedAt: at } });
+    return count === 1;
+  }
+
+  /**
+   * Queues a stored score again ("send again"), due now with a fresh timestamp, if it is still the version the
+   * instructor saw (`seenUpdatedAt`): a retried request finds it changed and queues nothing twice.
+   */
+  async requeueScore(id: string, seenUpdatedAt: Date | null, now: Date): Promise<boolean> {
+    const { count } = await this.db.ltiScore.updateMany({
+      where: { id, ...(seenUpdatedAt ? { updatedAt: seenUpdatedAt } : {}) },
+      data: { status: 'pending', attempts: 0, lastError: null, nextAttemptAt: now, timestamp: now, updatedAt: now },
+    });
+    return count === 1;
   }
 
   async scoresOfAssignment(assignmentId: string): Promise<LtiScoreDTO[]> {

@@ -11,6 +11,8 @@ import {
   type Gradebook,
   type LabStep,
   type StepGrading,
+  type StudentStepStatus,
+  type SubmitWindow,
 } from '@convlab/protocol';
 import type { z } from 'zod';
 import { CreateAssignmentBodySchema, AssignmentSubmitBodySchema, StepGradingSchema } from '@convlab/protocol';
@@ -22,6 +24,7 @@ import { AttemptsUsedError, type AssignmentRecord } from '../db';
 import { knownModelFacts, modelProblems } from '../lessons/library';
 import { serverGradingCompute } from './grading-compute';
 import { readInputTensor, storeInputTensor } from './input-tensor';
+import { labTasks, resultImageService } from '../realtime/labs.handlers';
 
 type SubmitBody = z.output<typeof AssignmentSubmitBodySchema>;
 
@@ -69,23 +72,43 @@ export class AssignmentService {
   constructor(private readonly ctx: ServerContext) {}
 
   /** Creates an assignment from a lesson's steps (a snapshot: later edits of the lesson do not reach it). */
-  async create(courseId: string, createdById: string, input: CreateAssignmentBody): Promise<AssignmentRecord> {
+  async create(courseId: string, createdById: string, input: CreateAssignmentBody, id?: string): Promise<AssignmentRecord> {
     const body = CreateAssignmentBodySchema.parse(input);
     const steps = asBadRequest(() => snapshotSteps(body));
     // As for a live session: a step whose model lacks its layers, channels or classes (or its gradients) is refused.
     const mismatched = modelProblems(steps, await knownModelFacts(this.ctx));
     if (mismatched.length) throw new ProtocolError('BAD_REQUEST', mismatched.join(' '));
     const source = body.source.kind === 'builtin' ? `builtin:${body.source.lessonId}` : 'steps';
-    return this.ctx.assignments.create({ courseId, title: body.title, source, steps, opensAt: new Date(body.opensAt), dueAt: new Date(body.dueAt), latePolicy: body.latePolicy, createdById });
+    return this.ctx.assignments.create({ ...(id ? { id } : {}), courseId, title: body.title, source, steps, opensAt: new Date(body.opensAt), dueAt: new Date(body.dueAt), latePolicy: body.latePolicy, createdById });
   }
 
-  /** Attempts used and left per step, as the server counts them. */
-  async status(a: AssignmentRecord, accountId: string): Promise<{ stepId: string; attemptsUsed: number; attemptsLeft: number }[]> {
+  /** Attempts used and left per step, as the server counts them, with what each step is worth (no rule parameters). */
+  async status(a: AssignmentRecord, accountId: string): Promise<StudentStepStatus[]> {
     const used = await this.ctx.assignments.countAttempts(a.id, accountId);
+    // Which attempt counts says something about grades: only once they are released.
+    const mine = a.releasedAt ? await this.ctx.assignments.listSubmissions(a.id, { accountId }) : [];
     return a.steps.map((s) => {
       const n = used.get(s.id) ?? 0;
-      return { stepId: s.id, attemptsUsed: n, attemptsLeft: Math.max(0, (s.grading?.attempts ?? 1) - n) };
+      const attempts = s.grading?.attempts ?? 1;
+      return {
+        stepId: s.id,
+        attemptsUsed: n,
+        attemptsLeft: Math.max(0, attempts - n),
+        attempts,
+        counts: s.grading?.counts ?? 'best',
+        maxPoints: stepMaxPoints(s.grading),
+        autoGraded: !!s.grading?.rule,
+        rubric: (s.grading?.rubric ?? []).map((c) => ({ id: c.id, label: c.label, points: c.points })),
+        countedId: countingAttempt(mine.filter((x) => x.stepId === s.id), s.grading?.counts ?? 'best')?.id ?? null,
+      };
     });
+  }
+
+  /** What the server would decide of this student's submission now (the assignment page says it before they submit). */
+  async window(a: AssignmentRecord, accountId: string): Promise<SubmitWindow> {
+    const verdict = decideTimeliness(this.ctx.clock.now(), { opensAt: a.opensAt, dueAt: await this.ctx.assignments.dueAtFor(a, accountId) }, a.latePolicy);
+    if ('reason' in verdict) return { status: verdict.status, reason: verdict.reason };
+    return verdict.status === 'late' ? { status: 'late', lateDays: verdict.lateDays, penaltyPercent: verdict.penaltyPercent } : { status: 'on-time' };
   }
 
   /**
@@ -96,10 +119,11 @@ export class AssignmentService {
     const retried = await this.ctx.assignments.findByRequest(accountId, body.requestId);
     if (retried) return { submission: retried, attemptsLeft: await this.attemptsLeft(a, accountId, retried.stepId) };
     const step = requireStep(a, body.stepId);
-    const checked = asBadRequest(() => checkSubmission(step, { params: body.params, result: body.result, resultImageHash: body.resultImageHash ?? null }));
+    const sent = asBadRequest(() => checkSubmission(step, { params: body.params, result: body.result, resultImageHash: body.resultImageHash ?? null }));
     const now = this.ctx.clock.now();
     const verdict = decideTimeliness(now, { opensAt: a.opensAt, dueAt: await this.ctx.assignments.dueAtFor(a, accountId) }, a.latePolicy);
     if ('reason' in verdict) throw new ProtocolError(verdict.status === 'not-open' ? 'NOT_OPEN' : 'PAST_DUE', verdict.reason);
+    const checked = await this.serverChecks(a, accountId, step, { ...sent, resultImageHash: body.resultImageHash ?? null });
     const tensorHash = body.tensor ? await this.storeTensor(body.tensor) : null;
     let submission: AssignmentSubmission;
     try {
@@ -110,7 +134,7 @@ export class AssignmentService {
         requestId: body.requestId,
         params: checked.params,
         result: checked.result,
-        resultImageHash: body.resultImageHash ?? null,
+        resultImageHash: checked.resultImageHash,
         tensorHash,
         submittedAt: now,
         lateDays: verdict.lateDays,
@@ -123,6 +147,23 @@ export class AssignmentService {
     }
     if (step.grading?.rule) submission = await this.autoGrade(step, submission, 'auto', null);
     return { submission, attemptsLeft: await this.attemptsLeft(a, accountId, step.id) };
+  }
+
+  /**
+   * What the server itself checks of a convolution or pooling result — the challenge against the hidden kernel (with
+   * the server's own output image), the quiz answer against this student's grid — replaces whatever the browser
+   * claimed; the same checks as in a live session (verify/lab-tasks.ts), for this student of this assignment.
+   */
+  private async serverChecks(a: AssignmentRecord, accountId: string, step: LabStep, s: { params: Record<string, unknown>; result: Record<string, unknown>; resultImageHash: string | null }) {
+    const owner = { sessionId: `assignment:${a.id}`, participantId: accountId };
+    try {
+      if (step.labId === 'convolution') return await labTasks(this.ctx).convolution(step, owner, s, async (png) => (await resultImageService(this.ctx).ingest(png, { kind: 'server', id: null })).image.hash);
+      if (step.labId === 'pooling') return labTasks(this.ctx).pooling(step, owner, s);
+    } catch (err) {
+      if (err instanceof LabError) throw new ProtocolError('BAD_REQUEST', err.message);
+      throw err;
+    }
+    return s;
   }
 
   private async attemptsLeft(a: AssignmentRecord, accountId: string, stepId: string): Promise<number> {

@@ -14,17 +14,21 @@ import {
   ProtocolError,
   RegradeBodySchema,
   forStudents,
+  LAB_LIMITS,
   type Assignment,
   type AssignmentSubmission,
   type StudentAssignment,
 } from '@convlab/protocol';
 import { gradebookCsv } from '@convlab/classroom';
+import { LabError, getLab } from '@convlab/labs';
 import { z } from 'zod';
 import type { ServerContext } from '../context';
 import type { AssignmentRecord } from '../db';
 import { AssignmentService } from '../grading/assignment.service';
 import { COURSE_EDITORS, COURSE_MEMBERS, COURSE_STAFF, requireCourseRole, type CourseAccess } from './course-access';
-import type { ApiRequest, Router } from './router';
+import { createOnce } from './idempotent-create';
+import { readBody, type ApiRequest, type Router } from './router';
+import { labTasks, resultImageService, resultPng } from '../realtime/labs.handlers';
 
 const services = new WeakMap<ServerContext, AssignmentService>();
 /** One service per server. */
@@ -78,7 +82,15 @@ async function loadSubmission(req: ApiRequest, ctx: ServerContext): Promise<{ a:
 
 async function studentView(ctx: ServerContext, a: AssignmentRecord, accountId: string): Promise<StudentAssignment> {
   const dto = toAssignmentDto(a);
-  return { ...dto, steps: forStudents(dto.steps), myDueAt: (await ctx.assignments.dueAtFor(a, accountId)).toISOString(), status: await assignmentService(ctx).status(a, accountId) };
+  const service = assignmentService(ctx);
+  return {
+    ...dto,
+    steps: forStudents(dto.steps),
+    myDueAt: (await ctx.assignments.dueAtFor(a, accountId)).toISOString(),
+    status: await service.status(a, accountId),
+    window: await service.window(a, accountId),
+    serverNow: ctx.clock.now().toISOString(),
+  };
 }
 
 const ReleaseBodySchema = z.strictObject({ released: z.boolean() });
@@ -90,8 +102,9 @@ export function registerAssignmentRoutes(router: Router): void {
     '/api/courses/:id/assignments',
     async (req, ctx) => {
       const { account, course } = await requireCourseRole(req, ctx, req.params.id!, COURSE_EDITORS);
-      const a = await assignmentService(ctx).create(course.id, account.id, req.body);
-      return { status: 201, body: { assignment: toAssignmentDto(a) } };
+      // A retried request (same requestId) answers with the assignment it made the first time.
+      const { row: a, created } = await createOnce(req.body.requestId, ['assignment', account.id, course.id], (id) => ctx.assignments.findById(id), (id) => assignmentService(ctx).create(course.id, account.id, req.body, id));
+      return { status: created ? 201 : 200, body: { assignment: toAssignmentDto(a) } };
     },
     CreateAssignmentBodySchema,
   );
@@ -150,6 +163,40 @@ export function registerAssignmentRoutes(router: Router): void {
     },
     DraftBodySchema,
   );
+
+  // A result PNG for a step, stored before the submission names it by hash (the live `lab:image`'s checks and quotas).
+  router.addRaw('/api/assignments/:id/images', async (req, ctx) => {
+    const { a, access } = await loadAssignment(req, ctx, ['student']).catch((err: unknown) => {
+      req.raw.resume();
+      throw err;
+    });
+    const stepId = req.url.searchParams.get('stepId') ?? '';
+    const step = a.steps.find((s) => s.id === stepId);
+    if (!step) {
+      req.raw.resume();
+      throw new ProtocolError('NOT_FOUND', `the assignment has no step "${stepId}"`);
+    }
+    if (getLab(step.labId)?.resultImage === 'none') {
+      req.raw.resume();
+      throw new ProtocolError('BAD_REQUEST', `the step "${step.title}" takes no result images`);
+    }
+    const bytes = resultPng(await readBody(req.raw, LAB_LIMITS.resultImageMaxBytes, `the result image is larger than ${LAB_LIMITS.resultImageMaxBytes} bytes`));
+    const { image } = await resultImageService(ctx).ingest(bytes, { kind: 'participant', id: access.account.id });
+    return { status: 201, body: { hash: image.hash } };
+  });
+
+  // The task of a convolution or pooling step, made for this student of this assignment.
+  router.add('GET', '/api/assignments/:id/tasks/:stepId', async (req, ctx) => {
+    const { a, access } = await loadAssignment(req, ctx, ['student']);
+    const step = a.steps.find((s) => s.id === req.params.stepId);
+    if (!step) throw new ProtocolError('NOT_FOUND', `the assignment has no step "${req.params.stepId}"`);
+    try {
+      return { status: 200, body: { task: await labTasks(ctx).task(step, { sessionId: `assignment:${a.id}`, participantId: access.account.id }) } };
+    } catch (err) {
+      if (err instanceof LabError) throw new ProtocolError('BAD_REQUEST', err.message);
+      throw err;
+    }
+  });
 
   router.add(
     'POST',

@@ -21,6 +21,7 @@ import { parseRoster } from '../courses/roster-csv';
 import { EnrolCodeTakenError, type CourseRecord } from '../db';
 import { requireAccount, requireApprovedInstructor } from './auth.routes';
 import { COURSE_EDITORS, COURSE_STAFF, requireCourseRole } from './course-access';
+import { createOnce } from './idempotent-create';
 import type { ApiRequest, Router } from './router';
 
 /** SHA-256 (hex) of a set-password token: only this is stored. */
@@ -59,8 +60,9 @@ export function registerCourseRoutes(router: Router): void {
     COURSE_API.courses,
     async (req, ctx) => {
       const account = await requireApprovedInstructor(req, ctx);
-      const course = await ctx.courses.create(req.body.title, account.id);
-      return { status: 201, body: { course: await courseDetail(ctx, course, 'instructor') } };
+      // A retried request (same requestId) answers with the course it made the first time.
+      const { row: course, created } = await createOnce(req.body.requestId, ['course', account.id], (id) => ctx.courses.findById(id), (id) => ctx.courses.create(req.body.title, account.id, id));
+      return { status: created ? 201 : 200, body: { course: await courseDetail(ctx, course, 'instructor') } };
     },
     CreateCourseBodySchema,
   );

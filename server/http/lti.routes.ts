@@ -4,17 +4,17 @@
  * roster sync and "send again") are served here as HTML, since the LMS posts forms cross-site to them.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LTI_PATHS, LtiPlatformsResponseSchema, ProtocolError, RegisterPlatformBodySchema, type LtiScoreView } from '@convlab/protocol';
+import { LTI_PATHS, LtiPlatformsResponseSchema, ProtocolError, RegisterPlatformBodySchema, ResendLmsGradeBodySchema, type LtiScoreView } from '@convlab/protocol';
 import { sessionSetCookie } from '../auth/session-cookie';
 import type { ServerContext } from '../context';
 import { LtiPlatformTakenError, type LtiPlatformDTO } from '../db';
 import { LtiLaunchError } from '../lti/launch';
 import { autoPostPage, errorPage, esc, page } from '../lti/pages';
 import { PlatformCallError } from '../lti/platform-client';
-import { scoreLabel } from '../lti/score-publisher';
 import type { LtiSession } from '../lti/service';
 import { originAllowed } from '../security/origin';
 import { requireAccount } from './auth.routes';
+import { COURSE_STAFF, requireCourseRole } from './course-access';
 import { readBody, type ApiRequest, type Router } from './router';
 
 /** Form bodies the LMS posts (an id_token is a few KB; deep-linking settings too). */
@@ -64,6 +64,34 @@ export function registerLtiRoutes(router: Router): void {
   });
 
   router.add('GET', LTI_PATHS.toolConfig, async (req, ctx) => ({ status: 200, body: ctx.lti.toolConfig(toolBase(req.raw, ctx, req.secure)) }));
+
+  // The assignment's gradebook: its grade passback per student, and "send again" (the course's instructors and TAs).
+  router.add('GET', '/api/assignments/:id/lms-grades', async (req, ctx) => {
+    const a = await staffAssignment(req, ctx);
+    return { status: 200, body: await ctx.lti.assignmentGrades(a.id) };
+  });
+
+  router.add(
+    'POST',
+    '/api/assignments/:id/lms-grades/:scoreId/resend',
+    async (req, ctx) => {
+      const a = await staffAssignment(req, ctx);
+      const score = await ctx.lti.repo.findScore(req.params.scoreId!);
+      if (!score || score.assignmentId !== a.id) throw new ProtocolError('NOT_FOUND', 'no such grade sent to the LMS for this assignment');
+      // Only the version the gradebook showed is queued again: a retried request sends nothing twice.
+      await ctx.lti.scores.resend(score.id, req.body.seenUpdatedAt);
+      return { status: 200, body: await ctx.lti.assignmentGrades(a.id) };
+    },
+    ResendLmsGradeBodySchema,
+  );
+}
+
+/** The assignment of the request's `:id` when the caller is an instructor or TA of its course. */
+async function staffAssignment(req: ApiRequest, ctx: ServerContext) {
+  const a = await ctx.assignments.findById(req.params.id!);
+  if (!a) throw new ProtocolError('NOT_FOUND', 'no such assignment');
+  await requireCourseRole(req, ctx, a.courseId, COURSE_STAFF);
+  return a;
 }
 
 interface PageAnswer {
@@ -231,15 +259,11 @@ async function homePage(session: LtiSession, ctx: ServerContext, linkId: string 
   );
 }
 
-/** The course's grade passbacks as the gradebook shows them. */
+/** The LMS course's grade passbacks as the gradebook shows them. */
 async function scoreViews(session: LtiSession, ctx: ServerContext): Promise<LtiScoreView[]> {
-  const members = new Map((await ctx.lti.repo.listMembers(session.context.id)).map((m) => [m.user.id, m.user.name]));
   const views: LtiScoreView[] = [];
   for (const link of await ctx.lti.repo.resourceLinksOfContext(session.context.id)) {
-    if (!link.lineItemUrl) continue;
-    for (const s of await ctx.lti.repo.scoresOfLineItem(link.lineItemUrl)) {
-      views.push({ id: s.id, userId: s.userId, name: members.get(s.userId) ?? s.userId, scoreGiven: s.scoreGiven, scoreMaximum: s.scoreMaximum, status: s.status, attempts: s.attempts, lastError: s.lastError, label: scoreLabel(s) });
-    }
+    if (link.lineItemUrl) views.push(...(await ctx.lti.scoreViews(await ctx.lti.repo.scoresOfLineItem(link.lineItemUrl))));
   }
   return views;
 }

@@ -2,6 +2,7 @@
  * The one seam between LTI and ConvLab's courses, accounts, assignments and grades (issue 12). LTI calls these when a
  * launch or a roster sync has found a person, a course or a link; everything LTI-specific stays in server/lti.
  */
+import { LTI_ACCOUNT_EMAIL_DOMAIN } from '@convlab/protocol';
 import type { AccountRepository, AssignmentRepository, CourseRepository, LtiContextDTO, LtiRole, LtiUserDTO } from '../db';
 import { stepMaxPoints } from '../grading/assignment.service';
 import type { LinkableAssignment } from './deep-linking';
@@ -24,7 +25,7 @@ export interface CourseBridge {
  * reserved-domain address derived from the (issuer, subject) link's id. The LMS's e-mail stays on the LTI user.
  */
 function accountEmail(user: LtiUserDTO): string {
-  return `lti-${user.id.toLowerCase()}@lti.invalid`;
+  return `lti-${user.id.toLowerCase()}@${LTI_ACCOUNT_EMAIL_DOMAIN}`;
 }
 
 /** The bridge onto the courses, accounts and assignments of issue 12. */
@@ -48,7 +49,13 @@ export function createCourseBridge(accounts: AccountRepository, courses: CourseR
       const list = await assignments.listForCourse(courseId);
       return list.map((a) => ({ id: a.id, title: a.title, maxPoints: a.steps.reduce((n, step) => n + stepMaxPoints(step.grading), 0) }));
     },
-    // Staff land on the course (roster, assignments, gradebook); students on LTI's page of their assignment.
-    landingPath: (role, courseId) => (role !== 'student' && courseId ? `/courses/${encodeURIComponent(courseId)}` : null),
+    // A link to an assignment opens it: its page for a student, its gradebook for staff. Staff without one land on
+    // the course; a student without one on LTI's own page ("your assignment opens here once it is linked").
+    landingPath(role, courseId, assignmentId) {
+      if (role === 'student') return assignmentId ? `/assignments/${encodeURIComponent(assignmentId)}` : null;
+      if (!courseId) return null;
+      const course = `/courses/${encodeURIComponent(courseId)}`;
+      return assignmentId ? `${course}/assignments/${encodeURIComponent(assignmentId)}` : course;
+    },
   };
 }

@@ -2,7 +2,8 @@
  * Publishing scores to LMS line items (AGS). A score is stored as pending first, so nothing is lost when the
  * platform is down or the server restarts; due scores are sent one after the other, and a failure is retried after
  * the next delay of `retryDelaysMs` (back-off) until they run out, when the score is marked failed with its reason.
- * "Send again" queues it afresh.
+ * "Send again" queues it afresh. Every node of a scaled-out server runs a publisher over the same database: each
+ * attempt is claimed in the database first, so exactly one node sends it.
  */
 import type { LtiRepository, LtiScoreDTO, NewLtiScore } from '../db';
 import { SCOPES } from './claims';
@@ -10,6 +11,8 @@ import { PlatformCallError, type PlatformClient } from './platform-client';
 
 /** The back-off between attempts: after the n-th failure, wait retryDelaysMs[n-1]; past the end, give up. */
 export const DEFAULT_RETRY_DELAYS_MS = [5_000, 30_000, 120_000, 600_000];
+/** How long a claimed attempt is this node's (past the token and score calls' timeouts); a node that dies mid-send leaves the score due again after it. */
+const CLAIM_MS = 60_000;
 
 /** What the gradebook shows for a score: "sent", "pending" or "failed: reason". */
 export function scoreLabel(score: Pick<LtiScoreDTO, 'status' | 'lastError'>): string {
@@ -36,11 +39,13 @@ export class ScorePublisher {
     return stored;
   }
 
-  /** Queues a stored score again ("send again"); null when there is no such score. */
-  async resend(id: string): Promise<LtiScoreDTO | null> {
-    const score = await this.repo.findScore(id);
-    if (!score) return null;
-    return this.queue({ ...score, timestamp: new Date(this.now()) });
+  /**
+   * Queues a stored score again ("send again") with a fresh timestamp. With `seenUpdatedAt`, only if the score is
+   * still the version the instructor saw, so a retried request sends nothing twice. Null when there is no such score.
+   */
+  async resend(id: string, seenUpdatedAt?: string): Promise<LtiScoreDTO | null> {
+    if (await this.repo.requeueScore(id, seenUpdatedAt ? new Date(seenUpdatedAt) : null, new Date(this.now()))) this.kick();
+    return this.repo.findScore(id);
   }
 
   /** Sends every due score now (and schedules the next retry); resolves when this round is done. */
@@ -79,8 +84,9 @@ export class ScorePublisher {
   }
 
   private async attempt(score: LtiScoreDTO): Promise<void> {
+    const claimedUntil = new Date(this.now() + CLAIM_MS);
+    if (!(await this.repo.claimScore(score, claimedUntil))) return; // another node is sending it
     const attempts = score.attempts + 1;
-    const at = new Date(this.now());
     try {
       const platform = await this.repo.findPlatform(score.platformId);
       if (!platform) throw new PlatformCallError('the platform is no longer registered');
@@ -97,13 +103,15 @@ export class ScorePublisher {
         },
         SCOPES.score,
       );
-      await this.repo.recordScoreAttempt(score.id, { status: 'sent', attempts, lastError: null, nextAttemptAt: null }, at);
+      await this.repo.recordScoreAttempt(score.id, claimedUntil, { status: 'sent', attempts, lastError: null, nextAttemptAt: null }, new Date(this.now()));
     } catch (error) {
       const reason = error instanceof PlatformCallError ? error.message : 'an unexpected error (see the server log)';
       if (!(error instanceof PlatformCallError)) console.error('[lti] sending a score failed:', error);
       const delay = this.retryDelaysMs[attempts - 1];
+      const at = new Date(this.now());
       await this.repo.recordScoreAttempt(
         score.id,
+        claimedUntil,
         delay === undefined
           ? { status: 'failed', attempts, lastError: reason, nextAttemptAt: null }
           : { status: 'pending', attempts, lastError: reason, nextAttemptAt: new Date(at.getTime() + delay) },

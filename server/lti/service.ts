@@ -4,7 +4,7 @@
  * server/http/lti.routes.ts; ConvLab's courses are reached only through the CourseBridge.
  */
 import { randomBytes } from 'node:crypto';
-import { LTI_PATHS, type LtiToolConfig, type RegisterPlatformBody, type RosterSyncResult } from '@convlab/protocol';
+import { LTI_PATHS, type LmsGradesResponse, type LtiScoreView, type LtiToolConfig, type RegisterPlatformBody, type RosterSyncResult } from '@convlab/protocol';
 import { signSession, verifySession, parseCookies } from '../auth/session-cookie';
 import type { LtiContextDTO, LtiPlatformDTO, LtiRepository, LtiRole, LtiScoreDTO, LtiUserDTO } from '../db';
 import { CLAIM, SCOPES, displayName, mapRoles, type DeepLinkingClaims, type ResourceLinkClaims } from './claims';
@@ -13,7 +13,7 @@ import { deepLinkingResponse, openSettings, sealSettings, type DeepLinkSettings,
 import { LtiKeys } from './keys';
 import { LOGIN_TTL_MS, LaunchValidator, LtiLaunchError } from './launch';
 import { PlatformCallError, PlatformClient } from './platform-client';
-import { DEFAULT_RETRY_DELAYS_MS, ScorePublisher } from './score-publisher';
+import { DEFAULT_RETRY_DELAYS_MS, ScorePublisher, scoreLabel } from './score-publisher';
 
 /** The LMS person's session inside the frame: signed cookie naming (LtiUser, LtiContext). */
 export const LTI_SESSION_COOKIE = 'convlab_lti';
@@ -55,7 +55,7 @@ export class LtiService {
     options: LtiServiceOptions = {},
   ) {
     this.now = options.now ?? Date.now;
-    this.keys = new LtiKeys(repo, this.now);
+    this.keys = new LtiKeys(repo, secret, this.now);
     this.validator = new LaunchValidator(repo, this.now);
     this.client = new PlatformClient(this.keys, this.now);
     this.scores = new ScorePublisher(repo, this.client, options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS, this.now);
@@ -326,6 +326,22 @@ export class LtiService {
       }
     }
     return queued;
+  }
+
+  /** An assignment's grade passback as its gradebook shows it (nothing when no LMS line item is linked to it). */
+  async assignmentGrades(assignmentId: string): Promise<LmsGradesResponse> {
+    const linked = (await this.repo.resourceLinksOfAssignment(assignmentId)).length > 0;
+    return { linked, grades: linked ? await this.scoreViews(await this.repo.scoresOfAssignment(assignmentId)) : [] };
+  }
+
+  /** Scores with their LMS person's name and ConvLab account, and the label the gradebook shows. */
+  async scoreViews(scores: LtiScoreDTO[]): Promise<LtiScoreView[]> {
+    const users = new Map((await this.repo.findUsers([...new Set(scores.map((s) => s.userId))])).map((u) => [u.id, u]));
+    return scores.map((s) => {
+      const user = users.get(s.userId);
+      const { id, userId, scoreGiven, scoreMaximum, status, attempts, lastError, updatedAt } = s;
+      return { id, userId, name: user?.name ?? userId, scoreGiven, scoreMaximum, status, attempts, lastError, label: scoreLabel(s), accountId: user?.accountId ?? null, updatedAt };
+    });
   }
 }
 

@@ -66,8 +66,12 @@ const CHECKS: Record<EventSender, (socket: IoSocket) => void> = {
   'signed-in': (socket) => void instructorActor(socket),
 };
 
+/** What a student computing for an assignment (`assignment:open`) may send besides. */
+const SELF_PACED_EVENTS: readonly ClientEventName[] = ['job:submit', 'job:cancel'];
+
 /** Refuses a sender the protocol does not allow for `event` (throws a ProtocolError); runs before parsing. */
 export function authorize(socket: IoSocket, event: ClientEventName): void {
+  if (socket.data.selfPaced && SELF_PACED_EVENTS.includes(event)) return;
   CHECKS[clientEvents[event].by as EventSender](socket);
 }
 
@@ -80,5 +84,7 @@ export function requestScope(socket: IoSocket): { scope: string; sessionId: stri
   if (student) return { scope: `participant:${student.participantId}`, sessionId: student.sessionId };
   const d = socket.data;
   if (d.instructorId && d.sessionId) return { scope: `instructor:${d.instructorId}`, sessionId: d.sessionId };
+  // A student computing for an assignment: their jobs' requestIds (kept in memory only, as every job's).
+  if (d.selfPaced) return { scope: `account:${d.selfPaced.accountId}`, sessionId: `assignment:${d.selfPaced.assignmentId}` };
   return null;
 }

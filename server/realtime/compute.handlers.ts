@@ -8,6 +8,7 @@
 import { ProtocolError, type JobOutcome, type JobProgress } from '@convlab/protocol';
 import type { Requester } from '../compute/service';
 import type { ServerContext } from '../context';
+import { checkSelfPaced } from './assignment.handlers';
 import { memberOf } from './authorization';
 import { checkSessionRules } from './session-rules';
 import { handle } from './validate';
@@ -40,7 +41,10 @@ interface Submitter extends Requester {
  * The submitter behind a socket. Students are identified by their participant (so fairness and the per-student cap
  * hold across tabs), instructors by their signed cookie; a guest socket may not compute (authorization.ts).
  */
-function submitter(socket: IoSocket): Submitter {
+function submitter(socket: IoSocket): Submitter & { selfPaced?: { accountId: string; assignmentId: string } } {
+  const self = socket.data.selfPaced;
+  // A student working on an assignment (assignment.handlers.ts): by account; events go to this tab.
+  if (self) return { ownerId: `account:${self.accountId}`, role: 'student', sessionId: `assignment:${self.assignmentId}`, room: socket.id, selfPaced: self };
   const who = memberOf(socket);
   if (who.role === 'participant') {
     return { ownerId: who.participantId, role: 'student', sessionId: who.sessionId, room: rooms.participant(who.participantId) };
@@ -53,7 +57,9 @@ function submitter(socket: IoSocket): Submitter {
 export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, registry: JobRegistry): void {
   handle(socket, ctx, 'job:submit', async ({ spec }) => {
     const who = submitter(socket);
-    await checkSessionRules(ctx, socket, 'job:submit');
+    // An assignment may have closed since the page opened it; a live session has its own rules.
+    if (who.selfPaced) await checkSelfPaced(ctx, who.selfPaced.accountId, who.selfPaced.assignmentId);
+    else await checkSessionRules(ctx, socket, 'job:submit');
     const service = await ctx.compute.get();
     const nsp = socket.nsp;
     // The client learns the job id from the ack, so the job's events wait until the ack has gone out: a cached
@@ -93,14 +99,14 @@ export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, re
 }
 
 /**
- * Cleans up after a socket that disconnected: an instructor's jobs are cancelled (their events went to that socket
- * alone); a student's keep running, since a reloaded tab receives them through the participant room.
+ * Cleans up after a socket that disconnected: an instructor's jobs and those of a student working on an assignment
+ * are cancelled (their events went to that socket alone); a live student's keep running, since a reloaded tab receives them through the participant room.
  */
 export function releaseSocketJobs(socket: IoSocket, ctx: ServerContext, registry: JobRegistry): void {
   const service = ctx.compute.current();
   if (!service) return;
   for (const [jobId, job] of registry) {
-    if (job.role === 'instructor' && job.socketId === socket.id) service.cancel(jobId, null);
+    if ((job.role === 'instructor' || job.sessionId.startsWith('assignment:')) && job.socketId === socket.id) service.cancel(jobId, null);
   }
 }
 

@@ -8,6 +8,7 @@ import { Server } from 'socket.io';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { TokenBucket } from '../security/rate-limit';
+import { registerAssignmentHandlers } from './assignment.handlers';
 import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
 import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
@@ -87,6 +88,7 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
     if (socket.data.instructorId) void socket.join(rooms.account(socket.data.instructorId));
     registerSessionHandlers(socket, ctx);
     registerComputeHandlers(socket, ctx, jobs);
+    registerAssignmentHandlers(socket, ctx);
     labs.register(socket);
     handleUnknownEvents(socket);
     socket.on('disconnect', () => {

@@ -79,7 +79,7 @@ function dealtCounts(dealt: ReadonlyMap<string, readonly unknown[]>): Record<str
 }
 
 /** A result image as bytes, checked to be a PNG within the size cap (sharp checks its pixels when it is stored). */
-function resultPng(image: Uint8Array | ArrayBuffer): Uint8Array {
+export function resultPng(image: Uint8Array | ArrayBuffer): Uint8Array {
   const bytes = image instanceof ArrayBuffer ? new Uint8Array(image) : new Uint8Array(image.buffer, image.byteOffset, image.byteLength);
   if (bytes.byteLength > LAB_LIMITS.resultImageMaxBytes) {
     throw new ProtocolError('PAYLOAD_TOO_LARGE', `the result image is ${bytes.byteLength} bytes; at most ${LAB_LIMITS.resultImageMaxBytes} are accepted`);
@@ -110,14 +110,20 @@ export interface LabsHub {
   sweeps(): ReadonlyMap<string, { sessionId: string; stepId: string }>;
 }
 
+/** Where students' result images are stored: the lab limits (bytes, side) and the per-student quotas. */
+export function resultImageService(ctx: ServerContext): ImageService {
+  return new ImageService(ctx.config.dataDir, ctx.store, { maxBytes: LAB_LIMITS.resultImageMaxBytes, maxWidth: LAB_LIMITS.resultImageMaxSide, maxHeight: LAB_LIMITS.resultImageMaxSide }, ctx.imageQuota);
+}
+
+/** The convolution and pooling tasks (their hidden values derive from the server's secret). */
+export function labTasks(ctx: ServerContext): LabTasks {
+  return new LabTasks({ secret: ctx.secret, imagesDir: () => resolveImagesDir(), uploadsDir: join(ctx.config.dataDir, 'images') });
+}
+
 /** Lab handlers sharing one state per Socket.io server (the sweeps in progress). */
 export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
-  const images = new ImageService(ctx.config.dataDir, ctx.store, {
-    maxBytes: LAB_LIMITS.resultImageMaxBytes,
-    maxWidth: LAB_LIMITS.resultImageMaxSide,
-    maxHeight: LAB_LIMITS.resultImageMaxSide,
-  }, ctx.imageQuota);
-  const tasks = new LabTasks({ secret: ctx.secret, imagesDir: () => resolveImagesDir(), uploadsDir: join(ctx.config.dataDir, 'images') });
+  const images = resultImageService(ctx);
+  const tasks = labTasks(ctx);
   const verifier = new LabVerifier(ctx.compute, tasks);
   const compute = sweepComputePort(ctx.compute);
   /** Where running class computations (sweeps, searches) are kept, one row each. */

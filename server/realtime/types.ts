@@ -21,6 +21,8 @@ export interface SocketData {
   /** Session watched or joined. */
   sessionId?: string;
   participantId?: string;
+  /** A student computing for an assignment (`assignment:open`): their account and the assignment. */
+  selfPaced?: { accountId: string; assignmentId: string };
   ip: string;
   bucket: TokenBucket;
 }

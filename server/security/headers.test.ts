@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { applySecurityHeaders, contentSecurityPolicy } from './headers';
+import { applySecurityHeaders, contentSecurityPolicy, isLtiFramedPath } from './headers';
 
 function exchange(url: string, headers: Record<string, string> = {}) {
   const req = { url, headers: { ...headers } } as unknown as IncomingMessage;
@@ -32,6 +32,11 @@ describe('security headers', () => {
       expect(csp).toContain("worker-src 'self' blob:");
       expect(csp).toContain("frame-ancestors 'none'");
     }
+  });
+
+  it('lets an LMS frame only the LTI pages and the pages a launch leads to', () => {
+    for (const path of ['/lti/launch', '/lti/home', '/courses/c1', '/courses/c1/assignments/a1', '/assignments/a1']) expect(isLtiFramedPath(path), path).toBe(true);
+    for (const path of ['/lti/jwks', '/', '/home', '/dashboard', '/teach/x', '/admin/lti', '/s/ABC', '/api/assignments/a1']) expect(isLtiFramedPath(path), path).toBe(false);
   });
 
   it("allows Next's dev-mode eval only in development", () => {

@@ -11,10 +11,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
  * The pages an LMS frames: LTI's own pages (launch, deep-linking picker, landing page) and the pages a launch leads
- * to (a course's pages). `/lti/jwks` is data, not a page. Every other page refuses to be framed.
+ * to (a course's pages and gradebooks for staff, the student's assignment page). `/lti/jwks` is data, not a page.
+ * Every other page refuses to be framed.
  */
 export function isLtiFramedPath(pathname: string): boolean {
-  return (pathname.startsWith('/lti/') && pathname !== '/lti/jwks') || pathname.startsWith('/courses/');
+  return (pathname.startsWith('/lti/') && pathname !== '/lti/jwks') || pathname.startsWith('/courses/') || pathname.startsWith('/assignments/');
 }
 
 /** Who may frame a page: nobody, or (for the LTI pages) the registered platforms' origins. */

@@ -112,11 +112,14 @@ describe.skipIf(!HAVE_DATA).each(databaseTargets())('assignments on $kind', (tar
     const a = made.body.assignment;
     expect(a.steps[0].grading.rule.params.minDropPoints).toBe(HIDDEN_D);
 
-    // The student's copy: no rule, no hidden parameters.
+    // The student's copy: no rule, no hidden parameters — what the step is worth and how it is graded by hand, yes.
     const view = await api(base, `/api/assignments/${a.id}`, { cookie: cookies.ada });
     expect(view.status).toBe(200);
-    expect(JSON.stringify(view.body)).not.toMatch(/grading|minDropPoints|rubric/);
-    expect(view.body.assignment.status).toEqual([{ stepId: STEP.id, attemptsUsed: 0, attemptsLeft: 2 }]);
+    expect(JSON.stringify(view.body)).not.toMatch(/grading|minDropPoints|maxCoveragePercent|occlusion-drop|"rule"/);
+    expect(view.body.assignment.status).toEqual([
+      { stepId: STEP.id, attemptsUsed: 0, attemptsLeft: 2, attempts: 2, counts: 'best', maxPoints: 12, autoGraded: true, rubric: [{ id: 'why', label: 'Explains what the network looked at', points: 2 }], countedId: null },
+    ]);
+    expect(view.body.assignment.window).toEqual({ status: 'on-time' });
     expect((await api(base, `/api/assignments/${a.id}`, { cookie: cookies.outsider })).status).toBe(404);
 
     // Attempt 1: a one-pixel mask with a forged 99-point drop. The server measures almost none: no points.

@@ -4,10 +4,11 @@
  * The real server and both databases; the platform is a real HTTP server with its own keys.
  */
 import { SESSION_COOKIE } from '@convlab/protocol';
-import { generateKeyPair } from 'jose';
+import { exportJWK, generateKeyPair, jwtVerify, createLocalJWKSet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LtiKeys } from '../../server/lti/keys';
+import { LtiKeys, openPrivateJwk } from '../../server/lti/keys';
 import { PlatformClient } from '../../server/lti/platform-client';
+import { ScorePublisher } from '../../server/lti/score-publisher';
 import { ROLE, startTestPlatform, type Person, type TestPlatform } from '../lti-platform/test-platform';
 import { useApiServer } from './helpers/api-server';
 import { adminCookie, api, signUpInstructor, waitFor } from './helpers/clients';
@@ -331,8 +332,58 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     expect(platform.tokenRequests.at(-1)?.kid).toBe(newKid);
 
     // Six minutes later (past every old token's expiry and the margin), the old key is gone from the JWKS.
-    const later = new LtiKeys(lti.repo, () => Date.now() + 6 * 60_000);
+    const later = new LtiKeys(lti.repo, suite.server.context.secret, () => Date.now() + 6 * 60_000);
     expect((await later.jwks()).keys.map((k) => k.kid)).toEqual([newKid]);
+  });
+
+  it('stores its private signing keys encrypted, and seals plain rows of earlier versions when it reads them', async () => {
+    const lti = suite.server.context.lti;
+    const secret = suite.server.context.secret;
+    const [current] = await lti.repo.publishedKeys(new Date());
+    expect(current!.privateJwk).toMatch(/^v1\./);
+    expect(current!.privateJwk).not.toContain('"d"');
+    expect(JSON.parse(openPrivateJwk(current!.privateJwk, current!.kid, secret))).toMatchObject({ kty: 'RSA', kid: current!.kid });
+    // Another secret, or the sealed key moved to another row, does not open it.
+    expect(() => openPrivateJwk(current!.privateJwk, current!.kid, 'another secret entirely, 32+ chars')).toThrow();
+    expect(() => openPrivateJwk(current!.privateJwk, 'another-kid', secret)).toThrow();
+
+    // A key stored in plain JSON (before encryption at rest) is sealed on read and still signs.
+    const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+    const kid = `plain-${target.kind}`;
+    const plain = JSON.stringify({ ...(await exportJWK(privateKey)), kid, alg: 'RS256' });
+    await lti.repo.addKey({ kid, publicJwk: JSON.stringify({ ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' }), privateJwk: plain, createdAt: new Date(Date.now() + 1000) });
+    const keys = new LtiKeys(lti.repo, secret);
+    const token = await keys.sign({ probe: 'plain' });
+    const stored = (await lti.repo.publishedKeys(new Date())).find((k) => k.kid === kid)!;
+    expect(stored.privateJwk).toMatch(/^v1\./);
+    expect(openPrivateJwk(stored.privateJwk, kid, secret)).toBe(plain);
+    const { protectedHeader } = await jwtVerify(token, createLocalJWKSet(await keys.jwks()));
+    expect(protectedHeader.kid).toBe(kid);
+    expect(await lti.repo.plainKeys()).toEqual([]);
+  });
+
+  it('sends each score once when several nodes publish from the same database', async () => {
+    const lti = suite.server.context.lti;
+    const platformId = (await lti.repo.listPlatforms())[0]!.id;
+    const lineItem = platform.lineItemUrl('link-nodes');
+    const before = platform.scores.length;
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      const user = await lti.repo.upsertUser({ issuer: platform.issuer, subject: `nodes-${i}`, name: `Student ${i}`, email: null });
+      const score = { platformId, lineItemUrl: lineItem, userId: user.id, assignmentId: `nodes-${target.kind}`, scoreGiven: i, scoreMaximum: 8 };
+      ids.push((await lti.repo.queueScore({ ...score, activityProgress: 'Completed', gradingProgress: 'FullyGraded', timestamp: new Date() }, new Date())).id);
+    }
+    // Three nodes' publishers (each with its own platform client) wake up at once and find the same due scores.
+    const nodes = [0, 1, 2].map(() => new ScorePublisher(lti.repo, new PlatformClient(lti.keys), [150]));
+    await Promise.all(nodes.map((n) => n.kick()));
+    await Promise.all(nodes.map((n) => n.close()));
+    const sent = await waitFor(async () => {
+      const rows = await Promise.all(ids.map((id) => lti.repo.findScore(id)));
+      return rows.every((r) => r?.status === 'sent') ? rows : null;
+    }, 'every score sent');
+    expect(sent.map((r) => r!.attempts)).toEqual(ids.map(() => 1));
+    const arrived = platform.scores.slice(before).filter((s) => s.lineItem === lineItem);
+    expect(arrived.map((s) => s.body.userId).sort()).toEqual(ids.map((_, i) => `nodes-${i}`).sort());
   });
 
   it('deep-links an assignment, launches the student into it, and sends the released grade to the line item', async () => {
@@ -349,17 +400,15 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
       labId: 'occlusion',
       params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' },
     };
-    const made = await api(suite.base, `/api/courses/${context.courseId}/assignments`, {
-      cookie: teacherCookie,
-      body: {
-        title: 'Occlusion homework',
-        source: { kind: 'steps', steps: [step] },
-        steps: [{ stepId: step.id, grading: { points: 0, rubric: [{ id: 'why', label: 'Explains what the network looked at', points: 5 }], attempts: 2, counts: 'best' } }],
-        opensAt: new Date(Date.now() - 60_000).toISOString(),
-        dueAt: new Date(Date.now() + 86_400_000).toISOString(),
-        latePolicy: { kind: 'refuse' },
-      },
-    });
+    const assignmentBody = {
+      title: 'Occlusion homework',
+      source: { kind: 'steps', steps: [step] },
+      steps: [{ stepId: step.id, grading: { points: 0, rubric: [{ id: 'why', label: 'Explains what the network looked at', points: 5 }], attempts: 2, counts: 'best' } }],
+      opensAt: new Date(Date.now() - 60_000).toISOString(),
+      dueAt: new Date(Date.now() + 86_400_000).toISOString(),
+      latePolicy: { kind: 'refuse' },
+    };
+    const made = await api(suite.base, `/api/courses/${context.courseId}/assignments`, { cookie: teacherCookie, body: assignmentBody });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
     const assignmentId: string = made.body.assignment.id;
 
@@ -405,9 +454,11 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     const custom = { 'https://purl.imsglobal.org/spec/lti/claim/custom': { convlab_assignment_id: assignmentId } };
     const opened = await launch(suite.base, platform, ada, platform.resourceLinkClaims('link-dl', custom));
     expect(opened.status).toBe(303);
-    const page = await (await fetch(`${suite.base}${opened.location}`, { headers: { cookie: opened.session! } })).text();
-    expect(page).toContain('Occlusion homework');
-    expect(page).toContain('Worth 5 points');
+    // She lands on her assignment's page, which the LMS may frame.
+    expect(opened.location).toBe(`/assignments/${assignmentId}`);
+    expect((await fetch(`${suite.base}${opened.location}`)).headers.get('content-security-policy')).toContain(`frame-ancestors ${platform.url}`);
+    // Grace, opening the same link, lands on its gradebook.
+    expect((await launch(suite.base, platform, grace, platform.resourceLinkClaims('link-dl', custom))).location).toBe(`/courses/${context.courseId}/assignments/${assignmentId}`);
     const adaCookie = opened.cookies.find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
     const submitted = await api(suite.base, `/api/assignments/${assignmentId}/submissions`, {
       cookie: adaCookie,
@@ -430,5 +481,35 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     }, 'every score sent');
     const people = new Map((await lti.repo.listMembers(context.id)).map((m) => [m.user.id, m.user.subject]));
     expect(sent.map((s) => people.get(s.userId))).toEqual([ada.sub]);
+
+    // The gradebook shows each student's passback; only the course's staff may read it or send again.
+    const adaAccount = (await api(suite.base, '/api/auth/me', { cookie: adaCookie })).body.account.id as string;
+    const grades = await api(suite.base, `/api/assignments/${assignmentId}/lms-grades`, { cookie: teacherCookie });
+    expect(grades.status).toBe(200);
+    expect(grades.body).toMatchObject({ linked: true, grades: [{ accountId: adaAccount, name: 'Ada Student', status: 'sent', label: 'sent', scoreGiven: 4, scoreMaximum: 5 }] });
+    expect((await api(suite.base, `/api/assignments/${assignmentId}/lms-grades`, { cookie: adaCookie })).status).toBe(403);
+    const stranger = await signUpInstructor(suite.base, `lms-grades-stranger-${target.kind}@example.org`);
+    expect((await api(suite.base, `/api/assignments/${assignmentId}/lms-grades`, { cookie: stranger.cookie })).status).toBe(404);
+    const shown = grades.body.grades[0];
+    const resendPath = `/api/assignments/${assignmentId}/lms-grades/${shown.id}/resend`;
+    expect((await api(suite.base, resendPath, { cookie: stranger.cookie, body: { seenUpdatedAt: shown.updatedAt } })).status).toBe(404);
+    expect((await api(suite.base, resendPath, { cookie: adaCookie, body: { seenUpdatedAt: shown.updatedAt } })).status).toBe(403);
+    const bad = await api(suite.base, resendPath, { cookie: teacherCookie, body: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toMatch(/seenUpdatedAt/);
+
+    // "Send again", and the same request retried: the score reaches the platform once more, not twice.
+    const sentBefore = platform.scores.length;
+    const again = await api(suite.base, resendPath, { cookie: teacherCookie, body: { seenUpdatedAt: shown.updatedAt } });
+    expect(again.status).toBe(200);
+    expect(again.body.grades[0].updatedAt).not.toBe(shown.updatedAt);
+    expect((await api(suite.base, resendPath, { cookie: teacherCookie, body: { seenUpdatedAt: shown.updatedAt } })).status).toBe(200);
+    await waitFor(async () => (await lti.repo.findScore(shown.id))?.status === 'sent', 'the grade sent again');
+    await lti.scores.kick();
+    expect(platform.scores.slice(sentBefore).filter((s) => s.body.userId === ada.sub)).toHaveLength(1);
+    // An assignment that no LMS link opens has no LMS column.
+    const unlinked = await api(suite.base, `/api/courses/${context.courseId}/assignments`, { cookie: teacherCookie, body: { ...assignmentBody, title: 'Not in the LMS' } });
+    expect(unlinked.status, JSON.stringify(unlinked.body)).toBe(201);
+    expect((await api(suite.base, `/api/assignments/${unlinked.body.assignment.id}/lms-grades`, { cookie: teacherCookie })).body).toEqual({ linked: false, grades: [] });
   });
 });

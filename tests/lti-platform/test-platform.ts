@@ -11,6 +11,11 @@ import type { AddressInfo } from 'node:net';
 import { SignJWT, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 
 const LTI = 'https://purl.imsglobal.org/spec/lti/claim/';
+/** The course page's look: an LMS's bar and course menu around the tool's frame. */
+const LMS_STYLE =
+  'body{margin:0;font-family:system-ui,sans-serif;background:#f3f4f6;color:#1f2937}header{background:#7c2d12;color:#fff;padding:10px 20px;font-weight:600}' +
+  'main{display:flex}nav{width:170px;padding:14px 20px;font-size:14px;line-height:2}nav b{display:block;line-height:1.4;margin-bottom:6px}' +
+  'section{flex:1;padding:10px 20px 0 0}h1{font-size:18px;margin:4px 0 10px}iframe{width:100%;height:760px;border:1px solid #d1d5db;background:#fff}';
 export const ROLE = {
   instructor: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor',
   learner: 'http://purl.imsglobal.org/vocab/lis/v2/membership#Learner',
@@ -176,7 +181,8 @@ export async function startTestPlatform(opts: { clientId?: string; deploymentId?
       // The LMS's course page: ConvLab framed, opened by a third-party login initiation.
       const login = new URL(`${platform.toolBase}/lti/login`);
       login.search = new URLSearchParams({ iss: browserUrl, login_hint: 'browser-user', target_link_uri: `${platform.toolBase}/lti/launch`, client_id: platform.clientId }).toString();
-      return html(`<!doctype html><title>Test LMS course</title><h1>CNN Visualization 101 (Test LMS)</h1><iframe id="tool" src="${login}" style="width:1000px;height:700px" allow="fullscreen"></iframe>`);
+      return html(`<!doctype html><title>Test LMS course</title><style>${LMS_STYLE}</style><header>Test LMS</header><main><nav><b>CNN Visualization 101</b>Home<br>Modules<br>Assignments<br>Grades<br>People</nav>
+<section><h1>CNN Visualization 101 (Test LMS)</h1><iframe id="tool" src="${login}" allow="fullscreen"></iframe></section></main>`);
     }
     if (u.pathname === '/auth') {
       // OIDC authorization endpoint: answers with the launch, posted by the browser to the redirect URI.

@@ -6,6 +6,7 @@
  * out for the class sweep replaces the student's own and stays for this step.
  */
 import { useEffect, useId, useRef, useState } from 'react';
+import { useDraftState } from '../kit/use-draft-state';
 import { LabError, applyStudentParams, ascentJob, ascentLab, type AscentParams, type AscentResult } from '@convlab/labs';
 import type { ComputedBy, Submission } from '@convlab/protocol';
 import { Alert } from '../../_components/alert';
@@ -69,7 +70,8 @@ function useAssignedLambda(lab: LabRuntime): [AssignedLambda | null, (a: Assigne
 export function AscentStudent({ lab }: LabPanelProps) {
   const { name } = useClassNames();
   const stepParams = lab.params as AscentParams;
-  const [values, setValues] = useState<Record<string, unknown>>(() => ({ ...stepParams }));
+  // The settings are what a draft keeps (an assignment restores them exactly).
+  const [values, setValues] = useDraftState<Record<string, unknown>>(lab, 'values', () => ({ ...stepParams }));
   const [assigned, assign] = useAssignedLambda(lab);
   const [presetNote, setPresetNote] = useState<string | null>(null);
   const [formError, setFormError] = useState<string | null>(null);
@@ -150,6 +152,8 @@ export function AscentStudent({ lab }: LabPanelProps) {
       return;
     }
     setFinished({ params, score: result.data.score, objective: result.data.objective, scores: result.data.scores, png, computedBy: result.computedBy });
+    // An assignment grades the float32 image itself (the PNG is quantized): it goes with the submission.
+    lab.selfPaced?.setInputImage(lab.step.id, result.data.image);
   };
 
   const submit = async () => {

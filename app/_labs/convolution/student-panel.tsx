@@ -6,7 +6,8 @@
  * Click an output pixel: the kernel is drawn centred on its input pixel and the weighted sum written out term by term.
  * In a challenge step the server's target is shown and Submit asks the server whether the kernel makes it.
  */
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
+import { useDraftState } from '../kit/use-draft-state';
 import {
   CONV_PRESETS,
   ConvolutionParamsSchema,
@@ -43,12 +44,13 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
   const { submissions, upsert } = useSubmissions(lab);
   const can = (control: string) => lab.controls.includes(control) && lab.blocked === null;
   // The kernel as typed: strings, so "-" or "0." can be typed on the way to a number.
-  const [cells, setCells] = useState<string[][]>(() => step.kernel.map((row) => row.map(String)));
-  const [stride, setStride] = useState(step.stride);
-  const [padding, setPadding] = useState(step.padding);
-  const [source, setSource] = useState(step.source);
-  const [color, setColor] = useState(step.color);
-  const [picked, setPicked] = useState<{ y: number; x: number; channel: number }>({ y: 0, x: 0, channel: 0 });
+  // A draft keeps the kernel as typed and the settings (an assignment restores them exactly).
+  const [cells, setCells] = useDraftState<string[][]>(lab, 'kernel', () => step.kernel.map((row) => row.map(String)));
+  const [stride, setStride] = useDraftState(lab, 'stride', step.stride);
+  const [padding, setPadding] = useDraftState(lab, 'padding', step.padding);
+  const [source, setSource] = useDraftState(lab, 'source', step.source);
+  const [color, setColor] = useDraftState(lab, 'color', step.color);
+  const [picked, setPicked] = useDraftState<{ y: number; x: number; channel: number }>(lab, 'picked', { y: 0, x: 0, channel: 0 });
 
   const kernel = cells.map((row) => row.map((c) => (c.trim() === '' ? Number.NaN : Number(c))));
   const changes = { kernel, stride, padding, source, color };

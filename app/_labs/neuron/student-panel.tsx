@@ -7,6 +7,7 @@
  * submission, whose own result image is the first method's.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useDraftState } from '../kit/use-draft-state';
 import { applyStudentParams, LabError, NEURON_METHODS, neuronJobs, type NeuronMethod, type NeuronParams, type NeuronPick } from '@convlab/labs';
 import type { ClientPayload, ComputedBy, JobResultData, NeuronField, Submission } from '@convlab/protocol';
 import { useClassNames } from '../kit/class-names';
@@ -51,15 +52,16 @@ export function NeuronStudent({ lab }: LabPanelProps) {
   const { submissions, upsert } = useSubmissions(lab);
   const photoUrl = imageRefUrl(params.image);
 
-  const [pick, setPick] = useState<NeuronPick>(params.pick);
-  const [methods, setMethods] = useState<NeuronMethod[]>(params.methods);
-  const [layer, setLayer] = useState<string>(params.pick.kind === 'class' ? params.layers.at(-1)! : params.pick.layer);
+  // What a draft keeps (an assignment restores them exactly): the pick (with its position), the methods, the layer, the caption.
+  const [pick, setPick] = useDraftState<NeuronPick>(lab, 'pick', params.pick);
+  const [methods, setMethods] = useDraftState<NeuronMethod[]>(lab, 'methods', params.methods);
+  const [layer, setLayer] = useDraftState<string>(lab, 'layer', params.pick.kind === 'class' ? params.layers.at(-1)! : params.pick.layer);
   const [maps, setMaps] = useState<LayerMaps | null>(null);
   const [shapes, setShapes] = useState<Record<string, LayerShape>>({});
   const [marker, setMarker] = useState<Position>({ y: 0, x: 0 });
   const [predictions, setPredictions] = useState<JobResultData['classify']['predictions'] | null>(null);
   const [pixels, setPixels] = useState<Record<string, Pixels>>({});
-  const [caption, setCaption] = useState('');
+  const [caption, setCaption] = useDraftState(lab, 'caption', '');
   const [submitting, setSubmitting] = useState(false);
   const [submitError, setSubmitError] = useState<string | null>(null);
   const [submitted, setSubmitted] = useState<Submission | null>(null);

@@ -7,6 +7,7 @@
  * shards dealt to it and shows the class heatmap filling in.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useDraftState } from '../kit/use-draft-state';
 import { FillSchema, LabError, applyStudentParams, type Fill, type OcclusionParams, type OcclusionResult } from '@convlab/labs';
 import type { ClientPayload, Mask } from '@convlab/protocol';
 import { Alert } from '../../_components/alert';
@@ -54,11 +55,12 @@ export function OcclusionStudent({ lab }: LabPanelProps) {
   const frozen = lab.blocked !== null;
 
   // Student choices (only where the step lets them change the parameter).
-  const [fill, setFill] = useState<Fill>(params.fill);
-  const [brushSize, setBrushSize] = useState(params.brushSize);
-  const [chosenClass, setChosenClass] = useState<number | null>(null);
-  const [tool, setTool] = useState<Tool>('rect');
-  const [masks, setMasks] = useState<Mask[]>([]);
+  // What a draft keeps (an assignment restores them exactly); the rest is this visit's.
+  const [fill, setFill] = useDraftState<Fill>(lab, 'fill', params.fill);
+  const [brushSize, setBrushSize] = useDraftState(lab, 'brushSize', params.brushSize);
+  const [chosenClass, setChosenClass] = useDraftState<number | null>(lab, 'classIndex', null);
+  const [tool, setTool] = useDraftState<Tool>(lab, 'tool', 'rect');
+  const [masks, setMasks] = useDraftState<Mask[]>(lab, 'masks', []);
   const [history, setHistory] = useState<Mask[][]>([]);
 
   // Without a mask: the top classes, and the target's probability.

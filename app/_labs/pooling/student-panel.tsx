@@ -7,6 +7,7 @@
  * checked by the server.
  */
 import { useEffect, useMemo, useState } from 'react';
+import { useDraftState } from '../kit/use-draft-state';
 import { PoolingParamsSchema, PoolingResultSchema, describeIssue, mapRange, shiftByOneDemo, shiftMap, stackedReceptiveField, type PoolOp, type PoolingParams } from '@convlab/labs';
 import type { JobResultData } from '@convlab/protocol';
 import { featureMap, type FeatureMap } from '@convlab/vis';
@@ -22,9 +23,10 @@ const OPS: Record<PoolOp, string> = { max: 'Max pooling', avg: 'Average pooling'
 export function PoolingStudent({ lab }: LabPanelProps) {
   const step = lab.params as PoolingParams;
   const can = (control: string) => lab.controls.includes(control) && lab.blocked === null;
-  const [op, setOp] = useState(step.op);
-  const [size, setSize] = useState(step.size);
-  const [stride, setStride] = useState(step.stride);
+  // The settings and the quiz's answer are what a draft keeps (an assignment restores them exactly).
+  const [op, setOp] = useDraftState(lab, 'op', step.op);
+  const [size, setSize] = useDraftState(lab, 'size', step.size);
+  const [stride, setStride] = useDraftState(lab, 'stride', step.stride);
   const parsed = PoolingParamsSchema.safeParse({ ...lab.params, op, size, stride });
   const grid = useMemo(() => featureMap(step.grid.length, step.grid[0]!.length, 1, step.grid.flat()), [step.grid]);
 
@@ -171,7 +173,7 @@ function ShiftDemo({ title, input, size, stride, op, numbers = false }: { title:
 function Quiz({ lab }: LabPanelProps) {
   const { task, error } = useLabTask(lab);
   const { submissions, upsert } = useSubmissions(lab);
-  const [answer, setAnswer] = useState('');
+  const [answer, setAnswer] = useDraftState(lab, 'answer', '');
   const { submit, busy: submitting, error: submitError, last: latest } = useLabSubmit(lab, upsert);
   const quiz = task?.kind === 'pooling' ? task.quiz : null;
   const value = Number(answer.replace(',', '.'));

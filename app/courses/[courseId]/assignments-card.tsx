@@ -1,9 +1,9 @@
 'use client';
 
 import Link from 'next/link';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { howCnnsSeeLesson } from '@convlab/labs';
-import type { Assignment, LabStep } from '@convlab/protocol';
+import { newRequestId, type Assignment, type LabStep } from '@convlab/protocol';
 import { Alert } from '../../_components/alert';
 import { FormField } from '../../_components/form-field';
 import { api } from '../../_lib/api-client';
@@ -57,6 +57,8 @@ function NewAssignmentForm({ courseId, onCreated }: { courseId: string; onCreate
   const [chosen, setChosen] = useState<string[]>(() => LAB_STEPS.filter((s) => GRADED_LABS.has(s.labId)).map((s) => s.id));
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // One id per assignment being made: pressing Create again after a lost answer does not make a second one.
+  const requestId = useRef(newRequestId());
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -70,7 +72,9 @@ function NewAssignmentForm({ courseId, onCreated }: { courseId: string; onCreate
         opensAt: localInputToInstant(opensAt),
         dueAt: localInputToInstant(dueAt),
         latePolicy: late === 'refuse' ? { kind: 'refuse' } : { kind: 'penalty', percentPerDay: 10, capPercent: 50 },
+        requestId: requestId.current,
       });
+      requestId.current = newRequestId();
       onCreated(assignment);
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not create the assignment.');

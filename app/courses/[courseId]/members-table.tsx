@@ -4,7 +4,7 @@ import { useState } from 'react';
 import { Alert } from '../../_components/alert';
 import { TableHead } from '../../_components/table-head';
 import { api } from '../../_lib/api-client';
-import type { CourseDetail, CourseMember } from '@convlab/protocol';
+import { shownEmail, type CourseDetail, type CourseMember } from '@convlab/protocol';
 
 const ROLE_NAMES = { instructor: 'Instructor', ta: 'TA', student: 'Student' } as const;
 const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -66,7 +66,7 @@ function MemberRow({
     <>
       <tr className={dropped ? 'text-slate-400' : ''} data-testid="member-row" data-email={m.email}>
         <td className="px-4 py-2 font-medium">{m.name}</td>
-        <td className="px-4 py-2">{m.email}</td>
+        <td className="px-4 py-2">{shownEmail(m.email)}</td>
         <td className="px-4 py-2">{ROLE_NAMES[m.role]}</td>
         <td className="px-4 py-2 font-mono text-xs">{m.studentNumber ?? ''}</td>
         <td className="px-4 py-2">

@@ -4,6 +4,7 @@
  * assignment carries its steps through `forStudents`.
  */
 import { z } from 'zod';
+import { RequestIdSchema } from './request-id';
 import { LIMITS, StepGradingSchema, StepsSchema, type LabStep } from './dto.schemas';
 
 const Id = z.string().min(1).max(LIMITS.idMax);
@@ -33,6 +34,8 @@ export const CreateAssignmentBodySchema = z
     opensAt: Instant,
     dueAt: Instant,
     latePolicy: LatePolicySchema,
+    /** The client's id for this creation: a retry with the same one returns the assignment made the first time. */
+    requestId: RequestIdSchema.optional(),
   })
   .refine((b) => Date.parse(b.opensAt) < Date.parse(b.dueAt), { message: 'the assignment opens before it is due', path: ['dueAt'] });
 export type CreateAssignmentBody = z.input<typeof CreateAssignmentBodySchema>;
@@ -52,14 +55,43 @@ export const AssignmentSchema = z.object({
 });
 export type Assignment = z.infer<typeof AssignmentSchema>;
 
-/** A student's own view of one step: attempts used and left (decided by the server). */
-export const StudentStepStatusSchema = z.object({ stepId: StepId, attemptsUsed: z.number().int(), attemptsLeft: z.number().int() });
+/**
+ * A student's own view of one step: attempts used and left (decided by the server), and what the step is worth —
+ * its points, attempts, which attempt counts and the rubric's criteria, never the rule's parameters.
+ */
+export const StudentStepStatusSchema = z.object({
+  stepId: StepId,
+  attemptsUsed: z.number().int(),
+  attemptsLeft: z.number().int(),
+  attempts: z.number().int(),
+  counts: z.enum(['best', 'last']),
+  /** The step's points: the automatic rule's and the rubric's. */
+  maxPoints: z.number(),
+  /** True when the server grades the step by a rule (its parameters stay on the server). */
+  autoGraded: z.boolean(),
+  rubric: z.array(z.object({ id: z.string(), label: z.string(), points: z.number() })),
+  /** The attempt that counts (best or last), once grades are released; null before or without one. */
+  countedId: z.string().nullable(),
+});
+export type StudentStepStatus = z.infer<typeof StudentStepStatusSchema>;
+
+/** What the server would decide of a submission arriving now, by its own clock and the student's due time. */
+export const SubmitWindowSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('on-time') }),
+  z.object({ status: z.literal('late'), lateDays: z.number().int(), penaltyPercent: z.number() }),
+  z.object({ status: z.enum(['not-open', 'refused']), reason: z.string() }),
+]);
+export type SubmitWindow = z.infer<typeof SubmitWindowSchema>;
 
 /** What a student sees of an assignment: no grading, their own due time, attempts, and grades once released. */
 export const StudentAssignmentSchema = AssignmentSchema.extend({
   /** The student's due time (an extension, when granted). */
   myDueAt: z.string(),
   status: z.array(StudentStepStatusSchema),
+  /** A submission now: on time, late (with its penalty), refused or not open yet. */
+  window: SubmitWindowSchema,
+  /** The server's clock when this was read (its tests may set it). */
+  serverNow: z.string(),
 });
 export type StudentAssignment = z.infer<typeof StudentAssignmentSchema>;
 
@@ -175,6 +207,12 @@ export const ASSIGNMENT_API = {
   ofCourse: (courseId: string) => `/api/courses/${encodeURIComponent(courseId)}/assignments`,
   assignment: (id: string) => `/api/assignments/${encodeURIComponent(id)}`,
   action: (id: string, action: 'release' | 'regrade' | 'extensions' | 'submissions' | 'gradebook' | 'gradebook.csv' | 'my-submissions.json') => `/api/assignments/${encodeURIComponent(id)}/${action}`,
+  /** A student's draft of one step (GET, POST). */
+  draft: (id: string, stepId: string) => `/api/assignments/${encodeURIComponent(id)}/drafts/${encodeURIComponent(stepId)}`,
+  /** A student's result PNG for one step (POST, the PNG as the body), before the submission names it by hash. */
+  images: (id: string, stepId: string) => `/api/assignments/${encodeURIComponent(id)}/images?stepId=${encodeURIComponent(stepId)}`,
+  /** The task of a convolution or pooling step for this student (GET). */
+  task: (id: string, stepId: string) => `/api/assignments/${encodeURIComponent(id)}/tasks/${encodeURIComponent(stepId)}`,
   submission: (id: string) => `/api/assignment-submissions/${encodeURIComponent(id)}`,
   grade: (id: string, action: 'grade' | 'override') => `/api/assignment-submissions/${encodeURIComponent(id)}/${action}`,
 } as const;

@@ -3,6 +3,7 @@
  * The roster CSV's error codes are here too, so the course page can explain each refused line.
  */
 import { z } from 'zod';
+import { RequestIdSchema } from './request-id';
 import { JOIN_CODE_ALPHABET } from './join-code';
 
 const IsoDate = z.string().max(40);
@@ -90,6 +91,8 @@ export type CourseResponse = z.infer<typeof CourseResponseSchema>;
 
 export const CreateCourseBodySchema = z.strictObject({
   title: z.string().trim().min(1, 'a title is required').max(COURSE_TITLE_MAX),
+  /** The client's id for this creation: a retry with the same one returns the course made the first time. */
+  requestId: RequestIdSchema.optional(),
 });
 export type CreateCourseBody = z.input<typeof CreateCourseBodySchema>;
 

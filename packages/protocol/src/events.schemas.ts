@@ -257,6 +257,16 @@ export const clientEvents = {
     payload: LabTaskPayloadSchema,
     result: z.object({ task: LabTaskSchema }),
   },
+  /**
+   * A signed-in student of the course (by their account cookie): compute on the server for an open assignment. The
+   * socket may then send `job:submit` and `job:cancel` as a joined student does (same fairness, caps and limits);
+   * NOT_FOUND outside the course, NOT_OPEN or PAST_DUE when the assignment takes no work now.
+   */
+  'assignment:open': {
+    by: 'anyone',
+    payload: z.strictObject({ assignmentId: z.string().min(1).max(LIMITS.idMax) }),
+    result: z.object({ assignmentId: z.string() }),
+  },
   /** Instructor: hand each online student one λ of the gradient-ascent step's sweep (`ascent:lambda` to each). */
   /** A student: the λ the instructor handed them for this step, if any (a page that opens late or reloads asks). */
   'ascent:my-lambda': {

@@ -23,7 +23,19 @@ export const LTI_PATHS = {
   rosterSync: '/lti/roster/sync',
   /** POST (form from the LTI page, the course's staff, same origin): publish one stored score again ("send again"). */
   resendScore: (scoreId: string) => `/lti/scores/${encodeURIComponent(scoreId)}/resend`,
+  /** GET (the course's staff): an assignment's grade passback per student, for its gradebook. */
+  assignmentGrades: (assignmentId: string) => `/api/assignments/${encodeURIComponent(assignmentId)}/lms-grades`,
+  /** POST (the course's staff, ResendLmsGradeBody): "send again" from the gradebook. */
+  resendAssignmentGrade: (assignmentId: string, scoreId: string) => `/api/assignments/${encodeURIComponent(assignmentId)}/lms-grades/${encodeURIComponent(scoreId)}/resend`,
 } as const;
+
+/** LMS people's ConvLab accounts carry no real e-mail (LTI never matches by it): an address under this reserved domain. */
+export const LTI_ACCOUNT_EMAIL_DOMAIN = 'lti.invalid';
+
+/** An account's e-mail as pages show it: an LMS person's reserved address reads "signs in from the LMS". */
+export function shownEmail(email: string): string {
+  return email.endsWith(`@${LTI_ACCOUNT_EMAIL_DOMAIN}`) ? 'signs in from the LMS' : email;
+}
 
 const HttpsOrHttpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -79,8 +91,19 @@ export const LtiScoreViewSchema = z.object({
   lastError: z.string().nullable(),
   /** "sent", "pending" or "failed: <reason>". */
   label: z.string(),
+  /** The student's ConvLab account (null: the LMS person has none yet). */
+  accountId: z.string().nullable(),
+  /** The version "send again" acts on (a retried request finds it changed and sends nothing twice). */
+  updatedAt: z.string(),
 });
 export type LtiScoreView = z.infer<typeof LtiScoreViewSchema>;
+
+/** An assignment's grade passback: `linked` when an LMS line item is linked to it; one entry per student sent to it. */
+export const LmsGradesResponseSchema = z.object({ linked: z.boolean(), grades: z.array(LtiScoreViewSchema) });
+export type LmsGradesResponse = z.infer<typeof LmsGradesResponseSchema>;
+
+export const ResendLmsGradeBodySchema = z.strictObject({ seenUpdatedAt: z.iso.datetime({ error: 'seenUpdatedAt must be the time the gradebook showed' }) });
+export type ResendLmsGradeBody = z.infer<typeof ResendLmsGradeBodySchema>;
 
 export const RosterSyncResultSchema = z.object({ added: z.number().int(), updated: z.number().int(), dropped: z.number().int() });
 export type RosterSyncResult = z.infer<typeof RosterSyncResultSchema>;

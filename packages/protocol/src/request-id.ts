@@ -21,7 +21,10 @@ export const DeviceTokenSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9_-]+$/, 'a device token uses only A-Z, a-z, 0-9, "_" and "-"');
 
-/** A fresh request id (Web Crypto: browsers and Node alike). */
+/**
+ * A fresh request id (Web Crypto: browsers and Node alike). getRandomValues, unlike randomUUID, also exists outside
+ * secure contexts: plain http on a lecture-hall LAN, or ConvLab framed by an LMS page served over http.
+ */
 export function newRequestId(): RequestId {
-  return globalThis.crypto.randomUUID();
+  return Array.from(globalThis.crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
 }

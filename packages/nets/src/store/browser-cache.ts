@@ -38,7 +38,8 @@ export function createCachedModelReader(baseUrl: string, options: CachedModelRea
   const readBytes = async (p: string): Promise<Uint8Array> => {
     const file = manifest.get(p);
     const url = file ? `${absolute(p)}?v=${file.sha256}` : absolute(p);
-    const cache = storage && file ? await storage.open(MODEL_CACHE_NAME) : null;
+    // Storage can be refused (a third-party frame such as an LMS's, with third-party storage blocked): read uncached.
+    const cache = storage && file ? await storage.open(MODEL_CACHE_NAME).catch(() => null) : null;
     if (cache && file) {
       const hit = await cache.match(url);
       if (hit) {
@@ -58,7 +59,9 @@ export function createCachedModelReader(baseUrl: string, options: CachedModelRea
     if (file) await checkIntegrity(file, bytes, `download of ${url}`);
     if (cache) {
       // Store a fresh Response: the original body is consumed, and the headers we need are few.
-      await cache.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': res.headers.get('Content-Type') ?? 'application/octet-stream' } }));
+      await cache
+        .put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': res.headers.get('Content-Type') ?? 'application/octet-stream' } }))
+        .catch(() => undefined); // over quota or refused: the bytes are good, only the next read fetches again
     }
     options.onFile?.({ path: p, bytes: bytes.byteLength, cached: false });
     return bytes;

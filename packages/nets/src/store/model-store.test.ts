@@ -209,6 +209,9 @@ describe.skipIf(!haveShared)('downloads, the HTTP handler and the browser cache,
     const model = await loadBuiltinModel(SMALL_TFLITE, reader);
     expect(model.meta.inputSize).toEqual([128, 128]);
     disposeModel(model);
+    // Cache Storage that refuses (a third-party frame with storage blocked): the files are read without it.
+    const refusing = { open: () => Promise.reject(new DOMException('The operation is insecure.', 'SecurityError')) } as unknown as CacheStorage;
+    expect(await createCachedModelReader(`${baseUrl}/models/`, { caches: refusing }).readBytes(f.path)).toEqual(a);
     // A server that sends other bytes than the manifest's is refused.
     const bad = createCachedModelReader(`${baseUrl}/bad/`, { caches: null });
     corrupt = true;

@@ -3,13 +3,14 @@
 import Link from 'next/link';
 import { useParams } from 'next/navigation';
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { ASSIGNMENT_API, type AssignmentSubmission, type Gradebook, type LabStep } from '@convlab/protocol';
+import { ASSIGNMENT_API, shownEmail, type AssignmentSubmission, type Gradebook, type LabStep } from '@convlab/protocol';
 import { Alert } from '../../../../_components/alert';
 import { InstructorHeader } from '../../../../_components/instructor-header';
 import { TableHead } from '../../../../_components/table-head';
 import { api } from '../../../../_lib/api-client';
 import { formatLocal } from '../../../../_lib/assignment-defaults';
 import { useAccount } from '../../../../_lib/use-instructor';
+import { LmsGradeCell, useLmsGrades } from './lms-grades';
 
 type SortKey = 'name' | 'total';
 const points = (n: number) => String(Math.round(n * 100) / 100);
@@ -23,6 +24,7 @@ export default function GradebookPage() {
   const [filter, setFilter] = useState('');
   const [sort, setSort] = useState<SortKey>('name');
   const [open, setOpen] = useState<string | null>(null);
+  const lms = useLmsGrades(assignmentId, account !== null);
 
   const reload = useCallback(
     () =>
@@ -45,7 +47,7 @@ export default function GradebookPage() {
   async function release(released: boolean) {
     try {
       await api.releaseGrades(assignmentId, released);
-      await reload();
+      await Promise.all([reload(), lms.reload()]);
     } catch (err) {
       setError(err instanceof Error ? err.message : 'Could not change the release.');
     }
@@ -62,6 +64,7 @@ export default function GradebookPage() {
         </Link>
         {authError ? <Alert title="Could not load your account">{authError}</Alert> : null}
         {error ? <Alert>{error}</Alert> : null}
+        {lms.error ? <Alert>{lms.error}</Alert> : null}
         {a && book ? (
           <>
             <div className="mt-2 flex flex-wrap items-end justify-between gap-4">
@@ -103,13 +106,13 @@ export default function GradebookPage() {
             </div>
             <div className="card mt-4 overflow-x-auto">
               <table className="w-full text-left text-sm">
-                <TableHead caption="Gradebook: students by steps" columns={['Student', ...book.steps.map((s) => `${s.title} (${points(s.maxPoints)})`), `Total (${points(max)})`]} cellClass="px-3 py-2" />
+                <TableHead caption="Gradebook: students by steps" columns={['Student', ...book.steps.map((s) => `${s.title} (${points(s.maxPoints)})`), `Total (${points(max)})`, ...(lms.linked ? ['In the LMS'] : [])]} cellClass="px-3 py-2" />
                 <tbody>
                   {rows.map((r) => (
                     <tr key={r.accountId} className="border-b border-slate-100">
                       <th scope="row" className="px-3 py-2 font-medium text-slate-900">
                         {r.name}
-                        <div className="text-xs font-normal text-slate-500">{r.email}</div>
+                        <div className="text-xs font-normal text-slate-500">{shownEmail(r.email)}</div>
                       </th>
                       {r.cells.map((c) => (
                         <td key={c.stepId} className="px-3 py-2 align-top">
@@ -127,6 +130,11 @@ export default function GradebookPage() {
                         </td>
                       ))}
                       <td className="px-3 py-2 font-semibold text-slate-900">{points(r.total)}</td>
+                      {lms.linked ? (
+                        <td className="px-3 py-2 align-top">
+                          <LmsGradeCell grade={lms.byAccount.get(r.accountId)} released={a.releasedAt !== null} studentName={r.name} onSendAgain={lms.sendAgain} />
+                        </td>
+                      ) : null}
                     </tr>
                   ))}
                 </tbody>
