@@ -77,10 +77,13 @@ test('an assignment: two students submit, on time and late by the server; the in
   await teacher.getByRole('button', { name: 'Import' }).click();
   await expect(teacher.getByTestId('member-row')).toHaveCount(3);
   const links: Record<string, string> = {};
-  for (const who of ['ada', 'alan']) {
+  for (const [who, name] of [['ada', 'Ada Lovelace'], ['alan', 'Alan Turing']] as const) {
     await teacher.locator(`[data-testid="member-row"][data-email="${who}@assign.example.org"]`).getByRole('button', { name: 'Set-password link' }).click();
+    // The link shown is this student's (not the one shown a moment ago).
+    await expect(teacher.getByText(`One-time link for ${name}`)).toBeVisible();
     links[who] = await teacher.getByTestId('password-link').inputValue();
   }
+  expect(links.ada).not.toBe(links.alan);
 
   // The assignment: one occlusion step, the neuron step and the ascent step; due yesterday, late work at a penalty.
   await teacher.getByLabel('Title', { exact: true }).fill('Lab 1: how CNNs see');
