@@ -59,6 +59,12 @@ export interface RunningServer {
   io: IoServer;
   /** Stops accepting connections, closes sockets, the compute service, Next.js and the database. */
   close(): Promise<void>;
+  /**
+   * A rolling restart's SIGTERM: stops accepting, drops its clients' connections so they reconnect through the proxy
+   * to another node, lets its compute jobs finish (up to `jobsMs`; their results reach the students on their new node
+   * through the shared adapter), then closes.
+   */
+  drain(opts?: { jobsMs?: number }): Promise<void>;
 }
 
 /** The version in the root package.json. */
@@ -105,7 +111,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     migrationStatus: () => opened.migrationStatus(),
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
-    compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
+    // Scaled out, jobs run on worker processes (npm run worker) through the shared BullMQ queue.
+    compute: createComputeLauncher(
+      config,
+      {
+        results: { store: opened.jobResults },
+        choice: computeChoice,
+        ...(scale && config.redis ? { remote: { url: config.redis.url, prefix: config.redis.prefix, nodeId: scale.nodeId, uploadsDir: resolve(config.dataDir, 'images') } } : {}),
+        ...options.compute,
+      },
+      log,
+    ),
     // An upload counts only once a compute worker has imported it.
     models: new ModelStore({
       dir: resolve(config.dataDir, 'models'),
@@ -118,6 +134,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses, opened.assignments), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };
   await context.lti.start();
+  // Scaled out, the compute service is only a connection to the shared queue: open it now, so /api/health lists the
+  // worker processes from the start.
+  if (scale) void context.compute.get().catch(() => undefined);
 
   const api = createApiRouter();
   // Model files for browsers that compute locally: sha256 ETags, immutable when versioned, kept in Cache Storage.
@@ -237,7 +256,22 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await scale?.close();
     })());
 
-  return { url, port, config, context, io, close };
+  const drain = async ({ jobsMs = 20_000 }: { jobsMs?: number } = {}) => {
+    if (closing) return closing;
+    // No new connections: the proxy sends them to the other nodes.
+    httpServer.close();
+    // Close the transports, not the Socket.io sessions: a client sees a dropped connection (never a server-side
+    // disconnect, after which it would not come back), reconnects at once through the proxy and recovers the
+    // broadcasts it missed from the shared stream. Before anything else closes, so no broadcast meets a closing node.
+    io.engine.close();
+    httpServer.closeIdleConnections?.();
+    const started = Date.now();
+    await context.compute.current()?.idle(jobsMs);
+    if (context.compute.current()?.busy) log(`drain: compute jobs still running after ${((Date.now() - started) / 1000).toFixed(1)} s: stopped`);
+    await close();
+  };
+
+  return { url, port, config, context, io, close, drain };
 }
 
 /** The host part of the URL we print: localhost for "all interfaces", IPv6 in brackets. */
@@ -255,10 +289,10 @@ if (isMain()) {
   startServer().then(
     (server) => {
       const stop = (signal: string) => {
-        console.log(`${signal}: shutting down`);
-        const force = setTimeout(() => process.exit(1), 10_000);
+        console.log(`${signal}: shutting down${signal === 'SIGTERM' ? ' (clients move to other nodes, jobs finish first)' : ''}`);
+        const force = setTimeout(() => process.exit(1), signal === 'SIGTERM' ? 40_000 : 10_000);
         force.unref();
-        server.close().then(
+        (signal === 'SIGTERM' ? server.drain() : server.close()).then(
           () => process.exit(0),
           (err) => {
             console.error(err);

@@ -29,7 +29,8 @@ import {
 import type { JobResultStore } from '@convlab/classroom';
 import { ResultCache, type CacheStats } from './cache';
 import { PersistentResults, type PersistPolicy, type PersistStats } from './result-store';
-import { WorkerPool, type PoolOptions } from './pool';
+import { WorkerPool, type ComputePool, type PoolOptions, type RemoteQueueInfo } from './pool';
+import { RemotePool, type RemotePoolOptions } from './remote-pool';
 import { FairQueue, PRIORITY, type Clock } from './queue';
 import type { GpuAdapterInfo } from './webgpu-setup';
 import type { ModelDescription } from './worker-messages';
@@ -51,7 +52,9 @@ export interface JobListener {
 
 export interface ComputeServiceOptions extends PoolOptions {
   /** An already started pool (tests, benchmarks); otherwise one is started from the options. */
-  pool?: WorkerPool;
+  pool?: ComputePool;
+  /** Scale-out: run jobs on worker processes through the shared BullMQ queue instead of this process's threads. */
+  remote?: RemotePoolOptions;
   queue?: { maxPerOwner?: number; maxTotal?: number; maxWaitMs?: number };
   /**
    * Computations one owner may have running at once (default 1): a student's jobs then run one after another, so
@@ -83,6 +86,7 @@ export interface ComputeHealth {
   running: number;
   /** The memory LRU; `stored` is the database layer's figures (when there is one). */
   cache: CacheStats & { stored?: PersistStats };
+  queue?: RemoteQueueInfo;
 }
 
 interface Job {
@@ -103,6 +107,7 @@ interface Flight {
   startedAt?: number;
   taskId?: number;
   timer?: ReturnType<typeof setTimeout>;
+  priority: number;
   resolve(r: JobResult): void;
   reject(e: unknown): void;
 }
@@ -137,7 +142,7 @@ export class ComputeService {
   private closed = false;
 
   private constructor(
-    readonly pool: WorkerPool,
+    readonly pool: ComputePool,
     private readonly ownsPool: boolean,
     opts: ComputeServiceOptions,
   ) {
@@ -159,7 +164,7 @@ export class ComputeService {
 
   /** Starts the worker pool (unless one is given) and the service. */
   static async start(opts: ComputeServiceOptions = {}): Promise<ComputeService> {
-    const pool = opts.pool ?? (await WorkerPool.start(opts));
+    const pool = opts.pool ?? (opts.remote ? await RemotePool.start(opts.remote) : await WorkerPool.start(opts));
     return new ComputeService(pool, !opts.pool, opts);
   }
 
@@ -222,7 +227,7 @@ export class ComputeService {
     if (flight) {
       position = flight.state === 'queued' ? Math.max(0, this.queue.position(flight.hash)) : 0;
     } else {
-      flight = this.newFlight(hash, spec, who.ownerId);
+      flight = this.newFlight(hash, spec, who.ownerId, PRIORITY[who.role]);
       position = this.queue.enqueue({ id: hash, owner: who.ownerId, priority: PRIORITY[who.role], payload: flight });
       this.cache.track(hash, flight, flightPromise(flight));
     }
@@ -316,7 +321,19 @@ export class ComputeService {
       queued: this.queue.size,
       running: this.running,
       cache: this.persisted ? { ...this.cache.stats(), stored: this.persisted.stats() } : this.cache.stats(),
+      ...(info.queue ? { queue: info.queue } : {}),
     };
+  }
+
+  /** Jobs submitted here that have not finished. */
+  get busy(): boolean {
+    return this.jobs.size > 0;
+  }
+
+  /** Resolves once every job submitted here has finished, or after `timeoutMs` (a draining node waits for its jobs). */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.jobs.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   }
 
   /** Stops accepting jobs, fails what is left and stops the pool (if this service started it). */
@@ -353,8 +370,8 @@ export class ComputeService {
     }
   }
 
-  private newFlight(hash: string, spec: JobSpec, owner: string): Flight {
-    const flight = { hash, owner, spec, jobs: new Set<Job>(), state: 'queued', enqueuedAt: this.clock() } as Flight;
+  private newFlight(hash: string, spec: JobSpec, owner: string, priority: number): Flight {
+    const flight = { hash, owner, spec, priority, jobs: new Set<Job>(), state: 'queued', enqueuedAt: this.clock() } as Flight;
     return flight;
   }
 
@@ -384,10 +401,19 @@ export class ComputeService {
     this.started.add(flight);
     this.running++;
     this.runningPerOwner.set(flight.owner, (this.runningPerOwner.get(flight.owner) ?? 0) + 1);
-    const { taskId, done } = this.pool.run({ type: 'run', spec: flight.spec }, (p) => {
-      const event: JobProgress = { jobId: '', step: p.step, total: p.total, ...(p.score !== undefined ? { score: p.score } : {}), ...(p.image ? { image: p.image } : {}) };
-      for (const job of flight.jobs) this.emitProgress(job, { ...event, jobId: job.id });
-    });
+    const { taskId, done } = this.pool.run(
+      { type: 'run', spec: flight.spec },
+      (p) => {
+        const event: JobProgress = { jobId: '', step: p.step, total: p.total, ...(p.score !== undefined ? { score: p.score } : {}), ...(p.image ? { image: p.image } : {}) };
+        for (const job of flight.jobs) this.emitProgress(job, { ...event, jobId: job.id });
+      },
+      {
+        priority: flight.priority,
+        onPosition: (position) => {
+          for (const job of flight.jobs) this.emitProgress(job, { jobId: job.id, step: 0, total: 0, position });
+        },
+      },
+    );
     flight.taskId = taskId;
     const limit = this.timeouts[flight.spec.kind] ?? (flight.spec.kind === 'ascent' || flight.spec.kind === 'patches' ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
     flight.timer = setTimeout(() => this.pool.cancel(taskId, 'JOB_TIMEOUT'), limit);
@@ -406,6 +432,7 @@ export class ComputeService {
             cached: false,
             batched: d.batched,
             worker: d.worker,
+            ...(d.process ? { workerProcess: d.process } : {}),
             ...(d.device ? { device: d.device } : {}),
           },
           data: d.result as JobResult['data'],

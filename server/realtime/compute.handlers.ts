@@ -5,6 +5,7 @@
  * instructor's socket. Results keep their typed arrays and PNG bytes, which Socket.io sends as binary attachments.
  * `job:cancel` stops your own job; an instructor may stop any job of the session they watch.
  */
+import { randomUUID } from 'node:crypto';
 import { ProtocolError, type JobOutcome, type JobProgress } from '@convlab/protocol';
 import type { Requester } from '../compute/service';
 import type { ServerContext } from '../context';
@@ -22,10 +23,12 @@ interface JobRecord {
   socketId: string;
 }
 
-/** The jobs in flight on one server (shared by all its sockets). */
-export type JobRegistry = Map<string, JobRecord>;
+/** The jobs in flight on one server (shared by all its sockets); `remote` reaches the other nodes' (scale-out). */
+export type JobRegistry = Map<string, JobRecord> & {
+  remote?: { cancel(jobId: string, who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'>): Promise<boolean> };
+};
 
-/** An empty registry; create one per Socket.io server. */
+/** An empty registry; create one per Socket.io server (and share its cancels across nodes: shareJobCancels). */
 export function createJobRegistry(): JobRegistry {
   return new Map();
 }
@@ -82,14 +85,60 @@ export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, re
   handle(socket, ctx, 'job:cancel', async ({ jobId }) => {
     const who = submitter(socket);
     const job = registry.get(jobId);
-    // Finished (or never existed): nothing left to stop.
     const service = ctx.compute.current();
+    // Submitted through another node (this student reconnected here, or has a tab there): that node stops it.
+    if (!job && service && registry.remote) return { cancelled: await registry.remote.cancel(jobId, who) };
+    // Finished (or never existed): nothing left to stop.
     if (!job || !service) return { cancelled: false };
-    const mine = job.ownerId === who.ownerId;
-    const watched = who.role === 'instructor' && job.sessionId === who.sessionId;
-    if (!mine && !watched) throw new ProtocolError('FORBIDDEN', `job ${jobId} is not yours`);
+    if (!mayCancel(job, who)) throw new ProtocolError('FORBIDDEN', `job ${jobId} is not yours`);
     return { cancelled: service.cancel(jobId, null) };
   });
+}
+
+/** The owner cancels their job; an instructor any job of the session they watch. */
+function mayCancel(job: JobRecord, who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'>): boolean {
+  return job.ownerId === who.ownerId || (who.role === 'instructor' && job.sessionId === who.sessionId);
+}
+
+type CancelRequest = { type: 'request'; id: string; jobId: string; who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'> };
+type CancelReply = { type: 'reply'; id: string; cancelled: boolean };
+
+/**
+ * Scaled out (Redis): job ids are this node's, so a cancel that reaches another node is forwarded to every node over a
+ * Redis channel; the node that holds the job checks the same rights, stops it and answers. No answer within 2 s (the
+ * job finished, or never was): not cancelled.
+ */
+export function shareJobCancels(registry: JobRegistry, ctx: ServerContext): void {
+  const scale = ctx.scale;
+  if (!scale) return;
+  const channel = `${scale.prefix}compute:cancel-request`;
+  const sub = scale.redis.duplicate();
+  const waiting = new Map<string, (cancelled: boolean) => void>();
+  void sub.subscribe(channel).catch(() => undefined);
+  sub.on('message', (_channel: string, raw: string) => {
+    const msg = JSON.parse(raw) as CancelRequest | CancelReply;
+    if (msg.type === 'reply') return waiting.get(msg.id)?.(msg.cancelled);
+    const job = registry.get(msg.jobId);
+    const service = ctx.compute.current();
+    if (!job || !service) return;
+    const cancelled = mayCancel(job, msg.who) && service.cancel(msg.jobId, null);
+    void scale.redis.publish(channel, JSON.stringify({ type: 'reply', id: msg.id, cancelled } satisfies CancelReply)).catch(() => 0);
+  });
+  scale.beforeClose(async () => sub.disconnect());
+  registry.remote = {
+    cancel: (jobId, who) =>
+      new Promise<boolean>((resolve) => {
+        const id = randomUUID();
+        const done = (cancelled: boolean) => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve(cancelled);
+        };
+        const timer = setTimeout(() => done(false), 2000);
+        waiting.set(id, done);
+        scale.redis.publish(channel, JSON.stringify({ type: 'request', id, jobId, who } satisfies CancelRequest)).catch(() => done(false));
+      }),
+  };
 }
 
 /**

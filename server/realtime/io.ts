@@ -8,7 +8,7 @@ import { Server } from 'socket.io';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { TokenBucket } from '../security/rate-limit';
-import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
+import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs, shareJobCancels } from './compute.handlers';
 import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
 import { rooms, type IoServer } from './types';
@@ -80,6 +80,7 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
   });
 
   const jobs = createJobRegistry();
+  shareJobCancels(jobs, ctx);
   const labs = createLabsHub(io, ctx);
   io.on('connection', (socket) => {
     registerSessionHandlers(socket, ctx);

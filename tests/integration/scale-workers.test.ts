@@ -1,0 +1,176 @@
+/**
+ * Compute on worker processes (issue #16): two nodes on one Redis and one PostgreSQL send their jobs through the
+ * shared BullMQ queue to `npm run worker` processes. A job submitted through node A runs on a worker process, and its
+ * progress and result reach the student's tab on node B; that tab can cancel it; a worker killed mid-job (SIGKILL)
+ * leaves the job to another worker (BullMQ's stalled-job check); /api/health on every node lists the live workers and
+ * their backends. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets both) and the model
+ * is there; every Redis key it writes carries its own prefix, removed afterwards.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobOutcome, JobProgress, JobSpecInput } from '@convlab/protocol';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../server/index';
+import { SLIDES, StudentClient, api, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
+import { databaseTargets, type TestDatabase } from './helpers/databases';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
+const postgres = databaseTargets().find((t) => t.kind === 'postgresql');
+const MODELS = process.env.CONVLAB_MODELS_DIR ?? fileURLToPath(new URL('../../../shared/models', import.meta.url));
+const MODEL = 'mobilenet_v1_0.25_224';
+const HAVE_MODEL = existsSync(join(MODELS, MODEL));
+/** A worker's job lock: a killed worker's job is taken over within about 1.5× this. */
+const LOCK_SECONDS = 2;
+
+/** Gradient ascent: progress every step, and as long as `steps` makes it. */
+const ascent = (steps: number, seed: number): JobSpecInput => ({
+  kind: 'ascent',
+  model: MODEL,
+  params: { target: { kind: 'class', index: 951 }, steps, learningRate: 1, l2: 0.001, seed },
+});
+
+/** Everything one socket heard about jobs. */
+class JobEvents {
+  results = new Map<string, JobOutcome>();
+  progress: JobProgress[] = [];
+  constructor(socket: ClientSocket) {
+    socket.on('job:result', (o) => this.results.set(o.jobId, o));
+    socket.on('job:progress', (p) => this.progress.push(p));
+  }
+  result(jobId: string, timeoutMs = 90_000): Promise<JobOutcome> {
+    return waitFor(() => this.results.get(jobId), `the result of ${jobId}`, timeoutMs);
+  }
+  stepsOf(jobId: string): number[] {
+    return this.progress.filter((p) => p.jobId === jobId && p.total > 0).map((p) => p.step);
+  }
+}
+
+interface WorkerProcess {
+  id: string;
+  child: ChildProcess;
+  output(): string;
+}
+
+describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes through the shared queue', () => {
+  const prefix = `convlab-test:${randomBytes(4).toString('hex')}:`;
+  let db: TestDatabase;
+  let a: RunningServer;
+  let b: RunningServer;
+  let code: string;
+  const workers: WorkerProcess[] = [];
+  const opened: { close(): void }[] = [];
+  const track = <T extends { close(): void }>(c: T): T => (opened.push(c), c);
+
+  /** `npm run worker` as a deployment runs it (node with tsx's loader, so SIGKILL hits the worker itself). */
+  const startWorker = async (): Promise<WorkerProcess> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/compute/worker-process.ts'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        REDIS_URL: REDIS_URL!,
+        CONVLAB_REDIS_PREFIX: prefix,
+        CONVLAB_DATA_DIR: db.dataDir,
+        CONVLAB_MODELS_DIR: MODELS,
+        CONVLAB_COMPUTE_WORKERS: '1',
+        CONVLAB_COMPUTE_BACKEND: 'wasm',
+        CONVLAB_WORKER_LOCK_SECONDS: String(LOCK_SECONDS),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout!.on('data', (d) => (output += d));
+    child.stderr!.on('data', (d) => (output += d));
+    const id = await waitFor(() => /\[worker\] (\S+): .* on queue/.exec(output)?.[1], `a worker process to start:\n${output}`, 60_000);
+    const w = { id, child, output: () => output };
+    workers.push(w);
+    return w;
+  };
+
+  const node = () =>
+    startServer({
+      env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', REDIS_URL: REDIS_URL!, CONVLAB_REDIS_PREFIX: prefix },
+      log: false,
+    });
+
+  beforeAll(async () => {
+    db = await postgres!.create();
+    [a, b] = await Promise.all([node(), node()]);
+    const { cookie } = await signUpInstructor(a.url, 'workers-teacher@example.org');
+    ({ code } = (await api(a.url, '/api/sessions', { cookie, body: { title: 'Workers', steps: SLIDES } })).body.session);
+    await startWorker();
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const c of opened) c.close();
+    for (const w of workers) w.child.kill('SIGKILL');
+    await Promise.all([a?.close(), b?.close()]);
+    await db?.cleanup();
+    const redis = new Redis(REDIS_URL!);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('lists the live worker processes and their backend in /api/health on every node', async () => {
+    for (const n of [a, b]) {
+      const compute = await waitFor(async () => {
+        const c = (await api(n.url, '/api/health')).body.compute;
+        return c.queue?.processes.some((p: { id: string }) => p.id === workers[0].id) ? c : undefined;
+      }, 'the worker process in /api/health');
+      expect(compute).toMatchObject({ started: true, backend: 'wasm', queue: { kind: 'bullmq' } });
+      expect(compute.queue.processes[0]).toMatchObject({ id: workers[0].id, backend: 'wasm', threads: 1, pid: workers[0].child.pid });
+    }
+  });
+
+  it('a job submitted through node A runs on a worker process; its progress and result reach the student on node B', async () => {
+    const onA = track(await new StudentClient(a.url, code, 'Ana').joined());
+    // The same student's second tab, connected to node B.
+    const onB = track(await new StudentClient(b.url, code, 'Ana', onA.resumeToken).joined());
+    expect(onB.participant!.id).toBe(onA.participant!.id);
+    const heard = new JobEvents(onB.socket);
+
+    const ack = await request(onA.socket, 'job:submit', { spec: ascent(6, 1) }, 60_000);
+    expect(ack).toMatchObject({ ok: true });
+    const { jobId } = (ack as { data: { jobId: string } }).data;
+    const outcome = await heard.result(jobId);
+    expect(outcome).toMatchObject({ ok: true, kind: 'ascent', computedBy: { where: 'server', backend: 'wasm', workerProcess: workers[0].id } });
+    expect(heard.stepsOf(jobId)).toContain(6);
+  }, 120_000);
+
+  it('the student on node B cancels a job submitted through node A', async () => {
+    const onA = track(await new StudentClient(a.url, code, 'Bo').joined());
+    const onB = track(await new StudentClient(b.url, code, 'Bo', onA.resumeToken).joined());
+    const heard = new JobEvents(onB.socket);
+    const ack = await request(onA.socket, 'job:submit', { spec: ascent(1000, 2) }, 60_000);
+    const { jobId } = (ack as { data: { jobId: string } }).data;
+    await waitFor(() => heard.stepsOf(jobId).length > 0, 'the job to be running');
+
+    expect(await request(onB.socket, 'job:cancel', { jobId })).toMatchObject({ ok: true, data: { cancelled: true } });
+    expect(await heard.result(jobId, 15_000)).toMatchObject({ ok: false, error: 'JOB_CANCELLED' });
+  }, 120_000);
+
+  it('a worker killed mid-job (SIGKILL): another worker process finishes the job', async () => {
+    const [first] = workers;
+    const st = track(await new StudentClient(b.url, code, 'Cy').joined());
+    const heard = new JobEvents(st.socket);
+    const ack = await request(st.socket, 'job:submit', { spec: ascent(400, 3) }, 60_000);
+    const { jobId } = (ack as { data: { jobId: string } }).data;
+    await waitFor(() => heard.stepsOf(jobId).length > 0, 'the job to run on the first worker', 60_000);
+
+    // A second worker comes up while the first computes; then the first dies mid-job.
+    const second = await startWorker();
+    expect(heard.results.has(jobId)).toBe(false);
+    first.child.kill('SIGKILL');
+
+    const outcome = await heard.result(jobId, 120_000);
+    expect(outcome).toMatchObject({ ok: true, kind: 'ascent', computedBy: { workerProcess: second.id } });
+    // It ran again from the start on the second worker (progress went back to the first steps).
+    const steps = heard.stepsOf(jobId);
+    expect(steps.findIndex((s, i) => i > 0 && s < steps[i - 1])).toBeGreaterThan(0);
+  }, 240_000);
+});
