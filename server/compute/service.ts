@@ -5,7 +5,7 @@
  * position), runs them on the worker pool with time limits, and reports progress and results to subscribers.
  * Transport-free: Socket.io wiring lives in server/realtime (see the report in the compute issue for the events).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isStoredModelId, STORED_MODEL_IDS } from '@convlab/nets';
@@ -70,6 +70,8 @@ export interface ComputeServiceOptions extends PoolOptions {
    */
   results?: { store: JobResultStore; policy?: Partial<PersistPolicy> };
   clock?: Clock;
+  /** Start of every job id (default 'job-'); nodes sharing a queue each use their own, so ids never collide. */
+  jobIdPrefix?: string;
 }
 
 /** Health figures for /api/health. */
@@ -139,6 +141,7 @@ export class ComputeService {
   /** Computations running in the pool. */
   private readonly started = new Set<Flight>();
   private readonly maxRunningPerOwner: number;
+  private readonly jobIdPrefix: string;
   private closed = false;
 
   private constructor(
@@ -149,6 +152,7 @@ export class ComputeService {
     this.clock = opts.clock ?? Date.now;
     this.timeouts = opts.timeoutsMs ?? {};
     this.maxRunningPerOwner = opts.maxRunningPerOwner ?? 1;
+    this.jobIdPrefix = opts.jobIdPrefix ?? (opts.remote ? `job-${randomBytes(3).toString('hex')}-` : 'job-');
     this.queue = new FairQueue<Flight>({
       maxPerOwner: opts.queue?.maxPerOwner ?? 4,
       maxTotal: opts.queue?.maxTotal ?? 200,
@@ -178,7 +182,7 @@ export class ComputeService {
     const spec = this.parse(input);
     await this.check(spec);
     const hash = sha256Hex(new TextEncoder().encode(canonicalJson(spec)));
-    const id = `job-${this.nextJob++}`;
+    const id = `${this.jobIdPrefix}${this.nextJob++}`;
 
     let cached = this.cache.get(hash);
     const persisted = this.persisted;

@@ -8,7 +8,8 @@
  * and another worker takes them over (BullMQ's stalled-job check, once).
  *
  * Configuration: the nodes' variables (REDIS_URL, CONVLAB_REDIS_PREFIX, CONVLAB_DATA_DIR — the shared one —,
- * CONVLAB_MODELS_DIR, CONVLAB_COMPUTE_WORKERS, CONVLAB_COMPUTE_BACKEND) and CONVLAB_WORKER_LOCK_SECONDS.
+ * CONVLAB_MODELS_DIR, CONVLAB_COMPUTE_WORKERS, CONVLAB_COMPUTE_BACKEND), CONVLAB_WORKER_SLOTS (jobs per thread at once,
+ * default 4) and CONVLAB_WORKER_LOCK_SECONDS (default 30).
  */
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -159,12 +160,19 @@ export function workerOptionsFromEnv(env: Record<string, string | undefined>): W
     err.name = 'ConfigError';
     throw err;
   }
+  const slots = env.CONVLAB_WORKER_SLOTS ? Number(env.CONVLAB_WORKER_SLOTS) : 4;
+  if (!Number.isInteger(slots) || slots < 1 || slots > 64) {
+    const err = new Error(`CONVLAB_WORKER_SLOTS must be a whole number 1..64, got '${env.CONVLAB_WORKER_SLOTS}'`);
+    err.name = 'ConfigError';
+    throw err;
+  }
   return {
     redisUrl,
     prefix: env.CONVLAB_REDIS_PREFIX || 'convlab:',
     lockMs: Math.round(lockSeconds * 1000),
     pool: {
       size: config.compute.workers,
+      slotsPerWorker: slots,
       backend: config.compute.backend,
       uploadsDir: join(config.dataDir, 'images'),
       uploadedModelsDir: join(config.dataDir, 'models'),

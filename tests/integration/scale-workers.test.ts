@@ -15,7 +15,7 @@ import type { JobOutcome, JobProgress, JobSpecInput } from '@convlab/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
-import { SLIDES, StudentClient, api, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
+import { InstructorClient, SLIDES, StudentClient, api, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -62,12 +62,14 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
   let a: RunningServer;
   let b: RunningServer;
   let code: string;
+  let cookie: string;
+  let sessionId: string;
   const workers: WorkerProcess[] = [];
   const opened: { close(): void }[] = [];
   const track = <T extends { close(): void }>(c: T): T => (opened.push(c), c);
 
   /** `npm run worker` as a deployment runs it (node with tsx's loader, so SIGKILL hits the worker itself). */
-  const startWorker = async (): Promise<WorkerProcess> => {
+  const startWorker = async (extra: Record<string, string> = {}): Promise<WorkerProcess> => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/compute/worker-process.ts'], {
       cwd: ROOT,
       env: {
@@ -79,6 +81,7 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
         CONVLAB_COMPUTE_WORKERS: '1',
         CONVLAB_COMPUTE_BACKEND: 'wasm',
         CONVLAB_WORKER_LOCK_SECONDS: String(LOCK_SECONDS),
+        ...extra,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -100,8 +103,8 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
   beforeAll(async () => {
     db = await postgres!.create();
     [a, b] = await Promise.all([node(), node()]);
-    const { cookie } = await signUpInstructor(a.url, 'workers-teacher@example.org');
-    ({ code } = (await api(a.url, '/api/sessions', { cookie, body: { title: 'Workers', steps: SLIDES } })).body.session);
+    ({ cookie } = await signUpInstructor(a.url, 'workers-teacher@example.org'));
+    ({ code, id: sessionId } = (await api(a.url, '/api/sessions', { cookie, body: { title: 'Workers', steps: SLIDES } })).body.session);
     await startWorker();
   }, 120_000);
 
@@ -172,5 +175,46 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
     // It ran again from the start on the second worker (progress went back to the first steps).
     const steps = heard.stepsOf(jobId);
     expect(steps.findIndex((s, i) => i > 0 && s < steps[i - 1])).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('keeps the fair order across nodes: instructor first, then round-robin over students, whichever node they use', async () => {
+    // Both nodes know the model (they validate jobs with its description, which a worker gives once).
+    if (!workers.length) await startWorker();
+    await Promise.all([a, b].map(async (n) => (await n.context.compute.get()).describeModel(MODEL)));
+    // No worker while the jobs arrive (SIGTERM: a worker finishes what it holds and leaves the registry).
+    for (const w of workers.splice(0)) {
+      if (w.child.exitCode !== null || w.child.signalCode !== null) continue;
+      const exited = new Promise((r) => w.child.once('exit', r));
+      w.child.kill('SIGTERM');
+      await exited;
+    }
+    await waitFor(async () => (await api(a.url, '/api/health')).body.compute.queue?.processes.length === 0, 'no worker left in /api/health');
+
+    const order: string[] = [];
+    const names = new Map<string, string>();
+    const listen = (socket: ClientSocket) => socket.on('job:result', (o) => o.ok && names.has(o.jobId) && order.push(names.get(o.jobId)!));
+    const x = track(await new StudentClient(a.url, code, 'Xia').joined());
+    const y = track(await new StudentClient(b.url, code, 'Yan').joined());
+    const teacher = track(await new InstructorClient(a.url, cookie, sessionId).watching());
+    const yEvents = new JobEvents(y.socket);
+    [x.socket, y.socket, teacher.socket].forEach(listen);
+    const submit = async (socket: ClientSocket, name: string, seed: number) => {
+      const ack = await request(socket, 'job:submit', { spec: ascent(20, seed) }, 60_000);
+      expect(ack).toMatchObject({ ok: true });
+      const { jobId } = (ack as { data: { jobId: string } }).data;
+      names.set(jobId, name);
+      return jobId;
+    };
+    // Xia (node A) asks for three, then Yan (node B) for one, then the instructor (node A) for one.
+    for (const [i, name] of ['x1', 'x2', 'x3'].entries()) await submit(x.socket, name, 10 + i);
+    const yJob = await submit(y.socket, 'y1', 20);
+    await submit(teacher.socket, 'teacher', 30);
+    // Yan is told his place in the shared line: behind the instructor and Xia's first job.
+    await waitFor(() => yEvents.progress.some((p) => p.jobId === yJob && p.position === 2), "Yan's place in line (3rd)");
+
+    // One worker, one job at a time: the order they run in is the order they finish in.
+    await startWorker({ CONVLAB_WORKER_SLOTS: '1' });
+    await waitFor(() => order.length === 5, 'all five jobs to finish', 120_000);
+    expect(order).toEqual(['teacher', 'x1', 'y1', 'x2', 'x3']);
   }, 240_000);
 });
