@@ -26,7 +26,7 @@ import { ImageQuota } from './images/image-quota';
 import { createCourseBridge } from './lti/course-bridge';
 import { LtiService } from './lti/service';
 import { ModelStore } from './models/model-store';
-import { createRealtime } from './realtime/io';
+import { createRealtime, drainSockets } from './realtime/io';
 import { catchUpLocalClients } from './scale/catch-up';
 import { openScaleOut } from './scale/redis';
 import { createSharedClassroom } from './scale/shared-classroom';
@@ -60,9 +60,9 @@ export interface RunningServer {
   /** Stops accepting connections, closes sockets, the compute service, Next.js and the database. */
   close(): Promise<void>;
   /**
-   * A rolling restart's SIGTERM: stops accepting, drops its clients' connections so they reconnect through the proxy
-   * to another node, lets its compute jobs finish (up to `jobsMs`; their results reach the students on their new node
-   * through the shared adapter), then closes.
+   * A rolling restart's SIGTERM: stops accepting, moves its clients (each connection is closed once the jobs it
+   * submitted have answered, all by `jobsMs`; they reconnect through the proxy to another node), lets the remaining
+   * jobs finish, then closes.
    */
   drain(opts?: { jobsMs?: number }): Promise<void>;
 }
@@ -260,13 +260,13 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     if (closing) return closing;
     // No new connections: the proxy sends them to the other nodes.
     httpServer.close();
-    // Close the transports, not the Socket.io sessions: a client sees a dropped connection (never a server-side
-    // disconnect, after which it would not come back), reconnects at once through the proxy and recovers the
-    // broadcasts it missed from the shared stream. Before anything else closes, so no broadcast meets a closing node.
-    io.engine.close();
     httpServer.closeIdleConnections?.();
+    // The clients move while everything here still runs (so no broadcast meets a closing node), each once its jobs
+    // are done; then the jobs others submitted (checks, grading) finish, and only then does anything close.
     const started = Date.now();
-    await context.compute.current()?.idle(jobsMs);
+    const moved = await drainSockets(io, jobsMs);
+    log(`drain: ${moved.moved} connections moved in ${((Date.now() - started) / 1000).toFixed(1)} s (${moved.waited} after their jobs answered${moved.cut ? `, ${moved.cut} cut with jobs running` : ''})`);
+    await context.compute.current()?.idle(Math.max(0, jobsMs - (Date.now() - started)));
     if (context.compute.current()?.busy) log(`drain: compute jobs still running after ${((Date.now() - started) / 1000).toFixed(1)} s: stopped`);
     await close();
   };

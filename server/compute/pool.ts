@@ -66,8 +66,9 @@ export interface TaskDone {
   batched: boolean;
   /** Thread id of the worker that ran it. */
   worker: number;
-  /** The worker process that ran it (scale-out). */
+  /** The worker process that ran it, and how long it waited in the shared queue (scale-out). */
   process?: string;
+  waitedMs?: number;
   backend: string;
   /** The GPU adapter's name when a GPU worker ran it. */
   device?: string;

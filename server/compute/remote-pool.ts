@@ -50,6 +50,9 @@ interface Task {
   describe: boolean;
   settled: boolean;
   active: boolean;
+  /** When it went into the shared queue, and when a worker took it. */
+  addedAt: number;
+  activeAt?: number;
   /** Jobs ahead of it, as last told. */
   position?: number;
   onProgress?: (p: RunnerProgress) => void;
@@ -88,6 +91,7 @@ export class RemotePool implements ComputePool {
       const t = this.byJob.get(jobId);
       if (t && !t.active) {
         t.active = true;
+        t.activeAt = performance.now();
         if (t.position !== 0) t.onPosition?.(0);
       }
     });
@@ -101,7 +105,9 @@ export class RemotePool implements ComputePool {
       try {
         const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as QueueJobReturn;
         const { result: packed, ...rest } = r;
-        this.settle(t, null, { ...rest, result: unpackResult(packed) });
+        // Without the 'active' event (the job started and ended between two reads of the stream), all of it was waiting.
+        const waitedMs = (t.activeAt ?? performance.now() - rest.ms) - t.addedAt;
+        this.settle(t, null, { ...rest, result: unpackResult(packed), waitedMs: Math.max(0, waitedMs) });
       } catch (err) {
         console.error('[compute] a worker process returned an unreadable result:', err);
         this.settle(t, new ComputeError('JOB_FAILED', 'the job failed'));
@@ -149,7 +155,7 @@ export class RemotePool implements ComputePool {
     const id = this.nextId++;
     const jobId = `${this.opts.nodeId}-${id}`;
     const done = new Promise<TaskDone>((resolve, reject) => {
-      const t: Task = { id, jobId, describe: task.type === 'describe', settled: false, active: false, onProgress, onPosition: opts.onPosition, resolve, reject };
+      const t: Task = { id, jobId, describe: task.type === 'describe', settled: false, active: false, addedAt: performance.now(), onProgress, onPosition: opts.onPosition, resolve, reject };
       this.tasks.set(id, t);
       this.byJob.set(jobId, t);
       if (t.describe) {

@@ -432,7 +432,7 @@ export class ComputeService {
             where: 'server',
             backend: d.backend,
             ms: Math.round(d.ms * 10) / 10,
-            queuedMs: flight.startedAt! - flight.enqueuedAt,
+            queuedMs: flight.startedAt! - flight.enqueuedAt + Math.round(d.waitedMs ?? 0),
             cached: false,
             batched: d.batched,
             worker: d.worker,
