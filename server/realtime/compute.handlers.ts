@@ -26,11 +26,18 @@ interface JobRecord {
 /** The jobs in flight on one server (shared by all its sockets); `remote` reaches the other nodes' (scale-out). */
 export type JobRegistry = Map<string, JobRecord> & {
   remote?: { cancel(jobId: string, who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'>): Promise<boolean> };
+  /** Submissions not yet acknowledged, per socket id (a draining node keeps those connections until they are). */
+  submitting: Map<string, number>;
 };
 
 /** An empty registry; create one per Socket.io server (and share its cancels across nodes: shareJobCancels). */
 export function createJobRegistry(): JobRegistry {
-  return new Map();
+  return Object.assign(new Map<string, JobRecord>(), { submitting: new Map<string, number>() });
+}
+
+/** The sockets that wait for a job here: one submitted and not answered, or a submission not yet acknowledged. */
+export function socketsWithJobs(registry: JobRegistry): Set<string> {
+  return new Set([...[...registry.values()].map((j) => j.socketId), ...registry.submitting.keys()]);
 }
 
 interface Submitter extends Requester {
@@ -56,6 +63,22 @@ function submitter(socket: IoSocket): Submitter {
 export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, registry: JobRegistry): void {
   handle(socket, ctx, 'job:submit', async ({ spec }) => {
     const who = submitter(socket);
+    const count = (d: number) => {
+      const n = (registry.submitting.get(socket.id) ?? 0) + d;
+      if (n > 0) registry.submitting.set(socket.id, n);
+      else registry.submitting.delete(socket.id);
+    };
+    // Counted until the ack and any early events have gone out (a draining node keeps the connection till then).
+    count(1);
+    try {
+      return await submitJob(who, spec, () => count(-1));
+    } catch (err) {
+      count(-1);
+      throw err;
+    }
+  });
+
+  async function submitJob(who: Submitter, spec: unknown, delivered: () => void) {
     await checkSessionRules(ctx, socket, 'job:submit');
     const service = await ctx.compute.get();
     const nsp = socket.nsp;
@@ -78,9 +101,10 @@ export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, re
     setImmediate(() => {
       acked = true;
       for (const emit of early.splice(0)) emit();
+      delivered();
     });
     return accepted;
-  });
+  }
 
   handle(socket, ctx, 'job:cancel', async ({ jobId }) => {
     const who = submitter(socket);

@@ -8,7 +8,7 @@ import { Server } from 'socket.io';
 import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { TokenBucket } from '../security/rate-limit';
-import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs, shareJobCancels, type JobRegistry } from './compute.handlers';
+import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs, shareJobCancels, socketsWithJobs, type JobRegistry } from './compute.handlers';
 import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
 import { rooms, type IoServer } from './types';
@@ -36,7 +36,7 @@ export async function drainSockets(io: IoServer, timeoutMs: number): Promise<{ m
   const waited = new Set<string>();
   let cut = 0;
   for (;;) {
-    const busy = new Set([...(jobs?.values() ?? [])].map((j) => j.socketId));
+    const busy = jobs ? socketsWithJobs(jobs) : new Set<string>();
     const sockets = [...io.of('/').sockets.values()];
     for (const socket of sockets) {
       if (busy.has(socket.id)) waited.add(socket.id);
