@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { spawnServer, type ServerProcess } from '../../tests/integration/helpers/server-process';
+import { spawnServer, spawnWorker, type ServerProcess, type WorkerProcess } from '../../tests/integration/helpers/server-process';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NGINX = process.env.CONVLAB_NGINX ?? '/usr/sbin/nginx';
@@ -120,27 +120,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const start = async (i: number) => {
     nodes[i] = await spawnServer({ ...env, PORT: String(opts.nodePorts[i]) });
   };
-  const workers: ChildProcess[] = [];
-  const startWorker = async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/compute/worker-process.ts'], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    workers.push(child);
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', () => / on queue /.test(output) && resolve());
-      child.once('exit', (code) => reject(new Error(`a worker process exited with ${code}:\n${output}`)));
-    });
-  };
+  const workers: WorkerProcess[] = [];
+  const startWorker = async () => void workers.push(await spawnWorker(env));
   let nginx: ChildProcess | undefined;
   const close = async () => {
     nginx?.kill('SIGQUIT');
     await Promise.all(nodes.map((n) => n?.kill('SIGTERM')));
-    for (const w of workers) w.kill('SIGKILL');
+    for (const w of workers) w.child.kill('SIGKILL');
     const redis = new Redis(opts.redisUrl);
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
@@ -171,7 +157,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     },
     start,
     output: (i) => (outputs[i] ?? '') + (nodes[i]?.output() ?? ''),
-    workerPid: (j) => workers[j]?.pid,
+    workerPid: (j) => workers[j]?.child.pid,
     close,
   };
 }

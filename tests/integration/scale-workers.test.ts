@@ -6,7 +6,6 @@
  * their backends. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets both) and the model
  * is there; every Redis key it writes carries its own prefix, removed afterwards.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +16,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
 import { InstructorClient, SLIDES, StudentClient, api, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
+import { spawnWorker, type WorkerProcess } from './helpers/server-process';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
 const postgres = databaseTargets().find((t) => t.kind === 'postgresql');
 const MODELS = process.env.CONVLAB_MODELS_DIR ?? fileURLToPath(new URL('../../../shared/models', import.meta.url));
@@ -50,12 +49,6 @@ class JobEvents {
   }
 }
 
-interface WorkerProcess {
-  id: string;
-  child: ChildProcess;
-  output(): string;
-}
-
 describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes through the shared queue', () => {
   const prefix = `convlab-test:${randomBytes(4).toString('hex')}:`;
   let db: TestDatabase;
@@ -68,28 +61,18 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
   const opened: { close(): void }[] = [];
   const track = <T extends { close(): void }>(c: T): T => (opened.push(c), c);
 
-  /** `npm run worker` as a deployment runs it (node with tsx's loader, so SIGKILL hits the worker itself). */
+  /** `npm run worker` as a deployment runs it, on this suite's Redis prefix and data directory. */
   const startWorker = async (extra: Record<string, string> = {}): Promise<WorkerProcess> => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/compute/worker-process.ts'], {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        REDIS_URL: REDIS_URL!,
-        CONVLAB_REDIS_PREFIX: prefix,
-        CONVLAB_DATA_DIR: db.dataDir,
-        CONVLAB_MODELS_DIR: MODELS,
-        CONVLAB_COMPUTE_WORKERS: '1',
-        CONVLAB_COMPUTE_BACKEND: 'wasm',
-        CONVLAB_WORKER_LOCK_SECONDS: String(LOCK_SECONDS),
-        ...extra,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const w = await spawnWorker({
+      REDIS_URL: REDIS_URL!,
+      CONVLAB_REDIS_PREFIX: prefix,
+      CONVLAB_DATA_DIR: db.dataDir,
+      CONVLAB_MODELS_DIR: MODELS,
+      CONVLAB_COMPUTE_WORKERS: '1',
+      CONVLAB_COMPUTE_BACKEND: 'wasm',
+      CONVLAB_WORKER_LOCK_SECONDS: String(LOCK_SECONDS),
+      ...extra,
     });
-    let output = '';
-    child.stdout!.on('data', (d) => (output += d));
-    child.stderr!.on('data', (d) => (output += d));
-    const id = await waitFor(() => /\[worker\] (\S+): .* on queue/.exec(output)?.[1], `a worker process to start:\n${output}`, 60_000);
-    const w = { id, child, output: () => output };
     workers.push(w);
     return w;
   };
