@@ -384,15 +384,20 @@ async function main(): Promise<void> {
     await waitUntil(() => students.every((s) => s.joined), 30_000);
     // The jobs still running finish (or are given up on after a minute).
     const jobDone = (s: Student) => s.job !== undefined && (s.job.totalMs !== undefined || s.job.error !== undefined);
-    await waitUntil(() => students.every((s) => jobDone(s) || (args.kill && s.job?.lostConnection)), 60_000);
+    const forgiven = args.kill || args.rolling;
+    await waitUntil(() => students.every((s) => jobDone(s) || (forgiven && s.job?.lostConnection)), 60_000);
     const jobResults = students.filter((s) => s.job?.totalMs !== undefined);
-    // A job in flight through a node killed outright is lost with it (that node was relaying it); --kill only.
-    const jobsLost = students.filter((s) => !jobDone(s) && s.job?.lostConnection).length;
+    // A job in flight through a node killed outright is lost with it (that node was relaying it). In a rolling restart
+    // a node keeps a connection until its jobs have answered, so a loss there is a connection that dropped for
+    // another reason (its disconnect reason is printed): the browser says so and the student runs the job again.
+    const lostJobs = students.filter((s) => !jobDone(s) && s.job?.lostConnection);
+    const jobsLost = lostJobs.length;
+    const lostReasons = [...new Set(lostJobs.map((s) => s.lastDisconnect))].join(', ');
     const jobsFailed = students.filter((s) => s.job?.error !== undefined);
     for (const s of jobsFailed.slice(0, 10)) error(`${s.name}: job ${s.job!.error}`);
-    const jobsMissing = students.length - jobResults.length - jobsFailed.length - (args.kill ? jobsLost : 0);
+    const jobsMissing = students.length - jobResults.length - jobsFailed.length - (forgiven ? jobsLost : 0);
     if (jobsMissing) {
-      const missing = students.filter((s) => !jobDone(s) && !(args.kill && s.job?.lostConnection));
+      const missing = students.filter((s) => !jobDone(s) && !(forgiven && s.job?.lostConnection));
       const acked = missing.filter((s) => s.job?.id !== undefined).length;
       const dropped = missing.filter((s) => s.job?.lostConnection).length;
       error(`${jobsMissing} server jobs without a result (${acked} of them acknowledged; ${dropped} whose connection dropped while they ran)`);
@@ -430,6 +435,7 @@ async function main(): Promise<void> {
         expected: STUDENTS,
         failed: jobsFailed.length,
         lostWithKilledNode: args.kill ? jobsLost : 0,
+        lostWithDroppedConnection: args.rolling ? jobsLost : 0,
         waitMs: percentiles(jobResults.map((s) => s.job!.queuedMs ?? NaN).filter((x) => !Number.isNaN(x))),
         totalMs: percentiles(jobResults.map((s) => s.job!.totalMs!)),
       },
@@ -446,7 +452,7 @@ async function main(): Promise<void> {
     if (args.kill || args.rolling) console.log(row(args.kill ? 'reconnect (failover)' : 'reconnect (rolling)', reconnect));
     console.log(row('job wait (queue)', figures.jobs.waitMs));
     console.log(row('job submit → result', figures.jobs.totalMs));
-    console.log(`jobs: ${jobResults.length}/${STUDENTS} results on ${WORKERS} worker processes, ${jobsFailed.length} failed${args.kill ? `, ${jobsLost} lost with the killed node` : ''}`);
+    console.log(`jobs: ${jobResults.length}/${STUDENTS} results on ${WORKERS} worker processes, ${jobsFailed.length} failed${args.kill ? `, ${jobsLost} lost with the killed node` : ''}${args.rolling ? `, ${jobsLost} lost with a dropped connection${jobsLost ? ` (${lostReasons})` : ''}` : ''}`);
     console.log(`counts: joins ${joined}/${STUDENTS}, submissions acked ${acked.size} stored ${stored}/${STUDENTS}, broadcasts ${broadcastMs.length} received of ${expectedBroadcasts} expected (${missedBroadcasts} missed), errors ${errors.length}`);
     if (args.rolling) console.log(`rolling restart: ${moved} students moved to another node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);
     if (args.kill) console.log(`failover: ${killedStudents.length} students on the killed node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);
