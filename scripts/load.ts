@@ -2,11 +2,12 @@
  * `npm run load -- --nodes 2 --students 1000 --sessions 10 [--duration 60] [--kill]`: a scaled-out ConvLab on
  * loopback under a class's load. Starts the nodes behind nginx on one Redis and one PostgreSQL (scripts/scale/cluster.ts),
  * or uses running ones (`--url http://127.0.0.1:PORT`), connects socket.io students and instructors through the proxy,
- * then: every student joins, submits one occlusion result, and follows the instructors' step changes for `--duration`
- * seconds. With `--kill`, node 1 gets SIGKILL a third of the way in and is started again later: its students must
+ * then: every student joins, submits one occlusion result, asks the server for one computation (an occlusion job
+ * through the shared BullMQ queue to the `--workers` worker processes, spread over the run), and follows the
+ * instructors' step changes for `--duration` seconds. With `--kill`, node 1 gets SIGKILL a third of the way in and is started again later: its students must
  * reconnect through the proxy (the time is printed), keep their seats and step, and lose no acknowledged submission.
  * With `--rolling`, every node in turn gets SIGTERM (a rolling restart) and is started again, under the same checks.
- * Prints p50/p95/max of step broadcast, join, submission ack and reconnect times, the counts and errors, and each
+ * Prints p50/p95/max of step broadcast, join, submission ack, job wait and reconnect times, the counts and errors, and each
  * node's CPU and memory; writes the figures to bench/results/load-<time>.json. Exit status 1 when a count is short
  * (a join, a broadcast, a submission, a seat) or any error happened; latencies are printed, never asserted.
  * Only 127.0.0.0/8 is used; a deadline bounds the run.
@@ -28,6 +29,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '60' },
     kill: { type: 'boolean', default: false },
     rolling: { type: 'boolean', default: false },
+    workers: { type: 'string', default: '2' },
     url: { type: 'string' },
     'base-port': { type: 'string', default: '3140' },
   },
@@ -36,6 +38,7 @@ const NODES = Number(args.nodes);
 const STUDENTS = Number(args.students);
 const SESSIONS = Number(args.sessions);
 const DURATION_MS = Number(args.duration) * 1000;
+const WORKERS = Number(args.workers);
 const ACK_TIMEOUT_MS = 20_000;
 const ask = (socket: Socket, event: string, payload: unknown, timeoutMs = ACK_TIMEOUT_MS) => askWithin(socket, event, payload, timeoutMs);
 /** Each session's instructor changes step this often (staggered across sessions). */
@@ -84,6 +87,8 @@ class Student {
   reconnectMs?: number;
   seatChanged = false;
   lastDisconnect?: string;
+  /** This student's server job: when asked, its id, and what came back. */
+  job?: { t0: number; id?: string; lostConnection?: boolean; totalMs?: number; queuedMs?: number; error?: string };
   onState?: (s: Student, state: SessionState) => void;
   private joinRequestId = newRequestId();
   private readonly device = globalThis.crypto.randomUUID().replace(/-/g, '');
@@ -100,6 +105,15 @@ class Student {
     this.socket.on('disconnect', (reason) => {
       this.lostAt ??= performance.now();
       this.lastDisconnect = reason;
+      if (this.job && this.job.totalMs === undefined && !this.job.error) this.job.lostConnection = true;
+    });
+    this.socket.on('job:result', (o: { ok: boolean; jobId: string; error?: string; message?: string; computedBy?: { queuedMs?: number } }) => {
+      const job = this.job;
+      if (!job || o.jobId !== job.id || job.totalMs !== undefined || job.error) return;
+      if (o.ok) {
+        job.totalMs = performance.now() - job.t0;
+        job.queuedMs = o.computedBy?.queuedMs;
+      } else job.error = `${o.error} ${o.message}`;
     });
     // Refused by a node's connect middleware: socket.io does not try again (the app shows the refusal).
     this.socket.on('connect_error', (err: Error & { data?: unknown }) => {
@@ -124,6 +138,27 @@ class Student {
     if (this.joinMs === undefined) this.joinMs = performance.now() - started;
     else if (this.lostAt !== undefined) this.reconnectMs = performance.now() - this.lostAt;
     this.lostAt = undefined;
+  }
+
+  /** Asks the server for one computation (a lost ack is asked again with the same requestId: never a second job). */
+  async submitJob(spec: unknown): Promise<void> {
+    const job: NonNullable<Student['job']> = { t0: performance.now() };
+    this.job = job;
+    const requestId = newRequestId();
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const ack = await ask(this.socket, 'job:submit', withRequestId('job:submit', { spec } as never, requestId));
+      if (ack?.ok) {
+        job.id = ack.data.jobId;
+        return;
+      }
+      // Reconnected but not seated again yet (a node restarting): the app asks again once it has rejoined.
+      if (ack?.error === 'UNAUTHORIZED') {
+        await waitUntil(() => this.joined, ACK_TIMEOUT_MS);
+        continue;
+      }
+      if (ack) return void (job.error = `${ack.error} ${ack.message}`);
+    }
+    job.error = 'unanswered';
   }
 
   get joined(): boolean {
@@ -199,6 +234,7 @@ async function main(): Promise<void> {
       pgUrl: process.env.CONVLAB_LOAD_PG_URL ?? process.env.CONVLAB_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
       // The whole class comes from one address (the proxy's loopback), and after a failover one node holds it all.
       env: { CONVLAB_MAX_CONNECTIONS_PER_ADDRESS: String(STUDENTS * 2 + 100) },
+      workers: WORKERS,
     });
   }
   const url = args.url ?? cluster!.url;
@@ -322,7 +358,19 @@ async function main(): Promise<void> {
       await cluster.start(0);
       console.log('node 1 started again');
     })();
-    await Promise.all([...rounds, killer, rolling]);
+    // One server job per student, spread over the run (so some are in flight when a node stops): a small occlusion
+    // map of the student's own class, so no two are the same computation (no cache, no sharing).
+    const jobs = (async () => {
+      const spread = DURATION_MS * 0.8;
+      await Promise.all(
+        students.map(async (s, i) => {
+          await new Promise((r) => setTimeout(r, (i / students.length) * spread));
+          await waitUntil(() => s.joined, ACK_TIMEOUT_MS);
+          await s.submitJob({ kind: 'occlusion', model: OCC.params.model, image: OCC.params.image, params: { window: 112, stride: 112, fill: 'grey', classIndex: i % 1000 } });
+        }),
+      );
+    })();
+    await Promise.all([...rounds, killer, rolling, jobs]);
     pending = new Map();
     const phaseS = (performance.now() - phaseStarted) / 1000;
     for (let i = 0; i < NODES; i++) {
@@ -334,6 +382,26 @@ async function main(): Promise<void> {
 
     // ── what was kept ─────────────────────────────────────────────────────────────────────────────
     await waitUntil(() => students.every((s) => s.joined), 30_000);
+    // The jobs still running finish (or are given up on after a minute).
+    const jobDone = (s: Student) => s.job !== undefined && (s.job.totalMs !== undefined || s.job.error !== undefined);
+    const forgiven = args.kill || args.rolling;
+    await waitUntil(() => students.every((s) => jobDone(s) || (forgiven && s.job?.lostConnection)), 60_000);
+    const jobResults = students.filter((s) => s.job?.totalMs !== undefined);
+    // A job in flight through a node killed outright is lost with it (that node was relaying it). In a rolling restart
+    // a node keeps a connection until its jobs have answered, so a loss there is a connection that dropped for
+    // another reason (its disconnect reason is printed): the browser says so and the student runs the job again.
+    const lostJobs = students.filter((s) => !jobDone(s) && s.job?.lostConnection);
+    const jobsLost = lostJobs.length;
+    const lostReasons = [...new Set(lostJobs.map((s) => s.lastDisconnect))].join(', ');
+    const jobsFailed = students.filter((s) => s.job?.error !== undefined);
+    for (const s of jobsFailed.slice(0, 10)) error(`${s.name}: job ${s.job!.error}`);
+    const jobsMissing = students.length - jobResults.length - jobsFailed.length - (forgiven ? jobsLost : 0);
+    if (jobsMissing) {
+      const missing = students.filter((s) => !jobDone(s) && !(forgiven && s.job?.lostConnection));
+      const acked = missing.filter((s) => s.job?.id !== undefined).length;
+      const dropped = missing.filter((s) => s.job?.lostConnection).length;
+      error(`${jobsMissing} server jobs without a result (${acked} of them acknowledged; ${dropped} whose connection dropped while they ran)`);
+    }
     const unseated = students.filter((s) => !s.joined).length;
     const moved = students.filter((s) => s.reconnectMs !== undefined).length;
     if (unseated) {
@@ -361,7 +429,16 @@ async function main(): Promise<void> {
       broadcasts: { received: broadcastMs.length, expected: expectedBroadcasts, missed: missedBroadcasts, ms: percentiles(broadcastMs) },
       rolling: args.rolling ? { studentsMoved: moved, seatChanged, unseated, wrongStep } : undefined,
       failover: args.kill ? { studentsOnKilledNode: killedStudents.length, reconnectMs: reconnect, seatChanged, unseated, wrongStep, killedAtS: killedAt && (killedAt - phaseStarted) / 1000 } : undefined,
-      jobWait: 'not measured: server jobs still run in each node’s in-process pool (no BullMQ queue yet)',
+      jobs: {
+        workers: WORKERS,
+        results: jobResults.length,
+        expected: STUDENTS,
+        failed: jobsFailed.length,
+        lostWithKilledNode: args.kill ? jobsLost : 0,
+        lostWithDroppedConnection: args.rolling ? jobsLost : 0,
+        waitMs: percentiles(jobResults.map((s) => s.job!.queuedMs ?? NaN).filter((x) => !Number.isNaN(x))),
+        totalMs: percentiles(jobResults.map((s) => s.job!.totalMs!)),
+      },
       errors: errors.length,
       nodeUsage,
     };
@@ -373,7 +450,9 @@ async function main(): Promise<void> {
     console.log(row('submission ack', figures.submissions.ms));
     console.log(row('step broadcast', figures.broadcasts.ms));
     if (args.kill || args.rolling) console.log(row(args.kill ? 'reconnect (failover)' : 'reconnect (rolling)', reconnect));
-    console.log('job wait               not measured (no BullMQ queue yet)');
+    console.log(row('job wait (queue)', figures.jobs.waitMs));
+    console.log(row('job submit → result', figures.jobs.totalMs));
+    console.log(`jobs: ${jobResults.length}/${STUDENTS} results on ${WORKERS} worker processes, ${jobsFailed.length} failed${args.kill ? `, ${jobsLost} lost with the killed node` : ''}${args.rolling ? `, ${jobsLost} lost with a dropped connection${jobsLost ? ` (${lostReasons})` : ''}` : ''}`);
     console.log(`counts: joins ${joined}/${STUDENTS}, submissions acked ${acked.size} stored ${stored}/${STUDENTS}, broadcasts ${broadcastMs.length} received of ${expectedBroadcasts} expected (${missedBroadcasts} missed), errors ${errors.length}`);
     if (args.rolling) console.log(`rolling restart: ${moved} students moved to another node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);
     if (args.kill) console.log(`failover: ${killedStudents.length} students on the killed node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);
@@ -385,7 +464,17 @@ async function main(): Promise<void> {
     console.log(`figures: ${file}`);
 
     const ok =
-      joined === STUDENTS && acked.size === STUDENTS && stored === STUDENTS && missedBroadcasts === 0 && errors.length === 0 && unseated === 0 && seatChanged === 0 && wrongStep === 0;
+      joined === STUDENTS &&
+      acked.size === STUDENTS &&
+      stored === STUDENTS &&
+      missedBroadcasts === 0 &&
+      errors.length === 0 &&
+      unseated === 0 &&
+      seatChanged === 0 &&
+      wrongStep === 0 &&
+      jobsMissing === 0 &&
+      jobsFailed.length === 0;
+    if (args.rolling && cluster) for (let i = 0; i < NODES; i++) for (const l of cluster.output(i).split('\n').filter((l) => l.startsWith('drain:'))) console.log(`[node ${i + 1}] ${l}`);
     if (!ok && cluster) {
       // What the nodes said about it (their error lines), to find where the time or the failures went.
       for (let i = 0; i < NODES; i++) {

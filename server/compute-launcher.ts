@@ -66,6 +66,10 @@ export function createComputeLauncher(
         (s) => {
           service = s;
           const h = s.health();
+          if (h.queue) {
+            log(`compute: jobs go to the shared queue; ${h.queue.processes.length} worker process${h.queue.processes.length === 1 ? '' : 'es'} live${h.queue.processes.length ? ` (${h.backend})` : ': start them with npm run worker'}`);
+            return s;
+          }
           const gpu = s.pool.info().workers.filter((w) => w.gpu).length;
           if (h.adapter) {
             const kind = h.adapter.software ? 'software adapter: correct, slower than wasm' : `${h.adapter.vendor} ${h.adapter.architecture}`.trim();

@@ -27,7 +27,7 @@ import { ImageQuota } from './images/image-quota';
 import { createCourseBridge } from './lti/course-bridge';
 import { LtiService } from './lti/service';
 import { ModelStore } from './models/model-store';
-import { createRealtime } from './realtime/io';
+import { createRealtime, drainSockets } from './realtime/io';
 import { catchUpLocalClients } from './scale/catch-up';
 import { openScaleOut } from './scale/redis';
 import { createSharedClassroom } from './scale/shared-classroom';
@@ -60,6 +60,12 @@ export interface RunningServer {
   io: IoServer;
   /** Stops accepting connections, closes sockets, the compute service, Next.js and the database. */
   close(): Promise<void>;
+  /**
+   * A rolling restart's SIGTERM: stops accepting, moves its clients (each connection is closed once the jobs it
+   * submitted have answered, all by `jobsMs`; they reconnect through the proxy to another node), lets the remaining
+   * jobs finish, then closes.
+   */
+  drain(opts?: { jobsMs?: number }): Promise<void>;
 }
 
 /** The version in the root package.json. */
@@ -107,7 +113,17 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     migrationStatus: () => opened.migrationStatus(),
     // Lazy: the worker pool starts with the first job, not here.
     // Results worth keeping go to the database too (server/compute/result-store.ts), so a restart keeps them.
-    compute: createComputeLauncher(config, { results: { store: opened.jobResults }, choice: computeChoice, ...options.compute }, log),
+    // Scaled out, jobs run on worker processes (npm run worker) through the shared BullMQ queue.
+    compute: createComputeLauncher(
+      config,
+      {
+        results: { store: opened.jobResults },
+        choice: computeChoice,
+        ...(scale && config.redis ? { remote: { url: config.redis.url, prefix: config.redis.prefix, nodeId: scale.nodeId, uploadsDir: resolve(config.dataDir, 'images') } } : {}),
+        ...options.compute,
+      },
+      log,
+    ),
     // An upload counts only once a compute worker has imported it.
     models: new ModelStore({
       dir: resolve(config.dataDir, 'models'),
@@ -120,6 +136,9 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
     lti: new LtiService(opened.lti, secret, createCourseBridge(opened.accounts, opened.courses, opened.assignments), { retryDelaysMs: limits.agsRetryDelaysMs }),
   };
   await context.lti.start();
+  // Scaled out, the compute service is only a connection to the shared queue: open it now, so /api/health lists the
+  // worker processes from the start.
+  if (scale) void context.compute.get().catch(() => undefined);
 
   const api = createApiRouter();
   // Model files for browsers that compute locally: sha256 ETags, immutable when versioned, kept in Cache Storage.
@@ -239,7 +258,22 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await scale?.close();
     })());
 
-  return { url, port, config, context, io, close };
+  const drain = async ({ jobsMs = 20_000 }: { jobsMs?: number } = {}) => {
+    if (closing) return closing;
+    // No new connections: the proxy sends them to the other nodes.
+    httpServer.close();
+    httpServer.closeIdleConnections?.();
+    // The clients move while everything here still runs (so no broadcast meets a closing node), each once its jobs
+    // are done; then the jobs others submitted (checks, grading) finish, and only then does anything close.
+    const started = Date.now();
+    const moved = await drainSockets(io, jobsMs);
+    log(`drain: ${moved.moved} connections moved in ${((Date.now() - started) / 1000).toFixed(1)} s (${moved.waited} after their jobs answered${moved.cut ? `, ${moved.cut} cut with jobs running` : ''})`);
+    await context.compute.current()?.idle(Math.max(0, jobsMs - (Date.now() - started)));
+    if (context.compute.current()?.busy) log(`drain: compute jobs still running after ${((Date.now() - started) / 1000).toFixed(1)} s: stopped`);
+    await close();
+  };
+
+  return { url, port, config, context, io, close, drain };
 }
 
 /** The host part of the URL we print: localhost for "all interfaces", IPv6 in brackets. */
@@ -257,10 +291,10 @@ if (isMain()) {
   startServer().then(
     (server) => {
       const stop = (signal: string) => {
-        console.log(`${signal}: shutting down`);
-        const force = setTimeout(() => process.exit(1), 10_000);
+        console.log(`${signal}: shutting down${signal === 'SIGTERM' ? ' (clients move to other nodes, jobs finish first)' : ''}`);
+        const force = setTimeout(() => process.exit(1), signal === 'SIGTERM' ? 40_000 : 10_000);
         force.unref();
-        server.close().then(
+        (signal === 'SIGTERM' ? server.drain() : server.close()).then(
           () => process.exit(0),
           (err) => {
             console.error(err);

@@ -1,7 +1,8 @@
 /**
  * A ConvLab cluster on loopback for the load test and the failover test: N node processes (`server/index.ts`, API and
  * Socket.io) on one PostgreSQL schema of their own and one Redis (keys under a prefix of their own), behind Debian's
- * nginx rendered from deploy/nginx/convlab.conf. Everything listens on 127.0.0.1 only; `close()` removes it all.
+ * nginx rendered from deploy/nginx/convlab.conf, and M compute worker processes (`npm run worker`) on the same Redis.
+ * Everything listens on 127.0.0.1 only; `close()` removes it all.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { spawnServer, type ServerProcess } from '../../tests/integration/helpers/server-process';
+import { spawnServer, spawnWorker, type ServerProcess, type WorkerProcess } from '../../tests/integration/helpers/server-process';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const NGINX = process.env.CONVLAB_NGINX ?? '/usr/sbin/nginx';
@@ -24,7 +25,9 @@ export interface ClusterOptions {
   redisUrl: string;
   /** A PostgreSQL database; the cluster makes a schema of its own in it and drops it at the end. */
   pgUrl: string;
-  /** Extra environment of every node. */
+  /** Compute worker processes (default 1): the nodes' server jobs run on them. */
+  workers?: number;
+  /** Extra environment of every node and worker. */
   env?: Record<string, string>;
 }
 
@@ -39,6 +42,8 @@ export interface Cluster {
   start(i: number): Promise<void>;
   /** Node i's output so far. */
   output(i: number): string;
+  /** Worker process j's process id (undefined while it is down). */
+  workerPid(j: number): number | undefined;
   close(): Promise<void>;
 }
 
@@ -115,10 +120,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const start = async (i: number) => {
     nodes[i] = await spawnServer({ ...env, PORT: String(opts.nodePorts[i]) });
   };
+  const workers: WorkerProcess[] = [];
+  const startWorker = async () => void workers.push(await spawnWorker(env));
   let nginx: ChildProcess | undefined;
   const close = async () => {
     nginx?.kill('SIGQUIT');
     await Promise.all(nodes.map((n) => n?.kill('SIGTERM')));
+    for (const w of workers) w.child.kill('SIGKILL');
     const redis = new Redis(opts.redisUrl);
     const keys = await redis.keys(`${prefix}*`);
     if (keys.length) await redis.del(...keys);
@@ -130,6 +138,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   };
   try {
     for (let i = 0; i < opts.nodes; i++) await start(i);
+    await Promise.all(Array.from({ length: opts.workers ?? 1 }, startWorker));
     nginx = await startNginx(renderNginxConfig({ nodePorts: opts.nodePorts.slice(0, opts.nodes), proxyPort: opts.proxyPort, dir }), dir, opts.proxyPort);
   } catch (err) {
     await close().catch(() => undefined);
@@ -142,11 +151,13 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     kill: async (i, signal) => {
       const node = nodes[i];
       nodes[i] = undefined;
-      outputs[i] = (outputs[i] ?? '') + (node?.output() ?? '');
       await node?.kill(signal);
+      // After it exited: what it said while shutting down is kept too.
+      outputs[i] = (outputs[i] ?? '') + (node?.output() ?? '');
     },
     start,
     output: (i) => (outputs[i] ?? '') + (nodes[i]?.output() ?? ''),
+    workerPid: (j) => workers[j]?.child.pid,
     close,
   };
 }

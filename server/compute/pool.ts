@@ -15,7 +15,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ComputeError, type ComputeErrorCode } from '@convlab/protocol';
+import { ComputeError, type ComputeErrorCode, type ComputeHealthInfo } from '@convlab/protocol';
 import type { BatcherStats, RunnerProgress } from '@convlab/engine';
 import { BACKEND_PREFERENCES, chooseBackend, describeChoice, type BackendChoice } from './backend-select';
 import { pickWorker, taskWeight, type TaskWeight } from './routing';
@@ -78,6 +78,9 @@ export interface TaskDone {
   batched: boolean;
   /** Thread id of the worker that ran it. */
   worker: number;
+  /** The worker process that ran it, and how long it waited in the shared queue (scale-out). */
+  process?: string;
+  waitedMs?: number;
   backend: string;
   /** The GPU adapter's name when a GPU worker ran it. */
   device?: string;
@@ -113,6 +116,40 @@ interface WorkerSlot {
   /** The worker's batcher totals, as of its last finished task. */
   batchStats?: BatcherStats;
 }
+
+/** A pool's health figures. */
+export interface PoolInfo {
+  backend: string;
+  backendPackage?: string;
+  adapter?: GpuAdapterInfo;
+  size: number;
+  slotsPerWorker: number;
+  maxBatch: number;
+  replaced: number;
+  workers: Array<{ threadId: number; ready: boolean; running: number; gpu: boolean; background?: boolean }>;
+  /** The shared queue and the worker processes draining it (scale-out). */
+  queue?: RemoteQueueInfo;
+}
+
+/** The shared queue in /api/health. */
+export type RemoteQueueInfo = NonNullable<Extract<ComputeHealthInfo, { started: true }>['queue']>;
+
+/** How the service asks for a task: its queue priority (PRIORITY of queue.ts) and where its place in line goes. */
+export interface RunOptions {
+  priority?: number;
+  /** Runs on the background worker (grading), never beside live jobs. */
+  background?: boolean;
+  /** Jobs ahead of it in a shared queue (scale-out), as they change; the in-process pool starts what it accepts. */
+  onPosition?: (position: number) => void;
+}
+
+/**
+ * What the compute service runs tasks on: this process's worker threads (WorkerPool), or the shared queue that worker
+ * processes drain (RemotePool, scale-out). One surface, so the service — validation, cache, fair queue — is one.
+ */
+export type ComputePool = Pick<WorkerPool, 'cancel' | 'freeSlots' | 'onSlotFree' | 'workerOf' | 'terminateWorker' | 'uploadsDir' | 'info' | 'close'> & {
+  run(task: WorkerTask, onProgress?: (p: RunnerProgress) => void, opts?: RunOptions): { taskId: number; done: Promise<TaskDone> };
+};
 
 /** Pool size from options, $CONVLAB_COMPUTE_WORKERS, or the CPU count. Throws on a bad value. */
 export function poolSize(opts: Pick<PoolOptions, 'size' | 'env'> = {}): number {
@@ -244,16 +281,7 @@ export class WorkerPool {
   }
 
   /** Health figures. */
-  info(): {
-    backend: string;
-    backendPackage?: string;
-    adapter?: GpuAdapterInfo;
-    size: number;
-    slotsPerWorker: number;
-    maxBatch: number;
-    replaced: number;
-    workers: Array<{ threadId: number; ready: boolean; running: number; gpu: boolean; background: boolean }>;
-  } {
+  info(): PoolInfo {
     const adapter = this.adapter;
     return {
       // With a GPU worker the pool is a WebGPU pool (its wasm workers take the small jobs).
@@ -287,7 +315,7 @@ export class WorkerPool {
   }
 
   /** Runs a task on some worker; a `background` one on the background worker (started now if needed). */
-  run(task: WorkerTask, onProgress?: (p: RunnerProgress) => void, opts: { background?: boolean } = {}): { taskId: number; done: Promise<TaskDone> } {
+  run(task: WorkerTask, onProgress?: (p: RunnerProgress) => void, opts: RunOptions = {}): { taskId: number; done: Promise<TaskDone> } {
     if (this.closing) throw new ComputeError('SERVER_BUSY', 'the compute server is shutting down');
     const id = this.nextId++;
     const background = (opts.background ?? false) && this.backgroundWorker && !this.gpuConfig && task.type === 'run';

@@ -5,7 +5,7 @@
  * position), runs them on the worker pool with time limits, and reports progress and results to subscribers.
  * Transport-free: Socket.io wiring lives in server/realtime (see the report in the compute issue for the events).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isStoredModelId, STORED_MODEL_IDS } from '@convlab/nets';
@@ -28,7 +28,8 @@ import {
 import type { JobResultStore } from '@convlab/classroom';
 import { ResultCache, type CacheStats } from './cache';
 import { PersistentResults, type PersistPolicy, type PersistStats } from './result-store';
-import { WorkerPool, type PoolOptions } from './pool';
+import { WorkerPool, type ComputePool, type PoolOptions, type RemoteQueueInfo } from './pool';
+import { RemotePool, type RemotePoolOptions } from './remote-pool';
 import { FairQueue, PRIORITY, type Clock } from './queue';
 import type { GpuAdapterInfo } from './webgpu-setup';
 import type { ModelDescription, ModelTiming } from './worker-messages';
@@ -50,7 +51,9 @@ export interface JobListener {
 
 export interface ComputeServiceOptions extends PoolOptions {
   /** An already started pool (tests, benchmarks); otherwise one is started from the options. */
-  pool?: WorkerPool;
+  pool?: ComputePool;
+  /** Scale-out: run jobs on worker processes through the shared BullMQ queue instead of this process's threads. */
+  remote?: RemotePoolOptions;
   queue?: { maxPerOwner?: number; maxTotal?: number; maxWaitMs?: number };
   /**
    * Computations one owner may have running at once (default 1): a student's jobs then run one after another, so
@@ -66,6 +69,8 @@ export interface ComputeServiceOptions extends PoolOptions {
    */
   results?: { store: JobResultStore; policy?: Partial<PersistPolicy> };
   clock?: Clock;
+  /** Start of every job id (default 'job-'); nodes sharing a queue each use their own, so ids never collide. */
+  jobIdPrefix?: string;
 }
 
 /** Health figures for /api/health. */
@@ -82,6 +87,7 @@ export interface ComputeHealth {
   running: number;
   /** The memory LRU; `stored` is the database layer's figures (when there is one). */
   cache: CacheStats & { stored?: PersistStats };
+  queue?: RemoteQueueInfo;
 }
 
 interface Job {
@@ -104,6 +110,7 @@ interface Flight {
   startedAt?: number;
   taskId?: number;
   timer?: ReturnType<typeof setTimeout>;
+  priority: number;
   resolve(r: JobResult): void;
   reject(e: unknown): void;
 }
@@ -138,16 +145,18 @@ export class ComputeService {
   /** Computations running in the pool. */
   private readonly started = new Set<Flight>();
   private readonly maxRunningPerOwner: number;
+  private readonly jobIdPrefix: string;
   private closed = false;
 
   private constructor(
-    readonly pool: WorkerPool,
+    readonly pool: ComputePool,
     private readonly ownsPool: boolean,
     opts: ComputeServiceOptions,
   ) {
     this.clock = opts.clock ?? Date.now;
     this.timeouts = opts.timeoutsMs ?? {};
     this.maxRunningPerOwner = opts.maxRunningPerOwner ?? 1;
+    this.jobIdPrefix = opts.jobIdPrefix ?? (opts.remote ? `job-${randomBytes(3).toString('hex')}-` : 'job-');
     this.queue = new FairQueue<Flight>({
       maxPerOwner: opts.queue?.maxPerOwner ?? 4,
       maxTotal: opts.queue?.maxTotal ?? 200,
@@ -163,7 +172,7 @@ export class ComputeService {
 
   /** Starts the worker pool (unless one is given) and the service. */
   static async start(opts: ComputeServiceOptions = {}): Promise<ComputeService> {
-    const pool = opts.pool ?? (await WorkerPool.start(opts));
+    const pool = opts.pool ?? (opts.remote ? await RemotePool.start(opts.remote) : await WorkerPool.start(opts));
     return new ComputeService(pool, !opts.pool, opts);
   }
 
@@ -177,7 +186,7 @@ export class ComputeService {
     const spec = this.parse(input);
     await this.check(spec);
     const hash = parsedJobHash(spec);
-    const id = `job-${this.nextJob++}`;
+    const id = `${this.jobIdPrefix}${this.nextJob++}`;
 
     let cached = this.cache.get(hash);
     const persisted = this.persisted;
@@ -348,7 +357,19 @@ export class ComputeService {
       queued: this.queue.size,
       running: this.running,
       cache: this.persisted ? { ...this.cache.stats(), stored: this.persisted.stats() } : this.cache.stats(),
+      ...(info.queue ? { queue: info.queue } : {}),
     };
+  }
+
+  /** Jobs submitted here that have not finished. */
+  get busy(): boolean {
+    return this.jobs.size > 0;
+  }
+
+  /** Resolves once every job submitted here has finished, or after `timeoutMs` (a draining node waits for its jobs). */
+  async idle(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.jobs.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   }
 
   /** Stops accepting jobs, fails what is left and stops the pool (if this service started it). */
@@ -386,7 +407,7 @@ export class ComputeService {
   }
 
   private newFlight(hash: string, spec: JobSpec, who: Requester): Flight {
-    const flight = { hash, owner: who.ownerId, spec, background: who.role === 'grading', jobs: new Set<Job>(), state: 'queued', enqueuedAt: this.clock() } as Flight;
+    const flight = { hash, owner: who.ownerId, spec, priority: PRIORITY[who.role], background: who.role === 'grading', jobs: new Set<Job>(), state: 'queued', enqueuedAt: this.clock() } as Flight;
     return flight;
   }
 
@@ -420,10 +441,20 @@ export class ComputeService {
     this.started.add(flight);
     this.running++;
     this.runningPerOwner.set(flight.owner, (this.runningPerOwner.get(flight.owner) ?? 0) + 1);
-    const { taskId, done } = this.pool.run({ type: 'run', spec: flight.spec }, (p) => {
-      const event: JobProgress = { jobId: '', step: p.step, total: p.total, ...(p.score !== undefined ? { score: p.score } : {}), ...(p.image ? { image: p.image } : {}) };
-      for (const job of flight.jobs) this.emitProgress(job, { ...event, jobId: job.id });
-    }, { background: flight.background });
+    const { taskId, done } = this.pool.run(
+      { type: 'run', spec: flight.spec },
+      (p) => {
+        const event: JobProgress = { jobId: '', step: p.step, total: p.total, ...(p.score !== undefined ? { score: p.score } : {}), ...(p.image ? { image: p.image } : {}) };
+        for (const job of flight.jobs) this.emitProgress(job, { ...event, jobId: job.id });
+      },
+      {
+        priority: flight.priority,
+        background: flight.background,
+        onPosition: (position) => {
+          for (const job of flight.jobs) this.emitProgress(job, { jobId: job.id, step: 0, total: 0, position });
+        },
+      },
+    );
     flight.taskId = taskId;
     const limit = this.timeouts[flight.spec.kind] ?? (flight.spec.kind === 'ascent' || flight.spec.kind === 'patches' ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS);
     flight.timer = setTimeout(() => this.pool.cancel(taskId, 'JOB_TIMEOUT'), limit);
@@ -438,10 +469,11 @@ export class ComputeService {
             where: 'server',
             backend: d.backend,
             ms: Math.round(d.ms * 10) / 10,
-            queuedMs: flight.startedAt! - flight.enqueuedAt,
+            queuedMs: flight.startedAt! - flight.enqueuedAt + Math.round(d.waitedMs ?? 0),
             cached: false,
             batched: d.batched,
             worker: d.worker,
+            ...(d.process ? { workerProcess: d.process } : {}),
             ...(d.device ? { device: d.device } : {}),
           },
           data: d.result as JobResult['data'],

@@ -5,6 +5,7 @@
  * instructor's socket. Results keep their typed arrays and PNG bytes, which Socket.io sends as binary attachments.
  * `job:cancel` stops your own job; an instructor may stop any job of the session they watch.
  */
+import { randomUUID } from 'node:crypto';
 import { ProtocolError, type JobOutcome, type JobProgress } from '@convlab/protocol';
 import type { Requester } from '../compute/service';
 import type { ServerContext } from '../context';
@@ -23,25 +24,36 @@ interface JobRecord {
   socketId: string;
 }
 
-/** The jobs in flight on one server (shared by all its sockets). */
-export type JobRegistry = Map<string, JobRecord>;
+/** The jobs in flight on one server (shared by all its sockets); `remote` reaches the other nodes' (scale-out). */
+export type JobRegistry = Map<string, JobRecord> & {
+  remote?: { cancel(jobId: string, who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'>): Promise<boolean> };
+  /** Submissions not yet acknowledged, per socket id (a draining node keeps those connections until they are). */
+  submitting: Map<string, number>;
+};
 
-/** An empty registry; create one per Socket.io server. */
+/** An empty registry; create one per Socket.io server (and share its cancels across nodes: shareJobCancels). */
 export function createJobRegistry(): JobRegistry {
-  return new Map();
+  return Object.assign(new Map<string, JobRecord>(), { submitting: new Map<string, number>() });
+}
+
+/** The sockets that wait for a job here: one submitted and not answered, or a submission not yet acknowledged. */
+export function socketsWithJobs(registry: JobRegistry): Set<string> {
+  return new Set([...[...registry.values()].map((j) => j.socketId), ...registry.submitting.keys()]);
 }
 
 interface Submitter extends Requester {
   sessionId: string;
   /** Where the job's events go. */
   room: string;
+  /** A student working on an assignment (assignment.handlers.ts) rather than in a live session. */
+  selfPaced?: { accountId: string; assignmentId: string };
 }
 
 /**
  * The submitter behind a socket. Students are identified by their participant (so fairness and the per-student cap
  * hold across tabs), instructors by their signed cookie; a guest socket may not compute (authorization.ts).
  */
-function submitter(socket: IoSocket): Submitter & { selfPaced?: { accountId: string; assignmentId: string } } {
+function submitter(socket: IoSocket): Submitter {
   const self = socket.data.selfPaced;
   // A student working on an assignment (assignment.handlers.ts): by account; events go to this tab.
   if (self) return { ownerId: `account:${self.accountId}`, role: 'student', sessionId: `assignment:${self.assignmentId}`, room: socket.id, selfPaced: self };
@@ -57,6 +69,22 @@ function submitter(socket: IoSocket): Submitter & { selfPaced?: { accountId: str
 export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, registry: JobRegistry): void {
   handle(socket, ctx, 'job:submit', async ({ spec }) => {
     const who = submitter(socket);
+    const count = (d: number) => {
+      const n = (registry.submitting.get(socket.id) ?? 0) + d;
+      if (n > 0) registry.submitting.set(socket.id, n);
+      else registry.submitting.delete(socket.id);
+    };
+    // Counted until the ack and any early events have gone out (a draining node keeps the connection till then).
+    count(1);
+    try {
+      return await submitJob(who, spec, () => count(-1));
+    } catch (err) {
+      count(-1);
+      throw err;
+    }
+  });
+
+  async function submitJob(who: Submitter, spec: unknown, delivered: () => void) {
     // An assignment may have closed since the page opened it; a live session has its own rules.
     if (who.selfPaced) await checkSelfPaced(ctx, who.selfPaced.accountId, who.selfPaced.assignmentId);
     else await checkSessionRules(ctx, socket, 'job:submit');
@@ -81,21 +109,68 @@ export function registerComputeHandlers(socket: IoSocket, ctx: ServerContext, re
     setImmediate(() => {
       acked = true;
       for (const emit of early.splice(0)) emit();
+      delivered();
     });
     return accepted;
-  });
+  }
 
   handle(socket, ctx, 'job:cancel', async ({ jobId }) => {
     const who = submitter(socket);
     const job = registry.get(jobId);
-    // Finished (or never existed): nothing left to stop.
     const service = ctx.compute.current();
+    // Submitted through another node (this student reconnected here, or has a tab there): that node stops it.
+    if (!job && service && registry.remote) return { cancelled: await registry.remote.cancel(jobId, who) };
+    // Finished (or never existed): nothing left to stop.
     if (!job || !service) return { cancelled: false };
-    const mine = job.ownerId === who.ownerId;
-    const watched = who.role === 'instructor' && job.sessionId === who.sessionId;
-    if (!mine && !watched) throw new ProtocolError('FORBIDDEN', `job ${jobId} is not yours`);
+    if (!mayCancel(job, who)) throw new ProtocolError('FORBIDDEN', `job ${jobId} is not yours`);
     return { cancelled: service.cancel(jobId, null) };
   });
+}
+
+/** The owner cancels their job; an instructor any job of the session they watch. */
+function mayCancel(job: JobRecord, who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'>): boolean {
+  return job.ownerId === who.ownerId || (who.role === 'instructor' && job.sessionId === who.sessionId);
+}
+
+type CancelRequest = { type: 'request'; id: string; jobId: string; who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'> };
+type CancelReply = { type: 'reply'; id: string; cancelled: boolean };
+
+/**
+ * Scaled out (Redis): job ids are this node's, so a cancel that reaches another node is forwarded to every node over a
+ * Redis channel; the node that holds the job checks the same rights, stops it and answers. No answer within 2 s (the
+ * job finished, or never was): not cancelled.
+ */
+export function shareJobCancels(registry: JobRegistry, ctx: ServerContext): void {
+  const scale = ctx.scale;
+  if (!scale) return;
+  const channel = `${scale.prefix}compute:cancel-request`;
+  const sub = scale.redis.duplicate();
+  const waiting = new Map<string, (cancelled: boolean) => void>();
+  void sub.subscribe(channel).catch(() => undefined);
+  sub.on('message', (_channel: string, raw: string) => {
+    const msg = JSON.parse(raw) as CancelRequest | CancelReply;
+    if (msg.type === 'reply') return waiting.get(msg.id)?.(msg.cancelled);
+    const job = registry.get(msg.jobId);
+    const service = ctx.compute.current();
+    if (!job || !service) return;
+    const cancelled = mayCancel(job, msg.who) && service.cancel(msg.jobId, null);
+    void scale.redis.publish(channel, JSON.stringify({ type: 'reply', id: msg.id, cancelled } satisfies CancelReply)).catch(() => 0);
+  });
+  scale.beforeClose(async () => sub.disconnect());
+  registry.remote = {
+    cancel: (jobId, who) =>
+      new Promise<boolean>((resolve) => {
+        const id = randomUUID();
+        const done = (cancelled: boolean) => {
+          clearTimeout(timer);
+          waiting.delete(id);
+          resolve(cancelled);
+        };
+        const timer = setTimeout(() => done(false), 2000);
+        waiting.set(id, done);
+        scale.redis.publish(channel, JSON.stringify({ type: 'request', id, jobId, who } satisfies CancelRequest)).catch(() => done(false));
+      }),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ServerContext } from '../context';
 import { clientIp, originAllowed } from '../security/origin';
 import { TokenBucket } from '../security/rate-limit';
 import { registerAssignmentHandlers } from './assignment.handlers';
-import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs } from './compute.handlers';
+import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs, shareJobCancels, socketsWithJobs, type JobRegistry } from './compute.handlers';
 import { createLabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
 import { rooms, type IoServer } from './types';
@@ -18,6 +18,43 @@ import { handleUnknownEvents } from './validate';
 function refusal(error: ErrorCode, message: string): Error {
   // The client sees `err.message` and `err.data` in its connect_error handler (see connectErrorCode()).
   return Object.assign(new Error(error), { data: { error, message } });
+}
+
+/** Each server's job registry (drainSockets reads it). */
+const registries = new WeakMap<IoServer, JobRegistry>();
+
+/**
+ * A rolling restart moves this node's clients to the other nodes: each connection is closed as soon as no job it
+ * submitted is still running here (a browser gives up on a job whose connection drops), all of them by `timeoutMs`.
+ * The transport is closed, not the Socket.io session: the client sees a dropped connection (never a server-side
+ * disconnect, after which it would not come back) and reconnects at once through the proxy. Until its socket closes,
+ * a student gets every broadcast and result here as usual.
+ */
+export async function drainSockets(io: IoServer, timeoutMs: number): Promise<{ moved: number; waited: number; cut: number }> {
+  const jobs = registries.get(io);
+  const deadline = Date.now() + timeoutMs;
+  const closed = new Set<string>();
+  const waited = new Set<string>();
+  let cut = 0;
+  for (;;) {
+    const busy = jobs ? socketsWithJobs(jobs) : new Set<string>();
+    const sockets = [...io.of('/').sockets.values()];
+    for (const socket of sockets) {
+      if (busy.has(socket.id)) waited.add(socket.id);
+      else if (!closed.has(socket.id)) {
+        closed.add(socket.id);
+        socket.conn.close();
+      }
+    }
+    if (sockets.every((socket) => !busy.has(socket.id))) break;
+    if (Date.now() > deadline) {
+      cut = sockets.filter((socket) => busy.has(socket.id)).length;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  io.engine.close();
+  return { moved: closed.size, waited: waited.size, cut };
 }
 
 /** Attaches Socket.io to `httpServer` and wires it to the classroom. */
@@ -83,6 +120,8 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
   });
 
   const jobs = createJobRegistry();
+  registries.set(io, jobs);
+  shareJobCancels(jobs, ctx);
   const labs = createLabsHub(io, ctx);
   io.on('connection', (socket) => {
     if (socket.data.instructorId) void socket.join(rooms.account(socket.data.instructorId));

@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
 import { InstructorClient, SLIDES, StudentClient, api, connect, connected, request, signUpInstructor, waitFor } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
+import { spawnWorker, type WorkerProcess } from './helpers/server-process';
 
 const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
 const postgres = databaseTargets().find((t) => t.kind === 'postgresql');
@@ -43,6 +44,7 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
   let code: string;
   const opened: { close(): void }[] = [];
   const track = <T extends { close(): void }>(c: T): T => (opened.push(c), c);
+  let worker: WorkerProcess | undefined;
 
   /** A node of the pair: same database, same data directory (images, secret), same Redis prefix. */
   const startNode = () =>
@@ -70,6 +72,7 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
 
   afterAll(async () => {
     for (const c of opened) c.close();
+    worker?.child.kill('SIGKILL');
     await Promise.all([a?.close(), b?.close()]);
     await db?.cleanup();
     const redis = new Redis(REDIS_URL!);
@@ -133,6 +136,8 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
   it.runIf(HAVE_MODEL)('a sweep started on node A is finished by node B after A stops (A hands its lease back)', async () => {
     const created = await api(a.url, '/api/sessions', { cookie, body: { title: 'Sweep', steps: [SWEEP_STEP] } });
     const { id: sweepSession } = created.body.session;
+    // Scaled out, server jobs run on worker processes.
+    worker = await spawnWorker({ REDIS_URL: REDIS_URL!, CONVLAB_REDIS_PREFIX: prefix, CONVLAB_DATA_DIR: db.dataDir, CONVLAB_MODELS_DIR: MODELS, CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' });
     const onA = track(await new InstructorClient(a.url, cookie, sweepSession).watching());
     const onB = track(await new InstructorClient(b.url, cookie, sweepSession).watching());
     const done: ServerPayload<'sweep:done'>[] = [];

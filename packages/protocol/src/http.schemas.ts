@@ -345,6 +345,29 @@ export const ComputeHealthSchema = z.discriminatedUnion('started', [
     queued: z.number().int(),
     running: z.number().int(),
     cache: z.object({ entries: z.number(), bytes: z.number(), hits: z.number(), misses: z.number(), joins: z.number(), inFlight: z.number() }),
+    /** Scaled out (REDIS_URL): jobs go through a BullMQ queue to worker processes (`npm run worker`), listed live here. */
+    queue: z
+      .object({
+        kind: z.literal('bullmq'),
+        /** Jobs waiting in the shared queue (all nodes). */
+        waiting: z.number().int(),
+        processes: z.array(
+          z.object({
+            id: z.string(),
+            host: z.string(),
+            pid: z.number().int(),
+            /** What this process computes on, chosen as a node would ('wasm', 'tensorflow', 'webgpu'…). */
+            backend: z.string(),
+            backendPackage: z.string().optional(),
+            adapter: GpuAdapterSchema.optional(),
+            threads: z.number().int(),
+            slots: z.number().int(),
+            running: z.number().int(),
+            since: z.string(),
+          }),
+        ),
+      })
+      .optional(),
   }),
 ]);
 export type ComputeHealthInfo = z.infer<typeof ComputeHealthSchema>;

@@ -476,6 +476,8 @@ export const ComputedBySchema = z.object({
   batched: z.boolean().optional(),
   /** Server worker that ran it (thread id). */
   worker: z.number().int().optional(),
+  /** The worker process that ran it, when jobs go through the shared queue (scale-out: `npm run worker`). */
+  workerProcess: z.string().max(120).optional(),
   /** The GPU adapter that ran it (server WebGPU), e.g. "NVIDIA H200" or "SwiftShader Device Subzero (software)". */
   device: z.string().max(80).optional(),
 });

@@ -64,3 +64,40 @@ export async function spawnServer(env: Record<string, string>, timeoutMs = 60_00
     },
   };
 }
+
+export interface WorkerProcess {
+  /** Its name in the registry of live workers (/api/health) and in results' `computedBy.workerProcess`. */
+  id: string;
+  child: ChildProcess;
+  output(): string;
+}
+
+/**
+ * Starts a compute worker process (`npm run worker`: server/compute/worker-process.ts) under node with tsx's loader,
+ * so a SIGKILL hits the worker itself, and waits for its "on queue" line.
+ */
+export async function spawnWorker(env: Record<string, string>, timeoutMs = 60_000): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/compute/worker-process.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  const id = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), timeoutMs);
+    child.stdout!.on('data', () => {
+      const m = /\[worker\] (\S+): .* on queue/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${output}`));
+    });
+  });
+  return { id, child, output: () => output };
+}
