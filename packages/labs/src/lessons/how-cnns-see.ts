@@ -225,7 +225,7 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
     markdown:
       `Run many photos through the network and keep, for one channel, the nine image patches that excite it most ` +
       `(Zeiler & Fergus, 2014). Each laptop searches a few photos; the server checks and merges. Start with ` +
-      `**${CONV5_LIKE_LAYER}** (conv5-like, large receptive fields), then try an early layer: edges and colours become parts.` +
+      `**{{layer}}** (a late layer: large receptive fields, like AlexNet's conv5), then try an early layer: edges and colours become parts.` +
       (hasSamples ? '' : `\n\n> **Note:** the ImageNet samples are not on this server (set \`CONVLAB_IMAGES_DIR\`); the search uses the photos that ship with ConvLab.`),
     labId: 'max-patches',
     params: maxPatchParams as LabStep['params'],
@@ -245,7 +245,7 @@ export function howCnnsSeeLesson(options: HowCnnsSeeOptions = {}): Lesson {
     id: 'guided-backprop',
     title: 'From a neuron back to the pixels',
     markdown:
-      `Pick a channel of **${CONV5_LIKE_LAYER}**, SqueezeNet's last 13×13 layer (it plays the role of AlexNet's conv5), ` +
+      `Pick a channel of **{{layer}}**, a late layer of the network (in SqueezeNet, its last 13×13 layer plays the role of AlexNet's conv5), ` +
       `and a position on its activation map. The three images show which pixels change that neuron the most: the plain ` +
       `gradient, guided backprop (Springenberg et al., 2015) and the deconvnet (Zeiler & Fergus, 2014). Compare with ` +
       `an early layer. Submit the neuron you find most interesting with a one-line caption: what does it respond to?` +
