@@ -168,11 +168,12 @@ async function route(req: IncomingMessage, url: URL, ctx: ServerContext, nonce: 
   }
   const resend = /^\/lti\/scores\/([^/]+)\/resend$/.exec(path);
   if (resend) {
-    req.resume();
+    // The version the page showed: a double click or a resubmitted form queues nothing twice.
+    const seen = (await readForm(req)).get('seenUpdatedAt') ?? undefined;
     const score = await ctx.lti.repo.findScore(decodeURIComponent(resend[1]!));
     const links = score ? await ctx.lti.repo.resourceLinksOfAssignment(score.assignmentId ?? '') : [];
     if (!score || !links.some((l) => l.contextRowId === staff.context.id)) throw new ProtocolError('NOT_FOUND', 'no such score in this course');
-    await ctx.lti.scores.resend(score.id);
+    await ctx.lti.scores.resend(score.id, seen);
     return { status: 303, location: LTI_PATHS.home };
   }
   return { status: 404, html: errorPage('There is no LTI page at this address.', 'Use the URLs shown on ConvLab’s LTI platforms page.', 'not_found') };
@@ -248,7 +249,7 @@ async function homePage(session: LtiSession, ctx: ServerContext, linkId: string 
   const scoreRows = scores
     .map(
       (s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.scoreGiven)} / ${esc(s.scoreMaximum)}</td><td class="status-${esc(s.status)}">${esc(s.label)}</td>
-<td><form method="post" action="${esc(LTI_PATHS.resendScore(s.id))}"><button class="secondary" type="submit">Send again</button></form></td></tr>`,
+<td><form method="post" action="${esc(LTI_PATHS.resendScore(s.id))}"><input type="hidden" name="seenUpdatedAt" value="${esc(s.updatedAt)}"><button class="secondary" type="submit">Send again</button></form></td></tr>`,
     )
     .join('');
   return page(

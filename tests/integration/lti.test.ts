@@ -306,10 +306,22 @@ describe.each(databaseTargets())('LTI 1.3 on $kind', (target) => {
     expect(home).toContain('failed: the grade service answered HTTP 503');
     expect(home).toContain('Send again');
 
-    const resend = await fetch(`${suite.base}/lti/scores/${failing.id}/resend`, { method: 'POST', redirect: 'manual', headers: { cookie: instructor.session!, origin: suite.base } });
-    expect(resend.status).toBe(303);
+    // The form as the page has it (with the version it showed), sent twice as a double click would.
+    const seen = /name="seenUpdatedAt" value="([^"]+)"/.exec(home)![1]!;
+    const sendAgain = () =>
+      fetch(`${suite.base}/lti/scores/${failing.id}/resend`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: instructor.session!, origin: suite.base, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ seenUpdatedAt: seen }).toString(),
+      });
+    const sentBefore = platform.scores.length;
+    expect((await sendAgain()).status).toBe(303);
     await waitFor(async () => (await lti.repo.findScore(failing.id))?.status === 'sent', 'the resent score to be sent');
     expect(platform.scores.at(-1)!.body).toMatchObject({ userId: ada.sub, scoreGiven: 9, scoreMaximum: 10 });
+    expect((await sendAgain()).status).toBe(303);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(platform.scores.length - sentBefore).toBe(1);
     const after = await (await fetch(`${suite.base}/lti/home`, { headers: { cookie: instructor.session! } })).text();
     expect(after).toMatch(/status-sent">sent</);
   });
