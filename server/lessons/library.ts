@@ -55,7 +55,10 @@ export function modelProblems(steps: readonly DraftStep[], models: readonly Mode
     const lab = getLab(step.labId);
     const model = models.find((m) => m.id === step.params.model);
     if (!lab || !model) return;
-    const found = [modelUnsuitability(lab, model), ...modelMismatches(lab, step.params, model)].filter((p) => p !== null);
+    // Checked as students get them: a setting left out takes the lab's default (which must exist in the model too).
+    const parsed = lab.params.safeParse(step.params);
+    const params = parsed.success ? (parsed.data as Record<string, unknown>) : step.params;
+    const found = [modelUnsuitability(lab, model), ...modelMismatches(lab, params, model)].filter((p) => p !== null);
     for (const problem of found) problems.push(`Step ${i + 1}${step.title.trim() ? ` (“${step.title.trim()}”)` : ''}: ${problem}`);
   });
   return problems;
