@@ -62,6 +62,9 @@ interface Task {
   reject(e: ComputeError): void;
 }
 
+/** How long closing waits for BullMQ to close gracefully before it cuts the connections. */
+const CLOSE_GRACE_MS = 3000;
+
 /** How often waiting jobs are told their place in the shared line. */
 const POSITION_EVERY_MS = 1000;
 
@@ -242,7 +245,13 @@ export class RemotePool implements ComputePool {
       if (removed !== 1) await this.redis.publish(cancelChannel(this.opts.prefix), JSON.stringify({ jobId: t.jobId, code: 'JOB_CANCELLED' })).catch(() => 0);
       this.settle(t, new ComputeError('JOB_CANCELLED', 'the compute server is shutting down'));
     }
-    await Promise.all([this.events.close(), this.queue.close()]);
+    // BullMQ closes gracefully when Redis is well; after Redis went away (and maybe came back empty) its blocking
+    // reader may never finish closing, and a node must still shut down: give it a moment, then cut the connections.
+    const within = (p: Promise<unknown>) => Promise.race([p.then(() => true, () => false), new Promise<false>((r) => setTimeout(() => r(false), CLOSE_GRACE_MS).unref?.())]);
+    if (!(await within(Promise.all([this.events.close(), this.queue.close()])))) {
+      console.error('[compute] the shared queue did not close within 3 s (Redis went away?): its connections are cut');
+      await within(Promise.all([this.events.disconnect(), this.queue.disconnect()]));
+    }
     this.redis.disconnect();
   }
 
