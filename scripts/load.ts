@@ -5,7 +5,8 @@
  * then: every student joins, submits one occlusion result, asks the server for one computation (an occlusion job
  * through the shared BullMQ queue to the `--workers` worker processes, spread over the run), and follows the
  * instructors' step changes for `--duration` seconds. With `--kill`, node 1 gets SIGKILL a third of the way in and is started again later: its students must
- * reconnect through the proxy (the time is printed), keep their seats and step, and lose no acknowledged submission.
+ * reconnect through the proxy (the time is printed), keep their seats and step, and lose no acknowledged submission
+ * and no server job (the app's transport asks again once seated on another node and gets the run that went on).
  * With `--rolling`, every node in turn gets SIGTERM (a rolling restart) and is started again, under the same checks.
  * Prints p50/p95/max of step broadcast, join, submission ack, job wait and reconnect times, the counts and errors, and each
  * node's CPU and memory; writes the figures to bench/results/load-<time>.json. Exit status 1 when a count is short
@@ -15,8 +16,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withRequestId, type Ack, type SessionState } from '@convlab/protocol';
+import { JobSpecSchema, PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withRequestId, type Ack, type JobSpecInput, type SessionState } from '@convlab/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { createSocketJobTransport } from '../app/_lib/compute/socket-transport';
 import { signUpInstructor } from '../tests/integration/helpers/clients';
 import { startCluster, type Cluster } from './scale/cluster';
 import { OCC, RESULT, api, ask as askWithin } from './lib/class-load';
@@ -87,8 +89,8 @@ class Student {
   reconnectMs?: number;
   seatChanged = false;
   lastDisconnect?: string;
-  /** This student's server job: when asked, its id, and what came back. */
-  job?: { t0: number; id?: string; lostConnection?: boolean; totalMs?: number; queuedMs?: number; error?: string };
+  /** This student's server job: when asked, whether its connection dropped while it ran, and what came back. */
+  job?: { t0: number; lostConnection?: boolean; totalMs?: number; queuedMs?: number; error?: string };
   onState?: (s: Student, state: SessionState) => void;
   private joinRequestId = newRequestId();
   private readonly device = globalThis.crypto.randomUUID().replace(/-/g, '');
@@ -106,14 +108,6 @@ class Student {
       this.lostAt ??= performance.now();
       this.lastDisconnect = reason;
       if (this.job && this.job.totalMs === undefined && !this.job.error) this.job.lostConnection = true;
-    });
-    this.socket.on('job:result', (o: { ok: boolean; jobId: string; error?: string; message?: string; computedBy?: { queuedMs?: number } }) => {
-      const job = this.job;
-      if (!job || o.jobId !== job.id || job.totalMs !== undefined || job.error) return;
-      if (o.ok) {
-        job.totalMs = performance.now() - job.t0;
-        job.queuedMs = o.computedBy?.queuedMs;
-      } else job.error = `${o.error} ${o.message}`;
     });
     // Refused by a node's connect middleware: socket.io does not try again (the app shows the refusal).
     this.socket.on('connect_error', (err: Error & { data?: unknown }) => {
@@ -140,25 +134,24 @@ class Student {
     this.lostAt = undefined;
   }
 
-  /** Asks the server for one computation (a lost ack is asked again with the same requestId: never a second job). */
-  async submitJob(spec: unknown): Promise<void> {
+  /**
+   * Asks the server for one computation through the app's own transport: a connection that drops while the job runs
+   * (its node killed or restarted) asks again once seated on another node, and gets the run that went on.
+   */
+  async submitJob(spec: JobSpecInput): Promise<void> {
     const job: NonNullable<Student['job']> = { t0: performance.now() };
     this.job = job;
-    const requestId = newRequestId();
-    for (let attempt = 0; attempt < 6; attempt++) {
-      const ack = await ask(this.socket, 'job:submit', withRequestId('job:submit', { spec } as never, requestId));
-      if (ack?.ok) {
-        job.id = ack.data.jobId;
-        return;
-      }
-      // Reconnected but not seated again yet (a node restarting): the app asks again once it has rejoined.
-      if (ack?.error === 'UNAUTHORIZED') {
-        await waitUntil(() => this.joined, ACK_TIMEOUT_MS);
-        continue;
-      }
-      if (ack) return void (job.error = `${ack.error} ${ack.message}`);
+    const transport = createSocketJobTransport(this.socket, () => this.joined);
+    for (;;) {
+      const o = await transport.run(JobSpecSchema.parse(spec), {});
+      // Asked in the moment between a reconnect and the rejoin's answer: the app asks again once seated.
+      if (!o.ok && o.error === ('UNAUTHORIZED' as string) && (await waitUntil(() => this.joined, ACK_TIMEOUT_MS))) continue;
+      if (o.ok) {
+        job.totalMs = performance.now() - job.t0;
+        job.queuedMs = o.computedBy.queuedMs;
+      } else job.error = `${o.error} ${o.message}`;
+      return;
     }
-    job.error = 'unanswered';
   }
 
   get joined(): boolean {
@@ -358,13 +351,16 @@ async function main(): Promise<void> {
       await cluster.start(0);
       console.log('node 1 started again');
     })();
-    // One server job per student, spread over the run (so some are in flight when a node stops): a small occlusion
-    // map of the student's own class, so no two are the same computation (no cache, no sharing).
+    // One server job per student: a small occlusion map of the student's own class, so no two are the same
+    // computation (no cache, no sharing). Spread over the run; with --kill or --rolling every tenth student asks just
+    // before the first node stops, so that jobs are queued and running through it when it goes.
+    const disruptAt = args.kill ? DURATION_MS / 3 : args.rolling ? DURATION_MS / (NODES + 1) : undefined;
     const jobs = (async () => {
       const spread = DURATION_MS * 0.8;
       await Promise.all(
         students.map(async (s, i) => {
-          await new Promise((r) => setTimeout(r, (i / students.length) * spread));
+          const at = disruptAt !== undefined && i % 10 === 0 ? disruptAt - 100 : (i / students.length) * spread;
+          await new Promise((r) => setTimeout(r, at));
           await waitUntil(() => s.joined, ACK_TIMEOUT_MS);
           await s.submitJob({ kind: 'occlusion', model: OCC.params.model, image: OCC.params.image, params: { window: 112, stride: 112, fill: 'grey', classIndex: i % 1000 } });
         }),
@@ -384,23 +380,17 @@ async function main(): Promise<void> {
     await waitUntil(() => students.every((s) => s.joined), 30_000);
     // The jobs still running finish (or are given up on after a minute).
     const jobDone = (s: Student) => s.job !== undefined && (s.job.totalMs !== undefined || s.job.error !== undefined);
-    const forgiven = args.kill || args.rolling;
-    await waitUntil(() => students.every((s) => jobDone(s) || (forgiven && s.job?.lostConnection)), 60_000);
+    await waitUntil(() => students.every(jobDone), 60_000);
     const jobResults = students.filter((s) => s.job?.totalMs !== undefined);
-    // A job in flight through a node killed outright is lost with it (that node was relaying it). In a rolling restart
-    // a node keeps a connection until its jobs have answered, so a loss there is a connection that dropped for
-    // another reason (its disconnect reason is printed): the browser says so and the student runs the job again.
-    const lostJobs = students.filter((s) => !jobDone(s) && s.job?.lostConnection);
-    const jobsLost = lostJobs.length;
-    const lostReasons = [...new Set(lostJobs.map((s) => s.lastDisconnect))].join(', ');
+    // A job whose connection dropped while it ran (its node killed or restarting) is asked again once the student is
+    // seated on another node: it joins the run that went on (or takes its result). None may be lost.
+    const jobsMoved = students.filter((s) => s.job?.lostConnection && s.job.totalMs !== undefined).length;
     const jobsFailed = students.filter((s) => s.job?.error !== undefined);
-    for (const s of jobsFailed.slice(0, 10)) error(`${s.name}: job ${s.job!.error}`);
-    const jobsMissing = students.length - jobResults.length - jobsFailed.length - (forgiven ? jobsLost : 0);
+    for (const s of jobsFailed.slice(0, 10)) error(`${s.name}: job ${s.job!.error}${s.job!.lostConnection ? ` (its connection dropped: ${s.lastDisconnect})` : ''}`);
+    const jobsMissing = students.length - jobResults.length - jobsFailed.length;
     if (jobsMissing) {
-      const missing = students.filter((s) => !jobDone(s) && !(forgiven && s.job?.lostConnection));
-      const acked = missing.filter((s) => s.job?.id !== undefined).length;
-      const dropped = missing.filter((s) => s.job?.lostConnection).length;
-      error(`${jobsMissing} server jobs without a result (${acked} of them acknowledged; ${dropped} whose connection dropped while they ran)`);
+      const dropped = students.filter((s) => !jobDone(s) && s.job?.lostConnection).length;
+      error(`${jobsMissing} server jobs without a result (${dropped} whose connection dropped while they ran)`);
     }
     const unseated = students.filter((s) => !s.joined).length;
     const moved = students.filter((s) => s.reconnectMs !== undefined).length;
@@ -434,8 +424,7 @@ async function main(): Promise<void> {
         results: jobResults.length,
         expected: STUDENTS,
         failed: jobsFailed.length,
-        lostWithKilledNode: args.kill ? jobsLost : 0,
-        lostWithDroppedConnection: args.rolling ? jobsLost : 0,
+        answeredAfterTheirConnectionDropped: jobsMoved,
         waitMs: percentiles(jobResults.map((s) => s.job!.queuedMs ?? NaN).filter((x) => !Number.isNaN(x))),
         totalMs: percentiles(jobResults.map((s) => s.job!.totalMs!)),
       },
@@ -452,7 +441,7 @@ async function main(): Promise<void> {
     if (args.kill || args.rolling) console.log(row(args.kill ? 'reconnect (failover)' : 'reconnect (rolling)', reconnect));
     console.log(row('job wait (queue)', figures.jobs.waitMs));
     console.log(row('job submit → result', figures.jobs.totalMs));
-    console.log(`jobs: ${jobResults.length}/${STUDENTS} results on ${WORKERS} worker processes, ${jobsFailed.length} failed${args.kill ? `, ${jobsLost} lost with the killed node` : ''}${args.rolling ? `, ${jobsLost} lost with a dropped connection${jobsLost ? ` (${lostReasons})` : ''}` : ''}`);
+    console.log(`jobs: ${jobResults.length}/${STUDENTS} results on ${WORKERS} worker processes, ${jobsFailed.length} failed, ${jobsMoved} answered after their connection dropped`);
     console.log(`counts: joins ${joined}/${STUDENTS}, submissions acked ${acked.size} stored ${stored}/${STUDENTS}, broadcasts ${broadcastMs.length} received of ${expectedBroadcasts} expected (${missedBroadcasts} missed), errors ${errors.length}`);
     if (args.rolling) console.log(`rolling restart: ${moved} students moved to another node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);
     if (args.kill) console.log(`failover: ${killedStudents.length} students on the killed node; seats changed ${seatChanged}, not seated at the end ${unseated}, on a wrong step ${wrongStep}`);

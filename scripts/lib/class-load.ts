@@ -9,7 +9,7 @@ export const OCC = {
   title: 'Occlusion',
   markdown: '',
   labId: 'occlusion',
-  params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample', id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' },
+  params: { model: 'mobilenet_v1_0.25_224', image: { kind: 'sample' as const, id: 'photos/skimage_chelsea.png' }, classIndex: 285, fill: 'grey' },
 };
 export const RESULT = { classIndex: 285, baseline: 0.59, inputSize: [224, 224], masks: [{ mask: { kind: 'rect', x: 80, y: 40, width: 60, height: 90 }, probability: 0.2 }] };
 

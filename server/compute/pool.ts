@@ -141,6 +141,11 @@ export interface RunOptions {
   background?: boolean;
   /** Jobs ahead of it in a shared queue (scale-out), as they change; the in-process pool starts what it accepts. */
   onPosition?: (position: number) => void;
+  /**
+   * What the task computes (the spec's hash): nodes sharing a queue run one job per key, so the same computation
+   * submitted through two nodes, or asked again through another node after the first died, is computed once.
+   */
+  key?: string;
 }
 
 /**

@@ -7,6 +7,12 @@
  * Socket.io adapter carries the room). Cancelling removes a waiting job, or asks the worker processes over a Redis
  * channel to abort a running one. A worker process killed mid-job leaves its lock to expire: BullMQ's stalled-job
  * check puts the job back once, and another worker runs it.
+ *
+ * A computation's job id is its content (the spec's hash), so the nodes share it: the same computation submitted
+ * through two nodes is one job, and one asked again through another node — a student whose node died mid-job, whose
+ * browser asks again once it is seated on another — joins the job still running, or takes its result if it has just
+ * ended (kept for a minute). Each node that waits for a job is written in a Redis set beside it: a node cancels
+ * the job only when no other node waits for it.
  */
 import { Queue, QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -21,6 +27,7 @@ import {
   failureError,
   unpackProgress,
   unpackResult,
+  waitersKey,
   workerKey,
   type QueueJobData,
   type QueueJobReturn,
@@ -47,6 +54,13 @@ export interface RemotePoolOptions {
 interface Task {
   id: number;
   jobId: string;
+  /** Its job id is its content, shared with every node that asks for the same computation. */
+  keyed: boolean;
+  /** Puts it into the shared queue (again: a keyed job another node cancelled while this one still wanted it). */
+  enqueue(): Promise<void>;
+  requeued?: boolean;
+  /** Being stopped by this node (a cancel, a time limit, shutting down). */
+  cancelling?: boolean;
   describe: boolean;
   settled: boolean;
   active: boolean;
@@ -68,11 +82,19 @@ const CLOSE_GRACE_MS = 3000;
 /** How often waiting jobs are told their place in the shared line. */
 const POSITION_EVERY_MS = 1000;
 
+/** A keyed job's id: its content. */
+const KEYED_PREFIX = 'spec-';
+/** How long a set of waiting nodes outlives its last writer (a node that died leaves its name there until then). */
+const WAITERS_TTL_MS = 10 * 60_000;
+/** Leaves `node` out of a job's waiters and answers how many other nodes still wait for it. */
+const LEAVE_WAITERS = `redis.call('srem', KEYS[1], ARGV[1]); return redis.call('scard', KEYS[1])`;
+
 /** Runs tasks through the shared queue. Create with {@link RemotePool.start}. */
 export class RemotePool implements ComputePool {
   readonly uploadsDir: string;
   private readonly tasks = new Map<number, Task>();
-  private readonly byJob = new Map<string, Task>();
+  /** This node's tasks by job id (two when a cancelled one is still settling as the same computation is asked again). */
+  private readonly byJob = new Map<string, Set<Task>>();
   private readonly slotListeners = new Set<() => void>();
   private readonly positionTimer: ReturnType<typeof setInterval>;
   private readonly maxInFlight: number;
@@ -81,6 +103,8 @@ export class RemotePool implements ComputePool {
   /** The worker processes alive at the last look, and the jobs waiting then (health). */
   private processes: NonNullable<PoolInfo['queue']>['processes'] = [];
   private waiting = 0;
+  /** Scripts loaded into Redis. */
+  private leaveWaiters?: string;
 
   private constructor(
     private readonly opts: RemotePoolOptions,
@@ -91,34 +115,27 @@ export class RemotePool implements ComputePool {
     this.uploadsDir = opts.uploadsDir;
     this.maxInFlight = opts.maxInFlight ?? 1000;
     events.on('active', ({ jobId }) => {
-      const t = this.byJob.get(jobId);
-      if (t && !t.active) {
+      for (const t of this.tasksOf(jobId)) {
+        if (t.active) continue;
         t.active = true;
         t.activeAt = performance.now();
         if (t.position !== 0) t.onPosition?.(0);
       }
     });
     events.on('progress', ({ jobId, data }) => {
-      const t = this.byJob.get(jobId);
-      if (t && typeof data === 'object' && data !== null) t.onProgress?.(unpackProgress(data as WireProgress));
+      if (typeof data !== 'object' || data === null) return;
+      for (const t of this.tasksOf(jobId)) t.onProgress?.(unpackProgress(data as WireProgress));
     });
-    events.on('completed', ({ jobId, returnvalue }) => {
-      const t = this.byJob.get(jobId);
-      if (!t) return;
-      try {
-        const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as QueueJobReturn;
-        const { result: packed, ...rest } = r;
-        // Without the 'active' event (the job started and ended between two reads of the stream), all of it was waiting.
-        const waitedMs = (t.activeAt ?? performance.now() - rest.ms) - t.addedAt;
-        this.settle(t, null, { ...rest, result: unpackResult(packed), waitedMs: Math.max(0, waitedMs) });
-      } catch (err) {
-        console.error('[compute] a worker process returned an unreadable result:', err);
-        this.settle(t, new ComputeError('JOB_FAILED', 'the job failed'));
-      }
-    });
+    events.on('completed', ({ jobId, returnvalue }) => this.complete(jobId, returnvalue));
     events.on('failed', ({ jobId, failedReason }) => {
-      const t = this.byJob.get(jobId);
-      if (t) this.settle(t, failureError(failedReason));
+      const error = failureError(failedReason);
+      for (const t of this.tasksOf(jobId)) {
+        // Another node cancelled the computation as this one asked for it (it saw no other waiter yet): ask again, once.
+        if (t.keyed && error.code === 'JOB_CANCELLED' && !t.cancelling && !t.requeued) {
+          t.requeued = true;
+          void t.enqueue();
+        } else this.settle(t, error);
+      }
     });
     this.positionTimer = setInterval(() => void this.tellPositions().catch(() => undefined), POSITION_EVERY_MS);
     this.positionTimer.unref?.();
@@ -156,11 +173,17 @@ export class RemotePool implements ComputePool {
   run(task: WorkerTask, onProgress?: (p: RunnerProgress) => void, opts: RunOptions = {}): { taskId: number; done: Promise<TaskDone> } {
     if (this.closing) throw new ComputeError('SERVER_BUSY', 'the compute server is shutting down');
     const id = this.nextId++;
-    const jobId = `${this.opts.nodeId}-${id}`;
+    const keyed = task.type === 'run' && opts.key !== undefined;
+    const jobId = keyed ? `${KEYED_PREFIX}${opts.key}` : `${this.opts.nodeId}-${id}`;
+    const data: QueueJobData = { task, node: this.opts.nodeId };
+    // Describing a model gates the validation of new jobs: no priority, so it is served before every prioritized job.
+    const jobOpts = task.type === 'describe' ? { jobId } : { jobId, priority: bullPriority(opts.priority ?? 0) };
+    let t!: Task;
     const done = new Promise<TaskDone>((resolve, reject) => {
-      const t: Task = { id, jobId, describe: task.type === 'describe', settled: false, active: false, addedAt: performance.now(), onProgress, onPosition: opts.onPosition, resolve, reject };
+      t = { id, jobId, keyed, describe: task.type === 'describe', settled: false, active: false, addedAt: performance.now(), onProgress, onPosition: opts.onPosition, resolve, reject,
+        enqueue: () => this.enqueue(t, task.type, data, jobOpts) };
       this.tasks.set(id, t);
-      this.byJob.set(jobId, t);
+      this.byJob.set(jobId, (this.byJob.get(jobId) ?? new Set()).add(t));
       if (t.describe) {
         t.timer = setTimeout(() => {
           void this.queue.remove(jobId).catch(() => 0);
@@ -169,31 +192,97 @@ export class RemotePool implements ComputePool {
         t.timer.unref?.();
       }
     });
-    const data: QueueJobData = { task, node: this.opts.nodeId };
-    // Describing a model gates the validation of new jobs: no priority, so it is served before every prioritized job.
-    const jobOpts = task.type === 'describe' ? { jobId } : { jobId, priority: bullPriority(opts.priority ?? 0) };
-    this.queue.add(task.type, data, jobOpts).catch((err: unknown) => {
-      const t = this.tasks.get(id);
-      console.error('[compute] could not queue a job:', (err as Error).message);
-      if (t) this.settle(t, new ComputeError('SERVER_BUSY', 'the shared compute queue is unreachable; compute in your browser or try again'));
-    });
+    void t.enqueue();
     return { taskId: id, done };
+  }
+
+  /**
+   * Adds the task's job to the shared queue. A keyed job may be there already (another node asked first, or this
+   * node before it died): BullMQ then keeps the one it has, and the task joins it — or takes its result, if it has
+   * just ended; one that failed (or was cancelled) is run afresh.
+   */
+  private async enqueue(t: Task, name: string, data: QueueJobData, jobOpts: { jobId: string; priority?: number }): Promise<void> {
+    try {
+      if (t.keyed) {
+        const waiters = waitersKey(this.opts.prefix, t.jobId);
+        await this.redis.multi().sadd(waiters, this.opts.nodeId).pexpire(waiters, WAITERS_TTL_MS).exec();
+      }
+      for (let attempt = 0; attempt < 2 && !t.settled; attempt++) {
+        await this.queue.add(name, data, jobOpts);
+        if (!t.keyed) return;
+        const state = await this.queue.getJobState(t.jobId);
+        if (state === 'completed') {
+          const job = await this.queue.getJob(t.jobId);
+          if (job) return this.complete(t.jobId, job.returnvalue);
+        } else if (state !== 'failed' && state !== 'unknown') return; // queued or running: its events reach this node
+        // An earlier run failed or was cancelled (or it ended and was removed just now): run it again.
+        if (state === 'failed') await this.queue.remove(t.jobId).catch(() => 0);
+      }
+    } catch (err) {
+      console.error('[compute] could not queue a job:', (err as Error).message);
+      this.settle(t, new ComputeError('SERVER_BUSY', 'the shared compute queue is unreachable; compute in your browser or try again'));
+    }
+  }
+
+  /** A job's result, from its event or its record: every task of this node waiting for it gets it. */
+  private complete(jobId: string, returnvalue: unknown): void {
+    for (const t of this.tasksOf(jobId)) {
+      try {
+        const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as QueueJobReturn;
+        const { result: packed, ...rest } = r;
+        // Without the 'active' event (the job started and ended between two reads of the stream), all of it was waiting.
+        const waitedMs = (t.activeAt ?? performance.now() - rest.ms) - t.addedAt;
+        this.settle(t, null, { ...rest, result: unpackResult(packed), waitedMs: Math.max(0, waitedMs) });
+      } catch (err) {
+        console.error('[compute] a worker process returned an unreadable result:', err);
+        this.settle(t, new ComputeError('JOB_FAILED', 'the job failed'));
+      }
+    }
+  }
+
+  private tasksOf(jobId: string): Task[] {
+    return [...(this.byJob.get(jobId) ?? [])];
   }
 
   cancel(taskId: number, code: 'JOB_CANCELLED' | 'JOB_TIMEOUT' = 'JOB_CANCELLED'): boolean {
     const t = this.tasks.get(taskId);
-    if (!t || t.settled) return false;
+    if (!t || t.settled || t.cancelling) return false;
     const why = new ComputeError(code, code === 'JOB_TIMEOUT' ? 'the job ran past its time limit' : 'the job was cancelled');
-    void (async () => {
-      // A waiting job is removed (1); a running one is locked (0): the worker process running it is asked to stop.
-      const removed = await this.queue.remove(t.jobId).catch(() => 0);
-      if (removed === 1) return this.settle(t, why);
-      await this.redis.publish(cancelChannel(this.opts.prefix), JSON.stringify({ jobId: t.jobId, code })).catch(() => 0);
-      // The worker confirms with a failure event; a worker that cannot be reached does not keep the job alive here.
-      const grace = setTimeout(() => this.settle(t, why), this.opts.killGraceMs ?? 5000);
-      grace.unref?.();
-    })();
+    void this.stop(t, why, this.opts.killGraceMs ?? 5000);
     return true;
+  }
+
+  /**
+   * Settles `t` with `why` and stops its job — unless another task or node still waits for the same computation: then
+   * only this one lets go. A waiting job is removed; a running one is stopped by its worker process, which confirms
+   * with a failure event (settled here after `graceMs` without one: an unreachable worker keeps nothing alive here).
+   */
+  private async stop(t: Task, why: ComputeError, graceMs: number): Promise<void> {
+    t.cancelling = true;
+    if (t.keyed && (await this.othersWait(t))) return this.settle(t, why);
+    // A waiting job is removed (1); a running one is locked (0): the worker process running it is asked to stop.
+    const removed = await this.queue.remove(t.jobId).catch(() => 0);
+    if (removed === 1) return this.settle(t, why);
+    await this.redis.publish(cancelChannel(this.opts.prefix), JSON.stringify({ jobId: t.jobId, code: why.code })).catch(() => 0);
+    if (graceMs <= 0) return this.settle(t, why);
+    const grace = setTimeout(() => this.settle(t, why), graceMs);
+    grace.unref?.();
+  }
+
+  /** Whether a task of this node or another node still waits for `t`'s computation (this node leaves if not). */
+  private async othersWait(t: Task): Promise<boolean> {
+    if (this.tasksOf(t.jobId).some((o) => o !== t && !o.settled && !o.cancelling)) return true;
+    return (await this.leave(t.jobId)) > 0;
+  }
+
+  /** Takes this node out of a keyed job's waiters; answers how many other nodes still wait (0 when Redis is away). */
+  private async leave(jobId: string): Promise<number> {
+    try {
+      this.leaveWaiters ??= (await this.redis.script('LOAD', LEAVE_WAITERS)) as string;
+      return Number(await this.redis.evalsha(this.leaveWaiters, 1, waitersKey(this.opts.prefix, jobId), this.opts.nodeId));
+    } catch {
+      return 0;
+    }
   }
 
   /** Thread ids mean nothing across processes: the result names the process (computedBy.workerProcess). */
@@ -239,12 +328,9 @@ export class RemotePool implements ComputePool {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.positionTimer);
-    // Nobody relays these any more: take the waiting ones out of the queue and stop the running ones.
-    for (const t of [...this.tasks.values()]) {
-      const removed = await this.queue.remove(t.jobId).catch(() => 0);
-      if (removed !== 1) await this.redis.publish(cancelChannel(this.opts.prefix), JSON.stringify({ jobId: t.jobId, code: 'JOB_CANCELLED' })).catch(() => 0);
-      this.settle(t, new ComputeError('JOB_CANCELLED', 'the compute server is shutting down'));
-    }
+    // Nobody here relays these any more: stop the jobs no other node waits for.
+    const down = new ComputeError('JOB_CANCELLED', 'the compute server is shutting down');
+    for (const t of [...this.tasks.values()]) await this.stop(t, down, 0);
     // BullMQ closes gracefully when Redis is well; after Redis went away (and maybe came back empty) its blocking
     // reader may never finish closing, and a node must still shut down: give it a moment, then cut the connections.
     const within = (p: Promise<unknown>) => Promise.race([p.then(() => true, () => false), new Promise<false>((r) => setTimeout(() => r(false), CLOSE_GRACE_MS).unref?.())]);
@@ -281,7 +367,13 @@ export class RemotePool implements ComputePool {
     t.settled = true;
     if (t.timer) clearTimeout(t.timer);
     this.tasks.delete(t.id);
-    this.byJob.delete(t.jobId);
+    const same = this.byJob.get(t.jobId);
+    same?.delete(t);
+    if (same?.size === 0) {
+      this.byJob.delete(t.jobId);
+      // Nobody here waits for it any more (stop() already left when it cancelled).
+      if (t.keyed && !t.cancelling) void this.leave(t.jobId);
+    }
     if (err) t.reject(err);
     else t.resolve(done!);
     queueMicrotask(() => {

@@ -450,6 +450,7 @@ export class ComputeService {
       {
         priority: flight.priority,
         background: flight.background,
+        key: flight.hash,
         onPosition: (position) => {
           for (const job of flight.jobs) this.emitProgress(job, { jobId: job.id, step: 0, total: 0, position });
         },

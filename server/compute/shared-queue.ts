@@ -20,6 +20,8 @@ export const QUEUE_NAME = 'compute';
 export const bullPrefix = (prefix: string) => `${prefix}bull`;
 /** Channel on which nodes ask the worker processes to stop a running job. */
 export const cancelChannel = (prefix: string) => `${prefix}compute:cancel`;
+/** The nodes waiting for a keyed job (remote-pool.ts): a job is cancelled only when none other waits. */
+export const waitersKey = (prefix: string, jobId: string) => `${prefix}compute:waiters:${jobId}`;
 /** Each live worker process keeps `<prefix>compute:worker:<id>` (its description) alive. */
 export const workerKey = (prefix: string, id: string) => `${prefix}compute:worker:${id}`;
 /** How long a worker's entry outlives its last heartbeat, and how often it beats. */

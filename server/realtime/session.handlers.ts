@@ -45,13 +45,16 @@ export function registerSessionHandlers(socket: IoSocket, ctx: ServerContext): v
     // Release this socket's previous seat first (a tab that switches sessions).
     if (socket.data.participantId) leave(socket, ctx);
     try {
-      const result = await classroom.join(payload, socket.id, currentRequestId());
+      // Into the rooms while the session's changes wait (see Classroom.join): no step change can slip by in between.
+      const seated = (r: { participant: { id: string; sessionId: string } }) => (socket.disconnected ? Promise.resolve() : enter(socket, r.participant.sessionId, 'participant', r.participant.id));
+      const result = await classroom.join(payload, socket.id, currentRequestId(), seated);
       if (socket.disconnected) {
         // Gone while we were joining: the disconnect handler saw no participant yet, so release here.
         classroom.disconnect(result.participant.id, socket.id);
         return result;
       }
-      await enter(socket, result.participant.sessionId, 'participant', result.participant.id);
+      // A retry that shared another join's answer was not seated by it.
+      if (socket.data.participantId !== result.participant.id) await seated(result);
       return result;
     } catch (err) {
       throw await ctx.throttles.joinCodes.answerFor(err, { address: socket.data.ip, socketId: socket.id });

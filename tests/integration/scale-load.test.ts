@@ -3,7 +3,7 @@
  * Redis and PostgreSQL, 200 students, 60 s of step changes and one server job each, and node 1 killed with SIGKILL a
  * third of the way in; then a rolling restart (SIGTERM to each node in turn) of 100 students. Asserts counts only —
  * every join, every broadcast, every acknowledged submission stored, every seat and step kept, every job answered, no
- * error; the latency figures are printed, never asserted. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets both).
+ * error, every server job answered (also those in flight through the killed node); the latency figures are printed, never asserted. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets both).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -18,10 +18,11 @@ describe.runIf(ready)('npm run load at CI size', () => {
     const { code, output } = await runLoad(['--students', '200', '--sessions', '4', '--duration', '60', '--kill']);
     expect(output).toMatch(/counts: joins 200\/200, submissions acked 200 stored 200\/200, broadcasts (\d+) received of \1 expected \(0 missed\), errors 0/);
     expect(output).toMatch(/failover: [1-9]\d* students on the killed node; seats changed 0, not seated at the end 0, on a wrong step 0/);
-    // Every server job answered, through the worker processes — but those a killed node was relaying.
-    const jobs = /jobs: (\d+)\/200 results on 2 worker processes, 0 failed, (\d+) lost with the killed node/.exec(output);
+    // Every server job answered through the worker processes — also those the killed node was relaying when it died
+    // (a burst of them is asked just before the kill): the tab asks again once seated on node 2 and gets that run.
+    const jobs = /jobs: 200\/200 results on 2 worker processes, 0 failed, (\d+) answered after their connection dropped/.exec(output);
     expect(jobs).not.toBeNull();
-    expect(Number(jobs![1]) + Number(jobs![2])).toBe(200);
+    expect(Number(jobs![1])).toBeGreaterThan(0);
     expect(output).toContain('load: counts OK');
     expect(code).toBe(0);
   }, 300_000);
@@ -34,11 +35,9 @@ describe.runIf(ready)('npm run load at CI size', () => {
     expect(output).toMatch(/counts: joins 100\/100, submissions acked 100 stored 100\/100, broadcasts \d+ received of \d+ expected \(\d+ missed\), errors \d+/);
     expect(output.split('\n').filter((l) => l.startsWith('error:') && !/^error: session \d+: \d+ students? missed step \d+$/.test(l))).toEqual([]);
     expect(output).toMatch(/rolling restart: 100 students moved to another node; seats changed 0, not seated at the end 0, on a wrong step 0/);
-    // A draining node keeps each connection until its jobs have answered; a job is lost only with a connection that
-    // dropped for another reason (the reason is printed; the browser tells the student to run it again).
-    const jobs = /jobs: (\d+)\/100 results on 2 worker processes, 0 failed, (\d+) lost with a dropped connection/.exec(output);
-    expect(jobs).not.toBeNull();
-    expect(Number(jobs![1]) + Number(jobs![2])).toBe(100);
+    // Every job answered: a draining node keeps each connection until its jobs have answered, and a connection that
+    // dropped for another reason asks again once seated on another node.
+    expect(output).toMatch(/jobs: 100\/100 results on 2 worker processes, 0 failed, \d+ answered after their connection dropped/);
     // The run finished and judged itself (it says SHORT, exit 1, for a missed broadcast or a lost job; each is checked above).
     expect(code === 0 ? /load: counts OK/.test(output) : code === 1 && /load: counts SHORT/.test(output)).toBe(true);
   }, 300_000);

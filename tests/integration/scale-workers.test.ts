@@ -3,20 +3,23 @@
  * shared BullMQ queue to `npm run worker` processes. A job submitted through node A runs on a worker process, and its
  * progress and result reach the student's tab on node B; that tab can cancel it; a worker killed mid-job (SIGKILL)
  * leaves the job to another worker (BullMQ's stalled-job check); /api/health on every node lists the live workers and
- * their backends. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets both) and the model
+ * their backends; the same computation asked through two nodes runs once, and a tab whose node is killed mid-job
+ * (SIGKILL) asks again once seated on another node and gets the result of the run that went on. Runs when CONVLAB_TEST_PG_URL and CONVLAB_TEST_REDIS_URL are set (.ci/run sets both) and the model
  * is there; every Redis key it writes carries its own prefix, removed afterwards.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JobOutcome, JobProgress, JobSpecInput } from '@convlab/protocol';
+import { JobSpecSchema, type JobOutcome, type JobProgress, type JobSpecInput } from '@convlab/protocol';
+import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createSocketJobTransport } from '../../app/_lib/compute/socket-transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
 import { InstructorClient, SLIDES, StudentClient, api, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
-import { spawnWorker, type WorkerProcess } from './helpers/server-process';
+import { freePort, spawnServer, spawnWorker, type WorkerProcess } from './helpers/server-process';
 
 const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
 const postgres = databaseTargets().find((t) => t.kind === 'postgresql');
@@ -75,6 +78,18 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
     });
     workers.push(w);
     return w;
+  };
+
+  /**
+   * Counts the computations the workers start from now on (BullMQ's 'active' event: once per run of a job; a
+   * computation's job id is its content, 'spec-…'; a new node's model description and speed measure are not counted).
+   */
+  const countRuns = async (): Promise<{ runs(): number; close(): Promise<void> }> => {
+    const events = new QueueEvents('compute', { connection: { url: REDIS_URL! }, prefix: `${prefix}bull`, lastEventId: '$' });
+    await events.waitUntilReady();
+    let runs = 0;
+    events.on('active', ({ jobId }) => jobId.startsWith('spec-') && runs++);
+    return { runs: () => runs, close: () => events.close() };
   };
 
   const node = () =>
@@ -158,6 +173,75 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
     // It ran again from the start on the second worker (progress went back to the first steps).
     const steps = heard.stepsOf(jobId);
     expect(steps.findIndex((s, i) => i > 0 && s < steps[i - 1])).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('the same computation asked through node A and node B is computed once', async () => {
+    const dee = track(await new StudentClient(a.url, code, 'Dee').joined());
+    const eli = track(await new StudentClient(b.url, code, 'Eli').joined());
+    const [onA, onB] = [new JobEvents(dee.socket), new JobEvents(eli.socket)];
+    const counter = await countRuns();
+    const spec = ascent(200, 42);
+    const first = ((await request(dee.socket, 'job:submit', { spec }, 60_000)) as { data: { jobId: string } }).data.jobId;
+    await waitFor(() => onA.stepsOf(first).length > 0, "Dee's job to run", 60_000);
+    const second = ((await request(eli.socket, 'job:submit', { spec }, 60_000)) as { data: { jobId: string } }).data.jobId;
+
+    const [r1, r2] = await Promise.all([onA.result(first), onB.result(second)]);
+    expect(r1).toMatchObject({ ok: true, kind: 'ascent' });
+    expect(r2).toMatchObject({ ok: true, kind: 'ascent' });
+    // One run for both: Eli's progress picked up where the running job was, and both results are that run's.
+    expect(counter.runs()).toBe(1);
+    expect(onB.stepsOf(second)[0]).toBeGreaterThan(1);
+    expect((r2 as { computedBy: { ms: number } }).computedBy.ms).toBe((r1 as { computedBy: { ms: number } }).computedBy.ms);
+    await counter.close();
+  }, 180_000);
+
+  it('one of two students waiting for the same computation cancels: the other still gets it', async () => {
+    const gus = track(await new StudentClient(a.url, code, 'Gus').joined());
+    const hal = track(await new StudentClient(b.url, code, 'Hal').joined());
+    const [onA, onB] = [new JobEvents(gus.socket), new JobEvents(hal.socket)];
+    const counter = await countRuns();
+    const spec = ascent(200, 44);
+    const mine = ((await request(gus.socket, 'job:submit', { spec }, 60_000)) as { data: { jobId: string } }).data.jobId;
+    const theirs = ((await request(hal.socket, 'job:submit', { spec }, 60_000)) as { data: { jobId: string } }).data.jobId;
+    await waitFor(() => onB.stepsOf(theirs).length > 0, "Hal's job to run", 60_000);
+
+    expect(await request(gus.socket, 'job:cancel', { jobId: mine })).toMatchObject({ ok: true, data: { cancelled: true } });
+    expect(await onA.result(mine, 15_000)).toMatchObject({ ok: false, error: 'JOB_CANCELLED' });
+    expect(await onB.result(theirs)).toMatchObject({ ok: true, kind: 'ascent' });
+    expect(counter.runs()).toBe(1);
+    await counter.close();
+  }, 180_000);
+
+  it('a node killed mid-job (SIGKILL): the tab asks again once seated on another node, and gets the result of the same run', async () => {
+    const port = await freePort();
+    const env = { ...db.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: REDIS_URL!, CONVLAB_REDIS_PREFIX: prefix };
+    let c = await spawnServer(env);
+    try {
+      const fay = track(await new StudentClient(c.url, code, 'Fay').joined());
+      // Seated: connected, and joined again since the last drop (the page's own rule).
+      let joinsAtDrop = 0;
+      fay.socket.on('disconnect', () => (joinsAtDrop = fay.joins));
+      const transport = createSocketJobTransport(fay.socket as never, () => fay.socket.connected && fay.joins > joinsAtDrop);
+      const counter = await countRuns();
+      const steps: number[] = [];
+      const outcome = transport.run(JobSpecSchema.parse(ascent(300, 43)), { onProgress: (p) => p.total > 0 && steps.push(p.step) });
+      await waitFor(() => steps.length >= 3, 'the job to run', 60_000);
+
+      await c.kill('SIGKILL');
+      const before = steps.length;
+      // A new node (another node id) where the old one was: the tab reconnects there, rejoins and asks again.
+      c = await spawnServer(env);
+      const result = await outcome;
+      expect(result).toMatchObject({ ok: true, kind: 'ascent' });
+      expect(fay.joins).toBe(2);
+      // The run that started before the kill went on and answered: no second run, progress never went back.
+      expect(counter.runs()).toBe(1);
+      expect(steps.length).toBeGreaterThan(before);
+      expect(steps.findIndex((s, i) => i > 0 && s < steps[i - 1]!)).toBe(-1);
+      await counter.close();
+    } finally {
+      await c.kill('SIGTERM');
+    }
   }, 240_000);
 
   it('keeps the fair order across nodes: instructor first, then round-robin over students, whichever node they use', async () => {

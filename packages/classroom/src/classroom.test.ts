@@ -1,4 +1,4 @@
-import { describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { ParticipantPresence, SessionState, Step as ProtocolStep } from '@convlab/protocol';
 import { GUEST, type Actor } from './actor';
 import { Classroom } from './classroom';
@@ -46,6 +46,24 @@ describe('Classroom', () => {
     const second = await classroom.createSession(teacher, { title: 'Again', steps });
     expect(second.code).toBe('BBBBBB');
     expect((await classroom.listSessions(teacher)).map((s) => s.title)).toEqual(['Again', 'CNNs']);
+  });
+
+  it("seats a joining connection before the session's next change starts, so no step broadcast passes it by", async () => {
+    const { classroom, teacher, session, states } = await setup();
+    const order: string[] = [];
+    let seat!: () => void;
+    const joining = classroom.join({ code: session.code, displayName: 'Ana' }, 'conn-1', undefined, async (r) => {
+      order.push(`seated on step ${r.state.currentStep}`);
+      // The transport is still putting the connection into the session's rooms: the instructor's change must wait.
+      await new Promise<void>((resolve) => (seat = resolve));
+    });
+    await vi.waitFor(() => expect(order).toHaveLength(1));
+    const moving = classroom.goto(teacher, session.id, 1).then(() => order.push(`announced step ${states.at(-1)!.currentStep}`));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(states).toHaveLength(0);
+    seat();
+    await Promise.all([joining, moving]);
+    expect(order).toEqual(['seated on step 0', 'announced step 1']);
   });
 
   it('refuses a bad lesson plan and non-instructors', async () => {

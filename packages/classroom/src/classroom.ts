@@ -296,10 +296,12 @@ export class Classroom {
    * connection is attached (presence online) in the same step. With `requestId`, a retry of a join whose answer
    * was lost (also after a restart) gets the seat created first, with a fresh resume token, never a second seat.
    * A browser whose device token belongs to a removed participant is refused (REMOVED), and while the instructor
-   * has closed joining only resumes are accepted (JOINING_CLOSED).
+   * has closed joining only resumes are accepted (JOINING_CLOSED). `onSeated` runs before the session's next change
+   * may start (the transport puts the connection into the session's rooms there), so no broadcast of a change made
+   * after the state this join answers with can pass the new connection by.
    */
-  async join(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string): Promise<JoinResult> {
-    if (!requestId) return this.joinOnce(input, connectionId);
+  async join(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string, onSeated?: (r: JoinResult) => Promise<void>): Promise<JoinResult> {
+    if (!requestId) return this.joinOnce(input, connectionId, undefined, onSeated);
     // A retry while the first is still queued (a slow class after a restart) shares its answer: no retry storm.
     const key = `${JSON.stringify(input)}\n${requestId}`;
     const running = this.joining.get(key);
@@ -308,7 +310,7 @@ export class Classroom {
       if (connectionId) this.attach({ id: result.participant.id, sessionId: result.participant.sessionId }, connectionId);
       return result;
     }
-    const result = this.joinOnce(input, connectionId, requestId);
+    const result = this.joinOnce(input, connectionId, requestId, onSeated);
     this.joining.set(key, result);
     try {
       return await result;
@@ -317,7 +319,7 @@ export class Classroom {
     }
   }
 
-  private async joinOnce(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string): Promise<JoinResult> {
+  private async joinOnce(input: ClientPayload<'student:join'>, connectionId?: string, requestId?: string, onSeated?: (r: JoinResult) => Promise<void>): Promise<JoinResult> {
     const parsed = clientEvents['student:join'].payload.safeParse(input);
     if (!parsed.success) throw new ProtocolError('BAD_REQUEST', parsed.error.issues[0]?.message ?? 'invalid join request');
     const { code, displayName, resumeToken, deviceToken } = parsed.data;
@@ -325,7 +327,7 @@ export class Classroom {
     if (!found) throw new ProtocolError('NOT_FOUND', 'no session has this join code');
     const deviceHash = deviceToken ? await hashResumeToken(deviceToken) : null;
 
-    return this.serialized(found.id, async () => {
+    const seat = async (): Promise<JoinResult> => {
       const session = (await this.store.findSessionById(found.id)) ?? found;
       if (resumeToken) {
         const existing = await this.store.findParticipantByToken(session.id, await hashResumeToken(resumeToken));
@@ -369,6 +371,11 @@ export class Classroom {
           if (!nameTaken || attempt + 1 >= NAME_ATTEMPTS) throw err;
         }
       }
+    };
+    return this.serialized(found.id, async () => {
+      const result = await seat();
+      await onSeated?.(result);
+      return result;
     });
   }
 
