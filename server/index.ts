@@ -129,6 +129,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       dir: resolve(config.dataDir, 'models'),
       rows: opened.uploadedModels,
       validate: async (id) => (await context.compute.get()).describeModel(id),
+      // A compute service not started yet has nothing cached.
+      forget: (id) => context.compute.current()?.forgetModel(id),
       browserMaxBytes: config.models.browserMaxBytes,
     }),
     throttles: createThrottles(limits, scale?.limiterStore),

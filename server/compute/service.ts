@@ -319,6 +319,17 @@ export class ComputeService {
   }
 
   /**
+   * Forgets what is known of a model that was deleted (model-store.ts `remove`): its description and timing. A job
+   * naming it is then refused as UNKNOWN_MODEL (the workers no longer find its folder), and a model uploaded again
+   * under the same id is described and measured afresh.
+   */
+  forgetModel(id: string): void {
+    this.models.delete(id);
+    this.timings.delete(id);
+    this.settledTimings.delete(id);
+  }
+
+  /**
    * One image's forward time on a worker (`measure`: median of 5 after a warm-up), measured once per model and kept.
    * Queued behind every job, so a measurement never delays a student; a failure is forgotten and tried again later.
    */

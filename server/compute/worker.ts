@@ -94,11 +94,15 @@ class CodedError extends Error {
 
 const models = new Map<string, Promise<Model>>();
 function getModel(id: string): Promise<Model> {
+  // An uploaded model is a folder of the model store (UPLOADED_MODEL_ID has no path separators). Its folder is looked
+  // for on every use: a deleted model is refused even when this worker has it loaded (model-store.ts `remove`).
+  const uploaded = UPLOADED_MODEL_ID.test(id) ? path.join(config.uploadedModelsDir, id) : null;
+  if (uploaded && !pathExists(uploaded)) {
+    models.delete(id);
+    return Promise.reject(new CodedError('UNKNOWN_MODEL', `the uploaded model '${id}' is not on this server`));
+  }
   let p = models.get(id);
   if (!p) {
-    // An uploaded model is a folder of the model store (UPLOADED_MODEL_ID has no path separators).
-    const uploaded = UPLOADED_MODEL_ID.test(id) ? path.join(config.uploadedModelsDir, id) : null;
-    if (uploaded && !pathExists(uploaded)) return Promise.reject(new CodedError('UNKNOWN_MODEL', `the uploaded model '${id}' is not on this server`));
     p = loadModelSpec(uploaded ?? id, { modelsDir: config.modelsDir }).then(
       async (m) => {
         if (gpuDevice()) await warmUp(m.model);

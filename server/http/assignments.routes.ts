@@ -15,6 +15,7 @@ import {
   RegradeBodySchema,
   forStudents,
   LAB_LIMITS,
+  TENSOR_UPLOAD_LIMITS,
   type Assignment,
   type AssignmentSubmission,
   type StudentAssignment,
@@ -207,6 +208,8 @@ export function registerAssignmentRoutes(router: Router): void {
       return { status: 201, body: { submission: forStudent(out.submission, a.releasedAt !== null), attemptsLeft: out.attemptsLeft } };
     },
     AssignmentSubmitBodySchema,
+    // A gradient-ascent image travels in the body as base64 float32 (1.4 MB at 299×299): room for the largest.
+    TENSOR_UPLOAD_LIMITS.maxBase64Chars,
   );
 
   router.add('GET', '/api/assignments/:id/submissions', async (req, ctx) => {

@@ -46,6 +46,8 @@ interface Route {
   body?: z.ZodType;
   /** The handler reads the raw request body itself (uploads). */
   rawBody?: boolean;
+  /** Bytes this route's JSON body may take beyond the general limit (`Limits.maxBodyBytes`). */
+  extraBodyBytes?: number;
   handler: Handler<unknown>;
 }
 
@@ -53,19 +55,23 @@ interface Route {
 export class Router {
   private routes: Route[] = [];
 
-  /** Registers a route; `path` may contain `:name` segments. With `body`, the JSON body is validated by it. */
+  /**
+   * Registers a route; `path` may contain `:name` segments. With `body`, the JSON body is validated by it;
+   * `extraBodyBytes` lets that body pass the general limit by as much (one large field the schema bounds itself).
+   */
   add<S extends z.ZodType | undefined>(
     method: 'GET' | 'POST',
     path: string,
     handler: Handler<S extends z.ZodType ? z.output<S> : undefined>,
     body?: S,
+    extraBodyBytes?: number,
   ): this {
     const keys: string[] = [];
     const source = path.replace(/:([a-zA-Z]+)/g, (_m, key: string) => {
       keys.push(key);
       return '([^/]+)';
     });
-    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, body, handler: handler as Handler<unknown> });
+    this.routes.push({ method, pattern: new RegExp(`^${source}/?$`), keys, body, extraBodyBytes, handler: handler as Handler<unknown> });
     return this;
   }
 
@@ -96,7 +102,7 @@ export class Router {
       route.keys.forEach((k, i) => (params[k] = safeDecode(match[i + 1]!)));
       let body: unknown = undefined;
       if (route.body) {
-        const parsed = route.body.safeParse(await readJson(req, ctx.limits.maxBodyBytes));
+        const parsed = route.body.safeParse(await readJson(req, ctx.limits.maxBodyBytes + (route.extraBodyBytes ?? 0)));
         if (!parsed.success) throw new ProtocolError('BAD_REQUEST', describeZodError(parsed.error));
         body = parsed.data;
       } else if (!route.rawBody) {

@@ -37,6 +37,8 @@ export interface ModelStoreOptions {
   dir: string;
   rows: UploadedModelStore;
   validate: ModelValidator;
+  /** Called once a model is deleted: the compute service forgets what it cached of it. */
+  forget: (id: string) => void;
   /** Models larger than this are computed on the server only (never sent to browsers). */
   browserMaxBytes: number;
 }
@@ -177,6 +179,7 @@ export class ModelStore {
     if (busy) throw new ProtocolError('CONFLICT', busy);
     await this.options.rows.deleteUploadedModel(id);
     await rm(this.folder(id), { recursive: true, force: true });
+    this.options.forget(id);
     return this.entry(row);
   }
 

@@ -127,6 +127,32 @@ test('changing a step’s model refits its settings and says what changed; each 
   await context.close();
 });
 
+test('instructions that still name the old model’s layer are pointed out when the model changes', async ({ browser }, testInfo) => {
+  const context = await instructorContext(browser);
+  const page = await context.newPage();
+  const copied = await page.request.post('/api/library', { data: { id: `lesson-stale-${Date.now()}`, copyOf: 'ready:how-cnns-see' } });
+  expect(copied.ok(), await copied.text()).toBe(true);
+  await page.goto(`/dashboard/lessons/${(await copied.json()).lesson.id as string}`);
+  const neuron = page.getByRole('listitem').filter({ hasText: 'Lab · Neurons to pixels' });
+  const model = neuron.getByLabel('Model', { exact: true });
+  await expect(model.locator('option', { hasText: /^MobileNet v1 0\.75 \(224\)/ })).toHaveCount(1, { timeout: 60_000 });
+  const instructions = neuron.getByLabel(/^Instructions/);
+  // Written by hand: SqueezeNet's last fire module, and conv1_relu, which MobileNet has too.
+  await instructions.fill('Pick a channel of fire9_concat, the last fire module, then one of conv1_relu.');
+  await model.selectOption('mobilenet_v1_0.75_224');
+  const warning = neuron.getByText("The instructions still name fire9_concat, which MobileNet v1 0.75 (224) does not have: reword them, or write {{layer}} and students read the step's layer.");
+  await expect(warning).toBeVisible();
+  await warning.scrollIntoViewIfNeeded();
+  await snap(page, 'lessons-stale-instructions', testInfo);
+  // Reworded with {{layer}}: the next change of model finds nothing to point out.
+  await instructions.fill('Pick a channel of {{layer}}, then one of conv1_relu.');
+  await model.selectOption('squeezenet1.1_nchw');
+  await expect(neuron.getByText(/^Layer conv_pw_13_relu does not exist in SqueezeNet 1\.1/)).toBeVisible();
+  await expect(neuron.getByText(/^The instructions still name/)).toHaveCount(0);
+  await saved(page);
+  await context.close();
+});
+
 test('a lesson built with the keyboard alone', async ({ browser }) => {
   const context = await instructorContext(browser);
   const page = await context.newPage();

@@ -9,7 +9,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LabStep } from '@convlab/protocol';
+import { writeOnnx } from '@convlab/nets/testing/onnx-writer';
+import { API, MODEL_UPLOAD, ModelUploadResponseSchema, TENSOR_UPLOAD_LIMITS, type LabStep } from '@convlab/protocol';
 import { startServer, type RunningServer } from '../../server/index';
 import { hashPassword } from '../../server/auth/password';
 import { api, signUpInstructor } from './helpers/clients';
@@ -45,6 +46,33 @@ const forged = (mask: object) => ({ classIndex: 285, baseline: 0.99, inputSize: 
 
 let seq = 0;
 const rid = () => `req-${Date.now()}-${++seq}`;
+
+/** An Inception-sized classifier (299×299 input, the 1000 ImageNet classes): global average pool, then a 3×1000 matrix. */
+function inceptionSized(): Uint8Array {
+  return writeOnnx({
+    input: { name: 'input', dims: [null, 3, 299, 299] },
+    output: { name: 'y', dims: [null, 1000] },
+    nodes: [
+      { op: 'GlobalAveragePool', inputs: ['input'], outputs: ['g'] },
+      { op: 'Flatten', inputs: ['g'], outputs: ['f'] },
+      { op: 'MatMul', inputs: ['f', 'w'], outputs: ['y'] },
+    ],
+    initializers: [{ name: 'w', dims: [3, 1000], data: Float32Array.from({ length: 3000 }, (_, i) => (i % 11) / 11 - 0.45) }],
+  });
+}
+
+/** A gradient-ascent submission as the browser sends it: a forged score, the PNG's hash and the h×w float32 image. */
+function ascentSubmission(step: LabStep, resultImageHash: string, [h, w]: readonly number[], value: number) {
+  const values = new Float32Array(h! * w! * 3).fill(value);
+  return {
+    requestId: rid(),
+    stepId: step.id,
+    params: step.params,
+    result: { classIndex: 951, score: 1e6, objective: 1e6, scores: [1e6] },
+    resultImageHash,
+    tensor: { shape: [h, w, 3], base64: Buffer.from(values.buffer).toString('base64') },
+  };
+}
 
 describe.skipIf(!HAVE_DATA).each(databaseTargets())('assignments on $kind', (target) => {
   let db: TestDatabase;
@@ -222,15 +250,7 @@ describe.skipIf(!HAVE_DATA).each(databaseTargets())('assignments on $kind', (tar
     const png = await readFile(path.resolve(__dirname, '../../assets/photos/skimage_coffee.png'));
     const uploaded = await fetch(`${base}/api/images`, { method: 'POST', headers: { cookie: cookies.teacher!, 'content-type': 'image/png', origin: base }, body: png });
     const resultImageHash = (await uploaded.json()).image.hash as string;
-    const values = new Float32Array(h * w * 3).fill(0.5);
-    const body = {
-      requestId: rid(),
-      stepId: ascent.id,
-      params: ascent.params,
-      result: { classIndex: 951, score: 1e6, objective: 1e6, scores: [1e6] },
-      resultImageHash,
-      tensor: { shape: [h, w, 3], base64: Buffer.from(values.buffer).toString('base64') },
-    };
+    const body = ascentSubmission(ascent, resultImageHash, [h, w], 0.5);
     const sent = await api(base, `/api/assignments/${made.body.assignment.id}/submissions`, { cookie: cookies.ada, body });
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
     const [s] = (await api(base, `/api/assignments/${made.body.assignment.id}/submissions`, { cookie: cookies.teacher })).body.submissions;
@@ -243,6 +263,33 @@ describe.skipIf(!HAVE_DATA).each(databaseTargets())('assignments on $kind', (tar
     const regraded = await api(base, `/api/assignments/${made.body.assignment.id}/regrade`, { cookie: cookies.teacher, body: { requestId: rid(), stepId: ascent.id, grading: rule(s.auto.measured.objective + 1) } });
     expect(regraded.status).toBe(200);
     expect((await api(base, `/api/assignment-submissions/${s.id}`, { cookie: cookies.teacher })).body.submission.auto).toMatchObject({ fraction: 0 });
+  }, 300_000);
+
+  it('takes the float32 image of a 299×299 model (1.4 MB of base64, past the general body limit) and grades it', async () => {
+    const form = new FormData();
+    form.set(MODEL_UPLOAD.file, new Blob([new Uint8Array(inceptionSized())]), 'inception-sized.onnx');
+    form.set(MODEL_UPLOAD.settings, JSON.stringify({ displayName: 'Inception-sized' }));
+    const uploadedModel = await fetch(`${base}${API.models}`, { method: 'POST', body: form, headers: { cookie: cookies.teacher!, origin: base } });
+    const { model } = ModelUploadResponseSchema.parse(await uploadedModel.json());
+    expect(model.inputSize).toEqual([299, 299]);
+    const ascent: LabStep = { kind: 'lab', id: 'asc299', title: 'A lemon at 299 px', markdown: '', labId: 'ascent', params: { model: model.id, classes: [951], classIndex: 951 } };
+    const rule = { points: 4, rule: { id: 'ascent-objective', params: { lambda: 0.01, threshold: -1e9 } }, rubric: [], attempts: 1, counts: 'best' as const };
+    const made = await create('teacher', { title: 'Ascent at 299 px', source: { kind: 'steps', steps: [ascent] }, steps: [{ stepId: ascent.id, grading: rule }] });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const png = await readFile(path.resolve(__dirname, '../../assets/photos/skimage_coffee.png'));
+    const uploaded = await fetch(`${base}/api/assignments/${made.body.assignment.id}/images?stepId=${ascent.id}`, { method: 'POST', headers: { cookie: cookies.ben!, 'content-type': 'image/png', origin: base }, body: png });
+    expect(uploaded.status).toBe(201);
+    const body = ascentSubmission(ascent, ((await uploaded.json()) as { hash: string }).hash, [299, 299], 0.25);
+    expect(JSON.stringify(body).length).toBeGreaterThan(server.context.limits.maxBodyBytes);
+    const sent = await api(base, `/api/assignments/${made.body.assignment.id}/submissions`, { cookie: cookies.ben, body });
+    expect(sent.status, JSON.stringify(sent.body)).toBe(201);
+    const [s] = (await api(base, `/api/assignments/${made.body.assignment.id}/submissions`, { cookie: cookies.teacher })).body.submissions;
+    expect(s.tensorHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(s.auto).toMatchObject({ ruleId: 'ascent-objective', fraction: 1, points: 4 });
+    expect(s.auto.measured.squaredNorm).toBeCloseTo(0.0625 * 299 * 299 * 3, 1);
+    // The room is for the image only: a body past the general limit plus the largest image's base64 is still refused.
+    const huge = { ...body, requestId: rid(), result: { ...body.result, note: 'x'.repeat(server.context.limits.maxBodyBytes) } };
+    expect(await api(base, `/api/assignments/${made.body.assignment.id}/submissions`, { cookie: cookies.ben, body: { ...huge, tensor: { ...body.tensor, base64: body.tensor.base64.padEnd(TENSOR_UPLOAD_LIMITS.maxBase64Chars, 'A') } } })).toMatchObject({ status: 413, body: { error: 'PAYLOAD_TOO_LARGE' } });
   }, 300_000);
 
   it('saves a draft and restores it exactly', async () => {

@@ -193,12 +193,31 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
     expect(modelFolders()).toContain(model.id);
     // Grades released after the due time: the assignment is closed, the model may go.
     await ctx.assignments.setReleased(homework.id, new Date());
+    // Used before it goes: the compute service has its description and timing, a worker has it loaded.
+    const service = await ctx.compute.get();
+    const described = await service.describeModel(model.id);
+    service.modelTiming(model.id);
+    await service.measureModel(model.id);
+    expect(service.modelTiming(model.id)).not.toBeNull();
+    expect(await classify(model.id)).toHaveLength(3);
 
     expect(await remove(owner.cookie)).toMatchObject({ status: 200, body: { deleted: { id: model.id, displayName: 'Tiny to delete' } } });
     expect((await catalog()).map((m) => m.id)).not.toContain(model.id);
     expect(modelFolders()).not.toContain(model.id);
     expect((await fetch(`${server.url}${API.model(model.id)}`)).status).toBe(404);
     expect((await remove(owner.cookie)).status).toBe(404);
+    // Forgotten by the compute service and its workers: a job naming it is refused, its timing is gone.
+    await expect(classify(model.id)).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
+    await expect(service.describeModel(model.id)).rejects.toMatchObject({ code: 'UNKNOWN_MODEL' });
+    expect(service.modelTiming(model.id)).toBeNull();
+    // Uploaded again under the same id (same file, settings and labels): imported afresh, not the old description.
+    const again = await uploadTiny('Tiny to delete');
+    expect(again.id).toBe(model.id);
+    const redescribed = await service.describeModel(model.id);
+    expect(redescribed).not.toBe(described);
+    expect(redescribed).toEqual(described);
+    expect(await classify(model.id)).toHaveLength(3);
+    expect((await remove(owner.cookie)).status).toBe(200);
 
     // An admin may delete anyone's model.
     const second = await uploadTiny('Tiny for the admin');

@@ -1,6 +1,6 @@
 'use client';
 
-import { applyPreset, fitParamsToModel, modelFitSentence, paramLabel, requireLab, type LabDefinition } from '@convlab/labs';
+import { applyPreset, fitParamsToModel, modelFitSentence, paramLabel, requireLab, staleInstructionsNote, type LabDefinition } from '@convlab/labs';
 import type { LabStep } from '@convlab/protocol';
 import { useState, type ComponentType } from 'react';
 import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
@@ -49,8 +49,8 @@ export function LabStepEditor({
       const notes: Record<string, string> = {};
       for (const note of fitted.notes) notes[note.param] = [notes[note.param], modelFitSentence(note)].filter(Boolean).join(' ');
       // Instructions written by hand may still name the old model's layers ("fire9_concat").
-      const stale = (catalogModel(catalog, params.model)?.layers ?? []).map((l) => l.id).filter((id) => step.markdown.includes(id) && !to.layers.some((l) => l.id === id));
-      if (stale.length) notes.markdown = `The instructions still name ${stale.join(', ')}, which ${to.displayName} does not have: reword them, or write {{layer}} and students read the step's layer.`;
+      const stale = staleInstructionsNote(step.markdown, catalogModel(catalog, params.model), to);
+      if (stale) notes.markdown = stale;
       setFit({ model: to.id, notes });
     }
     onChange({ params: next as LabStep['params'] });

@@ -1,7 +1,7 @@
 import { BUILTIN_GRAPH_FACTS, BUILTIN_MODELS, defaultFeatureLayer } from '@convlab/nets';
 import { describe, expect, it } from 'vitest';
 import { howCnnsSeeLesson } from './lessons/how-cnns-see';
-import { fitParamsToModel, modelFitSentence, modelMismatches, type ModelFacts } from './model-fit';
+import { fitParamsToModel, modelFitSentence, modelMismatches, staleInstructionsNote, type ModelFacts } from './model-fit';
 import { requireLab } from './registry';
 
 /** A built-in model as the server's model list describes it. */
@@ -89,5 +89,40 @@ describe('settings that match the model', () => {
       'Channel 300 does not exist in relu2 (channels 0 to 255): set to channel 0.',
       'The position is outside relu2’s 7×7 map: cleared: the channel’s strongest position.',
     ]);
+  });
+});
+
+describe('instructions that name the previous model’s layers', () => {
+  const DARKNET = facts('darknet_tiny');
+
+  it('names the layers the new model lacks, and suggests {{layer}}', () => {
+    const markdown = 'Pick a channel of **fire9_concat** (the last fire module), then compare it with conv1_relu.';
+    expect(staleInstructionsNote(markdown, SQUEEZE, MOBILE)).toBe(
+      "The instructions still name fire9_concat, which MobileNet v1 0.75 (224) does not have: reword them, or write {{layer}} and students read the step's layer.",
+    );
+    // conv1_relu is in both models; a model with every named layer leaves nothing to say.
+    expect(staleInstructionsNote(markdown, SQUEEZE, facts('squeezenet1.0_nhwc'))).toBeNull();
+  });
+
+  it('says nothing for instructions written with {{layer}}, or without layer names', () => {
+    expect(staleInstructionsNote('Pick a channel of {{layer}}.', SQUEEZE, MOBILE)).toBeNull();
+    expect(staleInstructionsNote('Pick any channel you like.', SQUEEZE, MOBILE)).toBeNull();
+    // The previous model or the new one's layers unknown: nothing to compare.
+    expect(staleInstructionsNote('fire9_concat', undefined, MOBILE)).toBeNull();
+    expect(staleInstructionsNote('fire9_concat', SQUEEZE, { displayName: 'Unknown' })).toBeNull();
+  });
+
+  it('matches whole names only: leaky_re_lu_13 does not name leaky_re_lu_1', () => {
+    expect(staleInstructionsNote('Look at leaky_re_lu_13, then at leaky_re_lu_2.', DARKNET, SQUEEZE)).toBe(
+      "The instructions still name leaky_re_lu_2, leaky_re_lu_13, which SqueezeNet 1.1 does not have: reword them, or write {{layer}} and students read the step's layer.",
+    );
+  });
+
+  it('names layers with slashes (TFLite) and shortens a long list', () => {
+    const V2_LAYERS = V2.layers!.map((l) => l.id);
+    expect(staleInstructionsNote(`See ${V2_LAYERS[0]} and ${V2_LAYERS.at(-1)}.`, V2, MOBILE)).toBe(
+      "The instructions still name MobilenetV2/Conv/Relu6, MobilenetV2/Conv_1/Relu6, which MobileNet v1 0.75 (224) does not have: reword them, or write {{layer}} and students read the step's layer.",
+    );
+    expect(staleInstructionsNote(V2_LAYERS.slice(0, 6).join(' '), V2, MOBILE)).toMatch(/^The instructions still name MobilenetV2\/Conv\/Relu6, .* and 2 more, which MobileNet/);
   });
 });

@@ -221,3 +221,22 @@ export function fitParamsToModel(
 export function modelMismatches(lab: Pick<LabDefinition, 'modelParams'>, params: Record<string, unknown>, model: ModelFacts): string[] {
   return fitParamsToModel(lab, params, model).notes.filter((n) => n.fix !== undefined).map((n) => `${n.problem}.`);
 }
+
+/** Where a layer's name stands on its own in text: not inside a longer name (fire9_concat is not in fire9_concat_2). */
+function namesLayer(text: string, layer: string): boolean {
+  const escaped = layer.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?<![A-Za-z0-9_])${escaped}(?![A-Za-z0-9_])`).test(text);
+}
+
+/**
+ * When a step's model changes: the sentence that warns that its hand-written instructions still name layers of the
+ * previous model that `model` lacks ("fire9_concat"), or null when they name none. `{{layer}}` names the step's layer
+ * whatever the model, so the sentence suggests it.
+ */
+export function staleInstructionsNote(markdown: string, prev: Pick<ModelFacts, 'layers'> | undefined, model: Pick<ModelFacts, 'displayName' | 'layers'>): string | null {
+  if (!model.layers) return null; // layers not known: nothing to compare with
+  const kept = new Set(model.layers.map((l) => l.id));
+  const stale = (prev?.layers ?? []).map((l) => l.id).filter((id) => !kept.has(id) && namesLayer(markdown, id));
+  if (stale.length === 0) return null;
+  return `The instructions still name ${list(stale)}, which ${model.displayName} does not have: reword them, or write {{layer}} and students read the step's layer.`;
+}

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { RequestIdSchema } from './request-id';
 import { LIMITS, StepGradingSchema, StepsSchema, type LabStep } from './dto.schemas';
+import { MASK_LIMITS } from './masks';
 
 const Id = z.string().min(1).max(LIMITS.idMax);
 const StepId = z.string().min(1).max(LIMITS.stepIdMax);
@@ -104,10 +105,23 @@ export const DraftBodySchema = z.strictObject({
   draft: z.json().refine((d) => JSON.stringify(d).length <= DRAFT_JSON_MAX, { message: `a draft is at most ${DRAFT_JSON_MAX} characters of JSON` }),
 });
 
+const tensorMaxSide = MASK_LIMITS.inputMax;
+const tensorMaxBytes = tensorMaxSide * tensorMaxSide * 3 * 4;
+/**
+ * A submission's float32 image (gradient ascent): at most as large as the largest model input the labs address
+ * (`MASK_LIMITS.inputMax` a side), 3 channels. Its base64 is the one part of a JSON body that may pass the general body
+ * limit (`Limits.maxBodyBytes`): a 299×299 image alone is 1.4 MB of base64.
+ */
+export const TENSOR_UPLOAD_LIMITS = {
+  maxSide: tensorMaxSide,
+  maxBytes: tensorMaxBytes,
+  maxBase64Chars: 4 * Math.ceil(tensorMaxBytes / 3),
+} as const;
+
 /** A float32 image in the model's input space ([height, width, channels], little-endian, base64). */
 export const TensorUploadSchema = z.strictObject({
-  shape: z.tuple([z.number().int().min(1).max(1024), z.number().int().min(1).max(1024), z.literal(3)]),
-  base64: z.string().max(8 * 1024 * 1024),
+  shape: z.tuple([z.number().int().min(1).max(TENSOR_UPLOAD_LIMITS.maxSide), z.number().int().min(1).max(TENSOR_UPLOAD_LIMITS.maxSide), z.literal(3)]),
+  base64: z.string().max(TENSOR_UPLOAD_LIMITS.maxBase64Chars),
 });
 
 /** A self-paced submission of one step. The browser's numbers in `result` are hints: the server recomputes. */
