@@ -27,7 +27,7 @@ import { ImageQuota } from './images/image-quota';
 import { createCourseBridge } from './lti/course-bridge';
 import { LtiService } from './lti/service';
 import { ModelStore } from './models/model-store';
-import { createRealtime, drainSockets } from './realtime/io';
+import { createRealtime, drainSockets, settleLabs } from './realtime/io';
 import { catchUpLocalClients } from './scale/catch-up';
 import { openScaleOut } from './scale/redis';
 import { createSharedClassroom } from './scale/shared-classroom';
@@ -252,6 +252,8 @@ export async function startServer(options: StartOptions = {}): Promise<RunningSe
       await classroom.close();
       // Compute before Socket.io, so jobs still running tell their students the server is shutting down.
       await context.compute.close();
+      // A class sweep that finished meanwhile is stored and announced before the database and Socket.io close.
+      await settleLabs(io);
       await new Promise<void>((r) => io.close(() => r())); // also closes httpServer
       httpServer.closeAllConnections?.();
       await nextClose?.().catch(() => undefined);

@@ -5,7 +5,6 @@
  * instructor's socket. Results keep their typed arrays and PNG bytes, which Socket.io sends as binary attachments.
  * `job:cancel` stops your own job; an instructor may stop any job of the session they watch.
  */
-import { randomUUID } from 'node:crypto';
 import { ProtocolError, type JobOutcome, type JobProgress } from '@convlab/protocol';
 import type { Requester } from '../compute/service';
 import type { ServerContext } from '../context';
@@ -132,44 +131,24 @@ function mayCancel(job: JobRecord, who: Pick<Submitter, 'ownerId' | 'role' | 'se
   return job.ownerId === who.ownerId || (who.role === 'instructor' && job.sessionId === who.sessionId);
 }
 
-type CancelRequest = { type: 'request'; id: string; jobId: string; who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'> };
-type CancelReply = { type: 'reply'; id: string; cancelled: boolean };
+type CancelAsk = { jobId: string; who: Pick<Submitter, 'ownerId' | 'role' | 'sessionId'> };
 
 /**
- * Scaled out (Redis): job ids are this node's, so a cancel that reaches another node is forwarded to every node over a
- * Redis channel; the node that holds the job checks the same rights, stops it and answers. No answer within 2 s (the
- * job finished, or never was): not cancelled.
+ * Scaled out (Redis): job ids are this node's, so a cancel that reaches another node is asked of every node; the node
+ * that holds the job checks the same rights, stops it and answers. No answer within 2 s (the job finished, or never
+ * was): not cancelled.
  */
 export function shareJobCancels(registry: JobRegistry, ctx: ServerContext): void {
   const scale = ctx.scale;
   if (!scale) return;
-  const channel = `${scale.prefix}compute:cancel-request`;
-  const sub = scale.redis.duplicate();
-  const waiting = new Map<string, (cancelled: boolean) => void>();
-  void sub.subscribe(channel).catch(() => undefined);
-  sub.on('message', (_channel: string, raw: string) => {
-    const msg = JSON.parse(raw) as CancelRequest | CancelReply;
-    if (msg.type === 'reply') return waiting.get(msg.id)?.(msg.cancelled);
-    const job = registry.get(msg.jobId);
+  scale.requests.handle('job:cancel', ({ jobId, who }: CancelAsk) => {
+    const job = registry.get(jobId);
     const service = ctx.compute.current();
-    if (!job || !service) return;
-    const cancelled = mayCancel(job, msg.who) && service.cancel(msg.jobId, null);
-    void scale.redis.publish(channel, JSON.stringify({ type: 'reply', id: msg.id, cancelled } satisfies CancelReply)).catch(() => 0);
+    if (!job || !service) return undefined;
+    return mayCancel(job, who) && service.cancel(jobId, null);
   });
-  scale.beforeClose(async () => sub.disconnect());
   registry.remote = {
-    cancel: (jobId, who) =>
-      new Promise<boolean>((resolve) => {
-        const id = randomUUID();
-        const done = (cancelled: boolean) => {
-          clearTimeout(timer);
-          waiting.delete(id);
-          resolve(cancelled);
-        };
-        const timer = setTimeout(() => done(false), 2000);
-        waiting.set(id, done);
-        scale.redis.publish(channel, JSON.stringify({ type: 'request', id, jobId, who } satisfies CancelRequest)).catch(() => done(false));
-      }),
+    cancel: async (jobId, who) => (await scale.requests.ask<boolean>('all', 'job:cancel', { jobId, who } satisfies CancelAsk, 2000)) ?? false,
   };
 }
 

@@ -10,7 +10,7 @@ import { clientIp, originAllowed } from '../security/origin';
 import { TokenBucket } from '../security/rate-limit';
 import { registerAssignmentHandlers } from './assignment.handlers';
 import { cancelJobsOf, createJobRegistry, registerComputeHandlers, releaseSocketJobs, shareJobCancels, socketsWithJobs, type JobRegistry } from './compute.handlers';
-import { createLabsHub } from './labs.handlers';
+import { createLabsHub, type LabsHub } from './labs.handlers';
 import { leave, registerSessionHandlers } from './session.handlers';
 import { rooms, type IoServer } from './types';
 import { handleUnknownEvents } from './validate';
@@ -22,6 +22,12 @@ function refusal(error: ErrorCode, message: string): Error {
 
 /** Each server's job registry (drainSockets reads it). */
 const registries = new WeakMap<IoServer, JobRegistry>();
+const hubs = new WeakMap<IoServer, LabsHub>();
+
+/** Waits for the class runs that just finished to be stored and announced (see LabsHub.settle). */
+export function settleLabs(io: IoServer): Promise<void> {
+  return hubs.get(io)?.settle() ?? Promise.resolve();
+}
 
 /**
  * A rolling restart moves this node's clients to the other nodes: each connection is closed as soon as no job it
@@ -123,6 +129,7 @@ export function createRealtime(httpServer: HttpServer, ctx: ServerContext): IoSe
   registries.set(io, jobs);
   shareJobCancels(jobs, ctx);
   const labs = createLabsHub(io, ctx);
+  hubs.set(io, labs);
   io.on('connection', (socket) => {
     if (socket.data.instructorId) void socket.join(rooms.account(socket.data.instructorId));
     registerSessionHandlers(socket, ctx);

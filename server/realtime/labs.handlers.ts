@@ -35,7 +35,7 @@ import {
   type SweepRun,
 } from '@convlab/labs';
 import { resolveImagesDir } from '@convlab/labs/node';
-import { LAB_LIMITS, ProtocolError, type ImageRef, type LabStep, type ServerPayload, type Submission } from '@convlab/protocol';
+import { LAB_LIMITS, ProtocolError, type ClientResult, type ImageRef, type LabStep, type ParsedClientPayload, type ServerPayload, type Submission } from '@convlab/protocol';
 import type { ServerContext } from '../context';
 import { ImageService } from '../images/image.service';
 import { listSampleIds } from '../http/catalog.routes';
@@ -50,6 +50,15 @@ import { rooms, type IoServer, type IoSocket } from './types';
 
 /** Who sends a lab event: a joined student or a watching instructor (the protocol's `by` admitted them already). */
 type LabSender = Member;
+
+type ShardEvent = 'sweep:result' | 'patches:result';
+/** A student's shard of a class run (a sweep, a patch search), as one node hands it to the node driving the run. */
+type ShardAnswer<E extends ShardEvent> = { runId: string; participantId: string; sessionId: string; shard: number } & (E extends 'sweep:result'
+  ? Pick<ParsedClientPayload<'sweep:result'>, 'probabilities' | 'baseline'>
+  : Pick<ParsedClientPayload<'patches:result'>, 'entries'>);
+type ServerAck<E extends ShardEvent> = ClientResult<E>;
+/** How long a shard handed to the driving node may take to be answered (its spot check runs first). */
+const SHARD_FORWARD_TIMEOUT_MS = 60_000;
 
 /** A watching instructor; students are refused. */
 function instructorOf(socket: IoSocket): { instructorId: string; sessionId: string } {
@@ -108,6 +117,11 @@ export interface LabsHub {
   left(participantId: string): void;
   /** The sweeps in progress (tests, health). */
   sweeps(): ReadonlyMap<string, { sessionId: string; stepId: string }>;
+  /**
+   * Waits for the class runs that finished to be stored and announced (shutdown: after compute stops, before the
+   * database and Socket.io close — else a sweep that ends as its node shuts down would be done but never announced).
+   */
+  settle(): Promise<void>;
 }
 
 /** Where students' result images are stored: the lab limits (bytes, side) and the per-student quotas. */
@@ -125,6 +139,14 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
   const images = resultImageService(ctx);
   const tasks = labTasks(ctx);
   const verifier = new LabVerifier(ctx.compute, tasks);
+  /** Class runs being stored and announced as they finish (shutdown waits for them). */
+  const storing = new Set<Promise<unknown>>();
+  const finishing = <T>(p: Promise<T>): Promise<T> => {
+    const kept = p.catch(() => undefined);
+    storing.add(kept);
+    void kept.finally(() => storing.delete(kept));
+    return p;
+  };
   const compute = sweepComputePort(ctx.compute);
   /** Where running class computations (sweeps, searches) are kept, one row each. */
   const runningStore = {
@@ -141,7 +163,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     events: {
       shard: (participantId, dealt) => io.to(rooms.participant(participantId)).emit('sweep:shard', dealt),
       progress: (sweep) => io.to(rooms.session(sweep.sessionId)).emit('sweep:progress', progressOf(sweep)),
-      finished: (sweep, result) => storeSweep(sweep, result),
+      finished: (sweep, result) => finishing(storeSweep(sweep, result)),
       failed: (sweep, message) => io.to(rooms.session(sweep.sessionId)).emit('sweep:done', { sweepId: sweep.id, stepId: sweep.stepId, ok: false, message }),
     },
     newId: () => `sweep-${randomBytes(6).toString('hex')}`,
@@ -157,7 +179,7 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     events: {
       shard: (participantId, { sweepId, ...dealt }) => io.to(rooms.participant(participantId)).emit('patches:shard', { searchId: sweepId, ...dealt }),
       progress: (search) => io.to(rooms.session(search.sessionId)).emit('patches:progress', patchProgressOf(search)),
-      finished: (search, result) => storePatchSearch(search, result),
+      finished: (search, result) => finishing(storePatchSearch(search, result)),
       failed: (search, message) => io.to(rooms.session(search.sessionId)).emit('patches:done', { searchId: search.id, stepId: search.stepId, ok: false, message }),
     },
     newId: () => `patches-${randomBytes(6).toString('hex')}`,
@@ -241,7 +263,11 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     const { session, step } = await labStep(sessionId, stepId, labId);
     if (session.status === 'ended') throw new ProtocolError('SESSION_ENDED', 'this session has ended; reopen it first');
     await resumed;
-    if (running().some((r) => r.sessionId === sessionId && r.stepId === stepId)) throw new ProtocolError('BAD_REQUEST', `${what} of step "${stepId}" is already running`);
+    const busy = (r: { sessionId: string; stepId: string }) => r.sessionId === sessionId && r.stepId === stepId;
+    // Scaled out, another node may drive one: the stored runs are every node's.
+    if (running().some(busy) || (ctx.scale && (await ctx.store.liveState.listRunningSweeps()).some(busy))) {
+      throw new ProtocolError('BAD_REQUEST', `${what} of step "${stepId}" is already running`);
+    }
     return { sessionId, step };
   }
 
@@ -270,6 +296,39 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     return who;
   }
 
+
+  // ── students' shards ────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * A student's shard of the class sweep this node drives, answered once the server's spot check is back
+   * (`failed-check`: the server recomputes it); undefined when this node does not drive it.
+   */
+  async function sweepShard(a: ShardAnswer<'sweep:result'>): Promise<ServerAck<'sweep:result'> | undefined> {
+    const sweep = sweeps.get(a.runId);
+    if (!sweep) return undefined;
+    if (sweep.sessionId !== a.sessionId) return { accepted: false, reason: 'the sweep is over' };
+    return labChecked(() => sweeps.result(a.runId, a.participantId, a.shard, a.probabilities, a.baseline));
+  }
+
+  /** The same for a max-patches search. */
+  async function patchShard(a: ShardAnswer<'patches:result'>): Promise<ServerAck<'patches:result'> | undefined> {
+    const search = patchSearches.get(a.runId);
+    if (!search) return undefined;
+    if (search.sessionId !== a.sessionId) return { accepted: false, reason: 'the search is over' };
+    return labChecked(() => patchSearches.result(a.runId, a.participantId, a.shard, a.entries));
+  }
+
+  /**
+   * Scaled out, a student may be connected to another node than the one driving the run (its lease holder): the shard
+   * goes there, and its answer comes back. Undefined when no node drives it any more.
+   */
+  async function forwardShard<E extends ShardEvent>(event: E, a: ShardAnswer<E>): Promise<ServerAck<E> | undefined> {
+    const holder = ctx.scale && (await leases.holder(a.runId));
+    if (!ctx.scale || !holder || holder === ctx.scale.nodeId) return undefined;
+    return ctx.scale.requests.ask<ServerAck<E>>(holder, event, a, SHARD_FORWARD_TIMEOUT_MS);
+  }
+  ctx.scale?.requests.handle('sweep:result', sweepShard);
+  ctx.scale?.requests.handle('patches:result', patchShard);
 
   // ── sweeps ──────────────────────────────────────────────────────────────────────────────────────
 
@@ -506,10 +565,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       'sweep:result',
       async ({ sweepId, shard, probabilities, baseline }) => {
         const who = await answeringStudent(socket, 'sweep:result');
-        const sweep = sweeps.get(sweepId);
-        if (!sweep || sweep.sessionId !== who.sessionId) return { accepted: false, reason: 'the sweep is over' };
-        // Answered once the server's spot check is back (`failed-check`: the server recomputes it).
-        return labChecked(() => sweeps.result(sweepId, who.participantId, shard, probabilities, baseline));
+        const answer: ShardAnswer<'sweep:result'> = { runId: sweepId, ...who, shard, probabilities, baseline };
+        return (await sweepShard(answer)) ?? (await forwardShard('sweep:result', answer)) ?? { accepted: false, reason: 'the sweep is over' };
       },
     );
 
@@ -547,10 +604,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
       'patches:result',
       async ({ searchId, shard, entries }) => {
         const who = await answeringStudent(socket, 'patches:result');
-        const search = patchSearches.get(searchId);
-        if (!search || search.sessionId !== who.sessionId) return { accepted: false, reason: 'the search is over' };
-        // Answered once the server's check is back (`failed-check`: the server recomputes it).
-        return labChecked(() => patchSearches.result(searchId, who.participantId, shard, entries));
+        const answer: ShardAnswer<'patches:result'> = { runId: searchId, ...who, shard, entries };
+        return (await patchShard(answer)) ?? (await forwardShard('patches:result', answer)) ?? { accepted: false, reason: 'the search is over' };
       },
     );
 
@@ -601,5 +656,8 @@ export function createLabsHub(io: IoServer, ctx: ServerContext): LabsHub {
     },
     left: takeOver,
     sweeps: () => new Map(sweeps.list().map((s) => [s.id, { sessionId: s.sessionId, stepId: s.stepId }])),
+    settle: async () => {
+      while (storing.size) await Promise.all(storing);
+    },
   };
 }

@@ -12,6 +12,8 @@ export interface Leases {
   renew(ids: readonly string[]): Promise<void>;
   /** Hands leases back (graceful shutdown: another node takes the work over at its next check). */
   release(ids: readonly string[]): Promise<void>;
+  /** The node holding the lease on `id` (null: none, or Redis is away). */
+  holder(id: string): Promise<string | null>;
 }
 
 /** How long a lease outlives its holder's last renewal. */
@@ -20,7 +22,7 @@ export const LEASE_TTL_MS = 15_000;
 export const LEASE_CHECK_MS = 5_000;
 
 /** The one node owns everything. */
-export const localLeases: Leases = { claim: async () => true, renew: async () => undefined, release: async () => undefined };
+export const localLeases: Leases = { claim: async () => true, renew: async () => undefined, release: async () => undefined, holder: async () => null };
 
 // Renews or deletes only a lease this node holds.
 const RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end";
@@ -43,6 +45,9 @@ export function redisLeases(scale: ScaleOut, kind: string): Leases {
     async release(ids) {
       if (redis.status !== 'ready') return;
       await Promise.all(ids.map((id) => redis.eval(RELEASE, 1, key(id), nodeId)));
+    },
+    async holder(id) {
+      return redis.status === 'ready' ? redis.get(key(id)).catch(() => null) : null;
     },
   };
 }

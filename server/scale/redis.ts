@@ -12,6 +12,7 @@ import { hostname } from 'node:os';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import { openNodeRequests, type NodeRequests } from './node-requests';
 import type { LimiterStore } from '../security/rate-limit';
 
 /** What /api/health says about Redis. */
@@ -33,6 +34,8 @@ export interface ScaleOut {
   readonly adapter: ReturnType<typeof createAdapter>;
   /** Rate-limit counters in Redis, with an in-memory insurance limiter while Redis is unreachable. */
   readonly limiterStore: LimiterStore;
+  /** Requests answered by the node that holds what they are about (a class sweep's shards, a job's cancel). */
+  readonly requests: NodeRequests;
   health(): RedisHealth;
   /** Resolves once connected, or after `timeoutMs` (a node starts without Redis and says so). */
   ready(timeoutMs: number): Promise<boolean>;
@@ -90,12 +93,15 @@ export function openScaleOut(opts: { url: string; prefix: string; log: (line: st
       insuranceLimiter: new RateLimiterMemory(o),
     });
 
+  const requests = openNodeRequests(redis, opts.prefix, nodeId);
+
   return {
     nodeId,
     prefix: opts.prefix,
     redis,
     adapter,
     limiterStore,
+    requests,
     health: () => ({ node: nodeId, status: downSince ? 'down' : 'up', ...(downSince ? { downSince: downSince.toISOString() } : {}) }),
     onAvailability: (fn) => void listeners.push(fn),
     beforeClose: (fn) => void closing.push(fn),
@@ -112,6 +118,7 @@ export function openScaleOut(opts: { url: string; prefix: string; log: (line: st
     close: async () => {
       await Promise.all(closing.map((fn) => fn().catch(() => undefined)));
       listeners.length = 0;
+      requests.close();
       redis.disconnect();
     },
   };

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { LabStep, ServerPayload } from '@convlab/protocol';
+import type { JobOutcome, LabStep, ServerPayload } from '@convlab/protocol';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
@@ -132,12 +132,54 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
     await track(new StudentClient(b.url, code, 'Dee')).joined();
   });
 
+  /** Server jobs run on worker processes when scaled out: one for the sweeps below. */
+  const startWorker = async () =>
+    (worker ??= await spawnWorker({ REDIS_URL: REDIS_URL!, CONVLAB_REDIS_PREFIX: prefix, CONVLAB_DATA_DIR: db.dataDir, CONVLAB_MODELS_DIR: MODELS, CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' }));
+
+  it.runIf(HAVE_MODEL)('a student on node B answers the shards of a sweep node A drives; B refuses a second sweep of the step', async () => {
+    const created = await api(a.url, '/api/sessions', { cookie, body: { title: 'Sweep across nodes', steps: [SWEEP_STEP] } });
+    const { id: sweepSession, code: sweepCode } = created.body.session;
+    await startWorker();
+    const teacherOnA = track(await new InstructorClient(a.url, cookie, sweepSession).watching());
+    const teacherOnB = track(await new InstructorClient(b.url, cookie, sweepSession).watching());
+    const sam = track(await new StudentClient(b.url, sweepCode, 'Sam').joined());
+    const results = new Map<string, JobOutcome>();
+    sam.socket.on('job:result', (o) => results.set(o.jobId, o));
+    const answers: unknown[] = [];
+    // Sam computes each shard dealt to him, one after another (on the server, as a browser forced to it would), and
+    // answers it through node B.
+    let chain = Promise.resolve();
+    sam.socket.on('sweep:shard', (shard) => {
+      chain = chain.then(async () => {
+        const ack = (await request(sam.socket, 'job:submit', { spec: shard.job as never }, 60_000)) as { ok: true; data: { jobId: string } };
+        const outcome = await waitFor(() => results.get(ack.data.jobId), `shard ${shard.shard.index}`, 120_000);
+        const { probabilities, baseline } = (outcome as { data: { probabilities: number[]; baseline: number } }).data;
+        answers.push(await request(sam.socket, 'sweep:result', { sweepId: shard.sweepId, shard: shard.shard.index, probabilities, baseline }, 120_000));
+      });
+    });
+    const done: ServerPayload<'sweep:done'>[] = [];
+    teacherOnB.socket.on('sweep:done', (e) => done.push(e));
+
+    // Another class than the sweep below, so none of its computations is shared with that one (the shared queue keeps
+    // a finished computation's result for a minute).
+    const started = await request(teacherOnA.socket, 'sweep:start', { stepId: SWEEP_STEP.id, classIndex: 281 }, 60_000);
+    expect(started).toMatchObject({ ok: true, data: { shards: 5, dealt: { [sam.participant!.id]: 5 } } });
+    const { sweepId } = (started as { data: { sweepId: string } }).data;
+    // Node B knows the sweep node A drives (it is stored): a second one of the step is refused there too.
+    expect(await request(teacherOnB.socket, 'sweep:start', { stepId: SWEEP_STEP.id }, 60_000)).toMatchObject({ ok: false, error: 'BAD_REQUEST', message: expect.stringMatching(/already running/) });
+
+    const finished = await waitFor(() => done.find((d) => d.sweepId === sweepId), 'the sweep to finish', 170_000);
+    expect(finished).toMatchObject({ ok: true });
+    // Every shard Sam answered through node B reached node A, which accepted it after its spot check.
+    expect(answers).toHaveLength(5);
+    expect(answers).toEqual(Array(5).fill({ ok: true, data: { accepted: true } }));
+  }, 180_000);
+
   // Last in this suite: it stops node A.
   it.runIf(HAVE_MODEL)('a sweep started on node A is finished by node B after A stops (A hands its lease back)', async () => {
     const created = await api(a.url, '/api/sessions', { cookie, body: { title: 'Sweep', steps: [SWEEP_STEP] } });
     const { id: sweepSession } = created.body.session;
-    // Scaled out, server jobs run on worker processes.
-    worker = await spawnWorker({ REDIS_URL: REDIS_URL!, CONVLAB_REDIS_PREFIX: prefix, CONVLAB_DATA_DIR: db.dataDir, CONVLAB_MODELS_DIR: MODELS, CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' });
+    await startWorker();
     const onA = track(await new InstructorClient(a.url, cookie, sweepSession).watching());
     const onB = track(await new InstructorClient(b.url, cookie, sweepSession).watching());
     const done: ServerPayload<'sweep:done'>[] = [];
