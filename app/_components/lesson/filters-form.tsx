@@ -74,6 +74,11 @@ function ModelList({
               <li key={id} className="flex flex-wrap items-center gap-2 rounded-lg border border-slate-200 px-3 py-2 text-sm">
                 <span className="min-w-0 flex-1">
                   <span className="font-medium text-slate-900">{m?.displayName ?? id}</span>
+                  {m?.firstConv ? (
+                    <span className="ml-2 text-slate-600">
+                      {m.firstConv.filters} filters of {m.firstConv.kernelSize.join('×')}, stride {m.firstConv.stride[0]}
+                    </span>
+                  ) : null}
                   {i < 2 ? <span className="badge ml-2 bg-brand-50 text-brand-900">side by side</span> : null}
                   {problem ? <span className="block font-medium text-red-700">{problem}</span> : null}
                 </span>
