@@ -104,7 +104,11 @@ export function ConvolutionForm(form: ParamFormProps) {
         <div className="mb-3 flex flex-wrap items-center gap-2">
           <div className="flex gap-1" role="group" aria-label="Kernel size">
             {KERNEL_SIZES.map((k) => (
-              <button key={k} type="button" className="btn btn-secondary px-2 py-1 text-sm" aria-pressed={size === k} onClick={() => size !== k && setPreset('identity', k)}>
+              <button
+                key={k}
+                type="button"
+                className={`btn btn-secondary px-2 py-1 text-sm ${size === k ? 'border-brand-500 bg-brand-50 text-brand-900' : ''}`}
+                aria-pressed={size === k} onClick={() => size !== k && setPreset('identity', k)}>
                 {k}×{k}
               </button>
             ))}
@@ -157,11 +161,11 @@ function OutputSize({ rows, columns, kernel, stride, padding }: { rows: number; 
     <p className="text-sm text-slate-700 sm:col-span-2" data-testid="conv-output-size">
       Output size (W − K + 2P) / S + 1:{' '}
       {rows === columns ? (
-        <span className="font-mono">{explainOutputSize(rows, kernel, padding, stride)}</span>
+        <span className="whitespace-nowrap font-mono">{explainOutputSize(rows, kernel, padding, stride)}</span>
       ) : (
         <>
-          rows <span className="font-mono">{explainOutputSize(rows, kernel, padding, stride)}</span>, columns{' '}
-          <span className="font-mono">{explainOutputSize(columns, kernel, padding, stride)}</span>
+          rows <span className="whitespace-nowrap font-mono">{explainOutputSize(rows, kernel, padding, stride)}</span>, columns{' '}
+          <span className="whitespace-nowrap font-mono">{explainOutputSize(columns, kernel, padding, stride)}</span>
         </>
       )}
       {fits ? null : ' — nothing left: add padding or use a smaller kernel.'}
