@@ -6,7 +6,8 @@
  * Screenshots of both forms go to docs/.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { instructorContext } from './support';
+import { join } from 'node:path';
+import { ARTIFACTS, instructorContext } from './support';
 
 test.setTimeout(600_000);
 test.beforeAll(async ({ request }) => {
@@ -35,6 +36,10 @@ test('convolution and filters steps set up through their forms, saved as chosen'
   // Convolution: a 5×6 grid of numbers, Sobel x with its centre changed, stride 2, padding 1, the challenge.
   const conv = await addLab(page, /^Convolution/, 2);
   await expect(page.getByLabel('Parameters (JSON)')).toHaveCount(0);
+  await expect(conv.getByRole('radio', { name: 'A photo' })).toBeChecked();
+  // Settings the step leaves out show as the lab's defaults, the values students run with.
+  await expect(conv.getByRole('combobox', { name: 'Colour (grey or RGB channels)' })).toHaveValue('gray');
+  await conv.screenshot({ path: join(ARTIFACTS, 'lesson-form-convolution-photo.png') });
   await conv.getByRole('radio', { name: 'A small grid of numbers' }).check();
   await conv.getByLabel('Rows', { exact: true }).fill('5');
   await conv.getByLabel('Columns', { exact: true }).fill('6');
