@@ -1,15 +1,15 @@
-import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { HomeMark } from './home-mark';
 
-/** The slim top bar: the ConvLab mark (home link) and page-specific actions on the right. */
+/** The slim top bar: the ConvLab mark (home link, outside an LMS's frame) and page-specific actions on the right. */
 export function SiteHeader({ children, wide = false }: { children?: ReactNode; wide?: boolean }) {
   return (
     <header className="border-b border-slate-200 bg-white">
       <div className={`mx-auto flex h-14 items-center justify-between gap-4 px-4 sm:px-6 ${wide ? 'max-w-[1600px]' : 'max-w-5xl'}`}>
-        <Link href="/" className="flex items-center gap-2 rounded font-bold tracking-tight text-slate-900">
+        <HomeMark className="flex items-center gap-2 rounded font-bold tracking-tight text-slate-900">
           <LogoMark />
           <span className="text-lg">ConvLab</span>
-        </Link>
+        </HomeMark>
         {children ? <nav className="flex items-center gap-2" aria-label="Account and session">{children}</nav> : null}
       </div>
     </header>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LambdaSweepSchema, getLab } from '@convlab/labs';
-import { describeNumberSpec, enumValues, numberSpec } from './lab-params';
+import { describeNumberSpec, enumValues, listSpec, numberSpec, paramDefault } from './lab-params';
 
 describe('lab parameter specs read from the lab schemas', () => {
   const occlusion = getLab('occlusion')!;
@@ -27,5 +27,15 @@ describe('lab parameter specs read from the lab schemas', () => {
     // A nested object schema works the same way.
     expect(numberSpec(LambdaSweepSchema, 'count')).toMatchObject({ min: 2, max: 64, int: true });
     expect(enumValues(LambdaSweepSchema, 'scale')).toEqual(['log', 'linear']);
+  });
+
+  it('reads list bounds and defaults (the convolution and filters forms show them)', () => {
+    expect(listSpec(getLab('filters')!, 'models')).toEqual({ min: 1, max: 8 });
+    expect(listSpec(ascent, 'classes')).toEqual({ min: 1, max: 64 });
+    expect(listSpec(occlusion, 'window')).toEqual({});
+    expect(paramDefault(getLab('convolution')!, 'kernel')).toEqual([[0, 0, 0], [0, 1, 0], [0, 0, 0]]);
+    expect(paramDefault(getLab('convolution')!, 'source')).toBe('photo');
+    expect(paramDefault(occlusion, 'classIndex')).toBeUndefined();
+    expect(paramDefault(occlusion, 'nope')).toBeUndefined();
   });
 });

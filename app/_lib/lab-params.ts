@@ -15,7 +15,12 @@ export interface NumberSpec {
 }
 
 interface ZodLike {
-  def: { type: string; innerType?: ZodLike; defaultValue?: unknown; checks?: Array<{ _zod: { def: { check: string; value?: unknown; inclusive?: boolean } } }> };
+  def: {
+    type: string;
+    innerType?: ZodLike;
+    defaultValue?: unknown;
+    checks?: Array<{ _zod: { def: { check: string; value?: unknown; inclusive?: boolean; minimum?: number; maximum?: number } } }>;
+  };
   shape?: Record<string, ZodLike>;
   minValue?: number | null;
   maxValue?: number | null;
@@ -68,6 +73,23 @@ export function enumValues(source: ParamSource, name: string): string[] {
   const { inner } = unwrap(schema);
   const entries = (inner.def as { entries?: Record<string, string> }).entries;
   return inner.def.type === 'enum' && entries ? Object.values(entries) : [];
+}
+
+/** The length bounds of a list parameter, e.g. the filters lab's `models` (an empty spec for anything else). */
+export function listSpec(source: ParamSource, name: string): { min?: number; max?: number } {
+  const schema = paramSchema(source, name);
+  if (!schema) return {};
+  const { inner } = unwrap(schema);
+  if (inner.def.type !== 'array') return {};
+  const bound = (check: string, key: 'minimum' | 'maximum') => inner.def.checks?.find((c) => c._zod.def.check === check)?._zod.def[key];
+  return { min: bound('min_length', 'minimum'), max: bound('max_length', 'maximum') };
+}
+
+/** What parameter `name` is when a step leaves it out: its schema's default (undefined when it has none). */
+export function paramDefault(source: ParamSource, name: string): unknown {
+  const schema = paramSchema(source, name) as unknown as { safeParse?: (v: unknown) => { success: boolean; data?: unknown } } | undefined;
+  const parsed = schema?.safeParse?.(undefined);
+  return parsed?.success ? parsed.data : undefined;
 }
 
 /** A short hint for a number field: "2–1024, whole numbers, default 48" or "more than 0, at most 10000, default 0.05". */

@@ -57,7 +57,7 @@ export async function listInstalledModels(options: ModelStoreOptions, browserMax
       const layers = facts?.layers.map((l) => ({ id: l.id, shape: l.shape })) ?? [];
       return {
         id, displayName, family, inputSize: [inputSize[0], inputSize[1]], numClasses, source: 'builtin', sizeBytes, serverOnly: sizeBytes > browserMaxBytes, weights: weights ?? 'float',
-        layers, defaultLayer: defaultFeatureLayer(layers, numClasses), speed: facts ? speedOf(facts.gflops) : null,
+        layers, defaultLayer: defaultFeatureLayer(layers, numClasses), speed: facts ? speedOf(facts.gflops) : null, firstConv: facts?.firstConv,
       };
     });
 }

@@ -31,10 +31,14 @@ function draftSteps(record: LessonRecord): DraftStep[] {
   return parsed.success ? parsed.data : [];
 }
 
-/** What the labs know of every built-in model (its metadata in @convlab/nets): name, weights, layers, classes. */
+/** What the labs know of every built-in model (its metadata in @convlab/nets): name, weights, layers, classes, first convolution. */
 export const BUILTIN_MODEL_FACTS: readonly ModelFacts[] = BUILTIN_MODELS.map(({ meta }) => {
-  const layers = BUILTIN_GRAPH_FACTS[meta.id]?.layers;
-  return { id: meta.id, displayName: meta.displayName, weights: meta.weights, numClasses: meta.numClasses, layers, defaultLayer: layers ? defaultFeatureLayer(layers, meta.numClasses) : null };
+  const facts = BUILTIN_GRAPH_FACTS[meta.id];
+  const layers = facts?.layers;
+  return {
+    id: meta.id, displayName: meta.displayName, weights: meta.weights, numClasses: meta.numClasses, layers, defaultLayer: layers ? defaultFeatureLayer(layers, meta.numClasses) : null,
+    firstConv: facts?.firstConv,
+  };
 });
 
 /** The built-in models and this server's uploaded ones, as the labs judge them. */
@@ -53,12 +57,17 @@ export function modelProblems(steps: readonly DraftStep[], models: readonly Mode
   steps.forEach((step, i) => {
     if (step.kind !== 'lab') return;
     const lab = getLab(step.labId);
+    if (!lab) return;
     const model = models.find((m) => m.id === step.params.model);
-    if (!lab || !model) return;
+    // A lab showing several models (the first-layer filters) needs each to serve it.
+    const shown = Array.isArray(step.params.models) ? models.filter((m) => (step.params.models as unknown[]).includes(m.id)) : [];
     // Checked as students get them: a setting left out takes the lab's default (which must exist in the model too).
     const parsed = lab.params.safeParse(step.params);
     const params = parsed.success ? (parsed.data as Record<string, unknown>) : step.params;
-    const found = [modelUnsuitability(lab, model), ...modelMismatches(lab, params, model)].filter((p) => p !== null);
+    const found = [
+      ...(model ? [modelUnsuitability(lab, model), ...modelMismatches(lab, params, model)] : []),
+      ...shown.map((m) => modelUnsuitability(lab, m)),
+    ].filter((p) => p !== null);
     for (const problem of found) problems.push(`Step ${i + 1}${step.title.trim() ? ` (“${step.title.trim()}”)` : ''}: ${problem}`);
   });
   return problems;

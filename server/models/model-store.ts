@@ -192,7 +192,8 @@ export class ModelStore {
   }
 
   private entry(row: UploadedModelDTO): InstalledModel {
-    const meta = row.meta as { inputSize: [number, number]; numClasses: number; classNames?: string[]; facts?: GraphFacts };
+    // Facts stored before first-layer filters were kept lack `firstConv`: not known, so not checked.
+    const meta = row.meta as { inputSize: [number, number]; numClasses: number; classNames?: string[]; facts?: Omit<GraphFacts, 'firstConv'> & Partial<Pick<GraphFacts, 'firstConv'>> };
     const layers = meta.facts?.layers ?? [];
     return {
       id: row.id,
@@ -209,6 +210,7 @@ export class ModelStore {
       defaultLayer: defaultFeatureLayer(layers, meta.numClasses),
       ...(meta.classNames ? { classNames: meta.classNames } : {}),
       speed: meta.facts ? speedOf(meta.facts.gflops) : null,
+      ...(meta.facts?.firstConv !== undefined ? { firstConv: meta.facts.firstConv } : {}),
     };
   }
 

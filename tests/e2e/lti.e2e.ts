@@ -100,6 +100,9 @@ test('an LMS course frames ConvLab: registration, deep linking, launches, a subm
   const studentFrame = student.frameLocator('#tool');
   await expect(studentFrame.getByRole('heading', { name: 'Kernel homework' })).toBeVisible({ timeout: 30_000 });
   expect(student.frame({ url: /\/assignments\// })!.url()).toBe(`${platform.toolBase}/assignments/${assignmentId}`);
+  // In the frame the ConvLab mark leads nowhere: the home page refuses to be framed.
+  await expect(studentFrame.getByRole('banner').getByText('ConvLab', { exact: true })).toBeVisible();
+  await expect(studentFrame.getByRole('link', { name: 'ConvLab' })).toHaveCount(0);
   expect(await socketAccepted).toMatch(new RegExp(`^${platform.toolBase.replace('http', 'ws')}/socket\\.io/`));
   // Outside the LMS frame, ConvLab's own pages still refuse to be framed.
   const framed = await student.request.get(`${baseURL}/dashboard`);

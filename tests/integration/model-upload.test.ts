@@ -92,6 +92,8 @@ describe.skipIf(skip).each(databaseTargets())('uploaded models on $kind', (targe
     expect(model.speed).toMatchObject({ laptop: 'fast' });
     expect(model.speed!.gflops).toBeCloseTo(0.7, 1);
     expect(model.classNames).toBeUndefined();
+    // Its first-layer filters, so the lesson editor offers it to the filters lab without loading it.
+    expect(model.firstConv).toMatchObject({ kernelSize: [3, 3], filters: 64, stride: [2, 2] });
     squeezeId = model.id;
 
     const again = await upload(server.url, cookie, bytes, 'squeezenet1_1.onnx', { displayName: 'SqueezeNet 1.1 (ONNX)' });

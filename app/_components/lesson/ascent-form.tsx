@@ -1,7 +1,7 @@
 'use client';
 
 import { LambdaSweepSchema } from '@convlab/labs';
-import { numberSpec } from '../../_lib/lab-params';
+import { listSpec, numberSpec } from '../../_lib/lab-params';
 import { ClassListPicker, classLabel } from './class-picker';
 import { EnumField, Field, NumberField } from './field';
 import { ModelPicker } from './model-picker';
@@ -16,7 +16,7 @@ export function AscentForm(form: ParamFormProps) {
   const modelClasses = catalogClasses(catalog, params.model);
   const classes = Array.isArray(params.classes) ? (params.classes as number[]) : [];
   const sweep = params.sweep as Record<string, unknown> | undefined;
-  const maxClasses = (form.lab.params as unknown as { shape: { classes: { maxLength?: number | null } } }).shape.classes.maxLength ?? 64;
+  const maxClasses = listSpec(form.lab, 'classes').max ?? Infinity;
   // Keeps the starting class one of the offered ones.
   const setClasses = (next: number[]) =>
     form.update({ classes: next, ...(!next.includes(params.classIndex as number) && next.length ? { classIndex: next[0] } : {}) });

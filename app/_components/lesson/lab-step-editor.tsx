@@ -2,25 +2,12 @@
 
 import { applyPreset, fitParamsToModel, modelFitSentence, paramLabel, requireLab, staleInstructionsNote, type LabDefinition } from '@convlab/labs';
 import type { LabStep } from '@convlab/protocol';
-import { useState, type ComponentType } from 'react';
+import { useState } from 'react';
 import { PLAN_LIMITS, type StepErrors } from '../../_lib/lesson-plan';
 import { catalogModel, type LessonCatalog } from '../../_lib/use-lesson-catalog';
-import { AscentForm } from './ascent-form';
 import { CheckboxSet, Field } from './field';
-import { MaxPatchesForm } from './max-patches-form';
-import { NeuronForm } from './neuron-form';
-import { OcclusionForm } from './occlusion-form';
 import { FitNote, type ParamFormProps } from './param-form';
-import { PoolingForm } from './pooling-form';
-
-/** Each lab's parameter form; a lab without one is edited as JSON (so adding a lab never breaks the editor). */
-const PARAM_FORMS: Record<string, ComponentType<ParamFormProps>> = {
-  occlusion: OcclusionForm,
-  neuron: NeuronForm,
-  ascent: AscentForm,
-  pooling: PoolingForm,
-  'max-patches': MaxPatchesForm,
-};
+import { PARAM_FORMS } from './param-forms';
 
 /** The editor of one lab step: title, instructions, presets, the lab's parameters and the students' controls. */
 export function LabStepEditor({
@@ -128,7 +115,7 @@ function StudentControls({ lab, step, onChange }: { lab: LabDefinition; step: La
   );
 }
 
-/** Fallback for a lab without its own form: its parameters as JSON, checked as they are typed. */
+/** Fallback for a lab added before its form (no lab of the registry; param-forms.test.ts): its parameters as JSON, checked as typed. */
 function JsonParamsForm({ params, update, errors }: ParamFormProps) {
   const [text, setText] = useState(() => JSON.stringify(params, null, 2));
   const [parseError, setParseError] = useState<string | null>(null);

@@ -1,8 +1,8 @@
 'use client';
 
-import type { LabDefinition } from '@convlab/labs';
+import { paramLabel, type LabDefinition } from '@convlab/labs';
 import type { ReactNode } from 'react';
-import { numberSpec } from '../../_lib/lab-params';
+import { numberSpec, paramDefault } from '../../_lib/lab-params';
 import type { LessonCatalog } from '../../_lib/use-lesson-catalog';
 import { EnumField, NumberField } from './field';
 
@@ -21,11 +21,11 @@ export interface ParamFormProps {
   catalog: LessonCatalog;
 }
 
-/** A number control for a top-level parameter; bounds and default come from the lab's schema. */
-export function NumberParam({ form, name, label, hint }: { form: ParamFormProps; name: string; label: ReactNode; hint?: string }) {
+/** A number control for a top-level parameter; bounds and default come from the lab's schema, the label from its words. */
+export function NumberParam({ form, name, label, hint }: { form: ParamFormProps; name: string; label?: ReactNode; hint?: string }) {
   return (
     <NumberField
-      label={label}
+      label={label ?? paramLabel(form.lab, name)}
       hint={hint}
       value={form.params[name]}
       spec={numberSpec(form.lab, name)}
@@ -35,9 +35,12 @@ export function NumberParam({ form, name, label, hint }: { form: ParamFormProps;
   );
 }
 
-/** A select for a top-level enum parameter; its values come from the lab's schema. */
-export function EnumParam({ form, name, label, describe }: { form: ParamFormProps; name: string; label: ReactNode; describe?: (v: string) => string }) {
-  return <EnumField label={label} source={form.lab} name={name} value={form.params[name]} error={form.errors[name]} onChange={(v) => form.set(name, v)} describe={describe} />;
+/**
+ * A select for a top-level enum parameter; its values come from the lab's schema, the label from its words. A value
+ * the step leaves out shows as the schema's default, the one students run with.
+ */
+export function EnumParam({ form, name, label, describe }: { form: ParamFormProps; name: string; label?: ReactNode; describe?: (v: string) => string }) {
+  return <EnumField label={label ?? paramLabel(form.lab, name)} source={form.lab} name={name} value={form.params[name] ?? paramDefault(form.lab, name)} error={form.errors[name]} onChange={(v) => form.set(name, v)} describe={describe} />;
 }
 
 /** A titled group of controls in a responsive grid. */

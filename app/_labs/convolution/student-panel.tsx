@@ -9,6 +9,7 @@
 import { useMemo } from 'react';
 import { useDraftState } from '../kit/use-draft-state';
 import {
+  CONV_PRESET_NAMES,
   CONV_PRESETS,
   ConvolutionParamsSchema,
   ConvolutionResultSchema,
@@ -17,6 +18,7 @@ import {
   convPresetKernel,
   describeIssue,
   explainOutputSize,
+  roundKernel,
   weightedSum,
   type ConvPreset,
   type ConvolutionParams,
@@ -27,15 +29,6 @@ import { useLabSubmit, useSubmissions } from '../kit/use-submissions';
 import type { LabPanelProps } from '../lab-runtime';
 import { ConvolutionCards } from './cards';
 
-const PRESET_NAMES: Record<ConvPreset, string> = {
-  identity: 'Identity',
-  'box-blur': 'Box blur',
-  gaussian: 'Gaussian',
-  sharpen: 'Sharpen',
-  'sobel-x': 'Sobel x',
-  'sobel-y': 'Sobel y',
-  laplacian: 'Laplacian',
-};
 const CHANNEL_NAMES = ['red', 'green', 'blue'];
 
 export function ConvolutionStudent({ lab }: LabPanelProps) {
@@ -69,7 +62,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
   const sum = view && params ? weightedSum(view.input, params, pick.y, pick.x, pick.channel) : null;
   const box = sum ? { y: sum.centerY - (size - 1) / 2, x: sum.centerX - (size - 1) / 2, height: size, width: size, color: '#f59e0b' } : null;
 
-  const setPreset = (name: ConvPreset, k: 3 | 5 = size as 3 | 5) => setCells(convPresetKernel(name, k).map((row) => row.map((v) => String(Math.round(v * 10000) / 10000))));
+  const setPreset = (name: ConvPreset, k: 3 | 5 = size as 3 | 5) => setCells(roundKernel(convPresetKernel(name, k)).map((row) => row.map(String)));
   const resize = (k: 3 | 5) => setCells(convPresetKernel('identity', k).map((row) => row.map(String)));
   const edit = (y: number, x: number, value: string) => setCells((c) => c.map((row, i) => (i === y ? row.map((v, j) => (j === x ? value : v)) : row)));
 
@@ -107,7 +100,7 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
         <div className="flex flex-wrap gap-1" role="group" aria-label="Presets">
           {CONV_PRESETS.map((name) => (
             <button key={name} type="button" className="btn btn-secondary px-2 py-1 text-sm" disabled={!can('kernel')} onClick={() => setPreset(name)}>
-              {PRESET_NAMES[name]}
+              {CONV_PRESET_NAMES[name]}
             </button>
           ))}
         </div>

@@ -15,6 +15,17 @@ import { defineLab } from './lab.types';
 export const CONV_PRESETS = ['identity', 'box-blur', 'gaussian', 'sharpen', 'sobel-x', 'sobel-y', 'laplacian'] as const;
 export type ConvPreset = (typeof CONV_PRESETS)[number];
 
+/** The presets' names as students and instructors read them. */
+export const CONV_PRESET_NAMES: Readonly<Record<ConvPreset, string>> = {
+  identity: 'Identity',
+  'box-blur': 'Box blur',
+  gaussian: 'Gaussian',
+  sharpen: 'Sharpen',
+  'sobel-x': 'Sobel x',
+  'sobel-y': 'Sobel y',
+  laplacian: 'Laplacian',
+};
+
 /** Presets that exist at 5×5 too (the others are 3×3 only). */
 export const CONV_PRESETS_5X5: readonly ConvPreset[] = ['identity', 'box-blur', 'gaussian'];
 
@@ -23,17 +34,27 @@ export const CONV_DEFAULT_PHOTO = { kind: 'sample' as const, id: 'photos/skimage
 
 const finite = (what: string) => z.number({ error: `${what} must be a finite number (not NaN or ∞)` });
 
+/** The kernel sizes the lab offers (square, odd, so a kernel has a centre). */
+export const KERNEL_SIZES = [3, 5] as const;
+export type KernelSize = (typeof KERNEL_SIZES)[number];
+
+/** Largest value a kernel entry or a grid value may have (and its negative the smallest). */
+export const CONV_VALUE_LIMIT = 1000;
+
 /** A 3×3 or 5×5 kernel of finite numbers, kernel[row][column]. */
 export const KernelSchema = z
-  .array(z.array(finite('each kernel entry').min(-1000).max(1000)).max(5, 'a kernel is 3×3 or 5×5'))
+  .array(z.array(finite('each kernel entry').min(-CONV_VALUE_LIMIT).max(CONV_VALUE_LIMIT)).max(5, 'a kernel is 3×3 or 5×5'))
   .max(5, 'a kernel is 3×3 or 5×5')
-  .refine((k) => (k.length === 3 || k.length === 5) && k.every((row) => row.length === k.length), { message: 'a kernel is 3×3 or 5×5' });
+  .refine((k) => (KERNEL_SIZES as readonly number[]).includes(k.length) && k.every((row) => row.length === k.length), { message: 'a kernel is 3×3 or 5×5' });
+
+/** Most rows and most columns of the number grid. */
+export const NUMBER_GRID_MAX = 12;
 
 /** A small grid of numbers (at most 12×12, rectangular). */
 export const NumberGridSchema = z
-  .array(z.array(finite('each grid value').min(-1000).max(1000)).min(1).max(12))
+  .array(z.array(finite('each grid value').min(-CONV_VALUE_LIMIT).max(CONV_VALUE_LIMIT)).min(1).max(NUMBER_GRID_MAX))
   .min(1)
-  .max(12)
+  .max(NUMBER_GRID_MAX)
   .refine((g) => g.every((row) => row.length === g[0]!.length), { message: 'every row of the grid has the same length' });
 
 const DEFAULT_GRID = [
@@ -162,8 +183,14 @@ export const convolutionLab = defineLab({
   gradingRules: [makeThisOutputRule],
 });
 
+/** A kernel with its entries rounded to `decimals` places (a preset's 1/9 as 0.1111, as it is shown and typed). */
+export function roundKernel(kernel: readonly (readonly number[])[], decimals = 4): number[][] {
+  const f = 10 ** decimals;
+  return kernel.map((row) => row.map((v) => Math.round(v * f) / f));
+}
+
 /** A preset kernel at size 3 or 5 (the fixed ones are 3×3 only). */
-export function convPresetKernel(name: ConvPreset, size: 3 | 5 = 3): number[][] {
+export function convPresetKernel(name: ConvPreset, size: KernelSize = 3): number[][] {
   return presetKernel(name, CONV_PRESETS_5X5.includes(name) ? size : 3);
 }
 

@@ -48,6 +48,7 @@ export const filtersLab = defineLab({
     normalize: { name: 'tile scale (each tile or all on one)' },
     sort: { name: 'order of the tiles' },
   },
+  needsFirstConv: true,
   studentControls: ['normalize', 'sort'],
   jobs: [],
   result: FiltersResultSchema,

@@ -59,6 +59,8 @@ export interface LabDefinition<P extends z.ZodType<Record<string, unknown>> = z.
   modelParams?: ModelParams;
   /** The lab differentiates the model (saliency, gradient ascent): a quantized model cannot serve it. */
   needsGradients?: boolean;
+  /** The lab shows a model's first ordinary convolution (first-layer filters): a model without one cannot serve it. */
+  needsFirstConv?: boolean;
   /** Parameters students may change when the step does not say (`LabStep.studentControls`). */
   studentControls: readonly (keyof z.output<P> & string)[];
   jobs: readonly LabJob[];

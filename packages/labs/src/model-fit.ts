@@ -20,6 +20,8 @@ export interface ModelFacts {
   defaultLayer?: string | null;
   /** A model's own class names (an uploaded model's label file); absent: the 1000 ImageNet classes. */
   classNames?: readonly string[];
+  /** Its first ordinary convolution (the first-layer filters), null when it has none; absent: not known, not checked. */
+  firstConv?: { layer: string } | null;
 }
 
 /** Which parameters of a lab depend on its model (each names a top-level parameter). */

@@ -78,4 +78,12 @@ describe('lab parameters in words', () => {
     expect(modelUnsuitability(requireLab('occlusion'), uint8)).toBeNull();
     expect(modelUnsuitability(requireLab('neuron'), { displayName: 'SqueezeNet 1.1' })).toBeNull();
   });
+
+  it('refuses a model without an ordinary first convolution for the filters lab; an unknown one passes', () => {
+    const mlp = { displayName: 'Tiny MLP', firstConv: null };
+    expect(modelUnsuitability(requireLab('filters'), mlp)).toBe('Tiny MLP has no ordinary convolution reading the image, so it has no first-layer filters to show. Choose another model.');
+    expect(modelUnsuitability(requireLab('occlusion'), mlp)).toBeNull();
+    expect(modelUnsuitability(requireLab('filters'), { displayName: 'SqueezeNet 1.0', firstConv: { layer: 'conv1' } })).toBeNull();
+    expect(modelUnsuitability(requireLab('filters'), { displayName: 'An older upload' })).toBeNull();
+  });
 });

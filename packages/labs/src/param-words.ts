@@ -69,9 +69,12 @@ export function describeParamIssue(lab: Pick<LabDefinition, 'paramWords'>, issue
 }
 
 /** Why `model` cannot serve `lab`, in words, or null when it can. */
-export function modelUnsuitability(lab: Pick<LabDefinition, 'title' | 'needsGradients'>, model: ModelFacts): string | null {
+export function modelUnsuitability(lab: Pick<LabDefinition, 'title' | 'needsGradients' | 'needsFirstConv'>, model: ModelFacts): string | null {
   if (lab.needsGradients && model.weights === 'quantized') {
     return `${model.displayName} is a quantized model: it gives no usable gradients, and the ${lab.title} lab needs them. Choose a float model.`;
+  }
+  if (lab.needsFirstConv && model.firstConv === null) {
+    return `${model.displayName} has no ordinary convolution reading the image, so it has no first-layer filters to show. Choose another model.`;
   }
   return null;
 }

@@ -30,6 +30,10 @@ describe('feature layers', () => {
     expect(earlyFeatureLayer(BUILTIN_GRAPH_FACTS['squeezenet1.1_nchw']!.layers)).toBe('fire3_concat');
     // Depthwise layers mix no channels: MobileNet v1 offers its pointwise layers only.
     expect(BUILTIN_GRAPH_FACTS['mobilenet_v1_0.75_224']!.layers.map((l) => l.id).filter((id) => id.includes('dw'))).toEqual([]);
+    // The first-layer filters: SqueezeNet 1.0's AlexNet-like 96 filters of 7×7 at stride 2; every built-in model has some.
+    expect(BUILTIN_GRAPH_FACTS['squeezenet1.0_nhwc']!.firstConv).toEqual({ layer: 'conv1', kernelSize: [7, 7], filters: 96, stride: [2, 2] });
+    expect(BUILTIN_GRAPH_FACTS['mobilenet_v1_0.75_224']!.firstConv).toMatchObject({ kernelSize: [3, 3], filters: 24 });
+    expect(Object.entries(BUILTIN_GRAPH_FACTS).filter(([, f]) => !f.firstConv).map(([id]) => id)).toEqual([]);
   });
 
   describe.skipIf(!pathExists(defaultModelsDir()))('on the real models', () => {

@@ -7,7 +7,7 @@
  */
 import { consumers, topoSort } from './graph';
 import { analyzeGraph, graphTotals } from './graph.analysis';
-import type { Graph, GraphNode } from './graph.types';
+import type { Conv2dNode, Graph, GraphNode } from './graph.types';
 
 /** A layer labs can offer: its node id and its output `[height, width, channels]`. */
 export interface FeatureLayer {
@@ -72,13 +72,30 @@ export function earlyFeatureLayer(layers: readonly FeatureLayer[]): string | nul
   return layers[Math.min(layers.length - 1, Math.floor(layers.length / 4))]?.id ?? null;
 }
 
-/** What editors need of a model's graph without loading it: the layers labs offer and its size in GFLOPs per image. */
+/** The first convolution that reads the image, not depthwise or grouped: the first-layer filters lab shows its kernels. */
+export function firstOrdinaryConv(graph: Graph): Conv2dNode | undefined {
+  return topoSort(graph).find((n): n is Conv2dNode => n.op === 'conv2d' && !n.depthwise && n.groups === 1);
+}
+
+/** A model's first-layer filters as an editor names them: the layer, `filters` kernels of `kernelSize`, the stride. */
+export interface FirstConvFacts {
+  layer: string;
+  kernelSize: [number, number];
+  filters: number;
+  stride: [number, number];
+}
+
+/** What editors need of a model's graph without loading it: the layers labs offer, its GFLOPs per image, its first-layer filters. */
 export interface GraphFacts {
   layers: FeatureLayer[];
   gflops: number;
+  /** Null for a model without an ordinary convolution (nothing for the first-layer filters lab to show). */
+  firstConv: FirstConvFacts | null;
 }
 
 /** The {@link GraphFacts} of a graph (kept for built-in models in `builtin-layers.generated.ts`). */
 export function graphFacts(graph: Graph, pattern?: RegExp): GraphFacts {
-  return { layers: featureLayers(graph, pattern), gflops: Math.round(graphTotals(graph).flops / 1e7) / 100 };
+  const conv = firstOrdinaryConv(graph);
+  const firstConv = conv ? { layer: conv.id, kernelSize: [conv.kernelSize[0], conv.kernelSize[1]] as [number, number], filters: conv.filters, stride: [conv.strides[0], conv.strides[1]] as [number, number] } : null;
+  return { layers: featureLayers(graph, pattern), gflops: Math.round(graphTotals(graph).flops / 1e7) / 100, firstConv };
 }

@@ -26,7 +26,7 @@ export type {
 export { GraphError, validateGraph, topoSort, getNode, inputNode, consumers, findLogitsNode } from './graph';
 export { GraphBuilder, type ConvOptions } from './graph.builder';
 export { analyzeGraph, graphTotals, receptiveFieldBox, resolveAxis } from './graph.analysis';
-export { featureLayers, defaultFeatureLayer, earlyFeatureLayer, graphFacts, MAX_FEATURE_LAYERS, type FeatureLayer, type GraphFacts } from './feature-layers';
+export { featureLayers, defaultFeatureLayer, earlyFeatureLayer, firstOrdinaryConv, graphFacts, MAX_FEATURE_LAYERS, type FeatureLayer, type FirstConvFacts, type GraphFacts } from './feature-layers';
 export { BUILTIN_GRAPH_FACTS } from './builtin-layers.generated';
 export {
   Executor, ExecutorError, type ExecutorOptions, getExecutor, forward, forwardFrom, activations, inputGradient, disposeForward, disposeModel,

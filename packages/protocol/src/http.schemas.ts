@@ -150,6 +150,14 @@ export const InstalledModelSchema = z.object({
   classNames: z.array(z.string()).optional(),
   /** How fast it runs: measured on this server, and what a laptop can expect (null: an upload stored before sizes were kept). */
   speed: ModelSpeedSchema.nullable(),
+  /**
+   * Its first ordinary convolution (the first-layer filters lab shows its kernels): `filters` kernels of `kernelSize`
+   * with `stride`. Null: the model has none. Absent: not known (an upload stored before this was kept).
+   */
+  firstConv: z
+    .object({ layer: z.string(), kernelSize: z.tuple([z.number().int(), z.number().int()]), filters: z.number().int(), stride: z.tuple([z.number().int(), z.number().int()]) })
+    .nullable()
+    .optional(),
 });
 export type InstalledModel = z.infer<typeof InstalledModelSchema>;
 export const ModelsResponseSchema = z.object({ models: z.array(InstalledModelSchema) });

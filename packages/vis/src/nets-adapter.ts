@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import {
   activations,
   analyzeGraph,
+  firstOrdinaryConv,
   forward,
   IncrementalForward,
   inputGradient,
-  topoSort,
   type GradientObjective,
   type Model,
   type Preprocessing,
@@ -170,12 +170,9 @@ export function greyValue(p: Preprocessing): number[] {
 
 /** The first convolution that reads the image (not depthwise): its id, HWIO kernel (owned by the model) and strides. */
 export function firstConvKernel(model: Model): { id: string; kernel: tf.Tensor4D; strides: [number, number] } {
-  for (const node of topoSort(model.graph)) {
-    if (node.op === 'conv2d' && !node.depthwise && node.groups === 1) {
-      const k = model.weights[node.kernel];
-      if (!k || k.rank !== 4) throw new Error(`weights '${node.kernel}' of node '${node.id}' are missing or not HWIO`);
-      return { id: node.id, kernel: k as tf.Tensor4D, strides: [node.strides[0], node.strides[1]] };
-    }
-  }
-  throw new Error(`model '${model.meta.id}' has no ordinary convolution`);
+  const node = firstOrdinaryConv(model.graph);
+  if (!node) throw new Error(`model '${model.meta.id}' has no ordinary convolution`);
+  const k = model.weights[node.kernel];
+  if (!k || k.rank !== 4) throw new Error(`weights '${node.kernel}' of node '${node.id}' are missing or not HWIO`);
+  return { id: node.id, kernel: k as tf.Tensor4D, strides: [node.strides[0], node.strides[1]] };
 }
