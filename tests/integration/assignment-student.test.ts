@@ -9,7 +9,8 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobOutcome, LabStep } from '@convlab/protocol';
-import { startServer, type RunningServer } from '../../server/index';
+import type { RunningServer } from '../../server/index';
+import { startComputeServer } from './helpers/api-server';
 import { hashPassword } from '../../server/auth/password';
 import { api, connect, connected, request as send, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
@@ -78,11 +79,7 @@ describe.skipIf(!HAVE_DATA).each(databaseTargets())('the student side of assignm
 
   beforeAll(async () => {
     db = await target.create();
-    server = await startServer({
-      env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' },
-      log: false,
-      compute: { slotsPerWorker: 2, modelsDir: MODELS },
-    });
+    server = await startComputeServer(db, MODELS);
     base = server.url;
     const teacher = await signUpInstructor(base, `teacher-student-${target.kind}@example.org`);
     cookies.teacher = teacher.cookie;

@@ -11,7 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeOnnx } from '@convlab/nets/testing/onnx-writer';
 import { API, MODEL_UPLOAD, ModelUploadResponseSchema, TENSOR_UPLOAD_LIMITS, type LabStep } from '@convlab/protocol';
-import { startServer, type RunningServer } from '../../server/index';
+import type { RunningServer } from '../../server/index';
+import { startComputeServer } from './helpers/api-server';
 import { hashPassword } from '../../server/auth/password';
 import { api, signUpInstructor } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
@@ -93,11 +94,7 @@ describe.skipIf(!HAVE_DATA).each(databaseTargets())('assignments on $kind', (tar
 
   beforeAll(async () => {
     db = await target.create();
-    server = await startServer({
-      env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' },
-      log: false,
-      compute: { slotsPerWorker: 2, modelsDir: MODELS },
-    });
+    server = await startComputeServer(db, MODELS);
     base = server.url;
     const teacher = await signUpInstructor(base, `teacher-${target.kind}@example.org`);
     cookies.teacher = teacher.cookie;

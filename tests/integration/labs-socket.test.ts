@@ -20,7 +20,8 @@ import {
   type Step,
   type Submission,
 } from '@convlab/protocol';
-import { startServer, type RunningServer } from '../../server/index';
+import type { RunningServer } from '../../server/index';
+import { startComputeServer } from './helpers/api-server';
 import { InstructorClient, StudentClient, api, connect, connected, rawRequest, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
 
@@ -112,13 +113,8 @@ describe.skipIf(!HAVE_DATA)('labs over Socket.io', () => {
     let adaComputes = true;
 
     const start = () =>
-      startServer({
-        env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' },
-        log: false,
-        compute: { slotsPerWorker: 2, modelsDir: MODELS },
-        // These clients send far faster than people do (the per-socket rate limit has its own test in authority.test.ts).
-        limits: { socketBurst: 1000 },
-      });
+      // These clients send far faster than people do (the per-socket rate limit has its own test in authority.test.ts).
+      startComputeServer(db, MODELS, { limits: { socketBurst: 1000 } });
 
     // The ack waits for the server's check of the result (the first one also starts the compute workers).
     const submit = (socket: ClientSocket, payload: Record<string, unknown>) => request(socket, 'lab:submit', payload as never, 120_000) as Promise<Ack<unknown>>;

@@ -15,7 +15,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
 import { InstructorClient, SLIDES, StudentClient, api, connect, connected, request, signUpInstructor, waitFor } from './helpers/clients';
-import { databaseTargets, type TestDatabase } from './helpers/databases';
+import { databaseTargets, dropRedisPrefix, type TestDatabase } from './helpers/databases';
 import { spawnWorker, type WorkerProcess } from './helpers/server-process';
 
 const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
@@ -75,10 +75,7 @@ describe.runIf(REDIS_URL && postgres)('two nodes on Redis and PostgreSQL', () =>
     worker?.child.kill('SIGKILL');
     await Promise.all([a?.close(), b?.close()]);
     await db?.cleanup();
-    const redis = new Redis(REDIS_URL!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropRedisPrefix(REDIS_URL!, prefix);
   });
 
   it('says in /api/health which node answers and that Redis is up', async () => {

@@ -13,12 +13,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { JobSpecSchema, type JobOutcome, type JobProgress, type JobSpecInput } from '@convlab/protocol';
 import { QueueEvents } from 'bullmq';
-import { Redis } from 'ioredis';
 import { createSocketJobTransport } from '../../app/_lib/compute/socket-transport';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../server/index';
 import { InstructorClient, SLIDES, StudentClient, api, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
-import { databaseTargets, type TestDatabase } from './helpers/databases';
+import { databaseTargets, dropRedisPrefix, type TestDatabase } from './helpers/databases';
 import { freePort, spawnServer, spawnWorker, type WorkerProcess } from './helpers/server-process';
 
 const REDIS_URL = process.env.CONVLAB_TEST_REDIS_URL;
@@ -111,10 +110,7 @@ describe.runIf(REDIS_URL && postgres && HAVE_MODEL)('compute on worker processes
     for (const w of workers) w.child.kill('SIGKILL');
     await Promise.all([a?.close(), b?.close()]);
     await db?.cleanup();
-    const redis = new Redis(REDIS_URL!);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await dropRedisPrefix(REDIS_URL!, prefix);
   });
 
   it('lists the live worker processes and their backend in /api/health on every node', async () => {

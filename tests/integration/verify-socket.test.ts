@@ -10,7 +10,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClassMap, classMapMean, galleryByLayer, howCnnsSeeLesson, latestPerStudent, type NeuronResult, type OcclusionResult } from '@convlab/labs';
 import type { Ack, JobOutcome, LabStep, ServerPayload, Submission } from '@convlab/protocol';
-import { startServer, type RunningServer } from '../../server/index';
+import type { RunningServer } from '../../server/index';
+import { startComputeServer } from './helpers/api-server';
 import { InstructorClient, StudentClient, api, rawRequest, request, signUpInstructor, waitFor, type ClientSocket } from './helpers/clients';
 import { databaseTargets, type TestDatabase } from './helpers/databases';
 
@@ -68,11 +69,7 @@ describe.skipIf(!HAVE_DATA)('the server checks what the class sees', () => {
 
     beforeAll(async () => {
       db = await target.create();
-      server = await startServer({
-        env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' },
-        log: false,
-        compute: { slotsPerWorker: 2, modelsDir: MODELS },
-      });
+      server = await startComputeServer(db, MODELS);
       const { cookie } = await signUpInstructor(server.url, `verify-${target.kind}@example.org`);
       const created = await api(server.url, '/api/sessions', { cookie, body: { title: 'Checks', steps } });
       const { id: sessionId, code } = created.body.session;

@@ -7,6 +7,19 @@ import { startServer, type RunningServer, type StartOptions } from '../../../ser
 import type { DatabaseTarget, TestDatabase } from './databases';
 
 /**
+ * A server on `db` that computes with the real models in `modelsDir` on one wasm worker thread (two jobs at once):
+ * the suites that grade, check or compute through the server. `extra` tunes limits.
+ */
+export function startComputeServer(db: TestDatabase, modelsDir: string, extra: Pick<StartOptions, 'limits'> = {}): Promise<RunningServer> {
+  return startServer({
+    env: { ...db.env, PORT: '0', HOST: '127.0.0.1', CONVLAB_NO_NEXT: '1', CONVLAB_COMPUTE_WORKERS: '1', CONVLAB_COMPUTE_BACKEND: 'wasm' },
+    log: false,
+    compute: { slotsPerWorker: 2, modelsDir },
+    ...extra,
+  });
+}
+
+/**
  * Registers the suite's server; read `base` (its URL) and `server` inside tests. `options` adds environment variables,
  * compute settings (real models: `compute.modelsDir`) and tuned limits.
  */
