@@ -358,6 +358,8 @@ export class WorkerPool {
     rec.killTimer = setTimeout(() => {
       if (rec.settled) return;
       // The worker is stuck in a long step: end the task now and replace the worker (its other tasks are retried).
+      // It takes no new task meanwhile: one placed on it now would die with it (and, on a second such worker, fail).
+      slot.ready = false;
       this.settle(rec, new ComputeError(code, code === 'JOB_TIMEOUT' ? 'the job ran past its time limit' : 'the job was cancelled'));
       void slot.worker.terminate();
     }, this.killGraceMs);
