@@ -20,6 +20,10 @@ function gradedLesson(): Step[] {
   );
 }
 
+/** Every number in a value, however deep (ids and timestamps may contain the digits 417, so a text search would not do). */
+const numbersIn = (value: unknown): number[] =>
+  typeof value === 'number' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(numbersIn) : [];
+
 const hasGrading = (steps: readonly Step[] | undefined) => (steps ?? []).some((s) => s.kind === 'lab' && 'grading' in s);
 
 describe.each(databaseTargets())('hidden grading on $kind', (target) => {
@@ -43,7 +47,7 @@ describe.each(databaseTargets())('hidden grading on $kind', (target) => {
     try {
       expect(hasGrading(teacher.state?.steps)).toBe(true);
       expect(hasGrading(ada.state?.steps)).toBe(false);
-      expect(JSON.stringify(ada.state)).not.toContain(String(HIDDEN_CLASS));
+      expect(numbersIn(ada.state)).not.toContain(HIDDEN_CLASS);
 
       // A broadcast after a change: the instructor's copy keeps the grading, the student's has none.
       const occIndex = steps.findIndex((s): s is LabStep => s.kind === 'lab' && s.labId === 'occlusion');
