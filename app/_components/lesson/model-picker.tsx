@@ -1,6 +1,6 @@
 'use client';
 
-import { modelUnsuitability, type LabDefinition } from '@convlab/labs';
+import { modelMisfit, modelUnsuitability, type LabDefinition } from '@convlab/labs';
 import type { InstalledModel } from '@convlab/protocol';
 import { Field } from './field';
 
@@ -22,7 +22,7 @@ export function describeModel(m: InstalledModel): string {
 
 /**
  * Chooses one of the models installed on this server for `lab`: models that cannot serve it (a quantized model where
- * gradients are needed) are marked and cannot be chosen; a step naming a missing or unsuitable model says why.
+ * gradients are needed, one without a first convolution for the filters) are marked and cannot be chosen; a step naming a missing or unsuitable model says why.
  */
 export function ModelPicker({
   lab,
@@ -50,11 +50,11 @@ export function ModelPicker({
           {current === '' ? <option value="">Choose a model…</option> : null}
           {missing ? <option value={current}>{current} (not installed)</option> : null}
           {models?.map((m) => {
-            const why = modelUnsuitability(lab, m);
+            const why = modelMisfit(lab, m);
             return (
-              <option key={m.id} value={m.id} disabled={why !== null && m.id !== current} title={why ?? undefined}>
+              <option key={m.id} value={m.id} disabled={why !== null && m.id !== current} title={why?.message}>
                 {describeModel(m)}
-                {why ? ' — not for this lab: quantized, no gradients' : ''}
+                {why ? ` — not for this lab: ${why.words}` : ''}
               </option>
             );
           })}

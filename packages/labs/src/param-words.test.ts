@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { requireLab } from './registry';
-import { describeParamIssue, modelUnsuitability, paramLabel, paramWords } from './param-words';
+import { describeParamIssue, modelMisfit, modelUnsuitability, paramLabel, paramWords } from './param-words';
 import { howCnnsSeeLesson } from './lessons/how-cnns-see';
 
 /** The editor's message for `params` of `labId`, by parameter (what the lesson editor shows next to each field). */
@@ -76,6 +76,7 @@ describe('lab parameters in words', () => {
     expect(modelUnsuitability(requireLab('neuron'), uint8)).toBe('MobileNet v2 (uint8) is a quantized model: it gives no usable gradients, and the Neurons to pixels lab needs them. Choose a float model.');
     expect(modelUnsuitability(requireLab('ascent'), uint8)).toMatch(/Gradient ascent lab needs them/);
     expect(modelUnsuitability(requireLab('occlusion'), uint8)).toBeNull();
+    expect(modelMisfit(requireLab('ascent'), uint8)?.words).toBe('quantized, no gradients');
     expect(modelUnsuitability(requireLab('neuron'), { displayName: 'SqueezeNet 1.1' })).toBeNull();
   });
 
@@ -83,6 +84,7 @@ describe('lab parameters in words', () => {
     const mlp = { displayName: 'Tiny MLP', firstConv: null };
     expect(modelUnsuitability(requireLab('filters'), mlp)).toBe('Tiny MLP has no ordinary convolution reading the image, so it has no first-layer filters to show. Choose another model.');
     expect(modelUnsuitability(requireLab('occlusion'), mlp)).toBeNull();
+    expect(modelMisfit(requireLab('filters'), mlp)?.words).toBe('no first-layer convolution');
     expect(modelUnsuitability(requireLab('filters'), { displayName: 'SqueezeNet 1.0', firstConv: { layer: 'conv1' } })).toBeNull();
     expect(modelUnsuitability(requireLab('filters'), { displayName: 'An older upload' })).toBeNull();
   });

@@ -68,13 +68,18 @@ export function describeParamIssue(lab: Pick<LabDefinition, 'paramWords'>, issue
   }
 }
 
-/** Why `model` cannot serve `lab`, in words, or null when it can. */
-export function modelUnsuitability(lab: Pick<LabDefinition, 'title' | 'needsGradients' | 'needsFirstConv'>, model: ModelFacts): string | null {
+/** Why `model` cannot serve `lab`: a few words for a list of models and the whole sentence; null when it can. */
+export function modelMisfit(lab: Pick<LabDefinition, 'title' | 'needsGradients' | 'needsFirstConv'>, model: ModelFacts): { words: string; message: string } | null {
   if (lab.needsGradients && model.weights === 'quantized') {
-    return `${model.displayName} is a quantized model: it gives no usable gradients, and the ${lab.title} lab needs them. Choose a float model.`;
+    return { words: 'quantized, no gradients', message: `${model.displayName} is a quantized model: it gives no usable gradients, and the ${lab.title} lab needs them. Choose a float model.` };
   }
   if (lab.needsFirstConv && model.firstConv === null) {
-    return `${model.displayName} has no ordinary convolution reading the image, so it has no first-layer filters to show. Choose another model.`;
+    return { words: 'no first-layer convolution', message: `${model.displayName} has no ordinary convolution reading the image, so it has no first-layer filters to show. Choose another model.` };
   }
   return null;
+}
+
+/** Why `model` cannot serve `lab`, in words, or null when it can. */
+export function modelUnsuitability(lab: Pick<LabDefinition, 'title' | 'needsGradients' | 'needsFirstConv'>, model: ModelFacts): string | null {
+  return modelMisfit(lab, model)?.message ?? null;
 }
