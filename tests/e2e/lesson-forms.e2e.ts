@@ -1,8 +1,8 @@
 /**
  * An instructor sets up a convolution step and a first-layer filters step through their forms, never writing JSON:
- * a number grid and a kernel typed cell by cell (a mistyped cell named until it is fixed), a preset, stride and
- * padding with the output size worked out, the challenge; the filters' models in order (one removed, one moved up,
- * one added), their scale and order. The saved lesson holds exactly that, and the reopened editor shows it.
+ * a number grid and a kernel typed cell by cell (a mistyped cell named until it is fixed), a preset, a size change that
+ * keeps the weights, stride and padding with the output size worked out, the challenge; the filters' models in order
+ * (one removed, one moved up, one added), their scale and order. The saved lesson holds exactly that, and the reopened editor shows it.
  * Screenshots of both forms go to docs/.
  */
 import { expect, test, type Locator, type Page } from '@playwright/test';
@@ -52,6 +52,16 @@ test('convolution and filters steps set up through their forms, saved as chosen'
   await expect(conv.getByText(/^The kernel’s entry must be/)).toBeVisible();
   await conv.getByLabel('Kernel row 2, column 2').fill('0.5');
   await expect(conv.getByText(/^The kernel’s entry must be/)).toHaveCount(0);
+  // A size change keeps the weights about their centre (a ring of zeros, the same filter), and back again.
+  const sizes = conv.getByRole('group', { name: 'Kernel size' });
+  await sizes.getByRole('button', { name: '5×5' }).click();
+  await expect(conv.getByLabel(/^Kernel row \d+, column \d+$/)).toHaveCount(25);
+  await expect(conv.getByLabel('Kernel row 1, column 1')).toHaveValue('0');
+  await expect(conv.getByLabel('Kernel row 2, column 2')).toHaveValue('-1');
+  await expect(conv.getByLabel('Kernel row 3, column 3')).toHaveValue('0.5');
+  await sizes.getByRole('button', { name: '3×3' }).click();
+  await expect(conv.getByLabel('Kernel row 1, column 1')).toHaveValue('-1');
+  await expect(conv.getByLabel('Kernel row 2, column 2')).toHaveValue('0.5');
   // Out of the schema's bounds: said next to the field, in words.
   await conv.getByLabel(/^Stride S/).fill('9');
   await expect(conv.getByText('The stride must be at most 4 pixels.')).toBeVisible();

@@ -12,6 +12,7 @@ import {
   explainOutputSize,
   paramLabel,
   paramWords,
+  resizeKernel,
   roundKernel,
   type KernelSize,
 } from '@convlab/labs';
@@ -108,7 +109,7 @@ export function ConvolutionForm(form: ParamFormProps) {
                 key={k}
                 type="button"
                 className={`btn btn-secondary px-2 py-1 text-sm ${size === k ? 'border-brand-500 bg-brand-50 text-brand-900' : ''}`}
-                aria-pressed={size === k} onClick={() => size !== k && setPreset('identity', k)}>
+                aria-pressed={size === k} onClick={() => size !== k && set('kernel', resizeKernel(kernel, k))}>
                 {k}×{k}
               </button>
             ))}

@@ -7,6 +7,7 @@
  * In a challenge step the server's target is shown and Submit asks the server whether the kernel makes it.
  */
 import { useMemo } from 'react';
+import { gridText } from '../../_lib/number-grid';
 import { useDraftState } from '../kit/use-draft-state';
 import {
   CONV_PRESET_NAMES,
@@ -18,6 +19,7 @@ import {
   convPresetKernel,
   describeIssue,
   explainOutputSize,
+  resizeKernel,
   roundKernel,
   weightedSum,
   type ConvPreset,
@@ -62,8 +64,8 @@ export function ConvolutionStudent({ lab }: LabPanelProps) {
   const sum = view && params ? weightedSum(view.input, params, pick.y, pick.x, pick.channel) : null;
   const box = sum ? { y: sum.centerY - (size - 1) / 2, x: sum.centerX - (size - 1) / 2, height: size, width: size, color: '#f59e0b' } : null;
 
-  const setPreset = (name: ConvPreset, k: 3 | 5 = size as 3 | 5) => setCells(roundKernel(convPresetKernel(name, k)).map((row) => row.map(String)));
-  const resize = (k: 3 | 5) => setCells(convPresetKernel('identity', k).map((row) => row.map(String)));
+  const setPreset = (name: ConvPreset) => setCells(gridText(roundKernel(convPresetKernel(name, size as 3 | 5))));
+  const resize = (k: 3 | 5) => k !== size && setCells(gridText(resizeKernel(kernel, k)));
   const edit = (y: number, x: number, value: string) => setCells((c) => c.map((row, i) => (i === y ? row.map((v, j) => (j === x ? value : v)) : row)));
 
   const { submit, busy: submitting, error: submitError, last: checked } = useLabSubmit(lab, upsert);

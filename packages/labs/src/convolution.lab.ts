@@ -194,6 +194,22 @@ export function convPresetKernel(name: ConvPreset, size: KernelSize = 3): number
   return presetKernel(name, CONV_PRESETS_5X5.includes(name) ? size : 3);
 }
 
+/**
+ * A kernel at another size that still does what it did: a preset with a version at that size becomes it (a 3×3
+ * Gaussian the 5×5 one); other weights keep their centre (growing adds a ring of zeros, the same filter; shrinking
+ * keeps the middle 3×3). Entries that are not numbers stay so, for the editor to point out.
+ */
+export function resizeKernel(kernel: readonly (readonly number[])[], size: KernelSize): number[][] {
+  const from = kernel.length;
+  const preset = CONV_PRESETS_5X5.find((name) => {
+    const p = roundKernel(convPresetKernel(name, from as KernelSize));
+    return p.length === from && p.every((row, y) => row.every((v, x) => v === kernel[y]?.[x]));
+  });
+  if (preset) return roundKernel(convPresetKernel(preset, size));
+  const offset = (from - size) / 2;
+  return Array.from({ length: size }, (_, y) => Array.from({ length: size }, (_, x) => kernel[y + offset]?.[x + offset] ?? 0));
+}
+
 /** The grey (luminance, ITU-R 601, rounded) version of an 8-bit RGB map. */
 export function grayscale(rgb: FeatureMap): FeatureMap {
   if (rgb.channels === 1) return rgb;

@@ -15,6 +15,8 @@ import {
   convolutionInput,
   convolutionOutput,
   explainOutputSize,
+  resizeKernel,
+  roundKernel,
   weightedSum,
 } from './convolution.lab';
 import { LabError, parseLabParams } from './registry';
@@ -53,6 +55,19 @@ describe('convolution lab: the weighted sum', () => {
     expect(CONV_PRESETS).toEqual(['identity', 'box-blur', 'gaussian', 'sharpen', 'sobel-x', 'sobel-y', 'laplacian']);
     expect(convPresetKernel('gaussian', 5)).toHaveLength(5);
     expect(convPresetKernel('laplacian', 5)).toHaveLength(3);
+  });
+
+  it('resizes a kernel without losing what it does: a preset to its other size, other weights about their centre', () => {
+    expect(resizeKernel(roundKernel(convPresetKernel('gaussian', 3)), 5)).toEqual(roundKernel(convPresetKernel('gaussian', 5)));
+    expect(resizeKernel(roundKernel(convPresetKernel('box-blur', 5)), 3)).toEqual(roundKernel(convPresetKernel('box-blur', 3)));
+    const sobel = convPresetKernel('sobel-x', 3);
+    const grown = resizeKernel(sobel, 5);
+    expect(grown[0]).toEqual([0, 0, 0, 0, 0]);
+    expect(grown.slice(1, 4).map((row) => row.slice(1, 4))).toEqual(sobel);
+    expect(resizeKernel(grown, 3)).toEqual(sobel);
+    const typed = [[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [11, 12, Number.NaN, 14, 15], [16, 17, 18, 19, 20], [21, 22, 23, 24, 25]];
+    expect(resizeKernel(typed, 3)).toEqual([[7, 8, 9], [12, Number.NaN, 14], [17, 18, 19]]);
+    expect(resizeKernel(sobel, 3)).toEqual(sobel);
   });
 });
 
