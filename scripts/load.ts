@@ -20,6 +20,7 @@ import { JobSpecSchema, PROTOCOL_VERSION, SOCKET_TRANSPORTS, newRequestId, withR
 import { io, type Socket } from 'socket.io-client';
 import { createSocketJobTransport } from '../app/_lib/compute/socket-transport';
 import { signUpInstructor } from '../tests/integration/helpers/clients';
+import { freePort } from '../tests/integration/helpers/server-process';
 import { startCluster, type Cluster } from './scale/cluster';
 import { OCC, RESULT, api, ask as askWithin } from './lib/class-load';
 
@@ -33,7 +34,7 @@ const { values: args } = parseArgs({
     rolling: { type: 'boolean', default: false },
     workers: { type: 'string', default: '2' },
     url: { type: 'string' },
-    'base-port': { type: 'string', default: '3140' },
+    'base-port': { type: 'string' },
   },
 });
 const NODES = Number(args.nodes);
@@ -215,14 +216,21 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
 }
 
 async function main(): Promise<void> {
-  const basePort = Number(args['base-port']);
   let cluster: Cluster | undefined;
   if (!args.url) {
-    console.log(`starting ${NODES} nodes behind nginx on 127.0.0.1:${basePort} …`);
+    // The proxy on --base-port and the nodes just above it, or each on a port the system just found free (the next
+    // ports up may be some other program's, e.g. a test beside this one).
+    const base = args['base-port'] === undefined ? undefined : Number(args['base-port']);
+    const ports: number[] = [];
+    while (ports.length < NODES + 1) {
+      const port = base === undefined ? await freePort() : base + ports.length;
+      if (!ports.includes(port)) ports.push(port);
+    }
+    console.log(`starting ${NODES} nodes behind nginx on 127.0.0.1:${ports[0]} …`);
     cluster = await startCluster({
       nodes: NODES,
-      nodePorts: Array.from({ length: NODES }, (_, i) => basePort + 1 + i),
-      proxyPort: basePort,
+      nodePorts: ports.slice(1),
+      proxyPort: ports[0]!,
       redisUrl: process.env.CONVLAB_LOAD_REDIS_URL ?? process.env.CONVLAB_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
       pgUrl: process.env.CONVLAB_LOAD_PG_URL ?? process.env.CONVLAB_TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
       // The whole class comes from one address (the proxy's loopback), and after a failover one node holds it all.

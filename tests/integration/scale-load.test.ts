@@ -8,7 +8,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { freePort } from './helpers/server-process';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ready = process.env.CONVLAB_TEST_PG_URL && process.env.CONVLAB_TEST_REDIS_URL;
@@ -45,7 +44,7 @@ describe.runIf(ready)('npm run load at CI size', () => {
 
 /** Runs `npm run load` on 2 nodes with these options; prints its output (without the per-event error lines). */
 async function runLoad(options: string[]): Promise<{ code: number | null; output: string }> {
-  const args = ['scripts/load.ts', '--nodes', '2', ...options, '--base-port', String(await freePort())];
+  const args = ['scripts/load.ts', '--nodes', '2', ...options];
   const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => (output += d));
