@@ -1,6 +1,7 @@
 'use client';
 
 import { useEffect, useRef, useState } from 'react';
+import { useCopy } from '../../_lib/use-copy';
 import { QrCode } from '../qr-code';
 
 /** Splits a code into two halves ("ABC DEF") so a room can read it aloud. */
@@ -30,22 +31,13 @@ export function JoinPanel({
   closed?: boolean;
 }) {
   const [origin, setOrigin] = useState('');
-  const [copied, setCopied] = useState(false);
   const dialogRef = useRef<HTMLDialogElement>(null);
   // The server's joinUrl honours CONVLAB_PUBLIC_URL (e.g. the LAN address when the instructor browses via localhost).
   useEffect(() => setOrigin(joinUrl ? new URL(joinUrl).origin : window.location.origin), [joinUrl]);
   const url = `${origin}/join/${code}`;
   const shortUrl = url.replace(/^https?:\/\//, '');
 
-  async function copy() {
-    try {
-      await navigator.clipboard.writeText(url);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
-    } catch {
-      // Clipboard needs a secure context; on plain-http LAN setups the URL is still visible to copy by hand.
-    }
-  }
+  const { state: copied, copy } = useCopy(url);
 
   if (closed) {
     return (
@@ -96,7 +88,7 @@ export function JoinPanel({
           Present join screen
         </button>
         <button type="button" className="btn btn-secondary" onClick={copy} disabled={!origin}>
-          {copied ? 'Copied!' : 'Copy link'}
+          {copied === 'copied' ? 'Copied!' : copied === 'refused' ? 'Copy it from above' : 'Copy link'}
         </button>
       </div>
 

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { Alert } from '../../_components/alert';
 import { TableHead } from '../../_components/table-head';
 import { api } from '../../_lib/api-client';
+import { useCopy } from '../../_lib/use-copy';
 import { shownEmail, type CourseDetail, type CourseMember } from '@convlab/protocol';
 
 const ROLE_NAMES = { instructor: 'Instructor', ta: 'TA', student: 'Student' } as const;
@@ -105,7 +106,7 @@ function MemberRow({
 }
 
 function PasswordLink({ url, expiresAt, name }: { url: string; expiresAt: string; name: string }) {
-  const [copied, setCopied] = useState(false);
+  const { state: copied, copy } = useCopy(url);
   return (
     <div className="flex flex-wrap items-center gap-2">
       <label htmlFor="password-link" className="text-sm font-semibold text-brand-900">
@@ -115,12 +116,9 @@ function PasswordLink({ url, expiresAt, name }: { url: string; expiresAt: string
       <button
         type="button"
         className="btn btn-secondary text-xs"
-        onClick={async () => {
-          await navigator.clipboard?.writeText(url).catch(() => undefined);
-          setCopied(true);
-        }}
+        onClick={copy}
       >
-        {copied ? 'Copied' : 'Copy'}
+        {copied === 'copied' ? 'Copied' : copied === 'refused' ? 'Select it to copy' : 'Copy'}
       </button>
       <span className="text-xs text-slate-600">
         Works once, until <time dateTime={expiresAt}>{dateFormat.format(new Date(expiresAt))}</time>. Only this link is shown; ConvLab keeps a hash.
