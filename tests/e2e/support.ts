@@ -25,7 +25,8 @@ export async function snap(page: Page, name: string, testInfo: TestInfo, fullPag
 
 /** The e2e server's admin (CONVLAB_ADMIN_EMAIL in playwright.config.ts). */
 export const ADMIN_EMAIL = 'admin@e2e.example.org';
-const PASSWORD = 'correct horse battery';
+/** The password of every account the tests make. */
+export const PASSWORD = 'correct horse battery';
 
 /** A request context signed in as the admin (signed up on first use). */
 export async function adminRequest(baseURL: string): Promise<APIRequestContext> {

@@ -3,7 +3,7 @@
  * every file in Cache Storage, so a class of 100 students downloads a model once per browser, not once per lesson.
  * Requests carry `?v=<sha256>` from the manifest, which the server answers as immutable; every response is checked
  * against the manifest's size and sha256 before it is cached or used. Works without Cache Storage (plain fetch).
- * No DOM beyond `fetch`, `caches` and WebCrypto; also runs in Node 20 for tests.
+ * No DOM beyond `fetch` and `caches` (Web Crypto where the page has it); also runs in Node 20 for tests.
  */
 import type { ResourceReader } from '../model.types';
 import { checkIntegrity, ModelStoreError, STORED_MODELS } from './stored-models';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { disposeModel, forward } from '../executor';
 import { loadBuiltinModel } from '../load-model';
 import { BUILTIN_MODELS } from '../models';
@@ -13,7 +13,7 @@ import { createCachedModelReader, MODEL_CACHE_NAME } from './browser-cache';
 import { createModelFilesHandler } from './http';
 import { loadModelSpec } from './load-model-node';
 import { locateModel, modelSources, resolveModel } from './model-store-node';
-import { getStoredModel, STORED_MODEL_IDS, STORED_MODELS } from './stored-models';
+import { getStoredModel, sha256Hex, STORED_MODEL_IDS, STORED_MODELS } from './stored-models';
 
 const SHARED_MODELS = path.resolve(__dirname, '../../../../../shared/models');
 const haveShared = existsSync(path.join(SHARED_MODELS, 'tflite'));
@@ -35,6 +35,18 @@ function copyModel(id: string, root: string): void {
 }
 
 describe('built-in model registry of the store', () => {
+  it('hashes with Web Crypto, and the same without it', async () => {
+    const abc = new TextEncoder().encode('abc');
+    const expected = 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad';
+    expect(await sha256Hex(abc)).toBe(expected);
+    vi.stubGlobal('crypto', {});
+    try {
+      expect(await sha256Hex(abc)).toBe(expected);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+
   it('has one entry with files for every model of the metadata registry, and no others', () => {
     expect([...STORED_MODEL_IDS].sort()).toEqual(BUILTIN_MODELS.map((m) => m.meta.id).sort());
     for (const m of BUILTIN_MODELS) {
@@ -217,6 +229,17 @@ describe.skipIf(!haveShared)('downloads, the HTTP handler and the browser cache,
     corrupt = true;
     await expect(bad.readBytes(f.path)).rejects.toThrow(/sha256/);
     corrupt = false;
+    // A page without Web Crypto (plain http from another machine, an http LMS's frame) checks the files all the same.
+    vi.stubGlobal('crypto', { getRandomValues: (a: Uint8Array) => a });
+    try {
+      expect(globalThis.crypto.subtle).toBeUndefined();
+      expect(await createCachedModelReader(`${baseUrl}/models/`, { caches: null }).readBytes(f.path)).toEqual(a);
+      corrupt = true;
+      await expect(bad.readBytes(f.path)).rejects.toThrow(/sha256/);
+    } finally {
+      corrupt = false;
+      vi.unstubAllGlobals();
+    }
   });
 
   it('loads a model by id, TFLite path, layers folder, model.json path and URL; unknown specs get a clear error', async () => {

@@ -2,6 +2,8 @@
  * The registry of built-in models as the store sees them: id, format, public home and the size and sha256 of every
  * file. Browser-safe (no fs, no network): the app uses it to request versioned files and check what it received.
  */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { BUILTIN_MANIFEST } from './builtin-manifest.generated';
 import { BUILTIN_MODEL_SOURCES } from './builtin-sources';
 import type { StoredModelEntry, ManifestFile } from './store.types';
@@ -71,10 +73,13 @@ export function downloadUrl(entry: StoredModelEntry, file: ManifestFile, mirror?
   return entry.home + pathInFolder(entry, file);
 }
 
-/** Hex sha256 of bytes with WebCrypto (browser and Node 20). */
+/**
+ * Hex sha256 of bytes: Web Crypto where there is one (Node, pages in a secure context); in JavaScript on a page without
+ * it (served over plain http from another machine, or framed by an http LMS), so such a page still checks model files.
+ */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+  const digest = globalThis.crypto?.subtle ? new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>)) : sha256(bytes);
+  return bytesToHex(digest);
 }
 
 /** Throws a {@link ModelStoreError} ('integrity') when bytes do not match the manifest's size and sha256. */
