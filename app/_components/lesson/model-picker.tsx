@@ -22,7 +22,8 @@ export function describeModel(m: InstalledModel): string {
 
 /**
  * Chooses one of the models installed on this server for `lab`: models that cannot serve it (a quantized model where
- * gradients are needed, one without a first convolution for the filters) are marked and cannot be chosen; a step naming a missing or unsuitable model says why.
+ * gradients are needed, one without a first convolution for the filters) are marked with their reason and cannot be
+ * chosen; a step naming a missing or unsuitable model says why.
  */
 export function ModelPicker({
   lab,
